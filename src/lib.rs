@@ -1,0 +1,1 @@
+//! terraform-provider-qualys: a Terraform provider for Qualys AWS connectors.
