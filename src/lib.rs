@@ -1,1 +1,3 @@
 //! terraform-provider-qualys: a Terraform provider for Qualys AWS connectors.
+
+pub mod qualys;

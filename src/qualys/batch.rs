@@ -1,0 +1,172 @@
+//! Read coalescing: Terraform refreshes every resource at once (up to `-parallelism`
+//! concurrent ReadResource calls), and Qualys's default tier allows 300 calls an hour. Reads
+//! that arrive within a short window of each other are answered together: QPS by one
+//! `id IN a,b,c` search, CloudView by listing pages (see `fetch_many` in each family).
+//!
+//! How it works: the first read of a family opens a batch and spawns a task that waits
+//! `read_batch_window`, closes the batch and fetches every id in it; later reads join the
+//! open batch. Each reader waits on its own channel, bounded by its own deadline, so a
+//! cancelled reader never strands the others, and the fetch does not depend on any reader
+//! staying alive. An id the bulk answer lacks is confirmed with a single `get` before it is
+//! reported [`Error::NotFound`], so batching never turns "missing from a page" into
+//! "deleted": a wrongly reported deletion would make Terraform create a duplicate.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::error::Error;
+use super::http::{Deadline, Transport};
+
+type Waiter<Id, T> = (Id, oneshot::Sender<Result<T, Error>>);
+
+/// The open batch of one API family.
+pub(crate) struct Batcher<Id, T> {
+    window: Duration,
+    open: Mutex<Option<Vec<Waiter<Id, T>>>>,
+}
+
+impl<Id, T> Batcher<Id, T> {
+    pub(crate) fn new(window: Duration) -> Self {
+        Batcher {
+            window,
+            open: Mutex::new(None),
+        }
+    }
+
+    /// Batching is off: every read is a plain `get`.
+    pub(crate) fn is_off(&self) -> bool {
+        self.window.is_zero()
+    }
+
+    /// Adds a reader to the open batch, opening one if none is. Returns the reader's
+    /// channel and whether this call opened the batch (and must drive it).
+    pub(crate) fn join(&self, id: Id) -> (oneshot::Receiver<Result<T, Error>>, bool) {
+        let (sender, receiver) = oneshot::channel();
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let opened = match open.as_mut() {
+            Some(waiters) => {
+                waiters.push((id, sender));
+                false
+            }
+            None => {
+                *open = Some(vec![(id, sender)]);
+                true
+            }
+        };
+        (receiver, opened)
+    }
+
+    /// Waits out the window (cut short by a stop), then closes the batch and returns its
+    /// readers; reads arriving from now on open the next batch.
+    pub(crate) async fn close_after_window(&self, transport: &Transport) -> Vec<Waiter<Id, T>> {
+        // A stop ends the wait early; the fetch then fails with `Stopped` for everyone.
+        let _ = transport.pause(self.window).await;
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        open.take().unwrap_or_default()
+    }
+}
+
+/// The distinct ids of a batch, in arrival order.
+pub(crate) fn ids<Id: Clone + Eq + Hash, T>(waiters: &[Waiter<Id, T>]) -> Vec<Id> {
+    let mut seen = HashSet::new();
+    waiters
+        .iter()
+        .filter(|(id, _)| seen.insert(id.clone()))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// Hands each reader its result. A reader whose id has no result gets an error rather
+/// than waiting forever.
+pub(crate) fn deliver<Id: Eq + Hash + std::fmt::Display, T: Clone>(
+    waiters: Vec<Waiter<Id, T>>,
+    results: HashMap<Id, Result<T, Error>>,
+) {
+    for (id, sender) in waiters {
+        let result = results.get(&id).cloned().unwrap_or_else(|| {
+            Err(Error::Decode {
+                context: "batched read".into(),
+                reason: format!("the batch produced no result for {id}"),
+                excerpt: String::new(),
+            })
+        });
+        // The reader may have given up (deadline, cancellation); nothing to do then.
+        let _ = sender.send(result);
+    }
+}
+
+/// Waits for a reader's result until its deadline.
+pub(crate) async fn wait<T>(
+    receiver: oneshot::Receiver<Result<T, Error>>,
+    deadline: Deadline,
+) -> Result<T, Error> {
+    match tokio::time::timeout_at(deadline.instant().into(), receiver).await {
+        Ok(Ok(result)) => result,
+        // The batch task ended without answering: the runtime is shutting down.
+        Ok(Err(_)) => Err(Error::Stopped),
+        Err(_) => Err(deadline.expired()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_reader_opens_later_readers_join() {
+        let b: Batcher<u64, String> = Batcher::new(Duration::from_millis(10));
+        let (_r1, opened1) = b.join(1);
+        let (_r2, opened2) = b.join(2);
+        let (_r3, opened3) = b.join(1);
+        assert!(opened1);
+        assert!(!opened2 && !opened3);
+        let waiters = b.open.lock().unwrap().take().unwrap();
+        assert_eq!(ids(&waiters), vec![1, 2]);
+        let (_r4, opened4) = b.join(4);
+        assert!(opened4, "a closed batch is not joined");
+    }
+
+    #[tokio::test]
+    async fn deliver_answers_every_reader_including_duplicates_and_gaps() {
+        let b: Batcher<u64, String> = Batcher::new(Duration::from_millis(10));
+        let (r1, _) = b.join(1);
+        let (r1b, _) = b.join(1);
+        let (r2, _) = b.join(2);
+        let (r3, _) = b.join(3);
+        let waiters = b.open.lock().unwrap().take().unwrap();
+        let mut results = HashMap::new();
+        results.insert(1, Ok("one".to_string()));
+        results.insert(2, Err(Error::NotFound { what: "2".into() }));
+        deliver(waiters, results);
+        let deadline = Deadline::after(Duration::from_secs(1));
+        assert_eq!(wait(r1, deadline).await.unwrap(), "one");
+        assert_eq!(wait(r1b, deadline).await.unwrap(), "one");
+        assert!(wait(r2, deadline).await.unwrap_err().is_not_found());
+        assert!(matches!(
+            wait(r3, deadline).await,
+            Err(Error::Decode { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_reader_gives_up_at_its_deadline() {
+        let b: Batcher<u64, String> = Batcher::new(Duration::from_millis(10));
+        let (r, _) = b.join(1);
+        let started = std::time::Instant::now();
+        let err = wait(r, Deadline::after(Duration::from_millis(50)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,753 @@
+//! The CloudView API v1 for AWS connectors (`/cloudview-api/rest/v1/aws/connectors`), JSON.
+//!
+//! Choices made here:
+//! - **Errors.** CloudView answers errors with a 4xx status and a Spring error body
+//!   `{timestamp, status, error, errorCode, message, path}`. A 404 is
+//!   [`Error::NotFound`] only when it carries that JSON body; a bare 404 page means a wrong
+//!   `cloudview_url`, reported as [`Error::Api`] so it can never empty Terraform's state.
+//! - **Listing.** Pages are 0-based (`pageNo`), [`LIST_PAGE_SIZE`] each, sorted as the API
+//!   documents (`lastSyncedOn:desc`). That key moves while we page, so results are
+//!   de-duplicated by `connectorId`; a connector missed by a page is caught by the batched
+//!   read's confirming `get`. The list ends at `last`, at `totalPages`, or at an empty page.
+//!   A bare JSON array is accepted as a single page.
+//! - **Delete.** DECISION body `{"connectorIds":[...]}`; on a 400 the bare array form some
+//!   public clients use is tried once.
+//! - **Create.** Never retried blindly; a lost answer leads to a lookup by name (the
+//!   `filter=name:` parameter) matched on AWS account, ARN and external ID.
+//! - **Update** answers with the whole object (the seed's sample), which is returned as is.
+
+use std::collections::{HashMap, HashSet};
+
+use reqwest::{Method, StatusCode, Url};
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+
+use super::error::Error;
+use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
+use super::lenient::{self, excerpt};
+use super::{Client, RECOVERY_LOOKUP_BUDGET, aws_account_id_from_arn, recover_create};
+
+const CONNECTORS_PATH: &str = "/cloudview-api/rest/v1/aws/connectors";
+const JSON: &str = "application/json";
+
+/// Connectors per list page.
+pub const LIST_PAGE_SIZE: u32 = 50;
+
+/// Upper bound on pages followed, against a server that never says "last".
+const MAX_PAGES: u32 = 10_000;
+
+/// How often CloudView polls the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollingFrequency {
+    #[serde(deserialize_with = "req_u32")]
+    pub hours: u32,
+    #[serde(deserialize_with = "req_u32")]
+    pub minutes: u32,
+}
+
+fn req_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    Ok(lenient::opt_u32(d)?.unwrap_or(0))
+}
+
+/// A CloudView AWS connector as Qualys reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    /// The connector's UUID.
+    #[serde(deserialize_with = "req_string")]
+    pub connector_id: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub provider: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub state: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    pub total_assets: Option<u64>,
+    /// Java date form, e.g. `Wed Jan 13 05:17:58 UTC 2021`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub last_synced_on: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub next_synced_on: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_gov_cloud: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_china_region: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub aws_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_disabled: Option<bool>,
+    #[serde(default)]
+    pub polling_frequency: Option<PollingFrequency>,
+    /// An error code such as `50004`, or empty.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub error: Option<String>,
+    /// The Qualys AWS account the role must trust.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub base_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub external_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub arn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub portal_connector_uuid: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_portal_connector: Option<bool>,
+}
+
+fn req_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match lenient::opt_string(d)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(serde::de::Error::custom("connectorId is missing or empty")),
+    }
+}
+
+/// The body of a create or update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorSpec {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub arn: String,
+    /// `<Qualys POD>-<subscription id>-<5 to 13 letters or digits>` for new or updated
+    /// connectors.
+    pub external_id: String,
+    pub is_gov_cloud: bool,
+    pub is_china_region: bool,
+    pub is_portal_connector: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polling_frequency: Option<PollingFrequency>,
+}
+
+/// One page of the connector list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub connectors: Vec<Connector>,
+    /// 0-based page number.
+    pub number: u32,
+    pub total_pages: Option<u32>,
+    pub total_elements: Option<u64>,
+    pub last: bool,
+}
+
+/// A Spring page as CloudView answers a list.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WirePage {
+    content: Vec<Connector>,
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    number: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    total_pages: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    total_elements: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    last: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListShape {
+    Page(WirePage),
+    Bare(Vec<Connector>),
+}
+
+/// A Spring error body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    status: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    message: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteRequest<'a> {
+    connector_ids: &'a [&'a str],
+}
+
+/// The CloudView API, borrowed from a [`Client`].
+pub struct CloudView<'c> {
+    pub(crate) client: &'c Client,
+}
+
+impl CloudView<'_> {
+    /// One page of the list (0-based), optionally filtered by name.
+    pub async fn list_page(&self, page_no: u32, name: Option<&str>) -> Result<Page, Error> {
+        self.list_page_within(page_no, name, self.client.deadline())
+            .await
+    }
+
+    async fn list_page_within(
+        &self,
+        page_no: u32,
+        name: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Page, Error> {
+        let mut url = self.url(None);
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("pageNo", &page_no.to_string())
+                .append_pair("pageSize", &LIST_PAGE_SIZE.to_string())
+                .append_pair("sort", "lastSyncedOn:desc");
+            if let Some(name) = name {
+                query.append_pair("filter", &format!("name:{name}"));
+            }
+        }
+        let reply = self
+            .send(Method::GET, url, None, Safety::Idempotent, deadline)
+            .await?;
+        let what = format!("list connectors, page {page_no}");
+        check(&reply, &what)?;
+        let shape: ListShape = decode(&reply, &what)?;
+        Ok(match shape {
+            ListShape::Page(p) => Page {
+                last: p.last.unwrap_or_else(|| match (p.total_pages, p.number) {
+                    (Some(total), Some(n)) => n + 1 >= total,
+                    _ => p.content.is_empty(),
+                }),
+                number: p.number.unwrap_or(page_no),
+                total_pages: p.total_pages,
+                total_elements: p.total_elements,
+                connectors: p.content,
+            },
+            ListShape::Bare(connectors) => Page {
+                number: page_no,
+                total_pages: Some(1),
+                total_elements: Some(connectors.len() as u64),
+                connectors,
+                last: true,
+            },
+        })
+    }
+
+    /// Every connector, across all pages.
+    pub async fn list_all(&self) -> Result<Vec<Connector>, Error> {
+        self.list_all_within(None, self.client.deadline()).await
+    }
+
+    async fn list_all_within(
+        &self,
+        name: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
+        let mut all = Vec::new();
+        let mut seen = HashSet::new();
+        for page_no in 0..MAX_PAGES {
+            let page = self.list_page_within(page_no, name, deadline).await?;
+            let empty = page.connectors.is_empty();
+            for c in page.connectors {
+                if seen.insert(c.connector_id.clone()) {
+                    all.push(c);
+                }
+            }
+            let beyond_total = page.total_pages.is_some_and(|total| page_no + 1 >= total);
+            if page.last || empty || beyond_total {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// Reads one connector with a single call. [`CloudView::read`] is the batched
+    /// equivalent.
+    pub async fn get(&self, id: &str) -> Result<Connector, Error> {
+        let url = self.url(Some(checked_id(id)?));
+        let reply = self
+            .send(
+                Method::GET,
+                url,
+                None,
+                Safety::Idempotent,
+                self.client.deadline(),
+            )
+            .await?;
+        let what = format!("get connector {id}");
+        check(&reply, &what)?;
+        let connector: Connector = decode(&reply, &what)?;
+        if connector.connector_id != id {
+            return Err(Error::Decode {
+                context: format!("CloudView {what}"),
+                reason: format!("the answer is connector {}", connector.connector_id),
+                excerpt: excerpt(&reply.body),
+            });
+        }
+        Ok(connector)
+    }
+
+    /// Reads one connector; concurrent reads are coalesced (see [`batch`](super::batch)).
+    pub async fn read(&self, id: &str) -> Result<Connector, Error> {
+        checked_id(id)?;
+        self.client.read_cloudview(id).await
+    }
+
+    /// Answers a batch of reads. One id: a `get`. Several: the first list page, then the
+    /// remaining pages if there are no more of them than ids still missing, else a `get`
+    /// per missing id; an id the list lacks is confirmed with a `get`.
+    pub(crate) async fn fetch_many(
+        &self,
+        ids: &[String],
+    ) -> HashMap<String, Result<Connector, Error>> {
+        let mut results = HashMap::new();
+        if let [id] = ids {
+            results.insert(id.clone(), self.get(id).await);
+            return results;
+        }
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let keep = |connectors: Vec<Connector>,
+                    results: &mut HashMap<String, Result<Connector, Error>>| {
+            for c in connectors {
+                if wanted.contains(c.connector_id.as_str()) {
+                    results.insert(c.connector_id.clone(), Ok(c));
+                }
+            }
+        };
+        let deadline = self.client.deadline();
+        match self.list_page_within(0, None, deadline).await {
+            Ok(first) => {
+                let (last, total_pages) = (first.last, first.total_pages);
+                keep(first.connectors, &mut results);
+                let missing = ids.len() - results.len();
+                let pages_left = total_pages.map(|t| t.saturating_sub(1) as usize);
+                if !last && missing > 0 && pages_left.is_some_and(|left| left <= missing) {
+                    for page_no in 1..total_pages.unwrap_or(1).min(MAX_PAGES) {
+                        match self.list_page_within(page_no, None, deadline).await {
+                            Ok(page) => {
+                                let done = page.last || page.connectors.is_empty();
+                                keep(page.connectors, &mut results);
+                                if done {
+                                    break;
+                                }
+                            }
+                            Err(err) => {
+                                warn!(error = %err, "batched CloudView read: listing failed; reading one by one");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(
+                err @ (Error::Decode { .. } | Error::InvalidRequest { .. } | Error::Api { .. }),
+            ) => {
+                warn!(error = %err, "batched CloudView read: listing failed; reading one by one");
+            }
+            Err(err) => {
+                return ids
+                    .iter()
+                    .map(|id| (id.clone(), Err(err.clone())))
+                    .collect();
+            }
+        }
+        for id in ids {
+            if !results.contains_key(id) {
+                results.insert(id.clone(), self.get(id).await);
+            }
+        }
+        results
+    }
+
+    /// Creates a connector. See the module documentation for a lost answer.
+    pub async fn create(&self, spec: &ConnectorSpec) -> Result<Connector, Error> {
+        let body = encode(spec)?;
+        let reply = match self
+            .send(
+                Method::POST,
+                self.url(None),
+                Some(body),
+                Safety::NotIdempotent,
+                self.client.deadline(),
+            )
+            .await
+        {
+            Ok(reply) => reply,
+            Err(SendError::Unanswered(err)) => return self.recover_create(spec, err, false).await,
+            Err(SendError::Failed(err)) => return Err(err),
+        };
+        check(&reply, "create connector")?;
+        match decode::<Connector>(&reply, "create connector") {
+            Ok(connector) => {
+                info!(id = %connector.connector_id, "CloudView connector created");
+                Ok(connector)
+            }
+            // Qualys said 2xx: the connector probably exists.
+            Err(err) => self.recover_create(spec, err, true).await,
+        }
+    }
+
+    async fn recover_create(
+        &self,
+        spec: &ConnectorSpec,
+        cause: Error,
+        keep_error_if_absent: bool,
+    ) -> Result<Connector, Error> {
+        let account = aws_account_id_from_arn(&spec.arn);
+        let lookup = || async {
+            let found = self
+                .list_all_within(Some(&spec.name), Deadline::after(RECOVERY_LOOKUP_BUDGET))
+                .await?;
+            Ok(found
+                .into_iter()
+                .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
+                .filter(|c| {
+                    account.is_none()
+                        || c.aws_account_id.is_none()
+                        || c.aws_account_id.as_deref() == account
+                })
+                .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
+                .filter(|c| {
+                    c.external_id
+                        .as_deref()
+                        .is_none_or(|x| x == spec.external_id)
+                })
+                .collect())
+        };
+        recover_create(
+            self.client.transport(),
+            &spec.name,
+            cause,
+            keep_error_if_absent,
+            lookup,
+            |c: &Connector| c.connector_id.clone(),
+        )
+        .await
+    }
+
+    /// Replaces a connector's settings and returns it as Qualys reports it.
+    pub async fn update(&self, id: &str, spec: &ConnectorSpec) -> Result<Connector, Error> {
+        let url = self.url(Some(checked_id(id)?));
+        let reply = self
+            .send(
+                Method::PUT,
+                url,
+                Some(encode(spec)?),
+                Safety::Idempotent,
+                self.client.deadline(),
+            )
+            .await?;
+        let what = format!("update connector {id}");
+        check(&reply, &what)?;
+        decode(&reply, &what)
+    }
+
+    /// Deletes a connector. One already gone is [`Error::NotFound`].
+    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+        let id = checked_id(id)?;
+        let what = format!("delete connector {id}");
+        let deadline = self.client.deadline();
+        let ids = [id];
+        let body = encode(&DeleteRequest {
+            connector_ids: &ids,
+        })?;
+        let reply = self
+            .send(
+                Method::DELETE,
+                self.url(None),
+                Some(body),
+                Safety::Idempotent,
+                deadline,
+            )
+            .await?;
+        match check(&reply, &what) {
+            Err(Error::InvalidRequest { .. }) if reply.status == StatusCode::BAD_REQUEST => {
+                warn!("CloudView refused {{\"connectorIds\":[..]}}; trying a bare array");
+                let body = encode(&ids)?;
+                let retry = self
+                    .send(
+                        Method::DELETE,
+                        self.url(None),
+                        Some(body),
+                        Safety::Idempotent,
+                        deadline,
+                    )
+                    .await?;
+                // If the other form fails too, the first answer says more.
+                check(&retry, &what).or_else(|_| check(&reply, &what))
+            }
+            other => other,
+        }
+    }
+
+    fn url(&self, id: Option<&str>) -> Url {
+        let path = match id {
+            Some(id) => format!("{CONNECTORS_PATH}/{id}"),
+            None => CONNECTORS_PATH.to_owned(),
+        };
+        http::join(self.client.cloudview_url(), &path)
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        safety: Safety,
+        deadline: Deadline,
+    ) -> Result<Reply, SendError> {
+        let call = Call {
+            method,
+            url,
+            accept: JSON,
+            body: body.map(|bytes| Body {
+                content_type: JSON,
+                bytes,
+            }),
+            safety,
+        };
+        self.client.transport().send(&call, deadline).await
+    }
+}
+
+/// Connector ids go into URL paths: only UUID characters are accepted.
+fn checked_id(id: &str) -> Result<&str, Error> {
+    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        Ok(id)
+    } else {
+        Err(Error::InvalidRequest {
+            message: format!("{id:?} is not a CloudView connector id"),
+            resolution: Some(
+                "use the connector's UUID, e.g. 8889b18b-6f92-33d3-8afd-6d9d144177e8".into(),
+            ),
+        })
+    }
+}
+
+fn encode<T: Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(body).map_err(|e| Error::Config(format!("cannot encode the request: {e}")))
+}
+
+/// Maps a non-2xx reply to its error.
+fn check(reply: &Reply, what: &str) -> Result<(), Error> {
+    let status = reply.status;
+    if status.is_success() {
+        return Ok(());
+    }
+    let body: Option<ErrorBody> = serde_json::from_slice(&reply.body).ok();
+    let message = body
+        .as_ref()
+        .and_then(|b| b.message.clone().or_else(|| b.error.clone()))
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| excerpt(&reply.body));
+    let code = body.as_ref().and_then(|b| b.error_code.clone());
+    Err(match status.as_u16() {
+        400 | 422 => Error::InvalidRequest {
+            message: match &code {
+                Some(code) => format!("{message} (error code {code})"),
+                None => message,
+            },
+            resolution: None,
+        },
+        401 => Error::Unauthorized {
+            message: "HTTP 401: check the username and password".into(),
+        },
+        403 => Error::Unauthorized {
+            message: format!("HTTP 403: {message}"),
+        },
+        // Only CloudView's own error body means "no such connector".
+        404 if body
+            .as_ref()
+            .is_some_and(|b| b.status.is_some() || b.error_code.is_some()) =>
+        {
+            Error::NotFound {
+                what: format!("CloudView AWS connector ({what})"),
+            }
+        }
+        _ => Error::Api {
+            status: status.as_u16(),
+            code,
+            message,
+            resolution: None,
+        },
+    })
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(reply: &Reply, what: &str) -> Result<T, Error> {
+    serde_json::from_slice(&reply.body).map_err(|e| Error::Decode {
+        context: format!("CloudView {what}"),
+        reason: e.to_string(),
+        excerpt: excerpt(&reply.body),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// The seed's list entry.
+    const SEED_ITEM: &str = r#"{
+      "name": "AWS Connector", "connectorId": "7f25a529-4629-31e6-9bef-7a5828c360a8",
+      "description": "", "provider": "AWS", "state": "SUCCESS", "totalAssets": 241,
+      "lastSyncedOn": "Wed Jan 13 05:17:58 UTC 2021", "nextSyncedOn": "Wed Jan 13 09:17:58 UTC 2021",
+      "isGovCloud": false, "isChinaRegion": false, "awsAccountId": "XXXXXXXXXXXX",
+      "isDisabled": false, "groups": [], "pollingFrequency": {"hours": 4, "minutes": 0},
+      "error": "", "baseAccountId": "XXXXXXXXXXX", "externalId": "USPOD01-4765-9011278609223",
+      "arn": "arn:aws:iam::XXXXXXXXXXXX:role/user_john_new_connector",
+      "portalConnectorUuid": "2d39470f-cf33-45e3-8b12-ee5916bf18c9", "isPortalConnector": true
+    }"#;
+
+    #[test]
+    fn seed_list_page() {
+        let body = format!(
+            r#"{{"content":[{SEED_ITEM}],"totalElements":1,"totalPages":1,"numberOfElements":1,"size":50,"number":0,"first":true,"last":true,"empty":false}}"#
+        );
+        let shape: ListShape = decode(&reply(200, &body), "list").unwrap();
+        let ListShape::Page(page) = shape else {
+            panic!("not a page")
+        };
+        let c = &page.content[0];
+        assert_eq!(c.connector_id, "7f25a529-4629-31e6-9bef-7a5828c360a8");
+        assert_eq!(c.total_assets, Some(241));
+        assert_eq!(
+            c.polling_frequency,
+            Some(PollingFrequency {
+                hours: 4,
+                minutes: 0
+            })
+        );
+        assert_eq!(c.error.as_deref(), Some(""));
+        assert_eq!(c.is_portal_connector, Some(true));
+        assert_eq!(
+            c.portal_connector_uuid.as_deref(),
+            Some("2d39470f-cf33-45e3-8b12-ee5916bf18c9")
+        );
+        assert_eq!(page.last, Some(true));
+    }
+
+    #[test]
+    fn seed_create_response_and_lenient_scalars() {
+        let body = r#"{"name":"ABC","connectorId":"8889b18b-6f92-33d3-8afd-6d9d144177e8","description":"Sample External ID",
+          "provider":"AWS","state":"PENDING","totalAssets":"0","isGovCloud":"true","isChinaRegion":true,
+          "awsAccountId":123456789012,"isDisabled":false,"groups":[],"pollingFrequency":{"hours":"1","minutes":1},
+          "error":50004,"baseAccountId":"XXXXXXXXXXXX","externalId":"USPOD01-4765-9011278609223",
+          "arn":"arn:aws:iam::XXXXXXXXXXXX:role/CloudViewTest","isPortalConnector":false}"#;
+        let c: Connector = decode(&reply(200, body), "create").unwrap();
+        assert_eq!(c.is_gov_cloud, Some(true));
+        assert_eq!(c.total_assets, Some(0));
+        assert_eq!(c.aws_account_id.as_deref(), Some("123456789012"));
+        assert_eq!(c.error.as_deref(), Some("50004"));
+        assert_eq!(
+            c.polling_frequency,
+            Some(PollingFrequency {
+                hours: 1,
+                minutes: 1
+            })
+        );
+    }
+
+    #[test]
+    fn bare_array_is_one_page_and_garbage_is_an_error() {
+        let body = format!("[{SEED_ITEM}]");
+        assert!(
+            matches!(decode::<ListShape>(&reply(200, &body), "list"), Ok(ListShape::Bare(v)) if v.len() == 1)
+        );
+        for bad in [
+            r#"{"items":[]}"#,
+            r#"{"content":"#,
+            "<html/>",
+            r#"{"content":[{"name":"no id"}]}"#,
+        ] {
+            let err = decode::<ListShape>(&reply(200, bad), "list")
+                .err()
+                .unwrap_or_else(|| panic!("{bad} decoded"));
+            assert!(
+                matches!(&err, Error::Decode { excerpt, .. } if !excerpt.is_empty()),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_statuses() {
+        let spring = |status: u16, message: &str| {
+            format!(
+                r#"{{"timestamp":"2024-01-01T00:00:00Z","status":{status},"error":"Bad","errorCode":"CV-{status}","message":"{message}","path":"/x"}}"#
+            )
+        };
+        match check(
+            &reply(400, &spring(400, "externalId has a bad format")),
+            "create",
+        ) {
+            Err(Error::InvalidRequest { message, .. }) => {
+                assert!(
+                    message.contains("externalId has a bad format") && message.contains("CV-400"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check(&reply(404, &spring(404, "no such connector")), "get"),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            check(&reply(404, "<html>Not Found</html>"), "get"),
+            Err(Error::Api { status: 404, .. })
+        ));
+        assert!(matches!(
+            check(&reply(401, ""), "get"),
+            Err(Error::Unauthorized { .. })
+        ));
+        assert!(
+            matches!(check(&reply(500, &spring(500, "boom")), "get"), Err(Error::Api { status: 500, message, .. }) if message == "boom")
+        );
+        assert!(check(&reply(204, ""), "delete").is_ok());
+    }
+
+    #[test]
+    fn spec_serializes_as_the_seed() {
+        let spec = ConnectorSpec {
+            name: "ABC".into(),
+            description: Some("Sample External ID".into()),
+            arn: "arn:aws:iam::123456789012:role/CloudViewTest".into(),
+            external_id: "USPOD01-4765-9011278609223".into(),
+            is_gov_cloud: true,
+            is_china_region: false,
+            is_portal_connector: true,
+            polling_frequency: Some(PollingFrequency {
+                hours: 1,
+                minutes: 1,
+            }),
+        };
+        let v: serde_json::Value = serde_json::from_slice(&encode(&spec).unwrap()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"name":"ABC","description":"Sample External ID",
+                "arn":"arn:aws:iam::123456789012:role/CloudViewTest","externalId":"USPOD01-4765-9011278609223",
+                "isGovCloud":true,"isChinaRegion":false,"isPortalConnector":true,
+                "pollingFrequency":{"hours":1,"minutes":1}})
+        );
+        let v = serde_json::to_value(DeleteRequest {
+            connector_ids: &["a-b"],
+        })
+        .unwrap();
+        assert_eq!(v, serde_json::json!({"connectorIds":["a-b"]}));
+    }
+
+    #[test]
+    fn ids_are_checked_before_reaching_a_path() {
+        assert!(checked_id("8889b18b-6f92-33d3-8afd-6d9d144177e8").is_ok());
+        for bad in ["", "../x", "a/b", "id?x=1", "zz"] {
+            assert!(
+                matches!(checked_id(bad), Err(Error::InvalidRequest { .. })),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The client's error type: one enum the resource can match on to decide what to do
+//! (drop a vanished connector from state, tell the user to fix credentials, show Qualys's
+//! own message and resolution), with messages written for the person reading Terraform's
+//! output.
+//!
+//! No variant ever holds a credential: the transport never puts them in URLs, and
+//! `reqwest` errors carry only the URL.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything that can go wrong talking to Qualys.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// The provider configuration cannot work (bad URL, missing credentials, ...).
+    #[error("invalid Qualys client configuration: {0}")]
+    Config(String),
+
+    /// The object does not exist, or is outside the caller's scope: Qualys answers both the
+    /// same way (`OBJECT_NOT_FOUND`, or a CloudView 404 with its JSON error body).
+    #[error("{what} was not found in Qualys (deleted, or outside this user's scope)")]
+    NotFound { what: String },
+
+    /// HTTP 401/403, or a QPS `UNAUTHORIZED`/`INSUFFICIENT_PERMISSIONS` answer.
+    #[error("Qualys refused the credentials or permissions: {message}")]
+    Unauthorized { message: String },
+
+    /// Qualys rejected the request; its message and suggested resolution are kept verbatim.
+    #[error("Qualys rejected the request: {message}{}", Resolution(resolution))]
+    InvalidRequest {
+        message: String,
+        resolution: Option<String>,
+    },
+
+    /// Qualys kept answering 409, 429 or 503 after every retry allowed, or the wait it asked
+    /// for would pass the operation's deadline.
+    #[error(
+        "Qualys is throttling requests (HTTP {status}) after {attempts} attempt(s){}; \
+         lower `max_concurrency` or Terraform's -parallelism, or try again later",
+        RetryAfter(retry_after)
+    )]
+    Throttled {
+        status: u16,
+        attempts: u32,
+        retry_after: Option<Duration>,
+    },
+
+    /// Any other answer Qualys marks as an error: a 5xx, an unexpected status, a QPS
+    /// `OTHER_ERROR`/`LIMIT_EXCEEDED`. `excerpt` is the start of the body.
+    #[error(
+        "Qualys answered with an error (HTTP {status}{}): {message}{}",
+        Code(code),
+        Resolution(resolution)
+    )]
+    Api {
+        status: u16,
+        code: Option<String>,
+        message: String,
+        resolution: Option<String>,
+    },
+
+    /// The request could not be completed on the network (DNS, connect, TLS, reset).
+    #[error("could not reach Qualys: {message}")]
+    Transport {
+        message: String,
+        #[source]
+        source: Arc<reqwest::Error>,
+    },
+
+    /// A create whose outcome the client could not establish: the request may have been
+    /// carried out (the answer was lost), and the lookup by name and AWS account did not
+    /// find exactly one matching connector. Terraform state cannot be trusted to know it.
+    #[error(
+        "the create of connector \"{name}\" was not confirmed by Qualys ({cause}); {}",
+        Candidates(candidates)
+    )]
+    CreateUnconfirmed {
+        name: String,
+        cause: String,
+        candidates: Vec<String>,
+    },
+
+    /// The response does not have a shape this client understands. Never turned into an
+    /// empty result.
+    #[error(
+        "unexpected response from Qualys ({context}): {reason}; the body starts with: {excerpt}"
+    )]
+    Decode {
+        context: String,
+        reason: String,
+        excerpt: String,
+    },
+
+    /// The operation's deadline (Terraform's timeout) passed.
+    #[error("the Qualys operation timed out after {0:?}")]
+    Timeout(Duration),
+
+    /// Terraform asked the provider to stop (StopProvider); the call was abandoned.
+    #[error("the Qualys call was cancelled because Terraform is stopping the provider")]
+    Stopped,
+}
+
+impl Error {
+    /// Whether the error means the object is gone (or was never visible to this user).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}
+
+struct Resolution<'a>(&'a Option<String>);
+
+impl fmt::Display for Resolution<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(r) if !r.trim().is_empty() => write!(f, " (resolution: {r})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+struct RetryAfter<'a>(&'a Option<Duration>);
+
+impl fmt::Display for RetryAfter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, "; Qualys asked to wait {}s", d.as_secs()),
+            None => Ok(()),
+        }
+    }
+}
+
+struct Code<'a>(&'a Option<String>);
+
+impl fmt::Display for Code<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, ", {c}"),
+            None => Ok(()),
+        }
+    }
+}
+
+struct Candidates<'a>(&'a [String]);
+
+impl fmt::Display for Candidates<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [] => f.write_str(
+                "no connector with that name and AWS account was found yet; check the \
+                 Qualys console before applying again, and import the connector if it exists",
+            ),
+            ids => write!(
+                f,
+                "several connectors match its name and AWS account ({}); import the right \
+                 one with `terraform import` instead of applying again",
+                ids.join(", ")
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_request_shows_message_and_resolution() {
+        let e = Error::InvalidRequest {
+            message: "cspmRegions is not enabled".into(),
+            resolution: Some("Contact support".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Qualys rejected the request: cspmRegions is not enabled (resolution: Contact support)"
+        );
+        let e = Error::InvalidRequest {
+            message: "bad".into(),
+            resolution: None,
+        };
+        assert_eq!(e.to_string(), "Qualys rejected the request: bad");
+    }
+
+    #[test]
+    fn throttled_mentions_wait_and_advice() {
+        let e = Error::Throttled {
+            status: 409,
+            attempts: 4,
+            retry_after: Some(Duration::from_secs(30)),
+        };
+        let s = e.to_string();
+        assert!(s.contains("HTTP 409"), "{s}");
+        assert!(s.contains("4 attempt(s)"), "{s}");
+        assert!(s.contains("wait 30s"), "{s}");
+        assert!(s.contains("max_concurrency"), "{s}");
+    }
+
+    #[test]
+    fn create_unconfirmed_guides_the_user() {
+        let none = Error::CreateUnconfirmed {
+            name: "prod".into(),
+            cause: "connection closed".into(),
+            candidates: vec![],
+        };
+        assert!(none.to_string().contains("check the Qualys console"));
+        let many = Error::CreateUnconfirmed {
+            name: "prod".into(),
+            cause: "timeout".into(),
+            candidates: vec!["1".into(), "2".into()],
+        };
+        assert!(many.to_string().contains("(1, 2)"));
+    }
+
+    #[test]
+    fn api_error_includes_code() {
+        let e = Error::Api {
+            status: 200,
+            code: Some("OTHER_ERROR".into()),
+            message: "boom".into(),
+            resolution: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Qualys answered with an error (HTTP 200, OTHER_ERROR): boom"
+        );
+    }
+}

@@ -1,0 +1,621 @@
+//! The one transport under every API family: authentication, headers, the process-wide
+//! concurrency limit, retries of throttled calls, deadlines, cancellation and logging.
+//!
+//! Choices made here:
+//! - **Concurrency.** One semaphore of `max_concurrency` permits, shared by every clone of
+//!   the client (Terraform runs one provider process per provider configuration, so this is
+//!   the process-wide limit). A permit is held for one HTTP exchange only, never across a
+//!   backoff, so a throttled call does not starve the others.
+//! - **Retries.** HTTP 409 (Qualys's "over the limit"; never "already exists"), 429 and 503
+//!   mean the request was not carried out, so they are retried for every operation, create
+//!   included. The wait is `X-RateLimit-ToWait-Sec`, else `Retry-After` (seconds or HTTP
+//!   date), else capped exponential backoff with equal jitter. Failing to connect is
+//!   retried the same way (nothing was sent). A lost answer (timeout, connection closed
+//!   after the request was written) is retried only for [`Safety::Idempotent`] calls; for a
+//!   create it comes back as [`SendError::Unanswered`] so the caller can look the object up
+//!   instead of creating it twice.
+//! - **Deadlines.** Every call runs under a [`Deadline`]; each attempt's timeout is the
+//!   smaller of `request_timeout` and what is left, and a wait that would end past the
+//!   deadline is not started: the caller gets [`Error::Throttled`] at once.
+//! - **Stop.** Terraform's StopProvider cancels one token: waits for a permit, backoffs and
+//!   idempotent requests in flight end at once with [`Error::Stopped`], and later calls fail
+//!   the same way. A create already on the wire is left to finish (it is bounded by its
+//!   timeout) so that a connector Qualys made is not forgotten.
+//! - **Secrets.** The `Authorization` header is built once and marked sensitive; URLs never
+//!   hold credentials (rejected by [`parse_base_url`]); logs carry method, path, status,
+//!   attempt and timing, and at trace level body excerpts, never headers.
+//! - **TLS.** rustls with the platform's trust store; `insecure_skip_verify` turns
+//!   verification off and logs a warning. Plain `http://` is allowed for loopback hosts only.
+//!   Redirects are not followed: an API that redirects is misconfigured, and following would
+//!   replay credentials elsewhere.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, trace, warn};
+
+use super::error::Error;
+use super::lenient::excerpt;
+
+/// Value of the `X-Requested-With` header Qualys requires on API calls.
+const REQUESTED_WITH: &str = "terraform-provider-qualys";
+
+/// Bodies larger than this are cut; the decoder then reports the excerpt.
+const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// Whether a request whose answer was lost may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Safety {
+    /// Reads, and writes whose repetition is harmless (update with `set`, delete, run).
+    Idempotent,
+    /// Create: a second send could make a second connector.
+    NotIdempotent,
+}
+
+/// A request body and its media type.
+pub(crate) struct Body {
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// One logical API call; the transport may send it several times.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) accept: &'static str,
+    pub(crate) body: Option<Body>,
+    pub(crate) safety: Safety,
+}
+
+/// The final answer to a call: any status but the retried ones, and the body.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Why [`Transport::send`] returned no reply.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    /// The call failed and was not carried out, or its failure is final.
+    Failed(Error),
+    /// A [`Safety::NotIdempotent`] request was sent but its answer was lost: it may or may
+    /// not have been carried out.
+    Unanswered(Error),
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::Failed(e) | SendError::Unanswered(e) => e,
+        }
+    }
+}
+
+/// The point in time an operation must finish by, and the budget it was given.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    at: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    pub(crate) fn after(budget: Duration) -> Self {
+        Deadline {
+            at: Instant::now() + budget,
+            budget,
+        }
+    }
+
+    pub(crate) fn at(at: Instant) -> Self {
+        Deadline {
+            at,
+            budget: at.saturating_duration_since(Instant::now()),
+        }
+    }
+
+    pub(crate) fn instant(&self) -> Instant {
+        self.at
+    }
+
+    fn remaining(&self) -> Option<Duration> {
+        let left = self.at.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then_some(left)
+    }
+
+    /// Whether a wait of `wait` still leaves time for one more attempt.
+    fn allows(&self, wait: Duration) -> bool {
+        Instant::now() + wait < self.at
+    }
+
+    pub(crate) fn expired(&self) -> Error {
+        Error::Timeout(self.budget)
+    }
+}
+
+/// How throttled or failed-to-connect calls are retried.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RetryPolicy {
+    pub(crate) max_retries: u32,
+    pub(crate) base_delay: Duration,
+    pub(crate) max_delay: Duration,
+}
+
+impl RetryPolicy {
+    /// Capped exponential backoff with equal jitter: for retry `n` (0-based) the wait is
+    /// between half and all of `min(base * 2^n, max)`.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry).unwrap_or(u32::MAX);
+        let full = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        let half = full / 2;
+        half + jitter(full - half)
+    }
+}
+
+/// A uniformly random duration in `0..=up_to`.
+fn jitter(up_to: Duration) -> Duration {
+    let nanos = u64::try_from(up_to.as_nanos()).unwrap_or(u64::MAX);
+    Duration::from_nanos(rand::random_range(0..=nanos))
+}
+
+/// The wait the server asked for: `X-RateLimit-ToWait-Sec`, else `Retry-After` in seconds
+/// or as an HTTP date. Values that do not parse are ignored.
+pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let seconds = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| Duration::from_secs_f64(f.min(86_400.0)))
+    };
+    if let Some(wait) = text("x-ratelimit-towait-sec").and_then(seconds) {
+        return Some(wait);
+    }
+    let retry_after = text(RETRY_AFTER.as_str())?;
+    seconds(retry_after).or_else(|| {
+        httpdate::parse_http_date(retry_after)
+            .ok()
+            .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
+    })
+}
+
+fn is_throttle(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 409 | 429 | 503)
+}
+
+/// Parses and checks a base URL from the provider configuration: `https://`, or `http://`
+/// to a loopback host (tests, simulators); no credentials, query or fragment.
+pub(crate) fn parse_base_url(field: &str, raw: &str) -> Result<Url, Error> {
+    let bad = |why: &str| Error::Config(format!("{field} {raw:?} {why}"));
+    let url = Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a valid URL: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(bad(
+                "must use https:// (plain http is allowed for loopback hosts only)",
+            ));
+        }
+        _ => return Err(bad("must be an https:// URL")),
+    }
+    if url.host().is_none() {
+        return Err(bad("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "must not contain credentials; set username and password instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// `base` with `path` appended to its path (`path` starts with `/`).
+pub(crate) fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
+    url.set_path(&joined);
+    url
+}
+
+/// Settings the transport needs, taken from the client configuration.
+pub(crate) struct TransportSettings<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) user_agent: &'a str,
+    pub(crate) insecure_skip_verify: bool,
+    pub(crate) max_concurrency: usize,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+}
+
+/// The shared HTTP machinery; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    http: reqwest::Client,
+    authorization: HeaderValue,
+    permits: Semaphore,
+    stop: CancellationToken,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+}
+
+impl Transport {
+    pub(crate) fn new(settings: TransportSettings<'_>) -> Result<Self, Error> {
+        let token = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", settings.username, settings.password));
+        let mut authorization = HeaderValue::from_str(&format!("Basic {token}"))
+            .map_err(|_| Error::Config("credentials cannot be sent in a header".into()))?;
+        authorization.set_sensitive(true);
+
+        let mut headers = HeaderMap::new();
+        headers.insert("X-Requested-With", HeaderValue::from_static(REQUESTED_WITH));
+        if settings.insecure_skip_verify {
+            warn!(
+                "insecure_skip_verify is set: TLS certificates of the Qualys API are not \
+                 verified, so anyone on the network path can read the credentials"
+            );
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(settings.user_agent)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))
+            .tls_danger_accept_invalid_certs(settings.insecure_skip_verify)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Transport {
+            shared: Arc::new(Shared {
+                http,
+                authorization,
+                permits: Semaphore::new(settings.max_concurrency),
+                stop: CancellationToken::new(),
+                retry: settings.retry,
+                request_timeout: settings.request_timeout,
+            }),
+        })
+    }
+
+    /// Ends every wait at once and makes later calls fail with [`Error::Stopped`].
+    pub(crate) fn stop(&self) {
+        self.shared.stop.cancel();
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.shared.stop.is_cancelled()
+    }
+
+    /// Sleeps for `wait` unless the provider is stopped first.
+    pub(crate) async fn pause(&self, wait: Duration) -> Result<(), Error> {
+        tokio::select! {
+            biased;
+            _ = self.shared.stop.cancelled() => Err(Error::Stopped),
+            _ = tokio::time::sleep(wait) => Ok(()),
+        }
+    }
+
+    /// Sends `call`, retrying as the module documentation describes, and returns the first
+    /// answer that is not a throttle.
+    pub(crate) async fn send(&self, call: &Call, deadline: Deadline) -> Result<Reply, SendError> {
+        let shared = &*self.shared;
+        let mut attempt: u32 = 0;
+        loop {
+            if self.is_stopped() {
+                return Err(SendError::Failed(Error::Stopped));
+            }
+            attempt += 1;
+            let permit = tokio::select! {
+                biased;
+                _ = shared.stop.cancelled() => return Err(SendError::Failed(Error::Stopped)),
+                _ = tokio::time::sleep_until(deadline.at.into()) => {
+                    return Err(SendError::Failed(deadline.expired()));
+                }
+                permit = shared.permits.acquire() => {
+                    permit.map_err(|_| SendError::Failed(Error::Stopped))?
+                }
+            };
+            let Some(left) = deadline.remaining() else {
+                return Err(SendError::Failed(deadline.expired()));
+            };
+            let timeout = left.min(shared.request_timeout);
+            let started = Instant::now();
+            let outcome = match call.safety {
+                Safety::Idempotent => tokio::select! {
+                    biased;
+                    _ = shared.stop.cancelled() => return Err(SendError::Failed(Error::Stopped)),
+                    outcome = self.exchange(call, timeout) => outcome,
+                },
+                Safety::NotIdempotent => self.exchange(call, timeout).await,
+            };
+            drop(permit);
+            let elapsed_ms = started.elapsed().as_millis();
+
+            let wait = match outcome {
+                Ok((reply, headers)) => {
+                    debug!(
+                        method = %call.method,
+                        path = call.url.path(),
+                        status = reply.status.as_u16(),
+                        attempt,
+                        elapsed_ms,
+                        "qualys call"
+                    );
+                    trace!(body = %excerpt(&reply.body), "qualys response body");
+                    if !is_throttle(reply.status) {
+                        return Ok(reply);
+                    }
+                    let asked = server_wait(&headers, SystemTime::now());
+                    let wait = match asked {
+                        Some(w) if !w.is_zero() => w + jitter(w.min(Duration::from_secs(10)) / 10),
+                        _ => shared.retry.backoff(attempt - 1),
+                    };
+                    if attempt > shared.retry.max_retries || !deadline.allows(wait) {
+                        return Err(SendError::Failed(Error::Throttled {
+                            status: reply.status.as_u16(),
+                            attempts: attempt,
+                            retry_after: asked,
+                        }));
+                    }
+                    wait
+                }
+                Err(err) => {
+                    debug!(
+                        method = %call.method,
+                        path = call.url.path(),
+                        attempt,
+                        elapsed_ms,
+                        error = %chain(&err),
+                        "qualys call failed"
+                    );
+                    let error = if err.is_timeout() && deadline.remaining().is_none() {
+                        deadline.expired()
+                    } else {
+                        transport_error(err, timeout)
+                    };
+                    let nothing_sent =
+                        matches!(&error, Error::Transport { source, .. } if source.is_connect());
+                    if call.safety == Safety::NotIdempotent && !nothing_sent {
+                        return Err(SendError::Unanswered(error));
+                    }
+                    let wait = shared.retry.backoff(attempt - 1);
+                    if matches!(error, Error::Timeout(_))
+                        || attempt > shared.retry.max_retries
+                        || !deadline.allows(wait)
+                    {
+                        return Err(SendError::Failed(error));
+                    }
+                    wait
+                }
+            };
+            debug!(
+                wait_ms = wait.as_millis(),
+                attempt, "qualys call will be retried"
+            );
+            self.pause(wait).await.map_err(SendError::Failed)?;
+        }
+    }
+
+    /// One HTTP exchange: send, then read the body, all within `timeout`.
+    async fn exchange(
+        &self,
+        call: &Call,
+        timeout: Duration,
+    ) -> Result<(Reply, HeaderMap), reqwest::Error> {
+        let shared = &*self.shared;
+        let mut request = shared
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(AUTHORIZATION, shared.authorization.clone())
+            .header(ACCEPT, call.accept)
+            .timeout(timeout);
+        if let Some(body) = &call.body {
+            trace!(body = %excerpt(&body.bytes), "qualys request body");
+            request = request.header(CONTENT_TYPE, body.content_type);
+            if !body.bytes.is_empty() || call.method != Method::GET {
+                request = request.body(body.bytes.clone());
+            }
+        }
+        let mut response = request.send().await?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            let room = MAX_BODY_BYTES.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if room <= chunk.len() {
+                break;
+            }
+        }
+        Ok((Reply { status, body }, headers))
+    }
+}
+
+/// A network error as the user reads it, with its causes (reqwest's own message is only
+/// "error sending request").
+fn transport_error(err: reqwest::Error, timeout: Duration) -> Error {
+    let message = if err.is_timeout() {
+        format!(
+            "no answer within {}s ({})",
+            timeout.as_secs_f32(),
+            chain(&err)
+        )
+    } else {
+        chain(&err)
+    };
+    Error::Transport {
+        message,
+        source: Arc::new(err),
+    }
+}
+
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let p = policy();
+        for _ in 0..200 {
+            let b0 = p.backoff(0);
+            assert!(
+                b0 >= Duration::from_millis(50) && b0 <= Duration::from_millis(100),
+                "{b0:?}"
+            );
+            let b2 = p.backoff(2);
+            assert!(
+                b2 >= Duration::from_millis(200) && b2 <= Duration::from_millis(400),
+                "{b2:?}"
+            );
+            let b9 = p.backoff(9);
+            assert!(
+                b9 >= Duration::from_millis(500) && b9 <= Duration::from_secs(1),
+                "{b9:?}"
+            );
+            let huge = p.backoff(200);
+            assert!(huge <= Duration::from_secs(1), "{huge:?}");
+        }
+        let spread: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
+        assert!(spread.len() > 1, "backoff has no jitter");
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn server_wait_prefers_qualys_header_then_retry_after() {
+        let now = SystemTime::now();
+        let both = headers(&[("x-ratelimit-towait-sec", "7"), ("retry-after", "3")]);
+        assert_eq!(server_wait(&both, now), Some(Duration::from_secs(7)));
+        let only_retry = headers(&[("retry-after", "3")]);
+        assert_eq!(server_wait(&only_retry, now), Some(Duration::from_secs(3)));
+        let garbage = headers(&[("x-ratelimit-towait-sec", "soon"), ("retry-after", "2")]);
+        assert_eq!(server_wait(&garbage, now), Some(Duration::from_secs(2)));
+        assert_eq!(server_wait(&HeaderMap::new(), now), None);
+        let negative = headers(&[("x-ratelimit-towait-sec", "-4")]);
+        assert_eq!(server_wait(&negative, now), None);
+    }
+
+    #[test]
+    fn retry_after_http_date() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:30 GMT").unwrap();
+        let h = headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(7)));
+        let past = headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]);
+        assert_eq!(server_wait(&past, now), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn base_urls_https_or_loopback_http_only() {
+        assert!(parse_base_url("api_url", "https://qualysapi.qualys.com").is_ok());
+        assert!(parse_base_url("api_url", "http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("api_url", "http://127.10.0.3:8080/base").is_ok());
+        assert!(parse_base_url("api_url", "http://localhost:1").is_ok());
+        assert!(parse_base_url("api_url", "http://[::1]:1").is_ok());
+        for bad in [
+            "http://qualysapi.qualys.com",
+            "http://10.0.0.1",
+            "ftp://127.0.0.1",
+            "https://user:pw@qualysapi.qualys.com",
+            "https://qualysapi.qualys.com/?x=1",
+            "not a url",
+        ] {
+            let err = parse_base_url("api_url", bad).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
+            assert!(err.to_string().contains("api_url"), "{err}");
+        }
+        let err = parse_base_url("api_url", "https://u:secret@h.example").unwrap_err();
+        assert!(!format!("{err}").is_empty());
+    }
+
+    #[test]
+    fn join_keeps_base_path() {
+        let base = Url::parse("https://h.example/prefix/").unwrap();
+        assert_eq!(
+            join(&base, "/qps/rest/3.0/get/x/1").as_str(),
+            "https://h.example/prefix/qps/rest/3.0/get/x/1"
+        );
+        let bare = Url::parse("http://127.0.0.1:9").unwrap();
+        assert_eq!(join(&bare, "/a/b").as_str(), "http://127.0.0.1:9/a/b");
+    }
+
+    #[test]
+    fn deadline_allows_only_waits_that_fit() {
+        let d = Deadline::after(Duration::from_secs(5));
+        assert!(d.allows(Duration::from_secs(1)));
+        assert!(!d.allows(Duration::from_secs(6)));
+        let past = Deadline::at(Instant::now());
+        assert!(past.remaining().is_none());
+        assert!(matches!(past.expired(), Error::Timeout(_)));
+    }
+
+    #[test]
+    fn authorization_header_is_sensitive_and_not_in_debug() {
+        let t = Transport::new(TransportSettings {
+            username: "demo",
+            password: "hunter2-secret",
+            user_agent: "ua",
+            insecure_skip_verify: false,
+            max_concurrency: 2,
+            request_timeout: Duration::from_secs(5),
+            retry: policy(),
+        })
+        .unwrap();
+        assert!(t.shared.authorization.is_sensitive());
+        assert!(!format!("{:?}", t.shared.authorization).contains("aHVudGVy"));
+    }
+}

@@ -1,0 +1,445 @@
+//! The Qualys API client: one transport ([`http`]), three API families (QPS v3 JSON and v2
+//! XML in [`qps`], CloudView v1 in [`cloudview`]), typed models and one error enum
+//! ([`Error`]).
+//!
+//! A [`Client`] is built once per provider configuration and cloned freely: clones share
+//! the connection pool, the concurrency limit, the read batchers and the stop signal.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tfqualys::qualys::Error> {
+//! use tfqualys::qualys::{Client, ClientConfig, QpsVersion};
+//! let client = Client::new(ClientConfig::new(
+//!     "https://qualysapi.qualys.com",
+//!     "https://qualysguard.qualys.com",
+//!     "user",
+//!     "password",
+//! ))?;
+//! let timed = client.with_deadline(std::time::Instant::now() + std::time::Duration::from_secs(1200));
+//! let connector = timed.qps(QpsVersion::V3).read(2064449).await?;
+//! # let _ = connector; Ok(()) }
+//! ```
+//!
+//! Choices made here:
+//! - **Deadlines.** Every operation runs under a deadline: the one given with
+//!   [`Client::with_deadline`] (Terraform's per-operation timeout), else
+//!   `operation_timeout` from the configuration. Retries and waits never pass it.
+//! - **Stop.** [`Client::stop`] is what Terraform's StopProvider calls; see [`http`].
+//! - **Reads are batched.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are the
+//!   entry points the resource uses to refresh; concurrent reads are coalesced (see
+//!   [`batch`]). `get` stays available for a single uncoalesced call.
+
+mod batch;
+pub mod cloudview;
+mod error;
+mod http;
+mod lenient;
+pub mod qps;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use tracing::warn;
+
+pub use cloudview::CloudView;
+pub use error::Error;
+pub use qps::{Qps, QpsVersion};
+
+use batch::Batcher;
+use http::{Deadline, RetryPolicy, Transport, TransportSettings};
+
+/// How to reach Qualys and how hard to push it.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Base URL of the QPS API, e.g. `https://qualysapi.qualys.com`.
+    pub api_url: String,
+    /// Base URL of the CloudView API, e.g. `https://qualysguard.qualys.com`.
+    pub cloudview_url: String,
+    pub username: String,
+    pub password: String,
+    /// Turns TLS certificate verification off (logged as a warning).
+    pub insecure_skip_verify: bool,
+    /// Retries of a throttled (409/429/503) or unconnectable call. Default 5.
+    pub max_retries: u32,
+    /// Calls in flight at once across the whole client. Default 2, Qualys's default tier.
+    pub max_concurrency: usize,
+    /// Timeout of one HTTP exchange. Default 60 s.
+    pub request_timeout: Duration,
+    /// Deadline of an operation (retries and waits included) when the caller gives none.
+    /// Default 20 minutes, Terraform's usual resource timeout.
+    pub operation_timeout: Duration,
+    /// First backoff step when the server names no wait. Default 1 s.
+    pub retry_base_delay: Duration,
+    /// Longest backoff step. Default 30 s.
+    pub retry_max_delay: Duration,
+    /// How long a read waits for others to join its batch; zero turns batching off.
+    /// Default 25 ms.
+    pub read_batch_window: Duration,
+    /// `User-Agent` header. Default `terraform-provider-qualys/<version>`.
+    pub user_agent: String,
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults documented on each field.
+    pub fn new(
+        api_url: impl Into<String>,
+        cloudview_url: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        ClientConfig {
+            api_url: api_url.into(),
+            cloudview_url: cloudview_url.into(),
+            username: username.into(),
+            password: password.into(),
+            insecure_skip_verify: false,
+            max_retries: 5,
+            max_concurrency: 2,
+            request_timeout: Duration::from_secs(60),
+            operation_timeout: Duration::from_secs(20 * 60),
+            retry_base_delay: Duration::from_secs(1),
+            retry_max_delay: Duration::from_secs(30),
+            read_batch_window: Duration::from_millis(25),
+            user_agent: format!("terraform-provider-qualys/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// Never prints the password.
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("api_url", &self.api_url)
+            .field("cloudview_url", &self.cloudview_url)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .field("max_retries", &self.max_retries)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("request_timeout", &self.request_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("retry_base_delay", &self.retry_base_delay)
+            .field("retry_max_delay", &self.retry_max_delay)
+            .field("read_batch_window", &self.read_batch_window)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// The Qualys API client. Cheap to clone; clones share everything but the deadline.
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+    deadline: Option<Instant>,
+}
+
+struct Shared {
+    transport: Transport,
+    api_url: Url,
+    cloudview_url: Url,
+    operation_timeout: Duration,
+    qps_v3_reads: Batcher<u64, qps::Connector>,
+    qps_v2_reads: Batcher<u64, qps::Connector>,
+    cloudview_reads: Batcher<String, cloudview::Connector>,
+}
+
+impl Client {
+    /// Checks the configuration and builds the client. Makes no call to Qualys.
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let api_url = http::parse_base_url("api_url", &config.api_url)?;
+        let cloudview_url = http::parse_base_url("cloudview_url", &config.cloudview_url)?;
+        if config.username.trim().is_empty() || config.password.is_empty() {
+            return Err(Error::Config("username and password must be set".into()));
+        }
+        if config.username.contains(':') {
+            return Err(Error::Config("the username must not contain ':'".into()));
+        }
+        if config.max_concurrency == 0 {
+            return Err(Error::Config("max_concurrency must be at least 1".into()));
+        }
+        if config.request_timeout.is_zero() || config.operation_timeout.is_zero() {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
+        let transport = Transport::new(TransportSettings {
+            username: &config.username,
+            password: &config.password,
+            user_agent: &config.user_agent,
+            insecure_skip_verify: config.insecure_skip_verify,
+            max_concurrency: config.max_concurrency,
+            request_timeout: config.request_timeout,
+            retry: RetryPolicy {
+                max_retries: config.max_retries,
+                base_delay: config.retry_base_delay,
+                max_delay: config.retry_max_delay.max(config.retry_base_delay),
+            },
+        })?;
+        let window = config.read_batch_window;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                transport,
+                api_url,
+                cloudview_url,
+                operation_timeout: config.operation_timeout,
+                qps_v3_reads: Batcher::new(window),
+                qps_v2_reads: Batcher::new(window),
+                cloudview_reads: Batcher::new(window),
+            }),
+            deadline: None,
+        })
+    }
+
+    /// A clone whose operations must finish by `at` (Terraform's operation timeout).
+    pub fn with_deadline(&self, at: Instant) -> Client {
+        Client {
+            shared: Arc::clone(&self.shared),
+            deadline: Some(at),
+        }
+    }
+
+    /// Terraform's StopProvider: every wait, backoff and read in flight ends at once with
+    /// [`Error::Stopped`], and so does every later call, on every clone.
+    pub fn stop(&self) {
+        self.shared.transport.stop();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.shared.transport.is_stopped()
+    }
+
+    /// The QPS API in the given version.
+    pub fn qps(&self, version: QpsVersion) -> Qps<'_> {
+        Qps {
+            client: self,
+            version,
+        }
+    }
+
+    /// The CloudView API.
+    pub fn cloudview(&self) -> CloudView<'_> {
+        CloudView { client: self }
+    }
+
+    fn deadline(&self) -> Deadline {
+        match self.deadline {
+            Some(at) => Deadline::at(at),
+            None => Deadline::after(self.shared.operation_timeout),
+        }
+    }
+
+    fn transport(&self) -> &Transport {
+        &self.shared.transport
+    }
+
+    fn api_url(&self) -> &Url {
+        &self.shared.api_url
+    }
+
+    fn cloudview_url(&self) -> &Url {
+        &self.shared.cloudview_url
+    }
+
+    fn qps_reads(&self, version: QpsVersion) -> &Batcher<u64, qps::Connector> {
+        match version {
+            QpsVersion::V3 => &self.shared.qps_v3_reads,
+            QpsVersion::V2 => &self.shared.qps_v2_reads,
+        }
+    }
+
+    async fn read_qps(&self, version: QpsVersion, id: u64) -> Result<qps::Connector, Error> {
+        let batcher = self.qps_reads(version);
+        if batcher.is_off() {
+            return self.qps(version).get(id).await;
+        }
+        let deadline = self.deadline();
+        let (receiver, opened) = batcher.join(id);
+        if opened {
+            let client = self.clone();
+            tokio::spawn(async move {
+                let batcher = client.qps_reads(version);
+                let waiters = batcher.close_after_window(client.transport()).await;
+                let results = client.qps(version).fetch_many(&batch::ids(&waiters)).await;
+                batch::deliver(waiters, results);
+            });
+        }
+        batch::wait(receiver, deadline).await
+    }
+
+    async fn read_cloudview(&self, id: &str) -> Result<cloudview::Connector, Error> {
+        let batcher = &self.shared.cloudview_reads;
+        if batcher.is_off() {
+            return self.cloudview().get(id).await;
+        }
+        let deadline = self.deadline();
+        let (receiver, opened) = batcher.join(id.to_owned());
+        if opened {
+            let client = self.clone();
+            tokio::spawn(async move {
+                let batcher = &client.shared.cloudview_reads;
+                let waiters = batcher.close_after_window(client.transport()).await;
+                let results = client.cloudview().fetch_many(&batch::ids(&waiters)).await;
+                batch::deliver(waiters, results);
+            });
+        }
+        batch::wait(receiver, deadline).await
+    }
+}
+
+/// The AWS account of an IAM role ARN (`arn:<partition>:iam::<12 digits>:role/...`).
+pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    let (Some("arn"), Some(_partition), Some("iam"), Some(""), Some(account)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// What to do after a create whose outcome is unknown: look for what it may have made
+/// (`lookup` returns the connectors matching the request) and adopt exactly one match.
+/// `keep_error_if_absent`: when nothing matches, return `cause` itself rather than
+/// [`Error::CreateUnconfirmed`] (used when Qualys did answer, but unreadably).
+async fn recover_create<T, F, Fut>(
+    transport: &Transport,
+    name: &str,
+    cause: Error,
+    keep_error_if_absent: bool,
+    lookup: F,
+    id_of: fn(&T) -> String,
+) -> Result<T, Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<T>, Error>>,
+{
+    /// Pause before looking a second time, in case Qualys was still committing the create.
+    const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
+    warn!(name, error = %cause, "create not confirmed; looking the connector up before anything else");
+    let unconfirmed =
+        |candidates: Vec<String>, lookup_error: Option<&Error>| Error::CreateUnconfirmed {
+            name: name.to_owned(),
+            cause: match lookup_error {
+                Some(e) => format!("{cause}; the lookup that followed failed too: {e}"),
+                None => cause.to_string(),
+            },
+            candidates,
+        };
+    for look in 0..2 {
+        if look > 0
+            && let Err(e) = transport.pause(SECOND_LOOK_AFTER).await
+        {
+            return Err(unconfirmed(Vec::new(), Some(&e)));
+        }
+        let mut matching = match lookup().await {
+            Ok(found) => found,
+            Err(e) => return Err(unconfirmed(Vec::new(), Some(&e))),
+        };
+        match matching.len() {
+            0 => continue,
+            1 => {
+                let adopted = matching.remove(0);
+                warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
+                return Ok(adopted);
+            }
+            _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
+        }
+    }
+    if keep_error_if_absent {
+        Err(cause)
+    } else {
+        Err(unconfirmed(Vec::new(), None))
+    }
+}
+
+/// Budget of the lookups made to recover a create whose answer was lost. They get their own
+/// deadline because the create may have used up the operation's.
+const RECOVERY_LOOKUP_BUDGET: Duration = Duration::from_secs(60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_id_from_arn() {
+        assert_eq!(
+            aws_account_id_from_arn("arn:aws:iam::123456789012:role/QAtest"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            aws_account_id_from_arn("arn:aws-us-gov:iam::210987654321:role/path/x"),
+            Some("210987654321")
+        );
+        assert_eq!(
+            aws_account_id_from_arn("arn:aws-cn:iam::000000000001:role/x"),
+            Some("000000000001")
+        );
+        assert_eq!(
+            aws_account_id_from_arn("arn:aws:iam::00000:role/test"),
+            None
+        );
+        assert_eq!(aws_account_id_from_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(aws_account_id_from_arn(""), None);
+    }
+
+    #[test]
+    fn config_debug_hides_password() {
+        let c = ClientConfig::new(
+            "https://a.example",
+            "https://b.example",
+            "demo",
+            "s3cr3t-pw",
+        );
+        let text = format!("{c:?}");
+        assert!(!text.contains("s3cr3t-pw"), "{text}");
+        assert!(text.contains("<redacted>"));
+    }
+
+    #[test]
+    fn config_validation() {
+        let good = ClientConfig::new("https://a.example", "http://127.0.0.1:9", "demo", "pw");
+        assert!(Client::new(good.clone()).is_ok());
+        let mut c = good.clone();
+        c.api_url = "http://qualysapi.qualys.com".into();
+        assert!(matches!(Client::new(c), Err(Error::Config(m)) if m.contains("api_url")));
+        let mut c = good.clone();
+        c.password = String::new();
+        assert!(matches!(Client::new(c), Err(Error::Config(_))));
+        let mut c = good.clone();
+        c.max_concurrency = 0;
+        assert!(matches!(Client::new(c), Err(Error::Config(_))));
+        let mut c = good;
+        c.username = "a:b".into();
+        let err = Client::new(c)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("':'"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn stop_is_shared_and_sticky() {
+        let client = Client::new(ClientConfig::new(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+            "demo",
+            "pw",
+        ))
+        .unwrap();
+        let clone = client.with_deadline(Instant::now() + Duration::from_secs(5));
+        client.stop();
+        assert!(clone.is_stopped());
+        let err = clone.qps(QpsVersion::V3).get(1).await.unwrap_err();
+        assert!(matches!(err, Error::Stopped), "{err}");
+        let err = clone
+            .cloudview()
+            .read("8889b18b-6f92-33d3-8afd-6d9d144177e8")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Stopped), "{err}");
+    }
+}

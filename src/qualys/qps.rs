@@ -1,0 +1,1471 @@
+//! The Connector app's QPS API for AWS connectors (`/qps/rest/{3.0|2.0}/.../am/awsassetdataconnector`),
+//! in both its dialects: v3 speaks JSON, v2 speaks XML through quick-xml's serde support. One
+//! typed model serves both; only the codec differs.
+//!
+//! Choices made here:
+//! - **Answers are sniffed, not assumed.** A body starting with `{` is decoded as JSON and
+//!   one starting with `<` as XML, whatever the version asked for, so an XML error page
+//!   from a v3 call still yields Qualys's message.
+//! - **`responseCode` decides, not the HTTP status.** Qualys reports most errors with HTTP
+//!   200. Only `OBJECT_NOT_FOUND` becomes [`Error::NotFound`]; an HTTP 404 without a QPS
+//!   envelope (a wrong `api_url`) is an [`Error::Api`], so a misconfigured URL can never make
+//!   Terraform believe every connector was deleted.
+//! - **Tolerance.** `data` may be an array of wrappers or a single wrapper; scalars may be
+//!   strings; region collections may be `list`/`set`, wrapped or bare (see
+//!   [`lenient`](super::lenient)); unknown fields are ignored. A `count` that promises
+//!   connectors the body does not hold is a decode error, never an empty result.
+//! - **Writes re-read.** Create and update are followed by a `get` so the caller receives
+//!   every computed field (Qualys's update answers with the id only, and the v2 create
+//!   answer omits several fields). If that re-read fails after a successful create, the
+//!   connector from the create answer is returned anyway: losing the id of a connector that
+//!   exists would be worse than a few unknown computed fields.
+//! - **Create is never retried blindly.** When its answer is lost (timeout, connection
+//!   closed after sending) or undecodable, the connector is looked up by name and AWS
+//!   account (and matched on ARN and external ID) and adopted if exactly one matches;
+//!   otherwise the caller gets [`Error::CreateUnconfirmed`] listing the candidates. The
+//!   lookup runs on its own short deadline, because the create may have used up the
+//!   operation's.
+//! - **Paging.** [`Qps::search_all`] follows `hasMoreRecords` with `startFromOffset`
+//!   (1-based), which needs no assumption about whether `startFromId` is inclusive, and
+//!   drops duplicates by id in case the collection shifts between pages.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use reqwest::{Method, StatusCode};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+
+use super::error::Error;
+use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
+use super::lenient::{self, OneOrMany, excerpt};
+use super::{Client, RECOVERY_LOOKUP_BUDGET, aws_account_id_from_arn, recover_create};
+
+/// Which dialect of the QPS API to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QpsVersion {
+    /// `/qps/rest/3.0`, JSON.
+    V3,
+    /// `/qps/rest/2.0`, XML.
+    V2,
+}
+
+impl QpsVersion {
+    fn path(self) -> &'static str {
+        match self {
+            QpsVersion::V3 => "3.0",
+            QpsVersion::V2 => "2.0",
+        }
+    }
+
+    fn media_type(self) -> &'static str {
+        match self {
+            QpsVersion::V3 => "application/json",
+            QpsVersion::V2 => "text/xml",
+        }
+    }
+}
+
+impl fmt::Display for QpsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            QpsVersion::V3 => "v3",
+            QpsVersion::V2 => "v2",
+        })
+    }
+}
+
+/// A QPS AWS connector as Qualys reports it. Fields Qualys left out are `None`; for the
+/// region lists, `Some(vec![])` means Qualys reported an empty collection.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    #[serde(deserialize_with = "lenient::req_u64")]
+    pub id: u64,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub arn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub external_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub aws_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub qualys_aws_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub all_regions: Option<bool>,
+    #[serde(default, deserialize_with = "opt_regions")]
+    pub cspm_regions: Option<Vec<String>>,
+    /// Asset inventory regions.
+    #[serde(default, deserialize_with = "opt_regions")]
+    pub endpoints: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_gov_cloud_configured: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_china_configured: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub disabled: Option<bool>,
+    /// Minutes between syncs.
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    pub run_frequency: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_remediation_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub connector_state: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub last_sync: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub next_sync: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub cloudview_uuid: Option<String>,
+}
+
+fn opt_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    lenient::region_codes(d).map(Some)
+}
+
+/// What to create, or what an update sets. `None` leaves a field out of the request (Qualys
+/// keeps its current value or default). The region lists use QList `set` semantics:
+/// `Some(vec![])` clears the collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectorSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub arn: String,
+    pub external_id: String,
+    /// `isGovCloudConfigured`.
+    pub is_gov_cloud: Option<bool>,
+    pub all_regions: Option<bool>,
+    pub cspm_regions: Option<Vec<String>>,
+    /// Asset inventory regions (`endpoints`); each must be among `cspm_regions` when those
+    /// are given.
+    pub endpoints: Option<Vec<String>>,
+    pub disabled: Option<bool>,
+    /// Minutes between syncs, 60 to 1440.
+    pub run_frequency: Option<u32>,
+    pub is_remediation_enabled: Option<bool>,
+}
+
+/// A field QPS search can filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchField {
+    Id,
+    Name,
+    AwsAccountId,
+}
+
+impl SearchField {
+    fn as_str(self) -> &'static str {
+        match self {
+            SearchField::Id => "id",
+            SearchField::Name => "name",
+            SearchField::AwsAccountId => "awsAccountId",
+        }
+    }
+}
+
+/// A QPS search operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    Contains,
+    Greater,
+    Lesser,
+    /// Comma-separated values.
+    In,
+}
+
+impl Operator {
+    fn as_str(self) -> &'static str {
+        match self {
+            Operator::Equals => "EQUALS",
+            Operator::NotEquals => "NOT EQUALS",
+            Operator::Contains => "CONTAINS",
+            Operator::Greater => "GREATER",
+            Operator::Lesser => "LESSER",
+            Operator::In => "IN",
+        }
+    }
+}
+
+/// One search condition; all conditions of a search must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Criterion {
+    pub field: SearchField,
+    pub operator: Operator,
+    pub value: String,
+}
+
+impl Criterion {
+    pub fn equals(field: SearchField, value: impl Into<String>) -> Self {
+        Criterion {
+            field,
+            operator: Operator::Equals,
+            value: value.into(),
+        }
+    }
+
+    /// `id IN a,b,c`.
+    pub fn id_in(ids: &[u64]) -> Self {
+        let value = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        Criterion {
+            field: SearchField::Id,
+            operator: Operator::In,
+            value,
+        }
+    }
+}
+
+/// Most results QPS returns in one page.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Ids per `id IN ...` search of a batched read, so that one answer fits one page.
+const IDS_PER_SEARCH: usize = 100;
+
+/// One page of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub criteria: Vec<Criterion>,
+    /// `limitResults`, 1 to [`MAX_PAGE_SIZE`].
+    pub limit: u32,
+    /// `startFromOffset`, 1-based.
+    pub offset: u32,
+}
+
+impl Search {
+    pub fn new(criteria: Vec<Criterion>) -> Self {
+        Search {
+            criteria,
+            limit: 100,
+            offset: 1,
+        }
+    }
+}
+
+/// The answer to one search page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPage {
+    pub connectors: Vec<Connector>,
+    pub count: u64,
+    pub has_more: bool,
+    pub last_id: Option<u64>,
+}
+
+/// The QPS API of one version, borrowed from a [`Client`].
+pub struct Qps<'c> {
+    pub(crate) client: &'c Client,
+    pub(crate) version: QpsVersion,
+}
+
+impl Qps<'_> {
+    /// Creates a connector and returns it as Qualys then reports it. See the module
+    /// documentation for what happens when the answer is lost.
+    pub async fn create(&self, spec: &ConnectorSpec) -> Result<Connector, Error> {
+        let deadline = self.client.deadline();
+        let body = encode_request(self.version, RequestParts::data(spec))?;
+        let call = self.call(Method::POST, "create", None, body, Safety::NotIdempotent);
+        let created = match self.client.transport().send(&call, deadline).await {
+            Ok(reply) => match self.decode(&reply, "create connector") {
+                Ok(answer) => answer,
+                Err(err @ Error::Decode { .. }) if reply.status.is_success() => {
+                    // Qualys said 2xx: the connector probably exists.
+                    return self.recover_create(spec, err, true).await;
+                }
+                Err(err) => return Err(err),
+            },
+            Err(SendError::Unanswered(err)) => return self.recover_create(spec, err, false).await,
+            Err(SendError::Failed(err)) => return Err(err),
+        };
+        let Some(connector) = created.connectors.into_iter().next() else {
+            let err = Error::Decode {
+                context: format!("QPS {} create connector", self.version),
+                reason: "SUCCESS without the created connector".into(),
+                excerpt: excerpt(&[]),
+            };
+            return self.recover_create(spec, err, true).await;
+        };
+        info!(id = connector.id, version = %self.version, "QPS connector created");
+        match self.get(connector.id).await {
+            Ok(full) => Ok(full),
+            Err(err) => {
+                warn!(id = connector.id, error = %err, "could not re-read the created connector; using the create answer");
+                Ok(connector)
+            }
+        }
+    }
+
+    /// Looks for the connector a create may have made, by name and AWS account, matching
+    /// ARN and external ID too.
+    async fn recover_create(
+        &self,
+        spec: &ConnectorSpec,
+        cause: Error,
+        keep_error_if_absent: bool,
+    ) -> Result<Connector, Error> {
+        let mut criteria = vec![Criterion::equals(SearchField::Name, spec.name.clone())];
+        if let Some(account) = aws_account_id_from_arn(&spec.arn) {
+            criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
+        }
+        let lookup = || async {
+            let found = self
+                .search_all_within(&criteria, Deadline::after(RECOVERY_LOOKUP_BUDGET))
+                .await?;
+            Ok(found
+                .into_iter()
+                .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
+                .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
+                .filter(|c| {
+                    c.external_id
+                        .as_deref()
+                        .is_none_or(|x| x == spec.external_id)
+                })
+                .collect())
+        };
+        recover_create(
+            self.client.transport(),
+            &spec.name,
+            cause,
+            keep_error_if_absent,
+            lookup,
+            |c: &Connector| c.id.to_string(),
+        )
+        .await
+    }
+
+    /// Reads one connector with a `get` call. [`Qps::read`] is the batched equivalent.
+    pub async fn get(&self, id: u64) -> Result<Connector, Error> {
+        let deadline = self.client.deadline();
+        let call = self.call(Method::GET, "get", Some(id), Vec::new(), Safety::Idempotent);
+        let reply = self.client.transport().send(&call, deadline).await?;
+        let answer = self.decode(&reply, &format!("get connector {id}"))?;
+        let mut connectors = answer.connectors.into_iter();
+        match (connectors.next(), connectors.next()) {
+            (Some(c), None) if c.id == id => Ok(c),
+            _ => Err(Error::Decode {
+                context: format!("QPS {} get connector {id}", self.version),
+                reason: "SUCCESS without exactly the connector asked for".into(),
+                excerpt: excerpt(&reply.body),
+            }),
+        }
+    }
+
+    /// Reads one connector. Concurrent reads arriving within the client's
+    /// `read_batch_window` are served by one `id IN ...` search; see
+    /// [`batch`](super::batch).
+    pub async fn read(&self, id: u64) -> Result<Connector, Error> {
+        self.client.read_qps(self.version, id).await
+    }
+
+    /// Answers a batch of reads: one `id IN ...` search per [`IDS_PER_SEARCH`] ids, then a
+    /// `get` for each id the search did not return, so that only Qualys's own
+    /// `OBJECT_NOT_FOUND` reports a connector gone. If the search itself is refused or
+    /// unreadable, every id falls back to `get`.
+    pub(crate) async fn fetch_many(&self, ids: &[u64]) -> HashMap<u64, Result<Connector, Error>> {
+        let mut results = HashMap::new();
+        if let [id] = ids {
+            results.insert(*id, self.get(*id).await);
+            return results;
+        }
+        for chunk in ids.chunks(IDS_PER_SEARCH) {
+            match self.search_all(&[Criterion::id_in(chunk)]).await {
+                Ok(found) => {
+                    for connector in found {
+                        if chunk.contains(&connector.id) {
+                            results.insert(connector.id, Ok(connector));
+                        }
+                    }
+                }
+                Err(
+                    err @ (Error::InvalidRequest { .. } | Error::Decode { .. } | Error::Api { .. }),
+                ) => {
+                    warn!(error = %err, "batched QPS read failed; reading one by one");
+                }
+                Err(err) => {
+                    for id in chunk {
+                        results.insert(*id, Err(err.clone()));
+                    }
+                }
+            }
+        }
+        for id in ids {
+            if !results.contains_key(id) {
+                results.insert(*id, self.get(*id).await);
+            }
+        }
+        results
+    }
+
+    /// One page of a search.
+    pub async fn search(&self, search: &Search) -> Result<SearchPage, Error> {
+        self.search_within(search, self.client.deadline()).await
+    }
+
+    async fn search_within(
+        &self,
+        search: &Search,
+        deadline: Deadline,
+    ) -> Result<SearchPage, Error> {
+        let body = encode_request(self.version, RequestParts::search(search))?;
+        let call = self.call(Method::POST, "search", None, body, Safety::Idempotent);
+        let reply = self.client.transport().send(&call, deadline).await?;
+        let answer = self.decode(&reply, "search connectors")?;
+        Ok(SearchPage {
+            count: answer.count.unwrap_or(answer.connectors.len() as u64),
+            has_more: answer.has_more_records,
+            last_id: answer.last_id,
+            connectors: answer.connectors,
+        })
+    }
+
+    /// Every connector matching `criteria`, following `hasMoreRecords` across pages.
+    pub async fn search_all(&self, criteria: &[Criterion]) -> Result<Vec<Connector>, Error> {
+        self.search_all_within(criteria, self.client.deadline())
+            .await
+    }
+
+    pub(crate) async fn search_all_within(
+        &self,
+        criteria: &[Criterion],
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
+        let mut search = Search::new(criteria.to_vec());
+        let mut seen = HashSet::new();
+        let mut all = Vec::new();
+        loop {
+            let page = self.search_within(&search, deadline).await?;
+            let got = u32::try_from(page.connectors.len()).unwrap_or(u32::MAX);
+            for connector in page.connectors {
+                if seen.insert(connector.id) {
+                    all.push(connector);
+                }
+            }
+            if !page.has_more {
+                return Ok(all);
+            }
+            if got == 0 {
+                return Err(Error::Decode {
+                    context: format!("QPS {} search connectors", self.version),
+                    reason: "hasMoreRecords is true but the page is empty".into(),
+                    excerpt: format!("offset {}", search.offset),
+                });
+            }
+            search.offset = search.offset.saturating_add(got);
+        }
+    }
+
+    /// Updates a connector, then re-reads it. Only the fields set in `spec` are sent.
+    pub async fn update(&self, id: u64, spec: &ConnectorSpec) -> Result<Connector, Error> {
+        let deadline = self.client.deadline();
+        let body = encode_request(self.version, RequestParts::data(spec))?;
+        let call = self.call(Method::POST, "update", Some(id), body, Safety::Idempotent);
+        let reply = self.client.transport().send(&call, deadline).await?;
+        self.decode(&reply, &format!("update connector {id}"))?;
+        self.get(id).await
+    }
+
+    /// Deletes a connector. A connector already gone is [`Error::NotFound`].
+    pub async fn delete(&self, id: u64) -> Result<(), Error> {
+        self.simple_action("delete", id).await
+    }
+
+    /// Asks Qualys to run (sync) the connector now.
+    pub async fn run(&self, id: u64) -> Result<(), Error> {
+        self.simple_action("run", id).await
+    }
+
+    async fn simple_action(&self, action: &'static str, id: u64) -> Result<(), Error> {
+        let deadline = self.client.deadline();
+        let call = self.call(
+            Method::POST,
+            action,
+            Some(id),
+            Vec::new(),
+            Safety::Idempotent,
+        );
+        let reply = self.client.transport().send(&call, deadline).await?;
+        self.decode(&reply, &format!("{action} connector {id}"))?;
+        Ok(())
+    }
+
+    fn call(
+        &self,
+        method: Method,
+        action: &str,
+        id: Option<u64>,
+        body: Vec<u8>,
+        safety: Safety,
+    ) -> Call {
+        let mut path = format!(
+            "/qps/rest/{}/{action}/am/awsassetdataconnector",
+            self.version.path()
+        );
+        if let Some(id) = id {
+            path.push_str(&format!("/{id}"));
+        }
+        let media = self.version.media_type();
+        Call {
+            // v3 answers JSON only when the request says JSON, even on GET.
+            body: Some(Body {
+                content_type: media,
+                bytes: body,
+            }),
+            method,
+            url: http::join(self.client.api_url(), &path),
+            accept: media,
+            safety,
+        }
+    }
+
+    fn decode(&self, reply: &Reply, what: &str) -> Result<Answer, Error> {
+        decode_reply(reply).map_err(|e| match e {
+            Error::Decode {
+                reason, excerpt, ..
+            } => Error::Decode {
+                context: format!("QPS {} {what}", self.version),
+                reason,
+                excerpt,
+            },
+            Error::NotFound { .. } => Error::NotFound {
+                what: format!("QPS AWS connector ({what})"),
+            },
+            other => other,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+/// The parts of a `ServiceRequest` a call uses.
+struct RequestParts<'a> {
+    data: Option<WireConnector<'a>>,
+    search: Option<&'a Search>,
+}
+
+impl<'a> RequestParts<'a> {
+    fn data(spec: &'a ConnectorSpec) -> Self {
+        RequestParts {
+            data: Some(WireConnector::from(spec)),
+            search: None,
+        }
+    }
+
+    fn search(search: &'a Search) -> Self {
+        RequestParts {
+            data: None,
+            search: Some(search),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireConnector<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    arn: &'a str,
+    external_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_gov_cloud_configured: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    all_regions: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoints: Option<RegionSet<EndpointItems<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cspm_regions: Option<RegionSet<CspmItems<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_frequency: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_remediation_enabled: Option<bool>,
+}
+
+impl<'a> From<&'a ConnectorSpec> for WireConnector<'a> {
+    fn from(spec: &'a ConnectorSpec) -> Self {
+        let codes = |list: &'a Option<Vec<String>>| {
+            list.as_ref().map(|codes| {
+                codes
+                    .iter()
+                    .map(|c| RegionCodeRef { region_code: c })
+                    .collect::<Vec<_>>()
+            })
+        };
+        WireConnector {
+            name: &spec.name,
+            description: spec.description.as_deref(),
+            arn: &spec.arn,
+            external_id: &spec.external_id,
+            is_gov_cloud_configured: spec.is_gov_cloud,
+            all_regions: spec.all_regions,
+            endpoints: codes(&spec.endpoints).map(|items| RegionSet {
+                set: EndpointItems { items },
+            }),
+            cspm_regions: codes(&spec.cspm_regions).map(|items| RegionSet {
+                set: CspmItems { items },
+            }),
+            disabled: spec.disabled,
+            run_frequency: spec.run_frequency,
+            is_remediation_enabled: spec.is_remediation_enabled,
+        }
+    }
+}
+
+/// `{"set": {...}}`: replace the whole collection.
+#[derive(Serialize)]
+struct RegionSet<T> {
+    set: T,
+}
+
+#[derive(Serialize)]
+struct EndpointItems<'a> {
+    #[serde(rename = "AwsEndpointSimple")]
+    items: Vec<RegionCodeRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct CspmItems<'a> {
+    #[serde(rename = "CspmRegionSimple")]
+    items: Vec<RegionCodeRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct RegionCodeRef<'a> {
+    #[serde(rename = "regionCode")]
+    region_code: &'a str,
+}
+
+#[derive(Serialize)]
+struct ServiceRequest<'a, C> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preferences: Option<Preferences>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filters: Option<Filters<C>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<DataOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Preferences {
+    limit_results: u32,
+    start_from_offset: u32,
+}
+
+#[derive(Serialize)]
+struct Filters<C> {
+    #[serde(rename = "Criteria")]
+    criteria: Vec<C>,
+}
+
+#[derive(Serialize)]
+struct JsonCriterion<'a> {
+    field: &'static str,
+    operator: &'static str,
+    value: &'a str,
+}
+
+/// `<Criteria field=".." operator="..">value</Criteria>`.
+#[derive(Serialize)]
+struct XmlCriterion<'a> {
+    #[serde(rename = "@field")]
+    field: &'static str,
+    #[serde(rename = "@operator")]
+    operator: &'static str,
+    #[serde(rename = "$text")]
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct DataOut<'a> {
+    #[serde(rename = "AwsAssetDataConnector")]
+    connector: WireConnector<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonRequest<'a, C> {
+    #[serde(rename = "ServiceRequest")]
+    service_request: ServiceRequest<'a, C>,
+}
+
+/// Encodes a request body; an empty body when the request has no parts.
+fn encode_request(version: QpsVersion, parts: RequestParts<'_>) -> Result<Vec<u8>, Error> {
+    let preferences = parts.search.map(|s| Preferences {
+        limit_results: s.limit.clamp(1, MAX_PAGE_SIZE),
+        start_from_offset: s.offset.max(1),
+    });
+    let data = parts.data.map(|connector| DataOut { connector });
+    let encode_error =
+        |e: &dyn fmt::Display| Error::Config(format!("cannot encode the QPS request: {e}"));
+    match version {
+        QpsVersion::V3 => {
+            let criteria = parts.search.map(|s| Filters {
+                criteria: s
+                    .criteria
+                    .iter()
+                    .map(|c| JsonCriterion {
+                        field: c.field.as_str(),
+                        operator: c.operator.as_str(),
+                        value: &c.value,
+                    })
+                    .collect(),
+            });
+            let request = JsonRequest {
+                service_request: ServiceRequest {
+                    preferences,
+                    filters: criteria.filter(|f| !f.criteria.is_empty()),
+                    data,
+                },
+            };
+            serde_json::to_vec(&request).map_err(|e| encode_error(&e))
+        }
+        QpsVersion::V2 => {
+            let criteria = parts.search.map(|s| Filters {
+                criteria: s
+                    .criteria
+                    .iter()
+                    .map(|c| XmlCriterion {
+                        field: c.field.as_str(),
+                        operator: c.operator.as_str(),
+                        value: &c.value,
+                    })
+                    .collect(),
+            });
+            let request = ServiceRequest {
+                preferences,
+                filters: criteria.filter(|f| !f.criteria.is_empty()),
+                data,
+            };
+            let xml = quick_xml::se::to_string_with_root("ServiceRequest", &request)
+                .map_err(|e| encode_error(&e))?;
+            Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}").into_bytes())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Responses
+
+/// A successful `ServiceResponse`, reduced to what the operations use.
+#[derive(Debug)]
+struct Answer {
+    count: Option<u64>,
+    has_more_records: bool,
+    last_id: Option<u64>,
+    connectors: Vec<Connector>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceResponse {
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    response_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    count: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    has_more_records: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    last_id: Option<u64>,
+    #[serde(default)]
+    data: Option<DataItems>,
+    #[serde(default)]
+    response_error_details: Option<ErrorDetails>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorDetails {
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error_resolution: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JsonEnvelope {
+    #[serde(rename = "ServiceResponse")]
+    service_response: ServiceResponse,
+}
+
+/// `data`: `[{"AwsAssetDataConnector":{..}}, ..]`, a single `{"AwsAssetDataConnector":{..}}`,
+/// a wrapper holding an array, or in XML the repeated `<AwsAssetDataConnector>` elements.
+/// Keys other than the connector wrapper are skipped; the `count` check catches a body
+/// whose connectors all hid under an unknown name.
+struct DataItems(Vec<Connector>);
+
+const CONNECTOR_WRAPPER: &str = "AwsAssetDataConnector";
+
+impl DataItems {
+    fn visit_wrappers<'de, A: MapAccess<'de>>(
+        mut map: A,
+        out: &mut Vec<Connector>,
+    ) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == CONNECTOR_WRAPPER {
+                out.extend(map.next_value::<OneOrMany<Connector>>()?.0);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for DataItems {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DataVisitor;
+        impl<'de> Visitor<'de> for DataVisitor {
+            type Value = DataItems;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("connector wrappers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DataItems, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Wrapper(items)) = seq.next_element::<Wrapper>()? {
+                    out.extend(items);
+                }
+                Ok(DataItems(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DataItems, A::Error> {
+                let mut out = Vec::new();
+                DataItems::visit_wrappers(map, &mut out)?;
+                Ok(DataItems(out))
+            }
+            fn visit_unit<E>(self) -> Result<DataItems, E> {
+                Ok(DataItems(Vec::new()))
+            }
+            fn visit_none<E>(self) -> Result<DataItems, E> {
+                Ok(DataItems(Vec::new()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DataItems, E> {
+                if v.trim().is_empty() {
+                    Ok(DataItems(Vec::new()))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(DataVisitor)
+    }
+}
+
+/// One element of the `data` array: `{"AwsAssetDataConnector": ...}`.
+struct Wrapper(Vec<Connector>);
+
+impl<'de> Deserialize<'de> for Wrapper {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WrapperVisitor;
+        impl<'de> Visitor<'de> for WrapperVisitor {
+            type Value = Wrapper;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object wrapping a connector")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Wrapper, A::Error> {
+                let mut out = Vec::new();
+                DataItems::visit_wrappers(map, &mut out)?;
+                Ok(Wrapper(out))
+            }
+        }
+        deserializer.deserialize_any(WrapperVisitor)
+    }
+}
+
+/// Why a body could not be read as a `ServiceResponse`.
+enum Unreadable {
+    /// Not JSON or XML at all, or XML whose root is not `ServiceResponse`.
+    NotAnEnvelope(String),
+    /// An envelope whose content does not fit the model.
+    BadContent(String),
+}
+
+fn parse_envelope(body: &[u8]) -> Result<ServiceResponse, Unreadable> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| Unreadable::NotAnEnvelope(format!("the body is not UTF-8: {e}")))?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        // Tell "not JSON" from "JSON of an unexpected shape" for the error mapping.
+        let value: serde_json::Value = serde_json::from_str(trimmed)
+            .map_err(|e| Unreadable::NotAnEnvelope(format!("malformed JSON: {e}")))?;
+        if value.get("ServiceResponse").is_none() {
+            return Err(Unreadable::NotAnEnvelope(
+                "JSON without ServiceResponse".into(),
+            ));
+        }
+        serde_json::from_value::<JsonEnvelope>(value)
+            .map(|e| e.service_response)
+            .map_err(|e| Unreadable::BadContent(e.to_string()))
+    } else if trimmed.starts_with('<') {
+        match xml_root_name(trimmed) {
+            Ok(name) if name == "ServiceResponse" => {
+                quick_xml::de::from_str::<ServiceResponse>(trimmed)
+                    .map_err(|e| Unreadable::BadContent(format!("malformed XML: {e}")))
+            }
+            Ok(name) => Err(Unreadable::NotAnEnvelope(format!(
+                "XML root is <{name}>, not <ServiceResponse>"
+            ))),
+            Err(e) => Err(Unreadable::NotAnEnvelope(format!("malformed XML: {e}"))),
+        }
+    } else {
+        Err(Unreadable::NotAnEnvelope("neither JSON nor XML".into()))
+    }
+}
+
+/// The name of the first element of an XML document.
+fn xml_root_name(xml: &str) -> Result<String, quick_xml::Error> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event()? {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                return Ok(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+            }
+            quick_xml::events::Event::Eof => return Ok(String::new()),
+            _ => {}
+        }
+    }
+}
+
+/// Maps a reply to the successful answer or the error it stands for. Context in errors is
+/// filled in by the caller.
+fn decode_reply(reply: &Reply) -> Result<Answer, Error> {
+    let status = reply.status;
+    let decode_error = |reason: String| Error::Decode {
+        context: String::new(),
+        reason,
+        excerpt: excerpt(&reply.body),
+    };
+    let response = match parse_envelope(&reply.body) {
+        Ok(r) if r.response_code.is_some() => r,
+        Ok(_) => {
+            return Err(by_status(status, &reply.body)
+                .unwrap_or_else(|| decode_error("no responseCode".into())));
+        }
+        Err(Unreadable::NotAnEnvelope(reason)) => {
+            return Err(by_status(status, &reply.body).unwrap_or_else(|| decode_error(reason)));
+        }
+        Err(Unreadable::BadContent(reason)) => {
+            return Err(by_status(status, &reply.body).unwrap_or_else(|| decode_error(reason)));
+        }
+    };
+    let code = response.response_code.clone().unwrap_or_default();
+    let (message, resolution) = match response.response_error_details {
+        Some(d) => (d.error_message, d.error_resolution),
+        None => (None, None),
+    };
+    let message = message.filter(|m| !m.trim().is_empty());
+    match code.trim() {
+        "SUCCESS" if status.is_success() => {}
+        "SUCCESS" => {
+            return Err(by_status(status, &reply.body)
+                .unwrap_or_else(|| decode_error(format!("SUCCESS with HTTP {status}"))));
+        }
+        "OBJECT_NOT_FOUND" => {
+            return Err(Error::NotFound {
+                what: String::new(),
+            });
+        }
+        "INVALID_REQUEST" => {
+            return Err(Error::InvalidRequest {
+                message: message.unwrap_or_else(|| "INVALID_REQUEST without a message".into()),
+                resolution,
+            });
+        }
+        "UNAUTHORIZED" | "INSUFFICIENT_PERMISSIONS" | "INVALID_CREDENTIALS" => {
+            return Err(Error::Unauthorized {
+                message: match message {
+                    Some(m) => format!("{code}: {m}"),
+                    None => code,
+                },
+            });
+        }
+        _ => {
+            return Err(Error::Api {
+                status: status.as_u16(),
+                message: message.unwrap_or_else(|| excerpt(&reply.body)),
+                code: Some(code),
+                resolution,
+            });
+        }
+    }
+    let connectors = response.data.map(|d| d.0).unwrap_or_default();
+    let count = response.count;
+    if let Some(n) = count.filter(|n| *n > 0 && connectors.is_empty()) {
+        return Err(decode_error(format!(
+            "count is {n} but no connector could be read from data"
+        )));
+    }
+    Ok(Answer {
+        count,
+        has_more_records: response.has_more_records.unwrap_or(false),
+        last_id: response.last_id,
+        connectors,
+    })
+}
+
+/// The error an HTTP status means when the body is no QPS envelope; `None` for 2xx, where
+/// the body itself is the problem.
+fn by_status(status: StatusCode, body: &[u8]) -> Option<Error> {
+    if status.is_success() {
+        return None;
+    }
+    Some(match status.as_u16() {
+        401 => Error::Unauthorized {
+            message: "HTTP 401: check the username and password".into(),
+        },
+        403 => Error::Unauthorized {
+            message: format!("HTTP 403: the user may lack API access ({})", excerpt(body)),
+        },
+        _ => Error::Api {
+            status: status.as_u16(),
+            code: None,
+            message: excerpt(body),
+            resolution: None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn ok(body: &str) -> Answer {
+        match decode_reply(&reply(200, body)) {
+            Ok(a) => a,
+            Err(e) => panic!("decode failed: {e}"),
+        }
+    }
+
+    /// The seed's v3 create response, with its OCR damage repaired.
+    const SEED_V3_CREATE: &str = r#"{
+      "ServiceResponse": {
+        "count": 1,
+        "data": [ { "AwsAssetDataConnector": {
+            "authRecord": {"id": 1},
+            "cspmRegions": { "list": [
+                {"CspmRegionSimple": {"regionCode": "eu-south-1"}},
+                {"CspmRegionSimple": {"regionCode": "us-west-2"}},
+                {"CspmRegionSimple": {"regionCode": "af-south-1"}},
+                {"CspmRegionSimple": {"regionCode": "us-east-1"}} ] },
+            "awsAccountId": "123456789012",
+            "endpoints": { "list": [
+                {"AwsEndpointSimple": {"regionCode": "us-east-1"}},
+                {"AwsEndpointSimple": {"regionCode": "af-south-1"}},
+                {"AwsEndpointSimple": {"regionCode": "eu-south-1"}},
+                {"AwsEndpointSimple": {"regionCode": "us-west-2"}} ] },
+            "id": 2064449
+        } } ],
+        "responseCode": "SUCCESS"
+      }
+    }"#;
+
+    /// The seed's v2 create response (root carries a namespace and schema location).
+    const SEED_V2_CREATE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ServiceResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="https://qualysapi.qualys.com/qps/xsd/2.0/am/aws_asset_data_connector.xsd">
+  <responseCode>SUCCESS</responseCode>
+  <count>1</count>
+  <data>
+    <AwsAssetDataConnector>
+      <id>2064449</id>
+      <name>aws-v2-api</name>
+      <awsAccountId>00000</awsAccountId>
+      <connectorState>QUEUED</connectorState>
+      <endpoints>
+        <set>
+          <AwsEndpointSimple><regionCode>us-east-1</regionCode></AwsEndpointSimple>
+          <AwsEndpointSimple><regionCode>us-west-2</regionCode></AwsEndpointSimple>
+        </set>
+      </endpoints>
+      <allRegions>false</allRegions>
+      <cspmRegions>
+        <set>
+          <CspmRegionSimple><regionCode>us-west-2</regionCode></CspmRegionSimple>
+          <CspmRegionSimple><regionCode>us-east-1</regionCode></CspmRegionSimple>
+        </set>
+      </cspmRegions>
+    </AwsAssetDataConnector>
+  </data>
+</ServiceResponse>"#;
+
+    #[test]
+    fn seed_v3_create_response() {
+        let a = ok(SEED_V3_CREATE);
+        assert_eq!(a.count, Some(1));
+        let c = &a.connectors[0];
+        assert_eq!(c.id, 2064449);
+        assert_eq!(c.aws_account_id.as_deref(), Some("123456789012"));
+        assert_eq!(
+            c.cspm_regions.as_deref(),
+            Some(&["eu-south-1", "us-west-2", "af-south-1", "us-east-1"].map(String::from)[..])
+        );
+        assert_eq!(
+            c.endpoints.as_deref(),
+            Some(&["us-east-1", "af-south-1", "eu-south-1", "us-west-2"].map(String::from)[..])
+        );
+        assert_eq!(c.name, None);
+    }
+
+    #[test]
+    fn seed_v2_create_response() {
+        let a = ok(SEED_V2_CREATE);
+        let c = &a.connectors[0];
+        assert_eq!(c.id, 2064449);
+        assert_eq!(c.name.as_deref(), Some("aws-v2-api"));
+        assert_eq!(c.aws_account_id.as_deref(), Some("00000"));
+        assert_eq!(c.connector_state.as_deref(), Some("QUEUED"));
+        assert_eq!(c.all_regions, Some(false));
+        assert_eq!(
+            c.endpoints.as_deref(),
+            Some(&["us-east-1".to_string(), "us-west-2".to_string()][..])
+        );
+        assert_eq!(
+            c.cspm_regions.as_deref(),
+            Some(&["us-west-2".to_string(), "us-east-1".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn v3_strings_for_scalars_and_single_object_data() {
+        let a = ok(
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":"1","hasMoreRecords":"false",
+            "data":{"AwsAssetDataConnector":{"id":"42","name":"n","allRegions":"true","disabled":"false",
+            "isGovCloudConfigured":"FALSE","isChinaConfigured":false,"runFrequency":"240",
+            "isRemediationEnabled":"1","awsAccountId":123456789012,"qualysAwsAccountId":"805950163170",
+            "cloudviewUuid":"6f1c...","connectorState":"SUCCESS","lastSync":"2024-01-01T00:00:00Z",
+            "unknownField":{"deep":[1,2]}}}}}"#,
+        );
+        assert!(!a.has_more_records);
+        let c = &a.connectors[0];
+        assert_eq!(c.id, 42);
+        assert_eq!(c.all_regions, Some(true));
+        assert_eq!(c.disabled, Some(false));
+        assert_eq!(c.is_gov_cloud_configured, Some(false));
+        assert_eq!(c.is_china_configured, Some(false));
+        assert_eq!(c.run_frequency, Some(240));
+        assert_eq!(c.is_remediation_enabled, Some(true));
+        assert_eq!(c.aws_account_id.as_deref(), Some("123456789012"));
+        assert_eq!(c.qualys_aws_account_id.as_deref(), Some("805950163170"));
+        assert_eq!(c.cspm_regions, None);
+    }
+
+    #[test]
+    fn region_collection_shapes() {
+        let shapes = [
+            r#"{"list":[{"CspmRegionSimple":{"regionCode":"a"}},{"CspmRegionSimple":{"regionCode":"b"}}]}"#,
+            r#"{"list":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
+            r#"{"count":2,"list":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
+            r#"{"set":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
+            r#"[{"regionCode":"a"},{"regionCode":"b"}]"#,
+            r#"[{"CspmRegionSimple":{"regionCode":"a"}},{"CspmRegionSimple":{"regionCode":"b","name":"B"}}]"#,
+            r#"["a","b"]"#,
+        ];
+        for shape in shapes {
+            let body = format!(
+                r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{shape}}}}}]}}}}"#
+            );
+            let a = ok(&body);
+            assert_eq!(
+                a.connectors[0].cspm_regions,
+                Some(vec!["a".into(), "b".into()]),
+                "{shape}"
+            );
+        }
+        for empty in [
+            r#"{"count":0}"#,
+            r#"{"list":[]}"#,
+            "[]",
+            "{}",
+            "null",
+            r#"{"list":{}}"#,
+        ] {
+            let body = format!(
+                r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{empty}}}}}]}}}}"#
+            );
+            assert_eq!(
+                ok(&body).connectors[0].cspm_regions,
+                Some(vec![]),
+                "{empty}"
+            );
+        }
+    }
+
+    #[test]
+    fn xml_shapes_single_items_empty_elements_and_lists() {
+        let a = ok(
+            r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>2</count><hasMoreRecords>true</hasMoreRecords><lastId>8</lastId>
+            <data>
+              <AwsAssetDataConnector><id>7</id><description/><cspmRegions><list><CspmRegionSimple><regionCode>us-east-1</regionCode></CspmRegionSimple></list></cspmRegions><endpoints><count>0</count></endpoints><disabled>true</disabled></AwsAssetDataConnector>
+              <AwsAssetDataConnector><id>8</id><name>second</name><cspmRegions/></AwsAssetDataConnector>
+            </data></ServiceResponse>"#,
+        );
+        assert!(a.has_more_records);
+        assert_eq!(a.last_id, Some(8));
+        assert_eq!(a.connectors.len(), 2);
+        let first = &a.connectors[0];
+        assert_eq!(first.description.as_deref(), Some(""));
+        assert_eq!(first.cspm_regions, Some(vec!["us-east-1".to_string()]));
+        assert_eq!(first.endpoints, Some(vec![]));
+        assert_eq!(first.disabled, Some(true));
+        assert_eq!(a.connectors[1].name.as_deref(), Some("second"));
+        assert_eq!(a.connectors[1].cspm_regions, Some(vec![]));
+    }
+
+    #[test]
+    fn empty_search_has_no_data() {
+        for body in [
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":0}}"#,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":0,"hasMoreRecords":"false","data":[]}}"#,
+            r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>0</count><hasMoreRecords>false</hasMoreRecords></ServiceResponse>"#,
+            r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>0</count><data/></ServiceResponse>"#,
+        ] {
+            let a = ok(body);
+            assert!(a.connectors.is_empty(), "{body}");
+            assert_eq!(a.count, Some(0));
+        }
+    }
+
+    #[test]
+    fn count_without_connectors_is_a_decode_error() {
+        let err = decode_reply(&reply(
+            200,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"SomethingElse":{"id":1}}]}}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { reason, excerpt, .. } if reason.contains("count is 1") && excerpt.contains("SomethingElse")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_decode_errors_with_excerpt() {
+        for body in [
+            r#"{"ServiceResponse": {"responseCode": "SUCC"#,
+            "<ServiceResponse><responseCode>SUCCESS</responseCode><data><AwsAssetDataConnector><id>1</id>",
+            "<html><body>maintenance</body></html>",
+            "plain text",
+            r#"{"other":1}"#,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"name":"no id"}}]}}"#,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,"disabled":"maybe"}}]}}"#,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,"cspmRegions":{"weird":[]}}}]}}"#,
+            "",
+        ] {
+            let err = decode_reply(&reply(200, body)).unwrap_err();
+            match &err {
+                Error::Decode { excerpt, .. } => {
+                    let start: String = body.chars().take(20).collect();
+                    if body.is_empty() {
+                        assert_eq!(excerpt, "(empty body)");
+                    } else {
+                        assert!(excerpt.starts_with(&start), "{excerpt} / {body}");
+                    }
+                }
+                other => panic!("{body}: expected a decode error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn response_codes_map_to_errors() {
+        let details = |code: &str| {
+            format!(
+                r#"{{"ServiceResponse":{{"responseCode":"{code}","responseErrorDetails":{{"errorMessage":"msg","errorResolution":"fix it"}}}}}}"#
+            )
+        };
+        assert!(matches!(
+            decode_reply(&reply(200, &details("OBJECT_NOT_FOUND"))),
+            Err(Error::NotFound { .. })
+        ));
+        match decode_reply(&reply(200, &details("INVALID_REQUEST"))) {
+            Err(Error::InvalidRequest {
+                message,
+                resolution,
+            }) => {
+                assert_eq!(message, "msg");
+                assert_eq!(resolution.as_deref(), Some("fix it"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decode_reply(&reply(200, &details("UNAUTHORIZED"))),
+            Err(Error::Unauthorized { .. })
+        ));
+        assert!(matches!(
+            decode_reply(&reply(200, &details("INSUFFICIENT_PERMISSIONS"))),
+            Err(Error::Unauthorized { .. })
+        ));
+        assert!(matches!(
+            decode_reply(&reply(200, &details("LIMIT_EXCEEDED"))),
+            Err(Error::Api { code: Some(c), .. }) if c == "LIMIT_EXCEEDED"
+        ));
+        assert!(matches!(
+            decode_reply(&reply(200, &details("OTHER_ERROR"))),
+            Err(Error::Api { status: 200, code: Some(c), .. }) if c == "OTHER_ERROR"
+        ));
+        let xml = r#"<?xml version="1.0"?><ServiceResponse xmlns:xsi="x"><responseCode>INVALID_REQUEST</responseCode><responseErrorDetails><errorMessage>bad region</errorMessage><errorResolution>use another</errorResolution></responseErrorDetails></ServiceResponse>"#;
+        assert!(matches!(
+            decode_reply(&reply(200, xml)),
+            Err(Error::InvalidRequest { message, resolution: Some(r) }) if message == "bad region" && r == "use another"
+        ));
+        // A 400 carrying an envelope is read for its message.
+        assert!(matches!(
+            decode_reply(&reply(400, &details("INVALID_REQUEST"))),
+            Err(Error::InvalidRequest { .. })
+        ));
+    }
+
+    #[test]
+    fn http_statuses_without_envelope() {
+        assert!(matches!(
+            decode_reply(&reply(401, "")),
+            Err(Error::Unauthorized { .. })
+        ));
+        assert!(matches!(
+            decode_reply(&reply(403, "<html>no</html>")),
+            Err(Error::Unauthorized { .. })
+        ));
+        // A 404 page is not "connector not found": a wrong URL must not empty the state.
+        assert!(matches!(
+            decode_reply(&reply(404, "<html>Not Found</html>")),
+            Err(Error::Api { status: 404, .. })
+        ));
+        match decode_reply(&reply(500, "internal trouble")) {
+            Err(Error::Api {
+                status: 500,
+                message,
+                ..
+            }) => assert_eq!(message, "internal trouble"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn spec() -> ConnectorSpec {
+        ConnectorSpec {
+            name: "API-Region-test".into(),
+            description: Some("Connector created through V3 API".into()),
+            arn: "arn:aws:iam::123456789012:role/QAtest".into(),
+            external_id: "pod-test-env".into(),
+            is_gov_cloud: Some(false),
+            all_regions: Some(false),
+            cspm_regions: Some(vec!["af-south-1".into(), "us-east-1".into()]),
+            endpoints: Some(vec!["us-east-1".into()]),
+            disabled: Some(false),
+            run_frequency: None,
+            is_remediation_enabled: None,
+        }
+    }
+
+    #[test]
+    fn v3_create_body_matches_the_seed() {
+        let body = encode_request(QpsVersion::V3, RequestParts::data(&spec())).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"ServiceRequest":{"data":{"AwsAssetDataConnector":{
+                "name":"API-Region-test","description":"Connector created through V3 API",
+                "arn":"arn:aws:iam::123456789012:role/QAtest","externalId":"pod-test-env",
+                "isGovCloudConfigured":false,"allRegions":false,"disabled":false,
+                "endpoints":{"set":{"AwsEndpointSimple":[{"regionCode":"us-east-1"}]}},
+                "cspmRegions":{"set":{"CspmRegionSimple":[{"regionCode":"af-south-1"},{"regionCode":"us-east-1"}]}}
+            }}}})
+        );
+    }
+
+    #[test]
+    fn empty_set_clears_in_both_dialects() {
+        let mut s = spec();
+        s.cspm_regions = Some(vec![]);
+        s.endpoints = Some(vec![]);
+        let json = encode_request(QpsVersion::V3, RequestParts::data(&s)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let c = &v["ServiceRequest"]["data"]["AwsAssetDataConnector"];
+        assert_eq!(
+            c["cspmRegions"],
+            serde_json::json!({"set":{"CspmRegionSimple":[]}})
+        );
+        assert_eq!(
+            c["endpoints"],
+            serde_json::json!({"set":{"AwsEndpointSimple":[]}})
+        );
+        let xml =
+            String::from_utf8(encode_request(QpsVersion::V2, RequestParts::data(&s)).unwrap())
+                .unwrap();
+        assert!(
+            xml.contains("<cspmRegions><set/></cspmRegions>")
+                || xml.contains("<cspmRegions><set></set></cspmRegions>"),
+            "{xml}"
+        );
+        // Not set: not sent at all.
+        s.cspm_regions = None;
+        let json = encode_request(QpsVersion::V3, RequestParts::data(&s)).unwrap();
+        assert!(!String::from_utf8(json).unwrap().contains("cspmRegions"));
+    }
+
+    #[test]
+    fn v2_create_body_matches_the_seed() {
+        let xml =
+            String::from_utf8(encode_request(QpsVersion::V2, RequestParts::data(&spec())).unwrap())
+                .unwrap();
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        for part in [
+            "<ServiceRequest><data><AwsAssetDataConnector><name>API-Region-test</name>",
+            "<arn>arn:aws:iam::123456789012:role/QAtest</arn><externalId>pod-test-env</externalId>",
+            "<allRegions>false</allRegions>",
+            "<endpoints><set><AwsEndpointSimple><regionCode>us-east-1</regionCode></AwsEndpointSimple></set></endpoints>",
+            "<cspmRegions><set><CspmRegionSimple><regionCode>af-south-1</regionCode></CspmRegionSimple><CspmRegionSimple><regionCode>us-east-1</regionCode></CspmRegionSimple></set></cspmRegions>",
+        ] {
+            assert!(xml.contains(part), "missing {part} in {xml}");
+        }
+    }
+
+    #[test]
+    fn search_bodies() {
+        let search = Search {
+            criteria: vec![
+                Criterion::equals(SearchField::Name, "a&b"),
+                Criterion::id_in(&[1, 2, 3]),
+            ],
+            limit: 5000,
+            offset: 0,
+        };
+        let json = encode_request(QpsVersion::V3, RequestParts::search(&search)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"ServiceRequest":{
+                "preferences":{"limitResults":1000,"startFromOffset":1},
+                "filters":{"Criteria":[
+                    {"field":"name","operator":"EQUALS","value":"a&b"},
+                    {"field":"id","operator":"IN","value":"1,2,3"}]}}})
+        );
+        let xml = String::from_utf8(
+            encode_request(QpsVersion::V2, RequestParts::search(&search)).unwrap(),
+        )
+        .unwrap();
+        assert!(xml.contains("<preferences><limitResults>1000</limitResults><startFromOffset>1</startFromOffset></preferences>"), "{xml}");
+        assert!(
+            xml.contains(r#"<Criteria field="name" operator="EQUALS">a&amp;b</Criteria>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<Criteria field="id" operator="IN">1,2,3</Criteria>"#),
+            "{xml}"
+        );
+        // No criteria: no filters element.
+        let all = Search::new(vec![]);
+        let json =
+            String::from_utf8(encode_request(QpsVersion::V3, RequestParts::search(&all)).unwrap())
+                .unwrap();
+        assert!(!json.contains("filters"), "{json}");
+    }
+}
