@@ -395,11 +395,15 @@ impl Transport {
                         error = %chain(&err),
                         "qualys call failed"
                     );
-                    let error = if err.is_timeout() && deadline.remaining().is_none() {
-                        deadline.expired()
-                    } else {
-                        transport_error(err, timeout)
-                    };
+                    // The attempt's timeout was cut to the deadline: running out of it is
+                    // the operation timing out.
+                    let deadline_bound = timeout < shared.request_timeout;
+                    let error =
+                        if err.is_timeout() && (deadline_bound || deadline.remaining().is_none()) {
+                            deadline.expired()
+                        } else {
+                            transport_error(err, timeout)
+                        };
                     let nothing_sent =
                         matches!(&error, Error::Transport { source, .. } if source.is_connect());
                     if call.safety == Safety::NotIdempotent && !nothing_sent {
