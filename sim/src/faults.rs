@@ -43,7 +43,7 @@ pub struct FaultSpec {
 /// A fault that cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
-    #[error("status {0} is not an HTTP status")]
+    #[error("status {0} is not an HTTP status (100 to 599)")]
     Status(u16),
     #[error("method `{0}` is not an HTTP method")]
     Method(String),
@@ -117,7 +117,12 @@ impl Faults {
         };
         let status = spec
             .status
-            .map(|s| StatusCode::from_u16(s).map_err(|_| FaultError::Status(s)))
+            .map(|s| {
+                StatusCode::from_u16(s)
+                    .ok()
+                    .filter(|_| (100..=599).contains(&s))
+                    .ok_or(FaultError::Status(s))
+            })
             .transpose()?;
         let mut headers = HeaderMap::new();
         for (name, value) in &spec.headers {
