@@ -282,28 +282,28 @@ fn whole_number(
 /// Checks of the provider block that need no environment and no network; unknown values pass.
 pub fn validate_config(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    if let Some(p) = config.get("platform").as_str() {
-        if platform_urls(p).is_none() {
-            diags.push(
-                Diagnostic::error(
-                    "Unknown Qualys platform",
-                    format!("platform {p:?} is not one of {}.", platform_names()),
-                )
-                .at(AttrPath::attr("platform")),
-            );
-        }
+    if let Some(p) = config.get("platform").as_str()
+        && platform_urls(p).is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                "Unknown Qualys platform",
+                format!("platform {p:?} is not one of {}.", platform_names()),
+            )
+            .at(AttrPath::attr("platform")),
+        );
     }
     for attribute in ["api_url", "cloudview_url"] {
-        if let Some(text) = config.get(attribute).as_str() {
-            if let Err(d) = parse_base_url(attribute, text) {
-                diags.push(d);
-            }
-        }
-    }
-    if let Some(text) = config.get("request_timeout").as_str() {
-        if let Err(d) = parse_duration("request_timeout", text) {
+        if let Some(text) = config.get(attribute).as_str()
+            && let Err(d) = parse_base_url(attribute, text)
+        {
             diags.push(d);
         }
+    }
+    if let Some(text) = config.get("request_timeout").as_str()
+        && let Err(d) = parse_duration("request_timeout", text)
+    {
+        diags.push(d);
     }
     for (attribute, min, max) in [("max_retries", 0, 20), ("max_concurrency", 1, 64)] {
         if let Err(d) = whole_number(config, attribute, min, max) {

@@ -106,7 +106,6 @@ pub fn diagnostics_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
             summary: d.summary,
             detail: d.detail,
             attribute: d.path.map(path_to_proto),
-            ..Default::default()
         })
         .collect()
 }

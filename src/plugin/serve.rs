@@ -136,6 +136,14 @@ pub async fn serve<P: Provider>(
         _ => None,
     };
 
+    // (tracing's macros shadow a variable named `debug`.)
+    let debug_mode = debug;
+    tracing::debug!(
+        socket = %socket_path.display(),
+        tls = tls.is_some(),
+        debug_mode,
+        "plugin serving"
+    );
     let mut stdout = std::io::stdout().lock();
     if debug {
         writeln!(

@@ -132,24 +132,73 @@ impl ClientCertVerifier for PinnedClientCert {
     }
 }
 
-/// A client configuration that presents `client` and trusts only `server_der`, as Terraform's
-/// side of AutoMTLS does. Used by tests and the benchmark.
+/// A client configuration that presents `client` and trusts exactly the server certificate
+/// `server_der` from the handshake line, as Terraform's side of AutoMTLS does. Used by tests
+/// and the benchmark.
 pub fn client_config(
     client_cert: CertificateDer<'static>,
     client_key: PrivateKeyDer<'static>,
     server_der: &[u8],
 ) -> Result<rustls::ClientConfig, TlsError> {
     let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from(server_der.to_vec()))
-        .map_err(TlsError::Config)?;
+    let verifier = PinnedServerCert {
+        expected: CertificateDer::from(server_der.to_vec()),
+        algorithms: provider.signature_verification_algorithms,
+    };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_client_auth_cert(vec![client_cert], client_key)?;
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
+}
+
+#[derive(Debug)]
+struct PinnedServerCert {
+    expected: CertificateDer<'static>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServerCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.expected.as_ref() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
 }
 
 /// A certificate shaped like Terraform's AutoMTLS client certificate (ECDSA P-521/SHA-512,
