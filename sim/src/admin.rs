@@ -205,6 +205,33 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn admin_answers_loopback_peers_only() {
+        use axum::body::Body;
+        use tower::Service;
+
+        let state = AppState::new(
+            &crate::config::SimConfig::default(),
+            Arc::default(),
+            "http://127.0.0.1:1".into(),
+        );
+        let mut router = crate::app::router(Arc::new(state));
+        for (peer, expected) in [
+            ("10.1.2.3:4000", StatusCode::FORBIDDEN),
+            ("[2001:db8::1]:4000", StatusCode::FORBIDDEN),
+            ("127.0.0.1:4000", StatusCode::OK),
+            ("[::1]:4000", StatusCode::OK),
+        ] {
+            let mut request = Request::new(Body::empty());
+            *request.uri_mut() = "/_sim/calls".parse().expect("uri");
+            request
+                .extensions_mut()
+                .insert(Peer(peer.parse().expect("address")));
+            let response = router.call(request).await.expect("infallible");
+            assert_eq!(response.status(), expected, "{peer}");
+        }
+    }
+
     #[test]
     fn patch_takes_both_apis_names() {
         let mut c = Connector::blank(Origin::Qps, crate::dates::now());

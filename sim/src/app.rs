@@ -10,7 +10,7 @@ use axum::{Json, Router, middleware};
 use serde_json::json;
 
 use crate::calls::Calls;
-use crate::config::User;
+use crate::config::{SimConfig, User};
 use crate::faults::Faults;
 use crate::limits::Limits;
 use crate::store::Store;
@@ -26,6 +26,22 @@ pub struct AppState {
     pub latency: Duration,
     pub region_selection: bool,
     pub base_url: String,
+}
+
+impl AppState {
+    /// The state for `config` over `store`, served at `base_url`.
+    pub fn new(config: &SimConfig, store: Arc<Store>, base_url: String) -> AppState {
+        AppState {
+            store,
+            users: config.users.clone(),
+            limits: Limits::new(config.rate_limit, config.concurrency),
+            faults: Faults::default(),
+            calls: Calls::default(),
+            latency: config.latency,
+            region_selection: config.region_selection,
+            base_url,
+        }
+    }
 }
 
 /// QPS and CloudView behind the gate, the admin API beside them.

@@ -44,9 +44,6 @@ pub use config::{ConfigError, RateLimit, SimConfig, User, parse_rate_limit, pars
 pub use model::{FIRST_ID, QUALYS_AWS_ACCOUNT_ID};
 
 use app::AppState;
-use calls::Calls;
-use faults::Faults;
-use limits::Limits;
 use store::Store;
 
 /// A running simulator.
@@ -68,16 +65,7 @@ impl Sim {
         });
         let listener = TcpListener::bind(config.listen).await?;
         let base_url = base_url(listener.local_addr()?);
-        let app = Arc::new(AppState {
-            store: Arc::clone(&store),
-            users: config.users,
-            limits: Limits::new(config.rate_limit, config.concurrency),
-            faults: Faults::default(),
-            calls: Calls::default(),
-            latency: config.latency,
-            region_selection: config.region_selection,
-            base_url: base_url.clone(),
-        });
+        let app = Arc::new(AppState::new(&config, Arc::clone(&store), base_url.clone()));
         let (shutdown, stopped) = watch::channel(false);
         let server = tokio::spawn(server::serve(listener, app::router(app), stopped.clone()));
         let persister = config
