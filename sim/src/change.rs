@@ -1,0 +1,398 @@
+//! A create or update request in API-neutral form, and how it is applied to a stored connector
+//! with the seeds' rules checked on the result.
+
+use std::collections::BTreeSet;
+
+use time::OffsetDateTime;
+
+use crate::model::{Connector, ConnectorState, generated_external_id};
+use crate::regions::Partition;
+use crate::validate::{
+    Api, ValidationError, parse_arn, validate_external_id, validate_frequency, validate_name,
+};
+
+/// QList operations on a collection: `set` replaces (an empty `set` clears), then `add`, then
+/// `remove`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListOps {
+    pub set: Option<Vec<String>>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl ListOps {
+    /// A plain replacement.
+    pub fn replace(items: Vec<String>) -> ListOps {
+        ListOps {
+            set: Some(items),
+            ..ListOps::default()
+        }
+    }
+
+    fn apply(&self, current: &mut BTreeSet<String>) {
+        if let Some(items) = &self.set {
+            *current = items.iter().cloned().collect();
+        }
+        current.extend(self.add.iter().cloned());
+        for item in &self.remove {
+            current.remove(item);
+        }
+    }
+
+    /// Whether the operations name any region to keep (an empty `set` or a `remove` does not).
+    fn selects_any(&self) -> bool {
+        self.set.as_ref().is_some_and(|s| !s.is_empty()) || !self.add.is_empty()
+    }
+}
+
+/// The fields a request gives; `None` leaves the stored value unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub arn: Option<String>,
+    pub external_id: Option<String>,
+    pub all_regions: Option<bool>,
+    pub cspm_regions: Option<ListOps>,
+    pub endpoints: Option<ListOps>,
+    pub is_gov_cloud: Option<bool>,
+    pub is_china: Option<bool>,
+    pub disabled: Option<bool>,
+    /// Minutes between syncs, not yet range-checked.
+    pub run_frequency: Option<u64>,
+    pub remediation_enabled: Option<bool>,
+}
+
+/// What a request is checked against besides its own content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub api: Api,
+    /// The subscription may select CSPM regions.
+    pub region_selection: bool,
+}
+
+impl Change {
+    /// Applies the change to `c` (a blank connector when `creating`) and checks the result.
+    /// On error `c` is left half-changed: callers apply to a copy.
+    pub fn apply_to(
+        &self,
+        c: &mut Connector,
+        rules: Rules,
+        creating: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), ValidationError> {
+        if creating {
+            if self.name.is_none() {
+                return Err(ValidationError::Missing("name"));
+            }
+            if self.arn.is_none() {
+                return Err(ValidationError::Missing("arn"));
+            }
+        }
+        if !rules.region_selection && self.cspm_regions.as_ref().is_some_and(ListOps::selects_any) {
+            return Err(ValidationError::RegionSelectionDisabled);
+        }
+        if let Some(name) = &self.name {
+            validate_name(name)?;
+            c.name.clone_from(name);
+        }
+        if let Some(description) = &self.description {
+            c.description.clone_from(description);
+        }
+        if let Some(arn) = &self.arn {
+            let role = parse_arn(arn)?;
+            c.arn.clone_from(arn);
+            c.aws_account_id = role.account;
+            c.partition = role.partition;
+        }
+        self.check_partition_flags(c.partition, rules.api)?;
+        self.apply_external_id(c, rules.api, creating)?;
+        if let Some(minutes) = self.run_frequency {
+            let field = match rules.api {
+                Api::Qps => "runFrequency",
+                Api::CloudView => "pollingFrequency",
+            };
+            c.run_frequency = validate_frequency(field, minutes)?;
+        }
+        self.apply_regions(c)?;
+        if let Some(remediation) = self.remediation_enabled {
+            c.remediation_enabled = remediation;
+        }
+        if let Some(disabled) = self.disabled {
+            if disabled != c.disabled {
+                c.state = if disabled {
+                    ConnectorState::Disabled
+                } else {
+                    ConnectorState::Pending
+                };
+            }
+            c.disabled = disabled;
+        }
+        c.reschedule(now);
+        Ok(())
+    }
+
+    fn check_partition_flags(&self, partition: Partition, api: Api) -> Result<(), ValidationError> {
+        let (gov_flag, china_flag) = match api {
+            Api::Qps => ("isGovCloudConfigured", "isChinaConfigured"),
+            Api::CloudView => ("isGovCloud", "isChinaRegion"),
+        };
+        let checks = [
+            (gov_flag, self.is_gov_cloud, Partition::GovCloud),
+            (china_flag, self.is_china, Partition::China),
+        ];
+        for (flag, value, flagged_partition) in checks {
+            if let Some(value) = value
+                && value != (partition == flagged_partition)
+            {
+                return Err(ValidationError::PartitionMismatch {
+                    flag,
+                    value,
+                    partition: partition.arn_name(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_external_id(
+        &self,
+        c: &mut Connector,
+        api: Api,
+        creating: bool,
+    ) -> Result<(), ValidationError> {
+        match &self.external_id {
+            Some(id) => {
+                validate_external_id(api, id)?;
+                c.external_id.clone_from(id);
+            }
+            None if creating => c.external_id = generated_external_id(),
+            // CloudView: an updated connector must end up with a new-format ID (seed 000).
+            None if api == Api::CloudView => validate_external_id(api, &c.external_id)?,
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn apply_regions(&self, c: &mut Connector) -> Result<(), ValidationError> {
+        if let Some(all) = self.all_regions {
+            c.all_regions = all;
+        }
+        if let Some(ops) = &self.cspm_regions {
+            ops.apply(&mut c.cspm_regions);
+        }
+        if let Some(ops) = &self.endpoints {
+            ops.apply(&mut c.endpoints);
+        }
+        if c.all_regions {
+            // Regions given together with allRegions are an error; regions kept from before
+            // are dropped when allRegions is switched on.
+            if self.cspm_regions.as_ref().is_some_and(ListOps::selects_any) {
+                return Err(ValidationError::CspmRegionsWithAllRegions);
+            }
+            if self.endpoints.as_ref().is_some_and(ListOps::selects_any) {
+                return Err(ValidationError::EndpointsWithAllRegions);
+            }
+            c.cspm_regions.clear();
+            c.endpoints.clear();
+            return Ok(());
+        }
+        for code in c.cspm_regions.iter().chain(c.endpoints.iter()) {
+            if !c.partition.supports(code) {
+                return Err(ValidationError::UnsupportedRegion {
+                    code: code.clone(),
+                    partition: c.partition.arn_name(),
+                });
+            }
+        }
+        if !c.cspm_regions.is_empty()
+            && let Some(outside) = c.endpoints.difference(&c.cspm_regions).next()
+        {
+            return Err(ValidationError::EndpointOutsideCspm(outside.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+
+    const QPS: Rules = Rules {
+        api: Api::Qps,
+        region_selection: true,
+    };
+
+    fn regions(codes: &[&str]) -> Vec<String> {
+        codes.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn create(change: &Change, rules: Rules) -> Result<Connector, ValidationError> {
+        let now = crate::dates::now();
+        let mut c = Connector::blank(Origin::Qps, now);
+        change.apply_to(&mut c, rules, true, now)?;
+        Ok(c)
+    }
+
+    fn base() -> Change {
+        Change {
+            name: Some("n".into()),
+            arn: Some("arn:aws:iam::123456789012:role/R".into()),
+            ..Change::default()
+        }
+    }
+
+    #[test]
+    fn create_derives_account_and_generates_external_id() {
+        let c = create(&base(), QPS).expect("valid");
+        assert_eq!(c.aws_account_id, "123456789012");
+        assert!(crate::validate::is_new_external_id(&c.external_id));
+        assert!(c.all_regions);
+    }
+
+    #[test]
+    fn create_requires_name_and_arn() {
+        let mut change = base();
+        change.arn = None;
+        assert_eq!(create(&change, QPS), Err(ValidationError::Missing("arn")));
+        change = base();
+        change.name = None;
+        assert_eq!(create(&change, QPS), Err(ValidationError::Missing("name")));
+    }
+
+    #[test]
+    fn cspm_regions_need_all_regions_false() {
+        let mut change = base();
+        change.cspm_regions = Some(ListOps::replace(regions(&["us-east-1"])));
+        assert_eq!(
+            create(&change, QPS),
+            Err(ValidationError::CspmRegionsWithAllRegions)
+        );
+        change.all_regions = Some(false);
+        let c = create(&change, QPS).expect("valid");
+        assert_eq!(c.cspm_regions.len(), 1);
+    }
+
+    #[test]
+    fn endpoints_must_be_among_cspm_regions() {
+        let mut change = base();
+        change.all_regions = Some(false);
+        change.cspm_regions = Some(ListOps::replace(regions(&["us-east-1"])));
+        change.endpoints = Some(ListOps::replace(regions(&["us-east-1", "us-west-2"])));
+        assert_eq!(
+            create(&change, QPS),
+            Err(ValidationError::EndpointOutsideCspm("us-west-2".into()))
+        );
+    }
+
+    #[test]
+    fn region_codes_must_match_the_partition() {
+        let mut change = base();
+        change.all_regions = Some(false);
+        change.cspm_regions = Some(ListOps::replace(regions(&["cn-north-1"])));
+        assert!(matches!(
+            create(&change, QPS),
+            Err(ValidationError::UnsupportedRegion { .. })
+        ));
+        change.arn = Some("arn:aws-cn:iam::123456789012:role/R".into());
+        assert!(create(&change, QPS).is_ok());
+    }
+
+    #[test]
+    fn region_selection_switched_off() {
+        let mut change = base();
+        change.all_regions = Some(false);
+        change.cspm_regions = Some(ListOps::replace(regions(&["us-east-1"])));
+        let off = Rules {
+            region_selection: false,
+            ..QPS
+        };
+        assert_eq!(
+            create(&change, off),
+            Err(ValidationError::RegionSelectionDisabled)
+        );
+        change.cspm_regions = Some(ListOps::replace(Vec::new()));
+        assert!(create(&change, off).is_ok());
+    }
+
+    #[test]
+    fn gov_cloud_flag_must_agree_with_the_arn() {
+        let mut change = base();
+        change.is_gov_cloud = Some(true);
+        assert!(matches!(
+            create(&change, QPS),
+            Err(ValidationError::PartitionMismatch {
+                flag: "isGovCloudConfigured",
+                ..
+            })
+        ));
+        change.arn = Some("arn:aws-us-gov:iam::123456789012:role/R".into());
+        assert!(create(&change, QPS).is_ok());
+    }
+
+    #[test]
+    fn list_ops_set_add_remove() {
+        let mut current: BTreeSet<String> = regions(&["a", "b"]).into_iter().collect();
+        ListOps {
+            set: None,
+            add: regions(&["c"]),
+            remove: regions(&["a"]),
+        }
+        .apply(&mut current);
+        assert_eq!(current, regions(&["b", "c"]).into_iter().collect());
+        ListOps::replace(Vec::new()).apply(&mut current);
+        assert!(current.is_empty());
+    }
+
+    #[test]
+    fn switching_all_regions_on_drops_kept_regions() {
+        let mut change = base();
+        change.all_regions = Some(false);
+        change.cspm_regions = Some(ListOps::replace(regions(&["us-east-1"])));
+        let mut c = create(&change, QPS).expect("valid");
+        let on = Change {
+            all_regions: Some(true),
+            ..Change::default()
+        };
+        on.apply_to(&mut c, QPS, false, crate::dates::now())
+            .expect("valid");
+        assert!(c.cspm_regions.is_empty());
+    }
+
+    #[test]
+    fn disabling_changes_the_state() {
+        let mut c = create(&base(), QPS).expect("valid");
+        let disable = Change {
+            disabled: Some(true),
+            ..Change::default()
+        };
+        disable
+            .apply_to(&mut c, QPS, false, crate::dates::now())
+            .expect("valid");
+        assert_eq!(c.state, ConnectorState::Disabled);
+    }
+
+    #[test]
+    fn cloudview_update_requires_a_new_format_external_id() {
+        let mut c = create(&base(), QPS).expect("valid");
+        c.external_id = "legacy_id".into();
+        let cv = Rules {
+            api: Api::CloudView,
+            ..QPS
+        };
+        let rename = Change {
+            name: Some("m".into()),
+            ..Change::default()
+        };
+        assert!(matches!(
+            rename.apply_to(&mut c.clone(), cv, false, crate::dates::now()),
+            Err(ValidationError::ExternalIdFormat(_))
+        ));
+        assert!(
+            rename
+                .apply_to(&mut c, QPS, false, crate::dates::now())
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,519 @@
+//! CloudView v1 AWS connectors, `/cloudview-api/rest/v1/aws/connectors[/{uuid}]`: JSON bodies
+//! shaped like seed 000, Spring pages with 0-based `pageNo`, Java-style dates, and errors as
+//! 4xx statuses with `{timestamp, status, error, errorCode, message, path}`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::change::{Change, Rules};
+use crate::dates;
+use crate::lenient::{self, FieldError};
+use crate::model::{Connector, Origin, QUALYS_AWS_ACCOUNT_ID};
+use crate::regions::Partition;
+use crate::store::{Key, StoreError};
+use crate::validate::{Api, ValidationError};
+
+const DEFAULT_PAGE_SIZE: u64 = 50;
+const MAX_PAGE_SIZE: u64 = 1000;
+
+/// A CloudView error before it knows its request path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CvError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl CvError {
+    fn bad_request(message: impl Into<String>) -> CvError {
+        CvError {
+            status: StatusCode::BAD_REQUEST,
+            code: "INVALID_REQUEST",
+            message: message.into(),
+        }
+    }
+
+    fn not_found() -> CvError {
+        CvError {
+            status: StatusCode::NOT_FOUND,
+            code: "NOT_FOUND",
+            message: "Connector not found".into(),
+        }
+    }
+}
+
+impl From<StoreError> for CvError {
+    fn from(e: StoreError) -> CvError {
+        match e {
+            StoreError::Invalid(v) => v.into(),
+            StoreError::NotFound => CvError::not_found(),
+            StoreError::OutOfScope(account) => CvError {
+                status: StatusCode::FORBIDDEN,
+                code: "FORBIDDEN",
+                message: format!("AWS account {account} is outside your scope"),
+            },
+        }
+    }
+}
+
+impl From<ValidationError> for CvError {
+    fn from(v: ValidationError) -> CvError {
+        CvError {
+            status: StatusCode::BAD_REQUEST,
+            code: v.code(),
+            message: v.to_string(),
+        }
+    }
+}
+
+/// A CloudView error response.
+pub fn error_response(status: StatusCode, code: &str, message: &str, path: &str) -> Response {
+    let body = json!({
+        "timestamp": dates::iso(dates::now()),
+        "status": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "errorCode": code,
+        "message": message,
+        "path": path,
+    });
+    (status, Json(body)).into_response()
+}
+
+fn reply(result: Result<Response, CvError>, uri: &Uri) -> Response {
+    result.unwrap_or_else(|e| error_response(e.status, e.code, &e.message, uri.path()))
+}
+
+fn rules(app: &AppState) -> Rules {
+    Rules {
+        api: Api::CloudView,
+        region_selection: app.region_selection,
+    }
+}
+
+fn key(id: &str) -> Result<Key, CvError> {
+    Uuid::parse_str(id)
+        .map(Key::Uuid)
+        .map_err(|_| CvError::not_found())
+}
+
+/// `GET ?pageNo=&pageSize=&sort=field:dir&filter=field:value`.
+pub async fn list(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    Query(params): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    let result = ListQuery::parse(&params)
+        .map(|query| Json(query.page(app.store.visible(&user))).into_response());
+    reply(result, &uri)
+}
+
+/// `GET /{uuid}`.
+pub async fn get(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Response {
+    let result = key(&id).and_then(|key| Ok(app.store.get(key, &user)?));
+    reply(
+        result.map(|c| Json(connector_json(&c)).into_response()),
+        &uri,
+    )
+}
+
+/// `POST` with seed 000's body.
+pub async fn create(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let result = change(&body).and_then(|change| {
+        Ok(app
+            .store
+            .create(&change, Origin::Cloudview, rules(&app), &user)?)
+    });
+    reply(
+        result.map(|c| Json(connector_json(&c)).into_response()),
+        &uri,
+    )
+}
+
+/// `PUT /{uuid}` with the create body; absent fields stay unchanged.
+pub async fn update(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    Path(id): Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let result = key(&id).and_then(|key| {
+        let change = change(&body)?;
+        Ok(app.store.update(key, &change, rules(&app), &user)?)
+    });
+    reply(
+        result.map(|c| Json(connector_json(&c)).into_response()),
+        &uri,
+    )
+}
+
+/// `DELETE` with `{"connectorIds": [..]}`: all or none; 204 when done.
+pub async fn delete(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let result = delete_keys(&body).and_then(|keys| {
+        app.store.delete(&keys, &user)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    });
+    reply(result, &uri)
+}
+
+fn delete_keys(body: &[u8]) -> Result<Vec<Key>, CvError> {
+    let expected = "expected a body {\"connectorIds\": [\"<uuid>\", ...]}";
+    let value: Value = serde_json::from_slice(body).map_err(|_| CvError::bad_request(expected))?;
+    let Some(Value::Array(ids)) = value.get("connectorIds") else {
+        return Err(CvError::bad_request(expected));
+    };
+    if ids.is_empty() {
+        return Err(CvError::bad_request("connectorIds is empty"));
+    }
+    ids.iter()
+        .map(|id| match id {
+            Value::String(s) => key(s),
+            _ => Err(CvError::bad_request(expected)),
+        })
+        .collect()
+}
+
+fn change(body: &[u8]) -> Result<Change, CvError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| CvError::bad_request(format!("malformed JSON: {e}")))?;
+    let Value::Object(o) = value else {
+        return Err(CvError::bad_request("expected a JSON object"));
+    };
+    let fields = |o: &Map<String, Value>| -> Result<Change, FieldError> {
+        Ok(Change {
+            name: lenient::string(o, "name")?,
+            description: lenient::string(o, "description")?,
+            arn: lenient::string(o, "arn")?,
+            external_id: lenient::string(o, "externalId")?,
+            is_gov_cloud: lenient::boolean(o, "isGovCloud")?,
+            is_china: lenient::boolean(o, "isChinaRegion")?,
+            disabled: lenient::boolean(o, "isDisabled")?,
+            run_frequency: polling_frequency(o)?,
+            // isPortalConnector is not taken from requests (seed 000 answers false).
+            ..Change::default()
+        })
+    };
+    fields(&o).map_err(|e| ValidationError::from(e).into())
+}
+
+fn polling_frequency(o: &Map<String, Value>) -> Result<Option<u64>, FieldError> {
+    let Some(frequency) = lenient::object(o, "pollingFrequency")? else {
+        return Ok(None);
+    };
+    let hours = lenient::unsigned(frequency, "hours")?;
+    let minutes = lenient::unsigned(frequency, "minutes")?;
+    if hours.is_none() && minutes.is_none() {
+        return Err(FieldError::new(
+            "pollingFrequency",
+            "expected hours and minutes",
+        ));
+    }
+    Ok(Some(
+        hours
+            .unwrap_or(0)
+            .saturating_mul(60)
+            .saturating_add(minutes.unwrap_or(0)),
+    ))
+}
+
+/// A connector as CloudView shows it (seed 000).
+fn connector_json(c: &Connector) -> Value {
+    let mut v = json!({
+        "name": c.name,
+        "connectorId": c.cloudview_uuid.to_string(),
+        "description": c.description,
+        "provider": "AWS",
+        "state": c.state.as_str(),
+        "totalAssets": c.total_assets,
+        "lastSyncedOn": dates::java(c.last_sync),
+        "nextSyncedOn": dates::java(c.next_sync),
+        "isGovCloud": c.partition == Partition::GovCloud,
+        "isChinaRegion": c.partition == Partition::China,
+        "awsAccountId": c.aws_account_id,
+        "isDisabled": c.disabled,
+        "groups": [],
+        "pollingFrequency": {"hours": c.run_frequency / 60, "minutes": c.run_frequency % 60},
+        "error": c.error,
+        "baseAccountId": QUALYS_AWS_ACCOUNT_ID,
+        "externalId": c.external_id,
+        "arn": c.arn,
+        "isPortalConnector": c.portal_connector_uuid.is_some(),
+    });
+    if let (Some(portal), Value::Object(map)) = (c.portal_connector_uuid, &mut v) {
+        map.insert("portalConnectorUuid".into(), json!(portal.to_string()));
+    }
+    v
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SortField {
+    Name,
+    LastSyncedOn,
+    NextSyncedOn,
+    State,
+    AwsAccountId,
+    TotalAssets,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Filter<'a> {
+    NameContains(&'a str),
+    AwsAccountId(&'a str),
+    State(&'a str),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ListQuery<'a> {
+    page_no: u64,
+    page_size: u64,
+    sort: Option<(SortField, bool)>,
+    filter: Option<Filter<'a>>,
+}
+
+impl<'a> ListQuery<'a> {
+    fn parse(params: &'a HashMap<String, String>) -> Result<ListQuery<'a>, CvError> {
+        let number = |name: &str, default: u64| -> Result<u64, CvError> {
+            params.get(name).map_or(Ok(default), |v| {
+                v.trim().parse().map_err(|_| {
+                    CvError::bad_request(format!("{name} must be a non-negative integer"))
+                })
+            })
+        };
+        let page_no = number("pageNo", 0)?;
+        let page_size = number("pageSize", DEFAULT_PAGE_SIZE)?;
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(CvError::bad_request("pageSize must be between 1 and 1000"));
+        }
+        let sort = params.get("sort").map(|s| parse_sort(s)).transpose()?;
+        let filter = params.get("filter").map(|f| parse_filter(f)).transpose()?;
+        Ok(ListQuery {
+            page_no,
+            page_size,
+            sort,
+            filter,
+        })
+    }
+
+    fn page(&self, connectors: Vec<Connector>) -> Value {
+        let mut matching: Vec<Connector> = connectors
+            .into_iter()
+            .filter(|c| match self.filter {
+                None => true,
+                Some(Filter::NameContains(n)) => c.name.to_lowercase().contains(&n.to_lowercase()),
+                Some(Filter::AwsAccountId(a)) => c.aws_account_id == a,
+                Some(Filter::State(s)) => c.state.as_str().eq_ignore_ascii_case(s),
+            })
+            .collect();
+        if let Some((field, descending)) = self.sort {
+            // Stable: ties keep creation order.
+            matching.sort_by(|a, b| {
+                let order = compare(field, a, b);
+                if descending { order.reverse() } else { order }
+            });
+        }
+        let total = matching.len() as u64;
+        let total_pages = total.div_ceil(self.page_size);
+        let content: Vec<Value> = matching
+            .iter()
+            .skip(
+                usize::try_from(self.page_no.saturating_mul(self.page_size)).unwrap_or(usize::MAX),
+            )
+            .take(usize::try_from(self.page_size).unwrap_or(usize::MAX))
+            .map(connector_json)
+            .collect();
+        let sort = json!({
+            "sorted": self.sort.is_some(),
+            "unsorted": self.sort.is_none(),
+            "empty": self.sort.is_none(),
+        });
+        json!({
+            "pageable": {
+                "sort": sort,
+                "offset": self.page_no.saturating_mul(self.page_size),
+                "pageNumber": self.page_no,
+                "pageSize": self.page_size,
+                "paged": true,
+                "unpaged": false,
+            },
+            "totalElements": total,
+            "totalPages": total_pages,
+            "last": self.page_no.saturating_add(1) >= total_pages,
+            "first": self.page_no == 0,
+            "sort": sort,
+            "numberOfElements": content.len(),
+            "size": self.page_size,
+            "number": self.page_no,
+            "empty": content.is_empty(),
+            "content": content,
+        })
+    }
+}
+
+fn parse_sort(s: &str) -> Result<(SortField, bool), CvError> {
+    let (field, direction) = s.split_once(':').unwrap_or((s, "asc"));
+    let field = match field {
+        "name" => SortField::Name,
+        "lastSyncedOn" => SortField::LastSyncedOn,
+        "nextSyncedOn" => SortField::NextSyncedOn,
+        "state" => SortField::State,
+        "awsAccountId" => SortField::AwsAccountId,
+        "totalAssets" => SortField::TotalAssets,
+        other => return Err(CvError::bad_request(format!("cannot sort by `{other}`"))),
+    };
+    let descending = match direction.to_ascii_lowercase().as_str() {
+        "asc" => false,
+        "desc" => true,
+        other => {
+            return Err(CvError::bad_request(format!(
+                "sort direction `{other}`: use asc or desc"
+            )));
+        }
+    };
+    Ok((field, descending))
+}
+
+fn parse_filter(f: &str) -> Result<Filter<'_>, CvError> {
+    match f.split_once(':') {
+        Some(("name", v)) => Ok(Filter::NameContains(v)),
+        Some(("awsAccountId", v)) => Ok(Filter::AwsAccountId(v)),
+        Some(("state", v)) => Ok(Filter::State(v)),
+        _ => Err(CvError::bad_request(format!(
+            "cannot filter by `{f}`: use name:, awsAccountId: or state:"
+        ))),
+    }
+}
+
+fn compare(field: SortField, a: &Connector, b: &Connector) -> Ordering {
+    match field {
+        SortField::Name => a.name.cmp(&b.name),
+        SortField::LastSyncedOn => a.last_sync.cmp(&b.last_sync),
+        SortField::NextSyncedOn => a.next_sync.cmp(&b.next_sync),
+        SortField::State => a.state.as_str().cmp(b.state.as_str()),
+        SortField::AwsAccountId => a.aws_account_id.cmp(&b.aws_account_id),
+        SortField::TotalAssets => a.total_assets.cmp(&b.total_assets),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connectors(n: u64) -> Vec<Connector> {
+        (0..n)
+            .map(|i| {
+                let mut c = Connector::blank(Origin::Cloudview, dates::now());
+                c.id = i;
+                c.name = format!("c{}", n - i);
+                c
+            })
+            .collect()
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn spring_page_fields() {
+        let p = params(&[("pageNo", "1"), ("pageSize", "2")]);
+        let page = ListQuery::parse(&p).expect("valid").page(connectors(5));
+        assert_eq!(page["totalElements"], 5);
+        assert_eq!(page["totalPages"], 3);
+        assert_eq!(page["number"], 1);
+        assert_eq!(page["numberOfElements"], 2);
+        assert_eq!(page["first"], false);
+        assert_eq!(page["last"], false);
+        assert_eq!(page["content"][0]["name"], "c3");
+    }
+
+    #[test]
+    fn sort_and_filter() {
+        let p = params(&[("sort", "name:asc"), ("filter", "name:C")]);
+        let page = ListQuery::parse(&p).expect("valid").page(connectors(3));
+        let names: Vec<&str> = page["content"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(names, ["c1", "c2", "c3"]);
+    }
+
+    #[test]
+    fn bad_queries() {
+        for pairs in [
+            [("pageNo", "-1")],
+            [("pageSize", "0")],
+            [("sort", "bogus:asc")],
+            [("sort", "name:up")],
+            [("filter", "arn:x")],
+        ] {
+            assert!(ListQuery::parse(&params(&pairs)).is_err(), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn polling_frequency_is_minutes() {
+        let c = change(br#"{"pollingFrequency": {"hours": 1, "minutes": 1}}"#).expect("valid");
+        assert_eq!(c.run_frequency, Some(61));
+        assert!(change(br#"{"pollingFrequency": {}}"#).is_err());
+        assert!(change(b"[1]").is_err());
+    }
+
+    #[test]
+    fn portal_connectors_show_their_uuid() {
+        let qps = Connector::blank(Origin::Qps, dates::now());
+        let json = connector_json(&qps);
+        assert_eq!(json["isPortalConnector"], true);
+        assert!(json["portalConnectorUuid"].is_string());
+        assert_eq!(json["pollingFrequency"], json!({"hours": 4, "minutes": 0}));
+        let cv = connector_json(&Connector::blank(Origin::Cloudview, dates::now()));
+        assert_eq!(cv["isPortalConnector"], false);
+        assert!(cv.get("portalConnectorUuid").is_none());
+    }
+
+    #[test]
+    fn delete_body_forms() {
+        let id = Uuid::new_v4();
+        let body = format!(r#"{{"connectorIds": ["{id}"]}}"#);
+        assert_eq!(delete_keys(body.as_bytes()), Ok(vec![Key::Uuid(id)]));
+        assert_eq!(
+            delete_keys(format!(r#"["{id}"]"#).as_bytes()).map_err(|e| e.status),
+            Err(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            delete_keys(br#"{"connectorIds": ["nope"]}"#).map_err(|e| e.status),
+            Err(StatusCode::NOT_FOUND)
+        );
+    }
+}

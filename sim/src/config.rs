@@ -1,0 +1,183 @@
+//! What a simulator run is configured with: listen address, users and their scope, limits, and
+//! the parsers for the command line's `NAME:PASSWORD[:ACCOUNTS]` and `CALLS/SECONDS` forms.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything [`crate::Sim::start`] needs.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to bind; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// Accounts that may call the APIs. Default: `demo`/`demo` with no scope.
+    pub users: Vec<User>,
+    /// Where the store is persisted across restarts (written atomically). Default: none.
+    pub state_file: Option<PathBuf>,
+    /// Added to every API call (not to `/_sim/`). Default zero.
+    pub latency: Duration,
+    /// Calls per window and user. Default `None`: unlimited.
+    pub rate_limit: Option<RateLimit>,
+    /// Concurrent calls per user. Default `None`: unlimited.
+    pub concurrency: Option<u32>,
+    /// Whether the subscription has CSPM region selection. Default true; false makes every
+    /// request that gives `cspmRegions` answer `INVALID_REQUEST`.
+    pub region_selection: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            users: vec![User::new("demo", "demo")],
+            state_file: None,
+            latency: Duration::ZERO,
+            rate_limit: None,
+            concurrency: None,
+            region_selection: true,
+        }
+    }
+}
+
+/// A fixed-window call budget per user, e.g. 300 calls per 3600 s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub calls: u32,
+    pub window: Duration,
+}
+
+/// An API user. `scope` lists the 12-digit AWS account ids whose connectors the user may see;
+/// `None` means all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub password: String,
+    pub scope: Option<Vec<String>>,
+}
+
+impl User {
+    /// A user without scope restriction.
+    pub fn new(name: &str, password: &str) -> User {
+        User {
+            name: name.to_owned(),
+            password: password.to_owned(),
+            scope: None,
+        }
+    }
+
+    /// Whether a connector of AWS account `account` is visible to this user.
+    pub fn sees(&self, account: &str) -> bool {
+        self.scope
+            .as_ref()
+            .is_none_or(|accounts| accounts.iter().any(|a| a == account))
+    }
+}
+
+/// A command-line value that does not parse.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("user must be NAME:PASSWORD[:ACCOUNT,ACCOUNT...], got `{0}`")]
+    User(String),
+    #[error("scope account `{0}` is not a 12-digit AWS account id")]
+    ScopeAccount(String),
+    #[error("rate limit must be CALLS/SECONDS with both above zero, got `{0}`")]
+    RateLimit(String),
+}
+
+/// Parses `NAME:PASSWORD` or `NAME:PASSWORD:ACCOUNT,ACCOUNT...` (the latter gives a scope).
+pub fn parse_user(spec: &str) -> Result<User, ConfigError> {
+    let mut parts = spec.splitn(3, ':');
+    let name = parts.next().unwrap_or_default();
+    let password = parts
+        .next()
+        .ok_or_else(|| ConfigError::User(spec.to_owned()))?;
+    if name.is_empty() || password.is_empty() {
+        return Err(ConfigError::User(spec.to_owned()));
+    }
+    let scope = match parts.next() {
+        None => None,
+        Some(accounts) => {
+            let accounts: Vec<String> = accounts.split(',').map(|a| a.trim().to_owned()).collect();
+            if let Some(bad) = accounts
+                .iter()
+                .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(ConfigError::ScopeAccount(bad.clone()));
+            }
+            Some(accounts)
+        }
+    };
+    Ok(User {
+        name: name.to_owned(),
+        password: password.to_owned(),
+        scope,
+    })
+}
+
+/// Parses `CALLS/SECONDS`, e.g. `300/3600`.
+pub fn parse_rate_limit(spec: &str) -> Result<RateLimit, ConfigError> {
+    let bad = || ConfigError::RateLimit(spec.to_owned());
+    let (calls, seconds) = spec.split_once('/').ok_or_else(bad)?;
+    let calls: u32 = calls.trim().parse().map_err(|_| bad())?;
+    let seconds: u64 = seconds.trim().parse().map_err(|_| bad())?;
+    if calls == 0 || seconds == 0 {
+        return Err(bad());
+    }
+    Ok(RateLimit {
+        calls,
+        window: Duration::from_secs(seconds),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_without_scope() {
+        assert_eq!(parse_user("demo:demo"), Ok(User::new("demo", "demo")));
+    }
+
+    #[test]
+    fn user_with_scope_and_colon_free_password() {
+        let user = parse_user("alice:s3cret:123456789012,210987654321").expect("valid");
+        assert_eq!(user.name, "alice");
+        assert_eq!(user.password, "s3cret");
+        assert!(user.sees("123456789012"));
+        assert!(user.sees("210987654321"));
+        assert!(!user.sees("111111111111"));
+    }
+
+    #[test]
+    fn user_rejects_missing_password_and_bad_accounts() {
+        assert!(matches!(parse_user("demo"), Err(ConfigError::User(_))));
+        assert!(matches!(parse_user(":pw"), Err(ConfigError::User(_))));
+        assert_eq!(
+            parse_user("a:b:12345"),
+            Err(ConfigError::ScopeAccount("12345".into()))
+        );
+    }
+
+    #[test]
+    fn rate_limit_forms() {
+        assert_eq!(
+            parse_rate_limit("300/3600"),
+            Ok(RateLimit {
+                calls: 300,
+                window: Duration::from_secs(3600)
+            })
+        );
+        assert!(parse_rate_limit("0/10").is_err());
+        assert!(parse_rate_limit("10").is_err());
+        assert!(parse_rate_limit("x/10").is_err());
+    }
+
+    #[test]
+    fn default_config_is_loopback_demo() {
+        let config = SimConfig::default();
+        assert!(config.listen.ip().is_loopback());
+        assert_eq!(config.listen.port(), 0);
+        assert_eq!(config.users, vec![User::new("demo", "demo")]);
+        assert!(config.region_selection);
+    }
+}

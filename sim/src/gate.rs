@@ -1,0 +1,188 @@
+//! What every API call passes through before its handler: call counting, injected faults,
+//! Basic auth, rate and concurrency limits, simulated latency, and dropping the connection
+//! after the call when a fault asks for it. Errors take the calling API's form.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::app::AppState;
+use crate::auth::{self, Caller};
+use crate::cloudview;
+use crate::limits;
+use crate::qps::{self, Failure, Reply, ResponseCode, Version};
+use crate::server::ConnectionControl;
+
+/// Which API family a path belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Qps(Version),
+    CloudView,
+}
+
+const CLOUDVIEW: &str = "/cloudview-api/rest/v1/aws/connectors";
+
+/// The family and operation name (`qps3.create`, `cloudview.list`, ...) of an API call.
+pub fn classify(method: &Method, path: &str) -> Option<(Family, String)> {
+    let path = path.trim_end_matches('/');
+    if let Some(rest) = path.strip_prefix("/qps/rest/") {
+        let segments: Vec<&str> = rest.split('/').collect();
+        let version = Version::parse(segments.first()?)?;
+        let op = segments.get(1)?;
+        let major = match version {
+            Version::V3 => 3,
+            Version::V2 => 2,
+        };
+        return Some((Family::Qps(version), format!("qps{major}.{op}")));
+    }
+    let rest = path.strip_prefix(CLOUDVIEW)?;
+    let op = match (rest.is_empty(), method.as_str()) {
+        (true, "GET") => "list",
+        (true, "POST") => "create",
+        (true, "DELETE") => "delete",
+        (false, "GET") if !rest[1..].contains('/') => "get",
+        (false, "PUT") if !rest[1..].contains('/') => "update",
+        _ => return None,
+    };
+    Some((Family::CloudView, format!("cloudview.{op}")))
+}
+
+/// An error in `family`'s form.
+fn family_error(
+    app: &AppState,
+    family: Family,
+    status: StatusCode,
+    code: ResponseCode,
+    message: &str,
+    path: &str,
+) -> Response {
+    match family {
+        Family::Qps(version) => {
+            let failure = Failure {
+                code,
+                message: message.to_owned(),
+                resolution: match code {
+                    ResponseCode::Unauthorized => "Check the username and password.".into(),
+                    _ => "Wait X-RateLimit-ToWait-Sec seconds and retry.".into(),
+                },
+            };
+            qps::respond(version, status, &Reply::Failure(failure), &app.base_url)
+        }
+        Family::CloudView => cloudview::error_response(status, code.as_str(), message, path),
+    }
+}
+
+/// The middleware in front of every API route.
+pub async fn gate(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let Some((family, operation)) = classify(req.method(), &path) else {
+        return next.run(req).await;
+    };
+    app.calls.record(&operation);
+    let fault = app.faults.take(req.method(), &path);
+    if let Some(fault) = &fault {
+        tokio::time::sleep(fault.delay).await;
+        if let Some(canned) = fault.canned() {
+            return canned;
+        }
+    }
+    let Some(user) = auth::authenticate(req.headers(), &app.users) else {
+        let mut response = family_error(
+            &app,
+            family,
+            StatusCode::UNAUTHORIZED,
+            ResponseCode::Unauthorized,
+            "Bad username or password",
+            &path,
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"Qualys\""),
+        );
+        return response;
+    };
+    let permit = match app.limits.admit(&user.name) {
+        Ok(permit) => permit,
+        Err(throttled) => {
+            let mut response = family_error(
+                &app,
+                family,
+                StatusCode::CONFLICT,
+                ResponseCode::LimitExceeded,
+                &throttled.reason,
+                &path,
+            );
+            limits::apply(&throttled.headers, response.headers_mut());
+            return response;
+        }
+    };
+    tokio::time::sleep(app.latency).await;
+    let control = req.extensions().get::<ConnectionControl>().cloned();
+    req.extensions_mut().insert(Caller(user.clone()));
+    let mut response = next.run(req).await;
+    limits::apply(permit.headers(), response.headers_mut());
+    drop(permit);
+    if let (Some(control), true) = (control, fault.is_some_and(|f| f.drop_connection)) {
+        control.close();
+        return std::future::pending().await;
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names() {
+        let cases = [
+            (
+                Method::POST,
+                "/qps/rest/3.0/create/am/awsassetdataconnector",
+                Some("qps3.create"),
+            ),
+            (
+                Method::GET,
+                "/qps/rest/2.0/get/am/awsassetdataconnector/5",
+                Some("qps2.get"),
+            ),
+            (
+                Method::GET,
+                "/cloudview-api/rest/v1/aws/connectors",
+                Some("cloudview.list"),
+            ),
+            (
+                Method::DELETE,
+                "/cloudview-api/rest/v1/aws/connectors/",
+                Some("cloudview.delete"),
+            ),
+            (
+                Method::PUT,
+                "/cloudview-api/rest/v1/aws/connectors/abc",
+                Some("cloudview.update"),
+            ),
+            (
+                Method::GET,
+                "/cloudview-api/rest/v1/aws/connectors/abc",
+                Some("cloudview.get"),
+            ),
+            (
+                Method::PATCH,
+                "/cloudview-api/rest/v1/aws/connectors/abc",
+                None,
+            ),
+            (Method::GET, "/qps/rest/4.0/get/am/x", None),
+            (Method::GET, "/elsewhere", None),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(
+                classify(&method, path).map(|(_, op)| op).as_deref(),
+                expected,
+                "{method} {path}"
+            );
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The connector as the simulator stores it: one record behind QPS v3, QPS v2 and CloudView, and
+//! the fixed values of the simulated subscription.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::regions::Partition;
+
+/// The Qualys AWS account that connector roles must trust (`qualysAwsAccountId` in QPS,
+/// `baseAccountId` in CloudView).
+pub const QUALYS_AWS_ACCOUNT_ID: &str = "805950163170";
+/// The simulated subscription's platform id, used in generated external IDs.
+pub const POD: &str = "USPOD01";
+/// The simulated subscription id, used in generated external IDs.
+pub const SUBSCRIPTION_ID: &str = "4765";
+/// QPS ids are handed out from here upwards and never reused.
+pub const FIRST_ID: u64 = 2_000_001;
+/// `runFrequency` when a request gives none, in minutes (CloudView: 4 hours 0 minutes).
+pub const DEFAULT_RUN_FREQUENCY: u32 = 240;
+/// CloudView's `error` for a connector that has not synced yet (seed 000's create response).
+pub const NOT_SYNCED_ERROR: &str = "50004";
+
+/// Which API created a connector; CloudView reports QPS-made ones as portal connectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Qps,
+    Cloudview,
+}
+
+/// `connectorState` (QPS) and `state` (CloudView).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectorState {
+    Pending,
+    Queued,
+    Running,
+    Success,
+    Error,
+    Disabled,
+}
+
+impl ConnectorState {
+    /// The wire spelling, e.g. `PENDING`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectorState::Pending => "PENDING",
+            ConnectorState::Queued => "QUEUED",
+            ConnectorState::Running => "RUNNING",
+            ConnectorState::Success => "SUCCESS",
+            ConnectorState::Error => "ERROR",
+            ConnectorState::Disabled => "DISABLED",
+        }
+    }
+
+    /// Parses the wire spelling, case-insensitively.
+    pub fn parse(s: &str) -> Option<ConnectorState> {
+        [
+            ConnectorState::Pending,
+            ConnectorState::Queued,
+            ConnectorState::Running,
+            ConnectorState::Success,
+            ConnectorState::Error,
+            ConnectorState::Disabled,
+        ]
+        .into_iter()
+        .find(|state| state.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// One stored connector. Serialized as is into the state file and `GET /_sim/connectors`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    pub id: u64,
+    pub cloudview_uuid: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_connector_uuid: Option<Uuid>,
+    pub origin: Origin,
+    pub name: String,
+    pub description: String,
+    pub arn: String,
+    pub external_id: String,
+    pub aws_account_id: String,
+    pub partition: Partition,
+    pub all_regions: bool,
+    pub cspm_regions: BTreeSet<String>,
+    pub endpoints: BTreeSet<String>,
+    pub disabled: bool,
+    pub run_frequency: u32,
+    #[serde(rename = "isRemediationEnabled")]
+    pub remediation_enabled: bool,
+    #[serde(rename = "connectorState")]
+    pub state: ConnectorState,
+    pub total_assets: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_sync: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_sync: OffsetDateTime,
+    pub error: String,
+}
+
+impl Connector {
+    /// A connector before the creating request is applied: defaults of both APIs.
+    pub fn blank(origin: Origin, now: OffsetDateTime) -> Connector {
+        Connector {
+            id: 0,
+            cloudview_uuid: Uuid::new_v4(),
+            portal_connector_uuid: (origin == Origin::Qps).then(Uuid::new_v4),
+            origin,
+            name: String::new(),
+            description: String::new(),
+            arn: String::new(),
+            external_id: String::new(),
+            aws_account_id: String::new(),
+            partition: Partition::Global,
+            all_regions: true,
+            cspm_regions: BTreeSet::new(),
+            endpoints: BTreeSet::new(),
+            disabled: false,
+            run_frequency: DEFAULT_RUN_FREQUENCY,
+            remediation_enabled: false,
+            state: ConnectorState::Pending,
+            total_assets: 0,
+            last_sync: now,
+            next_sync: now,
+            error: NOT_SYNCED_ERROR.to_owned(),
+        }
+    }
+
+    /// Marks the connector as (re)configured at `now`: the next sync is one period away.
+    pub fn reschedule(&mut self, now: OffsetDateTime) {
+        self.last_sync = now;
+        self.next_sync = now + time::Duration::minutes(i64::from(self.run_frequency));
+    }
+}
+
+/// A fresh external ID in the seed's new format, for creates that give none.
+pub fn generated_external_id() -> String {
+    let random: String = Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(13)
+        .collect();
+    format!("{POD}-{SUBSCRIPTION_ID}-{random}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip() {
+        for s in ["PENDING", "queued", "Success", "DISABLED"] {
+            let state = ConnectorState::parse(s).expect("known state");
+            assert!(state.as_str().eq_ignore_ascii_case(s));
+        }
+        assert_eq!(ConnectorState::parse("GONE"), None);
+    }
+
+    #[test]
+    fn blank_connector_defaults() {
+        let now = crate::dates::now();
+        let qps = Connector::blank(Origin::Qps, now);
+        assert!(qps.portal_connector_uuid.is_some());
+        assert_eq!(qps.state, ConnectorState::Pending);
+        assert_eq!(qps.run_frequency, 240);
+        assert!(qps.all_regions);
+        let cv = Connector::blank(Origin::Cloudview, now);
+        assert!(cv.portal_connector_uuid.is_none());
+        assert_ne!(qps.cloudview_uuid, cv.cloudview_uuid);
+    }
+
+    #[test]
+    fn reschedule_adds_the_period() {
+        let now = crate::dates::now();
+        let mut c = Connector::blank(Origin::Qps, now);
+        c.run_frequency = 61;
+        c.reschedule(now);
+        assert_eq!(c.next_sync - c.last_sync, time::Duration::minutes(61));
+    }
+
+    #[test]
+    fn generated_external_id_has_the_new_format() {
+        let id = generated_external_id();
+        assert!(crate::validate::is_new_external_id(&id), "{id}");
+    }
+}

@@ -1,0 +1,318 @@
+//! Writing a QPS `ServiceResponse`: v3 as JSON with Qualys's quirks (booleans as strings,
+//! `runFrequency` as a string, `data` an array of wrappers and absent when empty, collections
+//! as `{"list":[{"CspmRegionSimple":{..}}]}` or `{"count":0}` when empty), v2 as XML shaped
+//! like seed 004 (collections inside `<set>`).
+
+use std::collections::BTreeSet;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::dates;
+use crate::model::{Connector, QUALYS_AWS_ACCOUNT_ID};
+use crate::regions::Partition;
+use crate::xml::Element;
+
+use super::Version;
+use super::search::Page;
+
+/// `responseCode` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseCode {
+    Success,
+    InvalidRequest,
+    ObjectNotFound,
+    Unauthorized,
+    InsufficientPermissions,
+    LimitExceeded,
+}
+
+impl ResponseCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseCode::Success => "SUCCESS",
+            ResponseCode::InvalidRequest => "INVALID_REQUEST",
+            ResponseCode::ObjectNotFound => "OBJECT_NOT_FOUND",
+            ResponseCode::Unauthorized => "UNAUTHORIZED",
+            ResponseCode::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
+            ResponseCode::LimitExceeded => "LIMIT_EXCEEDED",
+        }
+    }
+}
+
+/// A failed call's `responseCode` and `responseErrorDetails`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ResponseCode,
+    pub message: String,
+    pub resolution: String,
+}
+
+/// What a QPS call answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// Create, get, update, run: the whole connector.
+    Connector(Box<Connector>),
+    /// Search.
+    Page(Page),
+    /// Delete: the id only.
+    Deleted(u64),
+    Failure(Failure),
+}
+
+/// The HTTP response for `reply` in `version`'s encoding.
+pub fn respond(version: Version, status: StatusCode, reply: &Reply, base_url: &str) -> Response {
+    match version {
+        Version::V3 => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            json_body(reply).to_string(),
+        )
+            .into_response(),
+        Version::V2 => (
+            status,
+            [(header::CONTENT_TYPE, "text/xml;charset=UTF-8")],
+            xml_body(reply, base_url).to_document(),
+        )
+            .into_response(),
+    }
+}
+
+fn flag(b: bool) -> Value {
+    Value::String(b.to_string())
+}
+
+fn json_body(reply: &Reply) -> Value {
+    let mut response = Map::new();
+    let (code, data): (ResponseCode, Vec<Value>) = match reply {
+        Reply::Failure(f) => {
+            response.insert(
+                "responseErrorDetails".into(),
+                json!({"errorMessage": f.message, "errorResolution": f.resolution}),
+            );
+            (f.code, Vec::new())
+        }
+        Reply::Connector(c) => (ResponseCode::Success, vec![json_connector(c)]),
+        Reply::Deleted(id) => (ResponseCode::Success, vec![json!({"id": id})]),
+        Reply::Page(page) => {
+            response.insert("hasMoreRecords".into(), flag(page.has_more));
+            if let Some(last) = page.items.last() {
+                response.insert("lastId".into(), json!(last.id));
+            }
+            (
+                ResponseCode::Success,
+                page.items.iter().map(json_connector).collect(),
+            )
+        }
+    };
+    response.insert("responseCode".into(), json!(code.as_str()));
+    if code == ResponseCode::Success {
+        response.insert("count".into(), json!(data.len()));
+    }
+    if !data.is_empty() {
+        let wrapped = data
+            .into_iter()
+            .map(|c| json!({"AwsAssetDataConnector": c}))
+            .collect();
+        response.insert("data".into(), Value::Array(wrapped));
+    }
+    json!({ "ServiceResponse": response })
+}
+
+fn json_regions(wrapper: &str, codes: &BTreeSet<String>) -> Value {
+    if codes.is_empty() {
+        return json!({"count": 0});
+    }
+    let list: Vec<Value> = codes
+        .iter()
+        .map(|code| json!({ wrapper: {"regionCode": code} }))
+        .collect();
+    json!({ "list": list })
+}
+
+fn json_connector(c: &Connector) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "arn": c.arn,
+        "externalId": c.external_id,
+        "awsAccountId": c.aws_account_id,
+        "qualysAwsAccountId": QUALYS_AWS_ACCOUNT_ID,
+        "allRegions": flag(c.all_regions),
+        "cspmRegions": json_regions("CspmRegionSimple", &c.cspm_regions),
+        "endpoints": json_regions("AwsEndpointSimple", &c.endpoints),
+        "isGovCloudConfigured": flag(c.partition == Partition::GovCloud),
+        "isChinaConfigured": flag(c.partition == Partition::China),
+        "disabled": flag(c.disabled),
+        "runFrequency": c.run_frequency.to_string(),
+        "isRemediationEnabled": flag(c.remediation_enabled),
+        "connectorState": c.state.as_str(),
+        "lastSync": dates::iso(c.last_sync),
+        "nextSync": dates::iso(c.next_sync),
+        "cloudviewUuid": c.cloudview_uuid.to_string(),
+    })
+}
+
+fn xml_body(reply: &Reply, base_url: &str) -> Element {
+    let root = Element::new("ServiceResponse")
+        .attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance")
+        .attribute(
+            "xsi:noNamespaceSchemaLocation",
+            format!("{base_url}/qps/xsd/2.0/am/aws_asset_data_connector.xsd"),
+        );
+    let (code, data, paging): (ResponseCode, Vec<Element>, Vec<Element>) = match reply {
+        Reply::Failure(f) => {
+            let details = Element::new("responseErrorDetails")
+                .child(Element::leaf("errorMessage", f.message.as_str()))
+                .child(Element::leaf("errorResolution", f.resolution.as_str()));
+            return root
+                .child(Element::leaf("responseCode", f.code.as_str()))
+                .child(details);
+        }
+        Reply::Connector(c) => (ResponseCode::Success, vec![xml_connector(c)], Vec::new()),
+        Reply::Deleted(id) => (
+            ResponseCode::Success,
+            vec![Element::new("AwsAssetDataConnector").child(Element::leaf("id", id.to_string()))],
+            Vec::new(),
+        ),
+        Reply::Page(page) => {
+            let mut paging = vec![Element::leaf("hasMoreRecords", page.has_more.to_string())];
+            if let Some(last) = page.items.last() {
+                paging.push(Element::leaf("lastId", last.id.to_string()));
+            }
+            (
+                ResponseCode::Success,
+                page.items.iter().map(xml_connector).collect(),
+                paging,
+            )
+        }
+    };
+    let mut root = root
+        .child(Element::leaf("responseCode", code.as_str()))
+        .child(Element::leaf("count", data.len().to_string()));
+    for element in paging {
+        root = root.child(element);
+    }
+    if !data.is_empty() {
+        root = root.child(data.into_iter().fold(Element::new("data"), Element::child));
+    }
+    root
+}
+
+fn xml_regions(field: &'static str, wrapper: &'static str, codes: &BTreeSet<String>) -> Element {
+    let set = codes.iter().fold(Element::new("set"), |set, code| {
+        set.child(Element::new(wrapper).child(Element::leaf("regionCode", code.as_str())))
+    });
+    Element::new(field).child(set)
+}
+
+fn xml_connector(c: &Connector) -> Element {
+    Element::new("AwsAssetDataConnector")
+        .child(Element::leaf("id", c.id.to_string()))
+        .child(Element::leaf("name", c.name.as_str()))
+        .child(Element::leaf("description", c.description.as_str()))
+        .child(Element::leaf("arn", c.arn.as_str()))
+        .child(Element::leaf("externalId", c.external_id.as_str()))
+        .child(Element::leaf("awsAccountId", c.aws_account_id.as_str()))
+        .child(Element::leaf("qualysAwsAccountId", QUALYS_AWS_ACCOUNT_ID))
+        .child(Element::leaf("connectorState", c.state.as_str()))
+        .child(xml_regions("endpoints", "AwsEndpointSimple", &c.endpoints))
+        .child(Element::leaf("allRegions", c.all_regions.to_string()))
+        .child(xml_regions(
+            "cspmRegions",
+            "CspmRegionSimple",
+            &c.cspm_regions,
+        ))
+        .child(Element::leaf(
+            "isGovCloudConfigured",
+            (c.partition == Partition::GovCloud).to_string(),
+        ))
+        .child(Element::leaf(
+            "isChinaConfigured",
+            (c.partition == Partition::China).to_string(),
+        ))
+        .child(Element::leaf("disabled", c.disabled.to_string()))
+        .child(Element::leaf("runFrequency", c.run_frequency.to_string()))
+        .child(Element::leaf(
+            "isRemediationEnabled",
+            c.remediation_enabled.to_string(),
+        ))
+        .child(Element::leaf("lastSync", dates::iso(c.last_sync)))
+        .child(Element::leaf("nextSync", dates::iso(c.next_sync)))
+        .child(Element::leaf("cloudviewUuid", c.cloudview_uuid.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+
+    fn connector() -> Connector {
+        let mut c = Connector::blank(Origin::Qps, crate::dates::now());
+        c.id = 7;
+        c.all_regions = false;
+        c.cspm_regions = ["us-west-2".to_string(), "us-east-1".to_string()].into();
+        c
+    }
+
+    #[test]
+    fn v3_quirks() {
+        let body = json_body(&Reply::Connector(Box::new(connector())));
+        let response = &body["ServiceResponse"];
+        assert_eq!(response["responseCode"], "SUCCESS");
+        assert_eq!(response["count"], 1);
+        let c = &response["data"][0]["AwsAssetDataConnector"];
+        assert_eq!(c["id"], 7);
+        assert_eq!(c["allRegions"], "false");
+        assert_eq!(c["runFrequency"], "240");
+        assert_eq!(
+            c["cspmRegions"]["list"][0]["CspmRegionSimple"]["regionCode"],
+            "us-east-1"
+        );
+        assert_eq!(c["endpoints"], json!({"count": 0}));
+    }
+
+    #[test]
+    fn empty_search_has_no_data() {
+        let body = json_body(&Reply::Page(Page {
+            items: Vec::new(),
+            has_more: false,
+        }));
+        let response = &body["ServiceResponse"];
+        assert_eq!(response["count"], 0);
+        assert_eq!(response["hasMoreRecords"], "false");
+        assert!(response.get("data").is_none());
+        assert!(response.get("lastId").is_none());
+    }
+
+    #[test]
+    fn failures_carry_details_and_no_count() {
+        let body = json_body(&Reply::Failure(Failure {
+            code: ResponseCode::ObjectNotFound,
+            message: "m".into(),
+            resolution: "r".into(),
+        }));
+        let response = &body["ServiceResponse"];
+        assert_eq!(response["responseCode"], "OBJECT_NOT_FOUND");
+        assert_eq!(response["responseErrorDetails"]["errorMessage"], "m");
+        assert!(response.get("count").is_none());
+    }
+
+    #[test]
+    fn v2_reads_back_like_the_seed() {
+        let doc = xml_body(&Reply::Connector(Box::new(connector())), "http://h").to_document();
+        let back = crate::xml::parse(&doc).expect("valid XML");
+        let response = &back["ServiceResponse"];
+        assert_eq!(response["responseCode"], "SUCCESS");
+        assert_eq!(response["count"], "1");
+        let c = &response["data"]["AwsAssetDataConnector"];
+        assert_eq!(c["id"], "7");
+        assert_eq!(
+            c["cspmRegions"]["set"]["CspmRegionSimple"][1]["regionCode"],
+            "us-west-2"
+        );
+        assert!(doc.contains("http://h/qps/xsd/2.0/am/aws_asset_data_connector.xsd"));
+    }
+}

@@ -1,0 +1,178 @@
+//! The `/_sim/` admin API: out-of-band changes, faults (canned answers, delays, dropped
+//! connections), call counts and reset.
+
+use std::time::{Duration, Instant};
+
+use qualys_sim::SimConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn out_of_band_patch_and_delete() {
+    let (sim, api) = start(SimConfig::default()).await;
+    let c = api.create(json!({"name": "n", "arn": arn(ACCOUNT)})).await;
+    let id = id_of(&c);
+    let uuid = c["cloudviewUuid"].as_str().expect("uuid").to_owned();
+
+    let (status, patched) = api
+        .admin(
+            Method::PATCH,
+            &format!("connectors/{id}"),
+            Some(json!({"description": "x", "connectorState": "ERROR"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(patched["description"], "x");
+    let got = api.qps3("get", Some(id), None).await;
+    assert_eq!(connector_of(&got)["description"], "x");
+    assert_eq!(connector_of(&got)["connectorState"], "ERROR");
+    let (status, _) = api
+        .admin(
+            Method::PATCH,
+            &format!("connectors/{uuid}"),
+            Some(json!({"isDisabled": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cv) = api.cv(Method::GET, &format!("/{uuid}"), None).await;
+    assert_eq!(cv["isDisabled"], true);
+    let (status, _) = api
+        .admin(
+            Method::PATCH,
+            &format!("connectors/{id}"),
+            Some(json!({"nmae": "typo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api
+        .admin(Method::PATCH, "connectors/1", Some(json!({"name": "x"})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let all = api.all_connectors().await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["id"], id);
+    assert_eq!(all[0]["cloudviewUuid"], uuid.as_str());
+    assert_eq!(all[0]["description"], "x");
+
+    let (status, _) = api
+        .admin(Method::DELETE, &format!("connectors/{uuid}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api
+        .admin(Method::DELETE, &format!("connectors/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let got = api.qps3("get", Some(id), None).await;
+    assert_eq!(got["responseCode"], "OBJECT_NOT_FOUND");
+    sim.stop().await;
+}
+
+async fn fault(api: &Api, spec: Value) {
+    let (status, body) = api.admin(Method::POST, "faults", Some(spec)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
+#[tokio::test]
+async fn faults_answer_in_place_of_the_api() {
+    let (sim, api) = start(SimConfig::default()).await;
+    fault(
+        &api,
+        json!({
+            "method": "POST", "path_prefix": "/qps/rest/3.0/create", "count": 2, "status": 503,
+            "body": "<html>maintenance</html>", "headers": {"Retry-After": "7"}
+        }),
+    )
+    .await;
+    let create = || {
+        api.request(Method::POST, &qps_path("3.0", "create", None))
+            .json(&qps_body(json!({"name": "n", "arn": arn(ACCOUNT)})))
+            .send()
+    };
+    for _ in 0..2 {
+        let response = create().await.expect("answered");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "7");
+        assert_eq!(response.headers()["content-type"], "text/xml");
+        assert_eq!(
+            response.text().await.expect("text"),
+            "<html>maintenance</html>"
+        );
+    }
+    // Other paths were not affected, and the third create is normal again.
+    assert_eq!(
+        api.qps3("search", None, None).await["responseCode"],
+        "SUCCESS"
+    );
+    assert_eq!(create().await.expect("answered").status(), StatusCode::OK);
+    assert_eq!(
+        api.all_connectors().await.len(),
+        1,
+        "faulted calls were not carried out"
+    );
+
+    fault(
+        &api,
+        json!({"method": "GET", "path_prefix": CONNECTORS, "delay_ms": 300}),
+    )
+    .await;
+    let started = Instant::now();
+    let (status, _) = api.cv(Method::GET, "", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    let (status, _) = api
+        .admin(Method::POST, "faults", Some(json!({"status": 999})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api
+        .admin(Method::POST, "faults", Some(json!({"path_prefix": "/"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (_, calls) = api.admin(Method::GET, "calls", None).await;
+    assert_eq!(calls["qps3.create"], 3);
+    assert_eq!(calls["qps3.search"], 1);
+    assert_eq!(calls["cloudview.list"], 1);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn drop_connection_carries_the_call_out_and_answers_nothing() {
+    let (sim, api) = start(SimConfig::default()).await;
+    fault(
+        &api,
+        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create", "drop_connection": true}),
+    )
+    .await;
+    let outcome = api
+        .request(Method::POST, &qps_path("3.0", "create", None))
+        .json(&qps_body(json!({"name": "dropped", "arn": arn(ACCOUNT)})))
+        .send()
+        .await;
+    let error = outcome.expect_err("no response");
+    assert!(!error.is_timeout(), "{error:?}");
+    let all = api.all_connectors().await;
+    assert_eq!(all.len(), 1, "the create was carried out");
+    assert_eq!(all[0]["name"], "dropped");
+    // The server keeps serving new connections.
+    assert_eq!(api.qps3("search", None, None).await["count"], 1);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn reset_clears_everything() {
+    let (sim, api) = start(SimConfig::default()).await;
+    let first = api.create(json!({"name": "n", "arn": arn(ACCOUNT)})).await;
+    fault(&api, json!({"status": 500, "count": 5})).await;
+    let (status, _) = api.admin(Method::POST, "reset", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(api.all_connectors().await.is_empty());
+    let (_, calls) = api.admin(Method::GET, "calls", None).await;
+    assert_eq!(calls, json!({}));
+    let second = api.create(json!({"name": "n", "arn": arn(ACCOUNT)})).await;
+    assert!(id_of(&second) > id_of(&first), "ids are never reused");
+    sim.stop().await;
+}

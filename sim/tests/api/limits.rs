@@ -1,0 +1,139 @@
+//! Rate and concurrency limits: 409 with Qualys's headers, in each API's error form.
+
+use std::time::Duration;
+
+use qualys_sim::{RateLimit, SimConfig, User};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::common::*;
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn rate_limit_answers_409_with_headers() {
+    let config = SimConfig {
+        rate_limit: Some(RateLimit {
+            calls: 3,
+            window: Duration::from_secs(60),
+        }),
+        users: vec![User::new("demo", "demo"), User::new("other", "other")],
+        ..SimConfig::default()
+    };
+    let (sim, api) = start(config).await;
+    let search = qps_path("3.0", "search", None);
+    for remaining in ["2", "1", "0"] {
+        let response = api
+            .request(Method::POST, &search)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header(&response, "x-ratelimit-limit").as_deref(), Some("3"));
+        assert_eq!(
+            header(&response, "x-ratelimit-window-sec").as_deref(),
+            Some("60")
+        );
+        assert_eq!(
+            header(&response, "x-ratelimit-remaining").as_deref(),
+            Some(remaining)
+        );
+    }
+    let response = api
+        .request(Method::POST, &search)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        header(&response, "x-ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    assert_eq!(header(&response, "x-ratelimit-limit").as_deref(), Some("3"));
+    let wait: u64 = header(&response, "x-ratelimit-towait-sec")
+        .and_then(|w| w.parse().ok())
+        .expect("X-RateLimit-ToWait-Sec");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["ServiceResponse"]["responseCode"], "LIMIT_EXCEEDED");
+
+    let (status, error) = api.cv(Method::GET, "", None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error["status"], 409);
+    assert_eq!(error["errorCode"], "LIMIT_EXCEEDED");
+
+    // Per user; and a throttled call is not counted as a connector call carried out.
+    let (status, _) = api
+        .as_user("other", "other")
+        .cv(Method::GET, "", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn concurrency_limit_answers_409_with_headers() {
+    let config = SimConfig {
+        concurrency: Some(1),
+        latency: Duration::from_millis(400),
+        ..SimConfig::default()
+    };
+    let (sim, api) = start(config).await;
+    let slow = api.request(Method::GET, CONNECTORS).send();
+    let fast = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        api.request(Method::GET, CONNECTORS).send().await
+    };
+    let (slow, fast) = tokio::join!(slow, fast);
+    let slow = slow.expect("answered");
+    let fast = fast.expect("answered");
+    assert_eq!(slow.status(), StatusCode::OK);
+    assert_eq!(
+        header(&slow, "x-concurrency-limit-limit").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        header(&slow, "x-concurrency-limit-running").as_deref(),
+        Some("1")
+    );
+    assert_eq!(fast.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        header(&fast, "x-concurrency-limit-limit").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        header(&fast, "x-concurrency-limit-running").as_deref(),
+        Some("1")
+    );
+    assert!(header(&fast, "x-ratelimit-towait-sec").is_some());
+    // Once the slow call is done the slot is free again.
+    let again = api
+        .request(Method::GET, CONNECTORS)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::OK);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn latency_is_added_to_api_calls_only() {
+    let config = SimConfig {
+        latency: Duration::from_millis(250),
+        ..SimConfig::default()
+    };
+    let (sim, api) = start(config).await;
+    let started = std::time::Instant::now();
+    api.qps3("search", None, None).await;
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    let started = std::time::Instant::now();
+    api.all_connectors().await;
+    assert!(started.elapsed() < Duration::from_millis(250));
+    sim.stop().await;
+}

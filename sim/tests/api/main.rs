@@ -1,0 +1,12 @@
+//! End-to-end tests of the simulator over HTTP on loopback.
+
+mod admin;
+mod cli;
+mod common;
+mod limits;
+mod load;
+mod persistence;
+mod scope;
+mod search;
+mod seeds;
+mod validation;

