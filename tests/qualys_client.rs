@@ -1,0 +1,1024 @@
+//! The Qualys client against qualys-sim: every operation of every API family, paging, the
+//! fault API (throttling, outages, lost answers, malformed bodies, bad credentials), the
+//! concurrency limit, stop, deadlines, batched reads and log redaction. Loopback only; each
+//! test starts its own simulator and finishes in a few seconds.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use qualys_sim::{Sim, SimConfig, User};
+use serde_json::{Value, json};
+use tfqualys::qualys::cloudview::{self, PollingFrequency};
+use tfqualys::qualys::qps::{self, Criterion, Search, SearchField};
+use tfqualys::qualys::{Client, ClientConfig, Error, QpsVersion};
+
+const PASSWORD: &str = "Sup3r-Secret-Pw!";
+const ACCOUNT: &str = "123456789012";
+const EXTERNAL_ID: &str = "USPOD01-4765-abcde12345";
+
+async fn start_sim(config: SimConfig) -> Sim {
+    Sim::start(SimConfig {
+        users: vec![User::new("demo", PASSWORD)],
+        ..config
+    })
+    .await
+    .expect("simulator starts")
+}
+
+/// A client tuned for tests: short waits, so throttling tests stay fast.
+fn config_for(sim: &Sim) -> ClientConfig {
+    let mut config = ClientConfig::new(sim.base_url(), sim.base_url(), "demo", PASSWORD);
+    config.retry_base_delay = Duration::from_millis(50);
+    config.retry_max_delay = Duration::from_millis(400);
+    config.request_timeout = Duration::from_secs(5);
+    config.operation_timeout = Duration::from_secs(30);
+    config
+}
+
+fn client_for(sim: &Sim) -> Client {
+    Client::new(config_for(sim)).expect("client")
+}
+
+/// The simulator's admin API (no auth).
+async fn admin(sim: &Sim, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let http = reqwest::Client::new();
+    let mut request = http.request(method, format!("{}{path}", sim.base_url()));
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("admin call");
+    let status = response.status();
+    let text = response.text().await.expect("admin body");
+    assert!(status.is_success(), "admin {path}: {status} {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("admin JSON")
+    }
+}
+
+async fn fault(sim: &Sim, spec: Value) {
+    admin(sim, reqwest::Method::POST, "/_sim/faults", Some(spec)).await;
+}
+
+async fn stored_connectors(sim: &Sim) -> Vec<Value> {
+    match admin(sim, reqwest::Method::GET, "/_sim/connectors", None).await {
+        Value::Array(items) => items,
+        other => panic!("connectors: {other}"),
+    }
+}
+
+async fn calls(sim: &Sim) -> BTreeMap<String, u64> {
+    serde_json::from_value(admin(sim, reqwest::Method::GET, "/_sim/calls", None).await)
+        .expect("call counts")
+}
+
+fn count(calls: &BTreeMap<String, u64>, op: &str) -> u64 {
+    calls.get(op).copied().unwrap_or(0)
+}
+
+fn qps_spec(name: &str) -> qps::ConnectorSpec {
+    qps::ConnectorSpec {
+        name: name.into(),
+        description: Some("made by the client tests".into()),
+        arn: format!("arn:aws:iam::{ACCOUNT}:role/QualysRole"),
+        external_id: EXTERNAL_ID.into(),
+        is_gov_cloud: Some(false),
+        all_regions: Some(false),
+        cspm_regions: Some(vec![
+            "us-east-1".into(),
+            "us-west-2".into(),
+            "eu-south-1".into(),
+        ]),
+        endpoints: Some(vec!["us-east-1".into(), "us-west-2".into()]),
+        disabled: Some(false),
+        run_frequency: Some(240),
+        is_remediation_enabled: Some(false),
+    }
+}
+
+fn cloudview_spec(name: &str) -> cloudview::ConnectorSpec {
+    cloudview::ConnectorSpec {
+        name: name.into(),
+        description: Some("made by the client tests".into()),
+        arn: format!("arn:aws:iam::{ACCOUNT}:role/CloudViewRole"),
+        external_id: EXTERNAL_ID.into(),
+        is_gov_cloud: false,
+        is_china_region: false,
+        is_portal_connector: false,
+        polling_frequency: Some(PollingFrequency {
+            hours: 4,
+            minutes: 0,
+        }),
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+async fn qps_lifecycle(version: QpsVersion) {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let api = client.qps(version);
+
+    let created = api.create(&qps_spec("lifecycle")).await.expect("create");
+    assert_eq!(created.name.as_deref(), Some("lifecycle"));
+    assert_eq!(created.aws_account_id.as_deref(), Some(ACCOUNT));
+    assert_eq!(created.external_id.as_deref(), Some(EXTERNAL_ID));
+    assert!(created.qualys_aws_account_id.is_some(), "{created:?}");
+    assert!(created.cloudview_uuid.is_some(), "{created:?}");
+    assert_eq!(created.all_regions, Some(false));
+    assert_eq!(
+        sorted(created.cspm_regions.clone().unwrap_or_default()),
+        ["eu-south-1", "us-east-1", "us-west-2"]
+    );
+    assert_eq!(
+        sorted(created.endpoints.clone().unwrap_or_default()),
+        ["us-east-1", "us-west-2"]
+    );
+    assert_eq!(created.run_frequency, Some(240));
+
+    let got = api.get(created.id).await.expect("get");
+    assert_eq!(got, created);
+    let read = api.read(created.id).await.expect("read");
+    assert_eq!(read, created);
+
+    let found = api
+        .search(&Search::new(vec![
+            Criterion::equals(SearchField::Name, "lifecycle"),
+            Criterion::equals(SearchField::AwsAccountId, ACCOUNT),
+        ]))
+        .await
+        .expect("search");
+    assert_eq!(
+        found.connectors.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [created.id]
+    );
+    assert!(!found.has_more);
+    let none = api
+        .search(&Search::new(vec![Criterion::equals(
+            SearchField::Name,
+            "nothing-like-it",
+        )]))
+        .await
+        .expect("empty search");
+    assert!(none.connectors.is_empty());
+    assert_eq!(none.count, 0);
+
+    // Update with set semantics: an empty set clears both collections.
+    let mut change = qps_spec("lifecycle-renamed");
+    change.description = Some("changed".into());
+    change.cspm_regions = Some(vec![]);
+    change.endpoints = Some(vec![]);
+    change.run_frequency = Some(720);
+    let updated = api.update(created.id, &change).await.expect("update");
+    assert_eq!(updated.id, created.id);
+    assert_eq!(updated.name.as_deref(), Some("lifecycle-renamed"));
+    assert_eq!(updated.description.as_deref(), Some("changed"));
+    assert_eq!(updated.run_frequency, Some(720));
+    assert!(updated.cspm_regions.unwrap_or_default().is_empty());
+    assert!(updated.endpoints.unwrap_or_default().is_empty());
+
+    api.run(created.id).await.expect("run");
+    api.delete(created.id).await.expect("delete");
+    let gone = api.get(created.id).await.unwrap_err();
+    assert!(gone.is_not_found(), "{gone}");
+    assert!(api.delete(created.id).await.unwrap_err().is_not_found());
+    assert!(api.run(created.id).await.unwrap_err().is_not_found());
+    assert!(stored_connectors(&sim).await.is_empty());
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn qps_v3_every_operation() {
+    qps_lifecycle(QpsVersion::V3).await;
+}
+
+#[tokio::test]
+async fn qps_v2_every_operation() {
+    qps_lifecycle(QpsVersion::V2).await;
+}
+
+#[tokio::test]
+async fn qps_invalid_request_carries_message_and_resolution() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    for version in [QpsVersion::V3, QpsVersion::V2] {
+        let mut spec = qps_spec("bad-regions");
+        spec.endpoints = Some(vec!["ap-south-1".into()]);
+        match client.qps(version).create(&spec).await {
+            Err(Error::InvalidRequest {
+                message,
+                resolution,
+            }) => {
+                assert!(!message.is_empty());
+                let text = Error::InvalidRequest {
+                    message: message.clone(),
+                    resolution: resolution.clone(),
+                }
+                .to_string();
+                assert!(text.contains(&message), "{text}");
+            }
+            other => panic!("{version}: expected INVALID_REQUEST, got {other:?}"),
+        }
+    }
+    assert!(stored_connectors(&sim).await.is_empty());
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn search_all_and_list_all_follow_pages() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let v3 = client.qps(QpsVersion::V3);
+    // 105 connectors: past one QPS page (100) and three CloudView pages (50).
+    let mut ids = Vec::new();
+    for i in 0..105 {
+        let mut spec = qps_spec(&format!("paged-{i:03}"));
+        spec.cspm_regions = None;
+        spec.endpoints = None;
+        spec.all_regions = Some(true);
+        ids.push(v3.create(&spec).await.expect("create").id);
+    }
+    let first = v3.search(&Search::new(vec![])).await.expect("first page");
+    assert_eq!(first.connectors.len(), 100);
+    assert!(first.has_more);
+
+    for version in [QpsVersion::V3, QpsVersion::V2] {
+        let all = client
+            .qps(version)
+            .search_all(&[])
+            .await
+            .expect("search_all");
+        let mut got: Vec<u64> = all.iter().map(|c| c.id).collect();
+        got.sort();
+        assert_eq!(got, ids, "{version}");
+    }
+    let small_pages = v3
+        .search(&Search {
+            criteria: vec![Criterion::equals(SearchField::AwsAccountId, ACCOUNT)],
+            limit: 10,
+            offset: 101,
+        })
+        .await
+        .expect("last page");
+    assert_eq!(small_pages.connectors.len(), 5);
+    assert!(!small_pages.has_more);
+
+    let before = calls(&sim).await;
+    let listed = client.cloudview().list_all().await.expect("list_all");
+    assert_eq!(listed.len(), 105);
+    let uuids: std::collections::HashSet<_> =
+        listed.iter().map(|c| c.connector_id.clone()).collect();
+    assert_eq!(uuids.len(), 105);
+    let after = calls(&sim).await;
+    assert_eq!(
+        count(&after, "cloudview.list") - count(&before, "cloudview.list"),
+        3
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn cloudview_every_operation() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let cv = client.cloudview();
+
+    let created = cv
+        .create(&cloudview_spec("cv-lifecycle"))
+        .await
+        .expect("create");
+    assert_eq!(created.name.as_deref(), Some("cv-lifecycle"));
+    assert_eq!(created.aws_account_id.as_deref(), Some(ACCOUNT));
+    assert_eq!(
+        created.polling_frequency,
+        Some(PollingFrequency {
+            hours: 4,
+            minutes: 0
+        })
+    );
+    assert!(created.base_account_id.is_some());
+    let id = created.connector_id.clone();
+
+    let got = cv.get(&id).await.expect("get");
+    assert_eq!(got.connector_id, id);
+    assert_eq!(cv.read(&id).await.expect("read").connector_id, id);
+
+    let page = cv
+        .list_page(0, Some("cv-lifecycle"))
+        .await
+        .expect("list filtered");
+    assert_eq!(page.connectors.len(), 1);
+    assert!(page.last);
+    assert_eq!(cv.list_all().await.expect("list_all").len(), 1);
+
+    let mut change = cloudview_spec("cv-renamed");
+    change.description = Some("changed".into());
+    change.polling_frequency = Some(PollingFrequency {
+        hours: 12,
+        minutes: 30,
+    });
+    let updated = cv.update(&id, &change).await.expect("update");
+    assert_eq!(updated.name.as_deref(), Some("cv-renamed"));
+    assert_eq!(updated.description.as_deref(), Some("changed"));
+    assert_eq!(
+        updated.polling_frequency,
+        Some(PollingFrequency {
+            hours: 12,
+            minutes: 30
+        })
+    );
+
+    cv.delete(&id).await.expect("delete");
+    assert!(cv.get(&id).await.unwrap_err().is_not_found());
+    assert!(cv.delete(&id).await.unwrap_err().is_not_found());
+    assert!(stored_connectors(&sim).await.is_empty());
+
+    // A CloudView 400 comes back with CloudView's message.
+    let mut bad = cloudview_spec("cv-bad");
+    bad.external_id = "pod-test-env".into();
+    match cv.create(&bad).await {
+        Err(Error::InvalidRequest { message, .. }) => {
+            assert!(message.contains("externalId"), "{message}")
+        }
+        other => panic!("expected a 400, got {other:?}"),
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn throttled_409_waits_as_told_then_succeeds() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let id = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("throttled"))
+        .await
+        .expect("create")
+        .id;
+    fault(
+        &sim,
+        json!({"method": "GET", "path_prefix": "/qps/rest/3.0/get", "count": 1, "status": 409,
+               "headers": {"X-RateLimit-ToWait-Sec": "1"}, "body": "over the limit"}),
+    )
+    .await;
+    let before = count(&calls(&sim).await, "qps3.get");
+    let started = Instant::now();
+    let got = client
+        .qps(QpsVersion::V3)
+        .get(id)
+        .await
+        .expect("get after the wait");
+    let waited = started.elapsed();
+    assert_eq!(got.id, id);
+    assert!(
+        waited >= Duration::from_secs(1),
+        "did not honour ToWait-Sec: {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert_eq!(count(&calls(&sim).await, "qps3.get") - before, 2);
+
+    // A create throttled with 409 was not carried out, so it is retried: one connector.
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create", "status": 409,
+               "headers": {"Retry-After": "1"}}),
+    )
+    .await;
+    client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("throttled-create"))
+        .await
+        .expect("create after 409");
+    assert_eq!(stored_connectors(&sim).await.len(), 2);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn service_unavailable_then_success() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "count": 2, "status": 503}),
+    )
+    .await;
+    let created = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("after-503"))
+        .await
+        .expect("create");
+    assert_eq!(stored_connectors(&sim).await.len(), 1);
+    assert_eq!(count(&calls(&sim).await, "qps3.create"), 3);
+
+    fault(
+        &sim,
+        json!({"path_prefix": "/cloudview-api", "count": 1, "status": 503}),
+    )
+    .await;
+    let listed = client.cloudview().list_all().await.expect("list after 503");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].connector_id,
+        created.cloudview_uuid.unwrap_or_default()
+    );
+
+    // Retries run out: a typed error, not a hang.
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/2.0/get", "count": 20, "status": 503}),
+    )
+    .await;
+    match client.qps(QpsVersion::V2).get(created.id).await {
+        Err(Error::Throttled {
+            status: 503,
+            attempts,
+            ..
+        }) => assert_eq!(attempts, 6),
+        other => panic!("expected Throttled, got {other:?}"),
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn server_error_on_create_is_typed_and_not_retried() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    for (version, prefix, op) in [
+        (QpsVersion::V3, "/qps/rest/3.0/create", "qps3.create"),
+        (QpsVersion::V2, "/qps/rest/2.0/create", "qps2.create"),
+    ] {
+        fault(
+            &sim,
+            json!({"path_prefix": prefix, "status": 500, "body": "internal trouble"}),
+        )
+        .await;
+        match client.qps(version).create(&qps_spec("five-hundred")).await {
+            Err(Error::Api {
+                status: 500,
+                message,
+                ..
+            }) => assert!(message.contains("internal trouble")),
+            other => panic!("expected HTTP 500, got {other:?}"),
+        }
+        assert_eq!(count(&calls(&sim).await, op), 1, "create was retried");
+    }
+    fault(&sim, json!({"method": "POST", "path_prefix": "/cloudview-api", "status": 500,
+                       "body": {"status": 500, "error": "Internal Server Error", "message": "db down"}}))
+    .await;
+    match client
+        .cloudview()
+        .create(&cloudview_spec("five-hundred"))
+        .await
+    {
+        Err(Error::Api {
+            status: 500,
+            message,
+            ..
+        }) => assert_eq!(message, "db down"),
+        other => panic!("expected HTTP 500, got {other:?}"),
+    }
+    assert_eq!(count(&calls(&sim).await, "cloudview.create"), 1);
+    assert!(stored_connectors(&sim).await.is_empty());
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn dropped_connection_after_create_adopts_instead_of_duplicating() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    for (version, prefix) in [
+        (QpsVersion::V3, "/qps/rest/3.0/create"),
+        (QpsVersion::V2, "/qps/rest/2.0/create"),
+    ] {
+        let name = format!("dropped-{version}");
+        fault(
+            &sim,
+            json!({"path_prefix": prefix, "drop_connection": true}),
+        )
+        .await;
+        let adopted = client
+            .qps(version)
+            .create(&qps_spec(&name))
+            .await
+            .expect("adopted");
+        assert_eq!(adopted.name.as_deref(), Some(name.as_str()));
+        let stored: Vec<Value> = stored_connectors(&sim)
+            .await
+            .into_iter()
+            .filter(|c| c.to_string().contains(&name))
+            .collect();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0]["id"].as_u64(), Some(adopted.id), "{stored:?}");
+    }
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/cloudview-api", "drop_connection": true}),
+    )
+    .await;
+    let adopted = client
+        .cloudview()
+        .create(&cloudview_spec("dropped-cv"))
+        .await
+        .expect("adopted");
+    assert_eq!(adopted.name.as_deref(), Some("dropped-cv"));
+    assert_eq!(stored_connectors(&sim).await.len(), 3);
+    let c = calls(&sim).await;
+    assert_eq!(
+        (
+            count(&c, "qps3.create"),
+            count(&c, "qps2.create"),
+            count(&c, "cloudview.create")
+        ),
+        (1, 1, 1)
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn create_timing_out_is_looked_up_twice_and_never_resent() {
+    let sim = start_sim(SimConfig::default()).await;
+    let mut config = config_for(&sim);
+    config.request_timeout = Duration::from_millis(300);
+    let client = Client::new(config).expect("client");
+    // The simulator would answer after 1 s; the client gives up after 0.3 s. The simulator
+    // abandons a call whose client went away, so nothing is created: the client must say
+    // the outcome is unknown, after looking twice, without sending the create again.
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "delay_ms": 1000}),
+    )
+    .await;
+    let started = Instant::now();
+    match client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("slow-create"))
+        .await
+    {
+        Err(Error::CreateUnconfirmed {
+            name,
+            cause,
+            candidates,
+        }) => {
+            assert_eq!(name, "slow-create");
+            assert!(cause.contains("0.3s"), "{cause}");
+            assert!(candidates.is_empty());
+        }
+        other => panic!("expected CreateUnconfirmed, got {other:?}"),
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "no second look"
+    );
+    let c = calls(&sim).await;
+    assert_eq!(count(&c, "qps3.create"), 1);
+    assert_eq!(count(&c, "qps3.search"), 2);
+    assert!(stored_connectors(&sim).await.is_empty());
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn create_whose_outcome_cannot_be_established_says_so() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    // Two connectors already match the name and account: the client cannot tell which one
+    // the lost create made, and must not pick one.
+    let v3 = client.qps(QpsVersion::V3);
+    v3.create(&qps_spec("twin")).await.expect("first");
+    v3.create(&qps_spec("twin")).await.expect("second");
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "drop_connection": true}),
+    )
+    .await;
+    match v3.create(&qps_spec("twin")).await {
+        Err(Error::CreateUnconfirmed {
+            name, candidates, ..
+        }) => {
+            assert_eq!(name, "twin");
+            assert_eq!(candidates.len(), 3);
+        }
+        other => panic!("expected CreateUnconfirmed, got {other:?}"),
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_decode_errors_with_an_excerpt() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let created = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("malformed"))
+        .await
+        .expect("create");
+    let uuid = created.cloudview_uuid.clone().expect("cloudview twin");
+
+    fault(&sim, json!({"path_prefix": "/qps/rest/3.0/get", "status": 200,
+                       "body": "{\"ServiceResponse\": {\"responseCode\": \"SUCCESS\", \"data\": [{\"AwsAsset"})).await;
+    match client.qps(QpsVersion::V3).get(created.id).await {
+        Err(Error::Decode {
+            excerpt, context, ..
+        }) => {
+            assert!(excerpt.starts_with("{\"ServiceResponse\""), "{excerpt}");
+            assert!(context.contains("v3"), "{context}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    fault(&sim, json!({"path_prefix": "/qps/rest/2.0/get", "status": 200,
+                       "body": "<ServiceResponse><responseCode>SUCCESS</responseCode><data><AwsAssetDataConnector><id>1"})).await;
+    match client.qps(QpsVersion::V2).get(created.id).await {
+        Err(Error::Decode { excerpt, .. }) => {
+            assert!(excerpt.starts_with("<ServiceResponse>"), "{excerpt}")
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    // A well-formed body of an unknown shape is an error too, never an empty result.
+    fault(&sim, json!({"path_prefix": "/qps/rest/3.0/search", "status": 200,
+                       "body": {"ServiceResponse": {"responseCode": "SUCCESS", "count": 1, "data": [{"Other": {"id": 1}}]}}})).await;
+    let err = client
+        .qps(QpsVersion::V3)
+        .search_all(&[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    fault(&sim, json!({"path_prefix": "/cloudview-api", "status": 200, "body": "{\"content\": [{\"connectorId\""})).await;
+    match client.cloudview().get(&uuid).await {
+        Err(Error::Decode { excerpt, .. }) => assert!(excerpt.contains("connectorId"), "{excerpt}"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    fault(
+        &sim,
+        json!({"path_prefix": "/cloudview-api", "status": 200, "body": {"items": []}}),
+    )
+    .await;
+    assert!(matches!(
+        client.cloudview().list_all().await,
+        Err(Error::Decode { .. })
+    ));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn bad_credentials_are_unauthorized_everywhere() {
+    let sim = start_sim(SimConfig::default()).await;
+    let mut config = config_for(&sim);
+    config.password = "not-the-password".into();
+    let client = Client::new(config).expect("client");
+    for version in [QpsVersion::V3, QpsVersion::V2] {
+        let err = client.qps(version).get(2_000_001).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Unauthorized { .. }),
+            "{version}: {err}"
+        );
+        let err = client
+            .qps(version)
+            .create(&qps_spec("x"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Unauthorized { .. }),
+            "{version}: {err}"
+        );
+    }
+    let err = client.cloudview().list_all().await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+    assert!(!err.to_string().contains("not-the-password"));
+    // A 401 injected by the fault API reads the same.
+    let good = client_for(&sim);
+    fault(&sim, json!({"path_prefix": "/qps/rest/3.0", "status": 401})).await;
+    assert!(matches!(
+        good.qps(QpsVersion::V3).get(1).await,
+        Err(Error::Unauthorized { .. })
+    ));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn more_calls_than_the_concurrency_limit_never_surface_a_409() {
+    let sim = start_sim(SimConfig {
+        concurrency: Some(2),
+        latency: Duration::from_millis(100),
+        ..SimConfig::default()
+    })
+    .await;
+    let client = client_for(&sim);
+    let id = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("busy"))
+        .await
+        .expect("create")
+        .id;
+    let max_concurrency = 2;
+    let calls_at_once = max_concurrency + 3;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..calls_at_once {
+        let client = client.clone();
+        tasks.spawn(async move {
+            match i % 3 {
+                0 => client.qps(QpsVersion::V3).get(id).await.map(|_| ()),
+                1 => client.qps(QpsVersion::V2).search_all(&[]).await.map(|_| ()),
+                _ => client.cloudview().list_all().await.map(|_| ()),
+            }
+        });
+    }
+    let started = Instant::now();
+    while let Some(result) = tasks.join_next().await {
+        result
+            .expect("task")
+            .expect("no throttling reaches the caller");
+    }
+    // Five 100 ms calls two at a time: at least three rounds.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The same against a client allowed more than the simulator: the 409s are retried.
+    let mut config = config_for(&sim);
+    config.max_concurrency = 8;
+    let eager = Client::new(config).expect("client");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let eager = eager.clone();
+        tasks.spawn(async move { eager.qps(QpsVersion::V3).get(id).await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result
+            .expect("task")
+            .expect("409s retried after X-RateLimit-ToWait-Sec");
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn stop_ends_waits_at_once() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "count": 5, "status": 409,
+                       "headers": {"X-RateLimit-ToWait-Sec": "20"}}),
+    )
+    .await;
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move { client.qps(QpsVersion::V3).get(7).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped_at = Instant::now();
+    client.stop();
+    let result = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("the wait ended")
+        .expect("task");
+    assert!(matches!(result, Err(Error::Stopped)), "{result:?}");
+    assert!(stopped_at.elapsed() < Duration::from_millis(500));
+    assert!(matches!(
+        client.cloudview().list_all().await,
+        Err(Error::Stopped)
+    ));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn waits_never_pass_the_deadline() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "count": 5, "status": 409,
+                       "headers": {"X-RateLimit-ToWait-Sec": "20"}}),
+    )
+    .await;
+    let started = Instant::now();
+    let result = client
+        .with_deadline(Instant::now() + Duration::from_secs(3))
+        .qps(QpsVersion::V3)
+        .get(7)
+        .await;
+    match result {
+        Err(Error::Throttled {
+            status: 409,
+            retry_after,
+            ..
+        }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(20)));
+        }
+        other => panic!("expected Throttled, got {other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A slow answer is cut at the deadline.
+    fault(
+        &sim,
+        json!({"path_prefix": "/cloudview-api", "delay_ms": 3000}),
+    )
+    .await;
+    let started = Instant::now();
+    let result = client
+        .with_deadline(Instant::now() + Duration::from_millis(500))
+        .cloudview()
+        .list_all()
+        .await;
+    assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_reads_are_batched_into_one_search_or_list() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let mut connectors = Vec::new();
+    for i in 0..6 {
+        connectors.push(
+            client
+                .qps(QpsVersion::V3)
+                .create(&qps_spec(&format!("batched-{i}")))
+                .await
+                .expect("create"),
+        );
+    }
+    // One of them vanishes out of band: the batch reports it gone only after a get confirms.
+    let gone = connectors.pop().expect("six");
+    admin(
+        &sim,
+        reqwest::Method::DELETE,
+        &format!("/_sim/connectors/{}", gone.id),
+        None,
+    )
+    .await;
+
+    let before = calls(&sim).await;
+    let mut reads = tokio::task::JoinSet::new();
+    for c in connectors.iter().chain([&gone]) {
+        let client = client.clone();
+        let id = c.id;
+        reads.spawn(async move { (id, client.qps(QpsVersion::V3).read(id).await) });
+    }
+    while let Some(joined) = reads.join_next().await {
+        let (id, result) = joined.expect("task");
+        if id == gone.id {
+            assert!(result.unwrap_err().is_not_found());
+        } else {
+            let expected = connectors.iter().find(|c| c.id == id).expect("known id");
+            assert_eq!(&result.expect("read"), expected);
+        }
+    }
+    let after = calls(&sim).await;
+    assert_eq!(
+        count(&after, "qps3.search") - count(&before, "qps3.search"),
+        1
+    );
+    assert_eq!(
+        count(&after, "qps3.get") - count(&before, "qps3.get"),
+        1,
+        "only the missing one"
+    );
+
+    let mut reads = tokio::task::JoinSet::new();
+    for c in &connectors {
+        let client = client.clone();
+        let uuid = c.cloudview_uuid.clone().expect("twin");
+        reads.spawn(async move { (uuid.clone(), client.cloudview().read(&uuid).await) });
+    }
+    while let Some(joined) = reads.join_next().await {
+        let (uuid, result) = joined.expect("task");
+        assert_eq!(result.expect("read").connector_id, uuid);
+    }
+    let last = calls(&sim).await;
+    assert_eq!(
+        count(&last, "cloudview.list") - count(&after, "cloudview.list"),
+        1
+    );
+    assert_eq!(
+        count(&last, "cloudview.get") - count(&after, "cloudview.get"),
+        0
+    );
+
+    // Batching off: one get per read.
+    let mut config = config_for(&sim);
+    config.read_batch_window = Duration::ZERO;
+    let unbatched = Client::new(config).expect("client");
+    for c in &connectors {
+        unbatched
+            .qps(QpsVersion::V2)
+            .read(c.id)
+            .await
+            .expect("read");
+    }
+    let end = calls(&sim).await;
+    assert_eq!(count(&end, "qps2.get"), connectors.len() as u64);
+    sim.stop().await;
+}
+
+/// A `MakeWriter` collecting everything logged.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_password_never_reaches_the_logs() {
+    use base64::Engine;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = start_sim(SimConfig::default()).await;
+    let mut config = config_for(&sim);
+    config.insecure_skip_verify = true;
+    let client = Client::new(config.clone()).expect("client");
+    tracing::debug!(config = ?config, "client configured");
+    let created = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("logged"))
+        .await
+        .expect("create");
+    client
+        .qps(QpsVersion::V2)
+        .read(created.id)
+        .await
+        .expect("read");
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "drop_connection": true}),
+    )
+    .await;
+    client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("logged-2"))
+        .await
+        .expect("adopted");
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "status": 409, "headers": {"Retry-After": "0"}}),
+    )
+    .await;
+    client
+        .qps(QpsVersion::V3)
+        .get(created.id)
+        .await
+        .expect("get");
+    client.cloudview().list_all().await.expect("list");
+    let mut wrong = config;
+    wrong.password = format!("{PASSWORD}-wrong");
+    let err = Client::new(wrong)
+        .expect("client")
+        .qps(QpsVersion::V3)
+        .get(created.id)
+        .await
+        .unwrap_err();
+    tracing::error!(error = %err, debug = ?err, "reported to the user");
+    sim.stop().await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        .expect("utf-8");
+    assert!(
+        logs.contains("qualys call"),
+        "nothing was logged at trace level"
+    );
+    assert!(logs.contains("TRACE"), "no trace-level events");
+    assert!(
+        logs.contains("insecure_skip_verify"),
+        "no warning for insecure_skip_verify"
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("demo:{PASSWORD}"));
+    for secret in [PASSWORD, basic.as_str(), &basic[..16]] {
+        assert!(!logs.contains(secret), "{secret:?} found in the logs");
+    }
+}
