@@ -335,6 +335,23 @@ async fn cloudview_every_operation() {
         })
     );
 
+    // DECISION body refused with a 400: the bare-array form is tried once, and when that is
+    // refused too the first answer is reported.
+    fault(
+        &sim,
+        json!({"method": "DELETE", "path_prefix": "/cloudview-api", "status": 400,
+               "body": {"status": 400, "error": "Bad Request", "message": "connectorIds unexpected"}}),
+    )
+    .await;
+    match cv.delete(&id).await {
+        Err(Error::InvalidRequest { message, .. }) => {
+            assert!(message.contains("connectorIds unexpected"), "{message}")
+        }
+        other => panic!("expected the first 400, got {other:?}"),
+    }
+    assert_eq!(count(&calls(&sim).await, "cloudview.delete"), 2);
+    assert_eq!(stored_connectors(&sim).await.len(), 1);
+
     cv.delete(&id).await.expect("delete");
     assert!(cv.get(&id).await.unwrap_err().is_not_found());
     assert!(cv.delete(&id).await.unwrap_err().is_not_found());
@@ -785,6 +802,38 @@ async fn stop_ends_waits_at_once() {
         client.cloudview().list_all().await,
         Err(Error::Stopped)
     ));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn stop_ends_calls_in_flight_and_waits_for_a_permit() {
+    let sim = start_sim(SimConfig {
+        latency: Duration::from_secs(5),
+        ..SimConfig::default()
+    })
+    .await;
+    let mut config = config_for(&sim);
+    config.max_concurrency = 1;
+    config.request_timeout = Duration::from_secs(20);
+    let client = Client::new(config).expect("client");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let client = client.clone();
+        // One call holds the only permit (in flight for 5 s); two wait for it.
+        tasks.spawn(async move { client.cloudview().list_all().await });
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped_at = Instant::now();
+    client.stop();
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined.expect("task");
+        assert!(matches!(result, Err(Error::Stopped)), "{result:?}");
+    }
+    assert!(
+        stopped_at.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        stopped_at.elapsed()
+    );
     sim.stop().await;
 }
 

@@ -421,6 +421,47 @@ mod tests {
         assert!(err.contains("':'"), "{err}");
     }
 
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The provider's gRPC handlers need `Send` futures.
+    #[test]
+    fn operations_are_send() {
+        let client = Client::new(ClientConfig::new(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+            "demo",
+            "pw",
+        ))
+        .unwrap();
+        let qps_spec = qps::ConnectorSpec::default();
+        let cv_spec = cloudview::ConnectorSpec {
+            name: String::new(),
+            description: None,
+            arn: String::new(),
+            external_id: String::new(),
+            is_gov_cloud: false,
+            is_china_region: false,
+            is_portal_connector: false,
+            polling_frequency: None,
+        };
+        let qps = client.qps(QpsVersion::V2);
+        assert_send(&qps.create(&qps_spec));
+        assert_send(&qps.read(1));
+        assert_send(&qps.get(1));
+        assert_send(&qps.search_all(&[]));
+        assert_send(&qps.update(1, &qps_spec));
+        assert_send(&qps.delete(1));
+        assert_send(&qps.run(1));
+        let cv = client.cloudview();
+        assert_send(&cv.create(&cv_spec));
+        assert_send(&cv.read("a"));
+        assert_send(&cv.list_all());
+        assert_send(&cv.update("a", &cv_spec));
+        assert_send(&cv.delete("a"));
+        fn assert_sync_clone<T: Send + Sync + Clone + 'static>() {}
+        assert_sync_clone::<Client>();
+    }
+
     #[tokio::test]
     async fn stop_is_shared_and_sticky() {
         let client = Client::new(ClientConfig::new(
