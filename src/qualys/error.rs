@@ -36,8 +36,9 @@ pub enum Error {
     /// Qualys kept answering 409, 429 or 503 after every retry allowed, or the wait it asked
     /// for would pass the operation's deadline.
     #[error(
-        "Qualys is throttling requests (HTTP {status}) after {attempts} attempt(s){}; \
-         lower `max_concurrency` or Terraform's -parallelism, or try again later",
+        "Qualys is throttling requests or temporarily unavailable (HTTP {status}) after \
+         {attempts} attempt(s){}; lower `max_concurrency` or Terraform's -parallelism, or try \
+         again later",
         RetryAfter(retry_after)
     )]
     Throttled {
