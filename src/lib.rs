@@ -2,12 +2,14 @@
 //!
 //! - `plugin`: the Terraform plugin protocol (handshake, TLS, gRPC, value codecs, schemas).
 //! - `provider`: the provider's configuration and dispatch.
+//! - `resources`: `qualys_aws_connector`.
 //! - `data_sources`: `qualys_aws_regions`.
+//! - `qualys`: the Qualys API client (QPS v3 JSON, QPS v2 XML, CloudView v1).
 //! - `regions`: the supported-region table shared by validation and the data source.
-//! - `qualys`: the Qualys API client (QPS v3/v2, CloudView v1) under the resources.
 
 pub mod data_sources;
 pub mod plugin;
 pub mod provider;
 pub mod qualys;
 pub mod regions;
+pub mod resources;

@@ -14,6 +14,8 @@ use crate::plugin::api::{
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
+use crate::qualys::{Client, ClientConfig};
+use crate::resources::aws_connector;
 
 /// The address examples, docs and tests use.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/qualys-tf/qualys";
@@ -462,10 +464,26 @@ fn derive_cloudview_url(api_url: &str) -> String {
     }
 }
 
-/// The provider process's state.
+impl Settings {
+    fn client_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new(
+            self.api_url.as_str(),
+            self.cloudview_url.as_str(),
+            self.username.as_str(),
+            self.password.as_str(),
+        );
+        config.insecure_skip_verify = self.insecure_skip_verify;
+        config.max_retries = self.max_retries;
+        config.max_concurrency = self.max_concurrency as usize;
+        config.request_timeout = self.request_timeout;
+        config
+    }
+}
+
+/// The provider process's state: the API client once Terraform has configured the provider.
 pub struct QualysProvider {
     schemas: Schemas,
-    settings: RwLock<Option<Settings>>,
+    client: RwLock<Option<Client>>,
     env: fn(&str) -> Option<String>,
 }
 
@@ -484,20 +502,34 @@ impl QualysProvider {
         QualysProvider {
             schemas: Schemas {
                 provider: schema(),
-                resources: BTreeMap::new(),
+                resources: BTreeMap::from([(
+                    aws_connector::TYPE_NAME.to_string(),
+                    aws_connector::schema(),
+                )]),
                 data_sources: BTreeMap::from([(
                     aws_regions::TYPE_NAME.to_string(),
                     aws_regions::schema(),
                 )]),
             },
-            settings: RwLock::new(None),
+            client: RwLock::new(None),
             env: process_env,
         }
     }
 
-    /// The settings of the last successful configure.
-    pub fn settings(&self) -> Option<Settings> {
-        self.settings.read().ok().and_then(|s| s.clone())
+    /// The client of the last successful configure.
+    fn client(&self) -> Result<Client, Diagnostics> {
+        self.client
+            .read()
+            .ok()
+            .and_then(|c| c.clone())
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Provider not configured",
+                    "Terraform did not configure the qualys provider before using it; check the \
+                     provider block for errors reported above.",
+                )
+                .into()
+            })
     }
 }
 
@@ -519,22 +551,42 @@ impl api::Provider for QualysProvider {
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
-        match resolve_settings(config, self.env) {
-            Ok(settings) => {
-                tracing::debug!(terraform_version, api_url = %settings.api_url, "provider configured");
-                if let Ok(mut slot) = self.settings.write() {
-                    *slot = Some(settings);
+        let settings = match resolve_settings(config, self.env) {
+            Ok(settings) => settings,
+            Err(diags) => return diags,
+        };
+        match Client::new(settings.client_config()) {
+            Ok(client) => {
+                tracing::debug!(
+                    terraform_version,
+                    api_url = %settings.api_url,
+                    cloudview_url = %settings.cloudview_url,
+                    "provider configured"
+                );
+                if let Ok(mut slot) = self.client.write() {
+                    *slot = Some(client);
                 }
                 Diagnostics::default()
             }
-            Err(diags) => diags,
+            Err(e) => {
+                Diagnostic::error("Invalid Qualys provider configuration", e.to_string()).into()
+            }
         }
     }
 
-    fn stop(&self) {}
+    fn stop(&self) {
+        if let Ok(slot) = self.client.read()
+            && let Some(client) = slot.as_ref()
+        {
+            client.stop();
+        }
+    }
 
-    fn validate_resource_config(&self, type_name: &str, _config: &Value) -> Diagnostics {
-        unsupported(type_name)
+    fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match type_name {
+            aws_connector::TYPE_NAME => aws_connector::validate(config),
+            _ => unsupported(type_name),
+        }
     }
 
     fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
@@ -550,38 +602,57 @@ impl api::Provider for QualysProvider {
         _version: i64,
         state: Value,
     ) -> (Value, Diagnostics) {
+        // Schema version 0 is the only one so far: the stored state reads as it is.
         (state, Diagnostics::default())
     }
 
-    async fn read_resource(&self, type_name: &str, _request: ReadRequest) -> ReadResponse {
-        ReadResponse {
-            diagnostics: unsupported(type_name),
-            ..Default::default()
+    async fn read_resource(&self, type_name: &str, request: ReadRequest) -> ReadResponse {
+        match (type_name, self.client()) {
+            (aws_connector::TYPE_NAME, Ok(client)) => aws_connector::read(&client, request).await,
+            (aws_connector::TYPE_NAME, Err(diagnostics)) => ReadResponse {
+                new_state: request.current_state,
+                private: request.private,
+                diagnostics,
+            },
+            _ => ReadResponse {
+                diagnostics: unsupported(type_name),
+                ..Default::default()
+            },
         }
     }
 
-    async fn plan_resource_change(&self, type_name: &str, _request: PlanRequest) -> PlanResponse {
-        PlanResponse {
-            diagnostics: unsupported(type_name),
-            ..Default::default()
+    async fn plan_resource_change(&self, type_name: &str, request: PlanRequest) -> PlanResponse {
+        match type_name {
+            aws_connector::TYPE_NAME => aws_connector::plan(&request),
+            _ => PlanResponse {
+                diagnostics: unsupported(type_name),
+                ..Default::default()
+            },
         }
     }
 
-    async fn apply_resource_change(
-        &self,
-        type_name: &str,
-        _request: ApplyRequest,
-    ) -> ApplyResponse {
-        ApplyResponse {
-            diagnostics: unsupported(type_name),
-            ..Default::default()
+    async fn apply_resource_change(&self, type_name: &str, request: ApplyRequest) -> ApplyResponse {
+        match (type_name, self.client()) {
+            (aws_connector::TYPE_NAME, Ok(client)) => aws_connector::apply(&client, request).await,
+            (aws_connector::TYPE_NAME, Err(diagnostics)) => ApplyResponse {
+                new_state: request.prior_state,
+                diagnostics,
+                ..Default::default()
+            },
+            _ => ApplyResponse {
+                diagnostics: unsupported(type_name),
+                ..Default::default()
+            },
         }
     }
 
-    async fn import_resource_state(&self, type_name: &str, _id: &str) -> ImportResponse {
-        ImportResponse {
-            diagnostics: unsupported(type_name),
-            ..Default::default()
+    async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
+        match type_name {
+            aws_connector::TYPE_NAME => aws_connector::import(id),
+            _ => ImportResponse {
+                diagnostics: unsupported(type_name),
+                ..Default::default()
+            },
         }
     }
 

@@ -1,5 +1,6 @@
 //! Acceptance tests: the provider binary driven by the real Terraform CLI (and, for the
 //! protocol's corners, by a go-plugin client of our own), against qualys-sim on 127.0.0.1.
 
+mod aws_connector;
 mod protocol;
 mod support;

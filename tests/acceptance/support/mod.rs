@@ -1,4 +1,5 @@
-//! Shared by the acceptance tests: the real Terraform CLI and a go-plugin client.
+//! Shared by the acceptance tests: the real Terraform CLI, qualys-sim, and a go-plugin client.
 
 pub mod plugin_client;
+pub mod sim;
 pub mod terraform;

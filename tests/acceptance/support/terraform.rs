@@ -144,6 +144,15 @@ impl Run {
         self.code == 0
     }
 
+    /// stdout and stderr with runs of white space folded to one space, so a message Terraform
+    /// wrapped over several lines can be searched for.
+    pub fn flat(&self) -> String {
+        format!("{} {}", self.stdout, self.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Everything a person would read, for failure messages.
     pub fn text(&self) -> String {
         format!(
@@ -200,10 +209,12 @@ impl Workdir {
         self.log_seq.set(seq);
         let log_path = self.path().join(format!("terraform-{seq}.log"));
         let mut cmd = Command::new(terraform());
-        // Flags go before positional arguments (`import -no-color ADDR ID`).
-        cmd.args(&args[..1])
+        // Flags go after the (sub)command and before positional arguments
+        // (`state list -no-color`, `import -no-color ADDR ID`).
+        let command_words = if args.first() == Some(&"state") { 2 } else { 1 }.min(args.len());
+        cmd.args(&args[..command_words])
             .arg("-no-color")
-            .args(&args[1..])
+            .args(&args[command_words..])
             .current_dir(self.path())
             .stdin(Stdio::null())
             .env("TF_CLI_CONFIG_FILE", self.path().join("cli.tfrc"))

@@ -1,0 +1,139 @@
+//! qualys-sim for one test: started in-process on an ephemeral loopback port, with helpers for
+//! its admin API (`/_sim/...`) and the provider block that points at it.
+
+use std::time::Duration;
+
+use qualys_sim::{Sim, SimConfig, User};
+use serde_json::Value;
+
+pub struct SimFixture {
+    runtime: tokio::runtime::Runtime,
+    sim: Option<Sim>,
+    pub url: String,
+    http: reqwest::Client,
+}
+
+impl SimFixture {
+    pub fn start() -> SimFixture {
+        SimFixture::start_with(SimConfig::default())
+    }
+
+    pub fn start_with(config: SimConfig) -> SimFixture {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the simulator");
+        let sim = runtime
+            .block_on(Sim::start(config))
+            .expect("starting qualys-sim");
+        let url = sim.base_url();
+        SimFixture {
+            runtime,
+            sim: Some(sim),
+            url,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
+    /// A simulator with a second user, `scoped`, who sees only `account`.
+    pub fn with_scoped_user(account: &str) -> SimFixture {
+        let mut scoped = User::new("scoped", "scoped");
+        scoped.scope = Some(vec![account.to_string()]);
+        SimFixture::start_with(SimConfig {
+            users: vec![User::new("demo", "demo"), scoped],
+            ..SimConfig::default()
+        })
+    }
+
+    /// The `terraform` + `provider` blocks for this simulator as user `user` (password alike).
+    pub fn provider_hcl(&self, user: &str) -> String {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    qualys = {{ source = "qualys-tf/qualys" }}
+  }}
+}}
+
+provider "qualys" {{
+  api_url     = "{}"
+  username    = "{user}"
+  password    = "{user}"
+  max_retries = 3
+}}
+"#,
+            self.url
+        )
+    }
+
+    fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.url);
+        self.runtime.block_on(async {
+            let mut req = self.http.request(method.clone(), &url);
+            if let Some(body) = body {
+                req = req
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string());
+            }
+            let resp = req.send().await.expect("calling the simulator's admin API");
+            let status = resp.status();
+            let text = resp.text().await.unwrap_or_default();
+            assert!(status.is_success(), "{method} {path}: {status} {text}");
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).expect("admin API answers JSON")
+            }
+        })
+    }
+
+    /// Every connector, in the simulator's own form.
+    pub fn connectors(&self) -> Vec<Value> {
+        match self.admin(reqwest::Method::GET, "/_sim/connectors", None) {
+            Value::Array(items) => items,
+            other => panic!("GET /_sim/connectors answered {other}"),
+        }
+    }
+
+    pub fn patch(&self, id: &str, body: Value) {
+        self.admin(
+            reqwest::Method::PATCH,
+            &format!("/_sim/connectors/{id}"),
+            Some(body),
+        );
+    }
+
+    pub fn delete(&self, id: &str) {
+        self.admin(
+            reqwest::Method::DELETE,
+            &format!("/_sim/connectors/{id}"),
+            None,
+        );
+    }
+
+    /// The next `count` calls of `method` under `path_prefix` get the given answer.
+    pub fn fault(&self, fault: Value) {
+        self.admin(reqwest::Method::POST, "/_sim/faults", Some(fault));
+    }
+
+    /// Call counts per operation, e.g. `calls()["qps3.create"]`.
+    pub fn calls(&self) -> Value {
+        self.admin(reqwest::Method::GET, "/_sim/calls", None)
+    }
+
+    pub fn call_count(&self, operation: &str) -> u64 {
+        self.calls()[operation].as_u64().unwrap_or(0)
+    }
+}
+
+impl Drop for SimFixture {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.runtime.block_on(sim.stop());
+        }
+    }
+}
