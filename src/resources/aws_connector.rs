@@ -434,7 +434,8 @@ fn validate_regions(config: &Value, partition: Option<Partition>, diags: &mut Di
             }
         }
         let all_regions = config.get("all_regions");
-        let listed = list.elements().is_some_and(|e| !e.is_empty()) || list.is_unknown();
+        // An unknown list may turn out empty: only a list known to hold codes needs the flag.
+        let listed = list.elements().is_some_and(|e| !e.is_empty());
         if listed && (all_regions.is_null() || all_regions.as_bool() == Some(true)) {
             diags.push(error_at(
                 name,
@@ -476,13 +477,16 @@ fn polling_value(minutes: u32) -> Value {
 }
 
 /// What an argument becomes when the configuration leaves it out, for a known `api`.
-/// `None`: no default (keep what Terraform proposed).
-fn default_for(name: &str, api: Api) -> Option<Value> {
+/// `None`: Qualys reports it: keep what Terraform proposed (the prior value on updates).
+fn default_for(name: &str, api: Api, creating: bool) -> Option<Value> {
     let qps = api != Api::CloudView;
     Some(match name {
         "api" => Value::string("v3"),
         "description" => Value::string(""),
-        "is_gov_cloud" | "is_china_region" => Value::Bool(false),
+        "is_gov_cloud" => Value::Bool(false),
+        // The QPS APIs only report China connectors (they cannot create one).
+        "is_china_region" if qps && !creating => return None,
+        "is_china_region" => Value::Bool(false),
         "polling_frequency" => polling_value(DEFAULT_POLLING_MINUTES),
         "is_portal_connector" if qps => Value::Null,
         "is_portal_connector" => Value::Bool(false),
@@ -542,7 +546,7 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
             continue;
         }
         match api {
-            Some(api) => match default_for(name, api) {
+            Some(api) => match default_for(name, api, creating) {
                 Some(default) => planned.set(name, default),
                 // `disabled` with CloudView: reported by Qualys.
                 None if creating => planned.set(name, Value::Unknown),
@@ -1325,6 +1329,24 @@ mod tests {
         let mut changed = cv("old-style-id");
         changed.set("description", Value::string("touched"));
         assert_eq!(paths(&plan_of(prior, changed).diagnostics), ["external_id"]);
+    }
+
+    #[test]
+    fn unknown_region_list_without_all_regions_is_not_an_error() {
+        let d = validate(&config(&[("cspm_regions", Value::Unknown)]));
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn a_reported_china_qps_connector_is_not_replaced() {
+        let mut prior = plan_of(Value::Null, config(&[])).planned_state;
+        for k in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+            prior.set(k, Value::string("x"));
+        }
+        prior.set("is_china_region", Value::Bool(true));
+        let p = plan_of(prior.clone(), config(&[]));
+        assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+        assert_eq!(p.planned_state, prior);
     }
 
     #[test]
