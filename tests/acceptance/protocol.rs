@@ -294,6 +294,22 @@ async fn grpc_services_over_mutual_tls() {
         assert!(provider_attrs.contains(&name), "provider schema has {name}");
     }
 
+    // Ctrl-C reaches the whole process group; the plugin survives it (Terraform stops it).
+    let status = Command::new("kill")
+        .args(["-INT", &plugin.child.id().to_string()])
+        .status()
+        .expect("sending SIGINT");
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        plugin.child.try_wait().expect("polling").is_none(),
+        "SIGINT did not end the provider"
+    );
+    provider
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("still serving after SIGINT");
+
     // RPCs the provider does not implement answer Unimplemented.
     let err = provider
         .get_functions(pb::get_functions::Request {})
