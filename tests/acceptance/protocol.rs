@@ -303,7 +303,7 @@ async fn grpc_services_over_mutual_tls() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
         plugin.child.try_wait().expect("polling").is_none(),
-        "SIGINT did not end the provider"
+        "SIGINT ended the provider; it must ignore Ctrl-C like Go plugins"
     );
     provider
         .get_provider_schema(pb::get_provider_schema::Request {})
