@@ -6,10 +6,12 @@
 //! - `data_sources`: `qualys_aws_regions`.
 //! - `qualys`: the Qualys API client (QPS v3 JSON, QPS v2 XML, CloudView v1).
 //! - `regions`: the supported-region table shared by validation and the data source.
+//! - `release`: the registry's release artifacts (zip, SHA256SUMS, manifest).
 
 pub mod data_sources;
 pub mod plugin;
 pub mod provider;
 pub mod qualys;
 pub mod regions;
+pub mod release;
 pub mod resources;
