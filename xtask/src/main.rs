@@ -36,6 +36,69 @@ fn docs(_root: &Path, _args: &[String]) -> Result<(), String> {
     Err("docs: not written yet (issue 6)".to_string())
 }
 
-fn release(_root: &Path, _args: &[String]) -> Result<(), String> {
-    Err("release: not written yet (issue 6)".to_string())
+/// `cargo xtask release [--out DIR]`: a locked release build of the provider for this host,
+/// packaged with `tfqualys::release` into DIR (default `dist/`).
+fn release(root: &Path, args: &[String]) -> Result<(), String> {
+    use tfqualys::release::{self, Platform};
+
+    let out_dir = match args {
+        [] => root.join("dist"),
+        [flag, dir] if flag == "--out" => PathBuf::from(dir),
+        _ => return Err(USAGE.to_string()),
+    };
+    let platform = Platform::host().map_err(|e| format!("release: {e}"))?;
+    eprintln!(
+        "release: building terraform-provider-qualys {} for {}_{} (cargo build --release --locked)",
+        release::VERSION,
+        platform.os,
+        platform.arch
+    );
+    let binary = build_release_binary(root)?;
+    let artifacts = release::package(
+        &binary,
+        release::VERSION,
+        platform.os,
+        platform.arch,
+        &out_dir,
+    )
+    .map_err(|e| format!("release: {e}"))?;
+    for path in [&artifacts.zip, &artifacts.sha256sums, &artifacts.manifest] {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Builds the provider binary and returns its path, as cargo reports it (so a
+/// `CARGO_TARGET_DIR` or `build.target-dir` setting is honoured).
+fn build_release_binary(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "terraform-provider-qualys",
+            "--bin",
+            "terraform-provider-qualys",
+            "--message-format=json-render-diagnostics",
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("release: running cargo build: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("release: cargo build failed ({})", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == "terraform-provider-qualys"
+        })
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| {
+            "release: cargo build reported no terraform-provider-qualys executable".into()
+        })
 }
