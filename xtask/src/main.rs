@@ -32,8 +32,35 @@ fn main() -> ExitCode {
     }
 }
 
-fn docs(_root: &Path, _args: &[String]) -> Result<(), String> {
-    Err("docs: not written yet (issue 6)".to_string())
+/// `cargo xtask docs`: rewrites `docs/` from the schema, `examples/` and `docs-templates/`.
+/// `cargo xtask docs --check`: changes nothing, fails listing every page that differs.
+fn docs(root: &Path, args: &[String]) -> Result<(), String> {
+    use tfqualys::docs;
+
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => return Err(USAGE.to_string()),
+    };
+    let problems = docs::check(root).map_err(|e| format!("docs: {e}"))?;
+    if check {
+        if problems.is_empty() {
+            println!("docs/ matches the schema and examples/");
+            return Ok(());
+        }
+        return Err(format!(
+            "{}\ndocs/ is out of date: run `cargo xtask docs`",
+            problems.join("\n")
+        ));
+    }
+    docs::write(root).map_err(|e| format!("docs: {e}"))?;
+    if problems.is_empty() {
+        println!("docs/ was already up to date");
+    }
+    for problem in problems {
+        println!("fixed: {problem}");
+    }
+    Ok(())
 }
 
 /// `cargo xtask release [--out DIR]`: a locked release build of the provider for this host,
