@@ -3,4 +3,5 @@
 
 mod aws_connector;
 mod protocol;
+mod release;
 mod support;

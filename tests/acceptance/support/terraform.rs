@@ -164,10 +164,6 @@ impl Run {
 
 impl Workdir {
     pub fn new(main_tf: &str) -> Workdir {
-        let dir = tempfile::Builder::new()
-            .prefix("tfacc")
-            .tempdir()
-            .expect("creating a temp dir");
         let plugin_dir = provider_binary()
             .parent()
             .expect("the provider binary has a directory")
@@ -176,6 +172,16 @@ impl Workdir {
             "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
             plugin_dir.display()
         );
+        Workdir::with_cli_config(main_tf, &cli_config)
+    }
+
+    /// A working directory whose CLI configuration is `cli_config` instead of the dev
+    /// overrides: for tests that install the provider as users do, with `terraform init`.
+    pub fn with_cli_config(main_tf: &str, cli_config: &str) -> Workdir {
+        let dir = tempfile::Builder::new()
+            .prefix("tfacc")
+            .tempdir()
+            .expect("creating a temp dir");
         fs::write(dir.path().join("cli.tfrc"), cli_config).expect("writing cli.tfrc");
         let wd = Workdir {
             dir,
@@ -223,6 +229,7 @@ impl Workdir {
             .env("TF_LOG", "trace")
             .env("TF_LOG_PATH", &log_path)
             .env_remove("TF_REATTACH_PROVIDERS")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
             .env_remove("TF_DISABLE_PLUGIN_TLS");
         for (k, v) in self
             .env
