@@ -2,6 +2,7 @@
 //! protocol's corners, by a go-plugin client of our own), against qualys-sim on 127.0.0.1.
 
 mod aws_connector;
+mod examples;
 mod protocol;
 mod release;
 mod support;
