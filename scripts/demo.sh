@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-fail() { printf '\n\033[1;31mdemo failed: %s\033[0m\n' "$*" >&2; exit 1; }
+if [ -t 1 ]; then bold=$'\033[1m' red=$'\033[1;31m' green=$'\033[1;32m' off=$'\033[0m'; else bold="" red="" green="" off=""; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$off"; }
+fail() { printf '\n%sdemo failed: %s%s\n' "$red" "$*" "$off" >&2; exit 1; }
 trap 'fail "the command on line $LINENO exited with status $?"' ERR
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qualys-demo.XXXXXX")
@@ -71,7 +72,13 @@ EOF
 cp -R "$repo/examples/quickstart" "$work/quickstart"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export QUALYS_API_URL="$sim_url" QUALYS_USERNAME=demo QUALYS_PASSWORD=demo
-tf_run() { (cd "$work/quickstart" && "$tf" "$@"); }
+color=()
+[ -t 1 ] || color=(-no-color)
+tf_run() {
+  local command=$1
+  shift
+  (cd "$work/quickstart" && "$tf" "$command" ${color[@]+"${color[@]}"} "$@")
+}
 
 step "terraform apply examples/quickstart (regions data source, connectors on v3, v2 and cloudview)"
 tf_run apply -auto-approve -input=false
@@ -106,4 +113,4 @@ step "Stopping qualys-sim"
 kill "$sim_pid"
 wait "$sim_pid" 2>/dev/null || true
 sim_pid=""
-printf '\n\033[1;32mDemo complete: created, planned clean, destroyed.\033[0m\n'
+printf '\n%sDemo complete: created, planned clean, destroyed.%s\n' "$green" "$off"

@@ -9,5 +9,9 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo xtask docs --check (docs/ generated from the schema and examples/)"
+cargo xtask docs --check
 echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform)"
 cargo test --workspace --locked
+echo "==> the demo, end to end (scripts/demo.sh)"
+scripts/demo.sh

@@ -180,7 +180,8 @@ pub fn schema() -> Schema {
                     Type::Bool,
                     OptionalComputed,
                     "QPS only: scan every supported region (default `true`). Set `false` to \
-                     limit scanning to `cspm_regions` and `inventory_regions`.",
+                     limit scanning to `cspm_regions` and `inventory_regions`; while it is \
+                     `true` those lists do not apply and are read as empty.",
                 ),
                 attr(
                     "cspm_regions",
