@@ -12,6 +12,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo xtask docs --check (docs/ generated from the schema and examples/)"
 cargo xtask docs --check
 echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform)"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
 echo "==> the demo, end to end (scripts/demo.sh)"
 scripts/demo.sh
+# One closing line for every test binary's results together.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
