@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::sim::SimFixture;
+use crate::support::sim::{SimFixture, sorted_strings};
 use crate::support::terraform::Workdir;
 
 const ARN: &str = "arn:aws:iam::123456789012:role/QualysConnector";
@@ -60,17 +60,14 @@ output "qualys_aws_account_id" { value = qualys_aws_connector.c.qualys_aws_accou
 output "aws_account_id" { value = qualys_aws_connector.c.aws_account_id }
 "#;
 
-fn sorted(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
+/// `terraform state show` of connector `c` holds `id`.
+fn assert_state_holds(wd: &Workdir, id: &str) {
+    let show = wd.ok(&["state", "show", "qualys_aws_connector.c"]);
+    assert!(
+        show.stdout.contains(&format!("\"{id}\"")),
+        "the id {id} is in the state:\n{}",
+        show.stdout
+    );
 }
 
 /// The simulator's record of the only connector there is.
@@ -110,8 +107,11 @@ fn lifecycle(api: &str) {
     assert_eq!(record["externalId"], external_id(api));
     if api != "cloudview" {
         assert_eq!(record["allRegions"], false);
-        assert_eq!(sorted(&record["cspmRegions"]), ["af-south-1", "us-east-1"]);
-        assert_eq!(sorted(&record["endpoints"]), ["af-south-1"]);
+        assert_eq!(
+            sorted_strings(&record["cspmRegions"]),
+            ["af-south-1", "us-east-1"]
+        );
+        assert_eq!(sorted_strings(&record["endpoints"]), ["af-south-1"]);
     }
     let id = tf_id(&record, api);
     let outputs = wd.outputs();
@@ -336,12 +336,7 @@ fn create_survives_a_failed_read_back() {
     let wd = Workdir::new(&(sim.provider_hcl("demo") + &connector("v3", "x", false)));
     wd.apply();
     let id = only_connector(&sim)["id"].to_string();
-    let show = wd.ok(&["state", "show", "qualys_aws_connector.c"]);
-    assert!(
-        show.stdout.contains(&format!("\"{id}\"")),
-        "the id is in the state:\n{}",
-        show.stdout
-    );
+    assert_state_holds(&wd, &id);
     wd.assert_empty_plan();
 }
 
@@ -362,12 +357,7 @@ fn create_whose_answer_is_lost_is_adopted_not_duplicated() {
         1,
         "the create is not sent twice"
     );
-    let show = wd.ok(&["state", "show", "qualys_aws_connector.c"]);
-    assert!(
-        show.stdout.contains(&format!("\"{id}\"")),
-        "{}",
-        show.stdout
-    );
+    assert_state_holds(&wd, &id);
     wd.assert_empty_plan();
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::sim::SimFixture;
+use crate::support::sim::{SimFixture, sorted_strings};
 use crate::support::terraform::Workdir;
 
 /// What resource and data-source snippets leave to the surrounding configuration.
@@ -94,19 +94,6 @@ fn sim_record<'a>(sim_records: &'a [Value], id: &str) -> &'a Value {
                 || r["cloudviewUuid"] == id
         })
         .unwrap_or_else(|| panic!("no connector {id} in the simulator: {sim_records:#?}"))
-}
-
-fn sorted_strings(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
 }
 
 fn global_codes(prefix: &str) -> Vec<String> {

@@ -137,3 +137,17 @@ impl Drop for SimFixture {
         }
     }
 }
+
+/// The strings of a JSON array, sorted (the simulator and Terraform keep sets in their own order).
+pub fn sorted_strings(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
