@@ -166,7 +166,6 @@ pub fn schema() -> Schema {
                      Default `60s`.",
                 ),
             ],
-            blocks: vec![],
         },
     }
 }

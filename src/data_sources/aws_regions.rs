@@ -46,7 +46,6 @@ pub fn schema() -> Schema {
                      `US East (N. Virginia)`) and `region_type` (`global`, `china` or `gov`).",
                 ),
             ],
-            blocks: vec![],
         },
     }
 }

@@ -13,7 +13,7 @@ use super::codec;
 use super::diag::{AttrPath, Diagnostic, Diagnostics, Severity, Step};
 use super::proto::plugin as goplugin;
 use super::proto::tfplugin6 as pb;
-use super::schema::{Attribute, Block, Nesting, Schema};
+use super::schema::{Attribute, Block, Schema};
 use super::value::{Type, Value};
 
 /// Serves a provider's RPCs.
@@ -138,21 +138,6 @@ fn block_to_proto(block: &Block) -> pb::schema::Block {
     pb::schema::Block {
         version: 0,
         attributes: block.attributes.iter().map(attribute_to_proto).collect(),
-        block_types: block
-            .blocks
-            .iter()
-            .map(|nb| pb::schema::NestedBlock {
-                type_name: nb.type_name.clone(),
-                block: Some(block_to_proto(&nb.block)),
-                nesting: match nb.nesting {
-                    Nesting::Single => pb::schema::nested_block::NestingMode::Single,
-                    Nesting::List => pb::schema::nested_block::NestingMode::List,
-                    Nesting::Set => pb::schema::nested_block::NestingMode::Set,
-                } as i32,
-                min_items: nb.min_items,
-                max_items: nb.max_items,
-            })
-            .collect(),
         description: block.description.clone(),
         description_kind: pb::StringKind::Markdown as i32,
         ..Default::default()

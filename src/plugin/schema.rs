@@ -1,4 +1,4 @@
-//! Schemas as the provider declares them: blocks of attributes and nested blocks, with the
+//! Schemas as the provider declares them: blocks of attributes, with the
 //! descriptions the generated docs are made from. `Block::value_type` gives the object type
 //! the DynamicValue codec reads and writes for that block.
 
@@ -14,7 +14,6 @@ pub struct Schema {
 pub struct Block {
     pub description: String,
     pub attributes: Vec<Attribute>,
-    pub blocks: Vec<NestedBlock>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,22 +33,6 @@ pub struct Attribute {
     pub description: String,
     pub presence: Presence,
     pub sensitive: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nesting {
-    Single,
-    List,
-    Set,
-}
-
-#[derive(Debug, Clone)]
-pub struct NestedBlock {
-    pub type_name: String,
-    pub nesting: Nesting,
-    pub block: Block,
-    pub min_items: i64,
-    pub max_items: i64,
 }
 
 impl Attribute {
@@ -88,23 +71,14 @@ impl Attribute {
 }
 
 impl Block {
-    /// The object type of this block's values: attributes and nested blocks by name.
+    /// The object type of this block's values: its attributes by name.
     pub fn value_type(&self) -> Type {
-        let mut attrs: std::collections::BTreeMap<String, Type> = self
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), a.ty.clone()))
-            .collect();
-        for nb in &self.blocks {
-            let inner = nb.block.value_type();
-            let ty = match nb.nesting {
-                Nesting::Single => inner,
-                Nesting::List => Type::list(inner),
-                Nesting::Set => Type::set(inner),
-            };
-            attrs.insert(nb.type_name.clone(), ty);
-        }
-        Type::Object(attrs)
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        )
     }
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
@@ -117,27 +91,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn value_type_includes_nested_blocks() {
+    fn value_type_is_the_object_of_the_attributes() {
         let block = Block {
             description: String::new(),
-            attributes: vec![Attribute::new("a", Type::String, Presence::Required, "")],
-            blocks: vec![NestedBlock {
-                type_name: "b".into(),
-                nesting: Nesting::List,
-                block: Block {
-                    attributes: vec![Attribute::new("c", Type::Bool, Presence::Optional, "")],
-                    ..Block::default()
-                },
-                min_items: 0,
-                max_items: 0,
-            }],
+            attributes: vec![
+                Attribute::new("a", Type::String, Presence::Required, ""),
+                Attribute::new("b", Type::set(Type::Bool), Presence::Optional, ""),
+            ],
         };
         assert_eq!(
             block.value_type(),
-            Type::object([
-                ("a", Type::String),
-                ("b", Type::list(Type::object([("c", Type::Bool)])))
-            ])
+            Type::object([("a", Type::String), ("b", Type::set(Type::Bool))])
         );
     }
 }

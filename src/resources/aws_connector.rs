@@ -239,7 +239,6 @@ pub fn schema() -> Schema {
                     "The UUID of the connector in CloudView (for `cloudview`, the same as `id`).",
                 ),
             ],
-            blocks: vec![],
         },
     }
 }
