@@ -15,10 +15,6 @@ pub enum Step {
 pub struct AttrPath(pub Vec<Step>);
 
 impl AttrPath {
-    pub fn root() -> AttrPath {
-        AttrPath(Vec::new())
-    }
-
     pub fn attr(name: &str) -> AttrPath {
         AttrPath(vec![Step::Attribute(name.to_string())])
     }
