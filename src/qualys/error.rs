@@ -93,6 +93,20 @@ pub enum Error {
         excerpt: String,
     },
 
+    /// A SUCCESS answer that lacks fields the connector must have (its id, name, ARN or
+    /// external ID). `id` is set when the answer did carry the connector's id, e.g. a create
+    /// that Qualys carried out: the caller must still record that id (nothing is lost).
+    #[error(
+        "incomplete answer from Qualys ({context}): {} missing{}",
+        missing.join(", "),
+        IncompleteId(id)
+    )]
+    Incomplete {
+        context: String,
+        id: Option<String>,
+        missing: Vec<String>,
+    },
+
     /// The operation's deadline (Terraform's timeout) passed.
     #[error("the Qualys operation timed out after {0:?}")]
     Timeout(Duration),
@@ -106,6 +120,26 @@ impl Error {
     /// Whether the error means the object is gone (or was never visible to this user).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
+    }
+
+    /// The id of a connector that Qualys created although the operation failed afterwards
+    /// (an incomplete create answer): it must reach Terraform's state.
+    pub fn created_id(&self) -> Option<&str> {
+        match self {
+            Error::Incomplete { id: Some(id), .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+struct IncompleteId<'a>(&'a Option<String>);
+
+impl fmt::Display for IncompleteId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, " (the connector's id is {id})"),
+            None => Ok(()),
+        }
     }
 }
 
