@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::AppState;
-use crate::faults::FaultSpec;
+use crate::faults::{ChaosSpec, FaultSpec};
 use crate::lenient::{self, FieldError};
 use crate::model::{Connector, ConnectorState};
 use crate::regions::Partition;
@@ -32,6 +32,7 @@ pub fn router() -> Router<Arc<AppState>> {
             axum::routing::delete(remove).patch(patch),
         )
         .route("/_sim/faults", post(add_fault))
+        .route("/_sim/chaos", post(set_chaos).delete(clear_chaos))
         .route("/_sim/calls", get(calls))
         .route("/_sim/reset", post(reset))
         .route_layer(middleware::from_fn(loopback_only))
@@ -179,6 +180,22 @@ async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
     }
+}
+
+async fn set_chaos(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let spec: ChaosSpec = match serde_json::from_slice(&body) {
+        Ok(spec) => spec,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    match app.faults.set_chaos(spec) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+async fn clear_chaos(State(app): State<Arc<AppState>>) -> StatusCode {
+    app.faults.clear_chaos();
+    StatusCode::NO_CONTENT
 }
 
 async fn calls(State(app): State<Arc<AppState>>) -> Response {

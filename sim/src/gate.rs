@@ -23,6 +23,9 @@ pub enum Family {
     CloudView,
 }
 
+/// Largest request body read (DECISION: Qualys documents no limit; far above any connector).
+const MAX_BODY: usize = 16 << 20;
+
 const CLOUDVIEW: &str = "/cloudview-api/rest/v1/aws/connectors";
 
 /// The family and operation name (`qps3.create`, `cloudview.list`, ...) of an API call.
@@ -76,13 +79,56 @@ fn family_error(
 }
 
 /// The middleware in front of every API route.
-pub async fn gate(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+///
+/// DECISION (as a real server behaves): a call is carried out to the end even when its client
+/// hangs up meanwhile, during an injected delay or the simulated latency. The work runs in a
+/// task of its own, so that a create the client gave up on still creates the connector, and
+/// interrupted pipelines can be tested honestly.
+pub async fn gate(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let Some((family, operation)) = classify(req.method(), &path) else {
         return next.run(req).await;
     };
     app.calls.record(&operation);
     let fault = app.faults.take(req.method(), &path);
+    let drop_connection = fault.as_ref().is_some_and(|f| f.drop_connection);
+    let control = req.extensions().get::<ConnectionControl>().cloned();
+    // Read the body now, while the client is there: the task must not depend on the connection.
+    let (parts, body) = req.into_parts();
+    let req = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Err(_) => {
+            let mut response = Response::new(axum::body::Body::from("unreadable request body"));
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            return response;
+        }
+    };
+    let work = tokio::spawn(carry_out(app, family, path, fault, req, next));
+    let response = match work.await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = Response::new(axum::body::Body::from("the call's task failed"));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+    };
+    if let (Some(control), true) = (control, drop_connection) {
+        control.close();
+        return std::future::pending().await;
+    }
+    response
+}
+
+/// Everything after counting: the fault's delay or canned answer, auth, limits, latency, the
+/// API itself.
+async fn carry_out(
+    app: Arc<AppState>,
+    family: Family,
+    path: String,
+    fault: Option<crate::faults::FaultAction>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if let Some(fault) = &fault {
         tokio::time::sleep(fault.delay).await;
         if let Some(canned) = fault.canned() {
@@ -120,15 +166,10 @@ pub async fn gate(State(app): State<Arc<AppState>>, mut req: Request, next: Next
         }
     };
     tokio::time::sleep(app.latency).await;
-    let control = req.extensions().get::<ConnectionControl>().cloned();
     req.extensions_mut().insert(Caller(user.clone()));
     let mut response = next.run(req).await;
     limits::apply(permit.headers(), response.headers_mut());
     drop(permit);
-    if let (Some(control), true) = (control, fault.is_some_and(|f| f.drop_connection)) {
-        control.close();
-        return std::future::pending().await;
-    }
     response
 }
 

@@ -32,6 +32,7 @@ mod batch;
 pub mod cloudview;
 mod error;
 mod http;
+mod inventory;
 mod lenient;
 pub mod qps;
 
@@ -45,10 +46,12 @@ use tracing::warn;
 
 pub use cloudview::CloudView;
 pub use error::Error;
+pub use inventory::{Existing, Family};
 pub use qps::{Qps, QpsVersion};
 
 use batch::Batcher;
 use http::{Deadline, RetryPolicy, Transport, TransportSettings};
+use inventory::Inventory;
 
 /// How to reach Qualys and how hard to push it.
 #[derive(Clone)]
@@ -143,6 +146,7 @@ struct Shared {
     qps_v3_reads: Batcher<u64, qps::Connector>,
     qps_v2_reads: Batcher<u64, qps::Connector>,
     cloudview_reads: Batcher<String, cloudview::Connector>,
+    inventory: Inventory,
 }
 
 impl Client {
@@ -185,6 +189,7 @@ impl Client {
                 qps_v3_reads: Batcher::new(window),
                 qps_v2_reads: Batcher::new(window),
                 cloudview_reads: Batcher::new(window),
+                inventory: Inventory::default(),
             }),
             deadline: None,
         })

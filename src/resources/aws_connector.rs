@@ -60,6 +60,14 @@ impl Api {
         }
     }
 
+    /// The family whose connectors an existence check looks at.
+    fn family(self) -> qualys::Family {
+        match self.qps_version() {
+            Some(version) => qualys::Family::Qps(version),
+            None => qualys::Family::CloudView,
+        }
+    }
+
     fn qps_version(self) -> Option<QpsVersion> {
         match self {
             Api::V3 => Some(QpsVersion::V3),
@@ -747,9 +755,40 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
     }
 }
 
-/// Creates the connector. The client re-reads it after the create (and adopts a connector
-/// whose create answer was lost), so the answer is the state: no second read.
+/// Creates the connector, unless one with the same name already exists in the same AWS
+/// account (see [`qualys::Client::find_existing`]): Terraform's state may have lost it, and a
+/// second connector is worse than a failed apply. The client re-reads the connector after the
+/// create (and adopts a connector whose create answer was lost), so the answer is the state: no
+/// second read.
 async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
+    let family = desired.api.family();
+    let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
+    match client.find_existing(family, &desired.name, account).await {
+        Ok(found) if !found.is_empty() => {
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: already_exists(desired, &found).into(),
+                ..Default::default()
+            };
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: Diagnostic::error(
+                    "Could not check whether the Qualys connector already exists",
+                    format!(
+                        "Before creating connector {:?}, the provider lists the existing \
+                         connectors so that it never creates a second one; the listing failed, \
+                         so nothing was created: {e}.",
+                        desired.name
+                    ),
+                )
+                .into(),
+                ..Default::default()
+            };
+        }
+    }
     let created = match desired.api.qps_version() {
         Some(version) => client
             .qps(version)
@@ -765,8 +804,34 @@ async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResp
     match created {
         Ok(state) => {
             tracing::info!(id = ?state.get("id"), api = desired.api.as_str(), "created connector");
+            if let Some(id) = state.get("id").as_str() {
+                client
+                    .note_saved(family, id, &desired.name, &desired.arn)
+                    .await;
+            }
             ApplyResponse {
                 new_state: state,
+                ..Default::default()
+            }
+        }
+        // Qualys created the connector but did not describe it: its id must reach the state
+        // (Terraform then marks it tainted, and the next plan reads it and replaces it).
+        Err(e) if e.created_id().is_some() => {
+            let id = e.created_id().unwrap_or_default().to_string();
+            client
+                .note_saved(family, &id, &desired.name, &desired.arn)
+                .await;
+            ApplyResponse {
+                new_state: state_from_plan(&planned, desired.api, &id),
+                diagnostics: Diagnostic::error(
+                    "Qualys created the connector but its answer was incomplete",
+                    format!(
+                        "{e}. The connector's id ({id}) is saved in the state, so nothing is \
+                         lost: the next plan reads the connector again and replaces it if it \
+                         is still not what the configuration says."
+                    ),
+                )
+                .into(),
                 ..Default::default()
             }
         }
@@ -776,6 +841,59 @@ async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResp
             ..Default::default()
         },
     }
+}
+
+/// The planned state with the id of a created connector and every value Qualys did not report
+/// (the planned unknowns) null.
+fn state_from_plan(planned: &Value, api: Api, id: &str) -> Value {
+    let mut state = planned.clone();
+    if let Value::Object(fields) = &mut state {
+        for value in fields.values_mut() {
+            if value.is_unknown() {
+                *value = Value::Null;
+            }
+        }
+    }
+    state.set("id", Value::string(id));
+    if api == Api::CloudView {
+        state.set("cloudview_uuid", Value::string(id));
+    }
+    state
+}
+
+/// The error for a create that would duplicate an existing connector, with the commands that
+/// bring the existing one under this resource.
+fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> Diagnostic {
+    let api = desired.api.as_str();
+    let import_id = |e: &qualys::Existing| format!("{api}:{}", e.id);
+    let listed: Vec<String> = found
+        .iter()
+        .map(|e| match &e.aws_account_id {
+            Some(account) => format!("{} (AWS account {account})", import_id(e)),
+            None => import_id(e),
+        })
+        .collect();
+    let first = import_id(&found[0]);
+    Diagnostic::error(
+        format!("Qualys connector {:?} already exists", desired.name),
+        format!(
+            "Qualys already has a connector named {:?} in this AWS account: {}. This resource's \
+             state does not know it (a lost answer or an interrupted apply can cause that), and \
+             creating it again would make a duplicate, so nothing was created.\n\n\
+             To manage the existing connector with this resource, import it, where ADDRESS is \
+             this resource's address (shown above after \"with\"):\n\n  \
+             terraform import 'ADDRESS' {first}\n\n\
+             or, with Terraform 1.5 or later, add an import block and apply:\n\n  \
+             import {{\n    to = ADDRESS\n    id = \"{first}\"\n  }}\n\n\
+             If that connector belongs to something else, give this one another name. With \
+             lifecycle {{ create_before_destroy = true }}, a replacement is created while the \
+             connector it replaces still exists under the same name: change the name together \
+             with the change that forces the replacement, or remove create_before_destroy so \
+             that the old connector is deleted first.",
+            desired.name,
+            listed.join(", ")
+        ),
+    )
 }
 
 /// Updates the connector; like create, the client's answer is the re-read connector.
@@ -816,10 +934,15 @@ async fn update(client: &Client, desired: &Desired, prior: Value, planned: Value
             .map(|c| state_from_cloudview(&c, &planned)),
     };
     match updated {
-        Ok(state) => ApplyResponse {
-            new_state: state,
-            ..Default::default()
-        },
+        Ok(state) => {
+            client
+                .note_saved(desired.api.family(), &id, &desired.name, &desired.arn)
+                .await;
+            ApplyResponse {
+                new_state: state,
+                ..Default::default()
+            }
+        }
         // The update may not have happened: the prior state is the best knowledge, and the
         // next refresh reads what Qualys has.
         Err(e) => ApplyResponse {
@@ -832,7 +955,8 @@ async fn update(client: &Client, desired: &Desired, prior: Value, planned: Value
 
 async fn delete(client: &Client, prior: Value) -> ApplyResponse {
     let id = prior.get("id").as_str().unwrap_or_default().to_string();
-    let result = match api_of(&prior).and_then(Api::qps_version) {
+    let api = api_of(&prior);
+    let result = match api.and_then(Api::qps_version) {
         Some(version) => match parse_qps_id(&id) {
             Ok(n) => client.qps(version).delete(n).await,
             Err(d) => {
@@ -845,6 +969,13 @@ async fn delete(client: &Client, prior: Value) -> ApplyResponse {
         },
         None => client.cloudview().delete(&id).await,
     };
+    let gone = match &result {
+        Ok(()) => true,
+        Err(e) => e.is_not_found(),
+    };
+    if let (true, Some(api)) = (gone, api) {
+        client.note_deleted(api.family(), &id).await;
+    }
     match result {
         Ok(()) => ApplyResponse::default(),
         Err(e) if e.is_not_found() => {

@@ -176,3 +176,93 @@ async fn reset_clears_everything() {
     assert!(id_of(&second) > id_of(&first), "ids are never reused");
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn a_delayed_call_is_carried_out_after_its_client_hangs_up() {
+    let (sim, api) = start(SimConfig::default()).await;
+    fault(
+        &api,
+        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create", "delay_ms": 600}),
+    )
+    .await;
+    let gave_up = api
+        .request(Method::POST, &qps_path("3.0", "create", None))
+        .timeout(Duration::from_millis(100))
+        .json(&qps_body(json!({"name": "abandoned", "arn": arn(ACCOUNT)})))
+        .send()
+        .await;
+    assert!(gave_up.expect_err("the client gave up").is_timeout());
+    assert!(
+        api.all_connectors().await.is_empty(),
+        "not yet: still delayed"
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let all = api.all_connectors().await;
+    assert_eq!(
+        all.len(),
+        1,
+        "the create was carried out without its client"
+    );
+    assert_eq!(all[0]["name"], "abandoned");
+    sim.stop().await;
+}
+
+/// The statuses 40 searches get under a given chaos spec.
+async fn chaos_statuses(api: &Api, seed: u64) -> Vec<u16> {
+    let (status, body) = api
+        .admin(
+            Method::POST,
+            "chaos",
+            Some(json!({"seed": seed, "rate": 0.5, "faults": [
+                {"path_prefix": "/qps/rest/3.0/search", "status": 503},
+                {"path_prefix": "/qps/rest/3.0/search", "status": 500},
+                {"path_prefix": "/cloudview-api/", "status": 429}
+            ]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let response = api
+            .request(Method::POST, &qps_path("3.0", "search", None))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("answered");
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn chaos_is_seeded_reproducible_and_ends() {
+    let (sim, api) = start(SimConfig::default()).await;
+    let first = chaos_statuses(&api, 7).await;
+    let again = chaos_statuses(&api, 7).await;
+    assert_eq!(first, again, "the same seed gives the same storm");
+    assert_ne!(first, chaos_statuses(&api, 8).await);
+    let faulted = first.iter().filter(|s| **s != 200).count();
+    assert!((8..=32).contains(&faulted), "about half faulted: {first:?}");
+    assert!(
+        first.iter().all(|s| [200, 500, 503].contains(s)),
+        "{first:?}"
+    );
+
+    let (status, _) = api.admin(Method::DELETE, "chaos", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for _ in 0..10 {
+        assert_eq!(
+            api.qps3("search", None, None).await["responseCode"],
+            "SUCCESS"
+        );
+    }
+    let (status, _) = api
+        .admin(
+            Method::POST,
+            "chaos",
+            Some(json!({"seed": 1, "rate": 2.0, "faults": [{"status": 500}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    sim.stop().await;
+}
