@@ -5,4 +5,5 @@ mod aws_connector;
 mod examples;
 mod protocol;
 mod release;
+mod resilience;
 mod support;

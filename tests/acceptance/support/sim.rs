@@ -120,6 +120,30 @@ provider "qualys" {{
         self.admin(reqwest::Method::POST, "/_sim/faults", Some(fault));
     }
 
+    /// Chaos mode: each API call gets, with probability `rate`, one of `faults` (seeded).
+    pub fn chaos(&self, seed: u64, rate: f64, faults: Value) {
+        self.admin(
+            reqwest::Method::POST,
+            "/_sim/chaos",
+            Some(serde_json::json!({"seed": seed, "rate": rate, "faults": faults})),
+        );
+    }
+
+    pub fn end_chaos(&self) {
+        self.admin(reqwest::Method::DELETE, "/_sim/chaos", None);
+    }
+
+    /// The names of every connector, sorted (duplicates kept).
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .connectors()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Call counts per operation, e.g. `calls()["qps3.create"]`.
     pub fn calls(&self) -> Value {
         self.admin(reqwest::Method::GET, "/_sim/calls", None)

@@ -211,34 +211,8 @@ impl Workdir {
     }
 
     pub fn run_with_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
-        let seq = self.log_seq.get() + 1;
-        self.log_seq.set(seq);
-        let log_path = self.path().join(format!("terraform-{seq}.log"));
-        let mut cmd = Command::new(terraform());
-        // Flags go after the (sub)command and before positional arguments
-        // (`state list -no-color`, `import -no-color ADDR ID`).
-        let command_words = if args.first() == Some(&"state") { 2 } else { 1 }.min(args.len());
-        cmd.args(&args[..command_words])
-            .arg("-no-color")
-            .args(&args[command_words..])
-            .current_dir(self.path())
-            .stdin(Stdio::null())
-            .env("TF_CLI_CONFIG_FILE", self.path().join("cli.tfrc"))
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_LOG", "trace")
-            .env("TF_LOG_PATH", &log_path)
-            .env_remove("TF_REATTACH_PROVIDERS")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .env_remove("TF_DISABLE_PLUGIN_TLS");
-        for (k, v) in self
-            .env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain(extra_env.iter().copied())
-        {
-            cmd.env(k, v);
-        }
+        let (mut cmd, log_path) = self.command(args, extra_env);
+        cmd.stdin(Stdio::null());
         let Output {
             status,
             stdout,
@@ -258,6 +232,51 @@ impl Workdir {
             );
         }
         run
+    }
+
+    /// Starts `terraform <args>` without waiting, in a process group of its own (pid = group
+    /// id), so that a test can kill it the way a CI runner kills a job: the whole group.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        let (mut cmd, _) = self.command(args, &[]);
+        cmd.process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting terraform")
+    }
+
+    /// The command for `terraform <args>` in this directory, and its trace log's path.
+    fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> (Command, PathBuf) {
+        let seq = self.log_seq.get() + 1;
+        self.log_seq.set(seq);
+        let log_path = self.path().join(format!("terraform-{seq}.log"));
+        let mut cmd = Command::new(terraform());
+        // Flags go after the (sub)command and before positional arguments
+        // (`state list -no-color`, `import -no-color ADDR ID`).
+        let command_words = if args.first() == Some(&"state") { 2 } else { 1 }.min(args.len());
+        cmd.args(&args[..command_words])
+            .arg("-no-color")
+            .args(&args[command_words..])
+            .current_dir(self.path())
+            .env("TF_CLI_CONFIG_FILE", self.path().join("cli.tfrc"))
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_LOG", "trace")
+            .env("TF_LOG_PATH", &log_path)
+            .env_remove("TF_REATTACH_PROVIDERS")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
+            .env_remove("TF_DISABLE_PLUGIN_TLS");
+        for (k, v) in self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(extra_env.iter().copied())
+        {
+            cmd.env(k, v);
+        }
+        (cmd, log_path)
     }
 
     /// Runs a command that must succeed.
