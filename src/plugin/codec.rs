@@ -193,6 +193,18 @@ fn decode_number(mp: &Mp, path: &str) -> Result<Number, CodecError> {
     }
 }
 
+/// Numbers go out as decimal strings. cty reads a msgpack int or float into a number of lower
+/// precision than the one it parses from the state file's JSON, and Terraform 1.11's refresh
+/// compares the two with a deep equality that sees the difference ("No changes", exit 2); a
+/// string is parsed exactly as the state file is, so the value round-trips. cty has no
+/// decimal form for infinity, which it reads only as a msgpack float.
+fn encode_number(n: Number) -> Mp {
+    match n {
+        Number::Float(f) if !f.is_finite() => Mp::F64(f),
+        n => Mp::from(n.to_string()),
+    }
+}
+
 fn encode(value: &Value, ty: &Type, path: &str) -> Result<Mp, CodecError> {
     match value {
         Value::Null => return Ok(Mp::Nil),
@@ -203,8 +215,7 @@ fn encode(value: &Value, ty: &Type, path: &str) -> Result<Mp, CodecError> {
     Ok(match (ty, value) {
         (Type::String, Value::String(s)) => Mp::from(s.as_str()),
         (Type::Bool, Value::Bool(b)) => Mp::Boolean(*b),
-        (Type::Number, Value::Number(Number::Int(i))) => Mp::from(*i),
-        (Type::Number, Value::Number(Number::Float(f))) => Mp::F64(*f),
+        (Type::Number, Value::Number(n)) => encode_number(*n),
         (Type::List(elem), Value::List(items)) | (Type::Set(elem), Value::Set(items)) => Mp::Array(
             items
                 .iter()
@@ -409,6 +420,26 @@ mod tests {
             );
         }
         assert!(from_msgpack(b"\xa3abc", &Type::Number).is_err());
+    }
+
+    #[test]
+    fn numbers_are_written_as_decimal_strings() {
+        assert_eq!(
+            to_msgpack(&Value::int(150), &Type::Number).unwrap(),
+            b"\xa3150"
+        );
+        assert_eq!(
+            to_msgpack(&Value::Number(Number::Float(2.5)), &Type::Number).unwrap(),
+            b"\xa32.5"
+        );
+        assert_eq!(
+            to_msgpack(&Value::int(-7), &Type::Number).unwrap(),
+            b"\xa2-7"
+        );
+        let big = Value::Number(Number::Float(1e300));
+        let bytes = to_msgpack(&big, &Type::Number).unwrap();
+        assert_eq!(bytes[0], 0xda, "a 301-character string");
+        assert_eq!(from_msgpack(&bytes, &Type::Number).unwrap(), big);
     }
 
     #[test]

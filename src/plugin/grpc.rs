@@ -26,34 +26,53 @@ impl<P: api::Provider> ProviderService<P> {
         ProviderService { provider }
     }
 
-    fn resource_type(&self, type_name: &str) -> Result<Type, Diagnostics> {
-        schema_type(&self.provider.schemas().resources, "resource", type_name)
+    fn resource_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
+        find_schema(&self.provider.schemas().resources, "resource", type_name)
     }
 
-    fn data_source_type(&self, type_name: &str) -> Result<Type, Diagnostics> {
-        schema_type(
+    fn resource_type(&self, type_name: &str) -> Result<Type, Diagnostics> {
+        self.resource_schema(type_name)
+            .map(|s| s.block.value_type())
+    }
+
+    fn data_source_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
+        find_schema(
             &self.provider.schemas().data_sources,
             "data source",
             type_name,
         )
     }
+
+    fn data_source_type(&self, type_name: &str) -> Result<Type, Diagnostics> {
+        self.data_source_schema(type_name)
+            .map(|s| s.block.value_type())
+    }
 }
 
-fn schema_type(
-    schemas: &std::collections::BTreeMap<String, Schema>,
+fn find_schema<'a>(
+    schemas: &'a std::collections::BTreeMap<String, Schema>,
     kind: &str,
     type_name: &str,
-) -> Result<Type, Diagnostics> {
-    schemas
-        .get(type_name)
-        .map(|s| s.block.value_type())
-        .ok_or_else(|| {
-            Diagnostic::error(
-                format!("Unsupported {kind} type"),
-                format!("This provider has no {kind} named {type_name:?}."),
-            )
-            .into()
-        })
+) -> Result<&'a Schema, Diagnostics> {
+    schemas.get(type_name).ok_or_else(|| {
+        Diagnostic::error(
+            format!("Unsupported {kind} type"),
+            format!("This provider has no {kind} named {type_name:?}."),
+        )
+        .into()
+    })
+}
+
+/// Decodes a configuration against `block` and checks its required arguments, before the
+/// provider's own validation runs.
+fn decode_config(
+    dv: Option<pb::DynamicValue>,
+    block: &Block,
+    what: &str,
+) -> Result<(Value, Diagnostics), Diagnostics> {
+    let config = decode(dv, &block.value_type(), what)?;
+    let diags = block.missing_required(&config);
+    Ok((config, diags))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,9 +164,22 @@ fn block_to_proto(block: &Block) -> pb::schema::Block {
 }
 
 fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
+    // A nested attribute carries its attributes instead of a type.
+    let (r#type, nested_type) = match &a.nested {
+        Some(attributes) => (
+            Vec::new(),
+            Some(pb::schema::Object {
+                attributes: attributes.iter().map(attribute_to_proto).collect(),
+                nesting: pb::schema::object::NestingMode::Single as i32,
+                ..Default::default()
+            }),
+        ),
+        None => (a.ty.to_json_bytes(), None),
+    };
     pb::schema::Attribute {
         name: a.name.clone(),
-        r#type: a.ty.to_json_bytes(),
+        r#type,
+        nested_type,
         description: a.description.clone(),
         required: a.required(),
         optional: a.optional(),
@@ -158,10 +190,14 @@ fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
     }
 }
 
+/// `get_provider_schema_optional`: every RPC decodes against the schemas the provider holds
+/// from the start, so Terraform may skip `GetProviderSchema` in a process (it then uses the
+/// schema it cached from another one). `plan_destroy`: Terraform 1.3+ sends destroys through
+/// `PlanResourceChange` with a null proposed state, which providers answer with a null plan.
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        plan_destroy: false,
-        get_provider_schema_optional: false,
+        plan_destroy: true,
+        get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
     }
@@ -224,11 +260,15 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
-        let ty = self.provider.schemas().provider.block.value_type();
-        let diags = match decode(request.into_inner().config, &ty, "provider configuration") {
-            Ok(config) => self.provider.validate_provider_config(&config),
-            Err(d) => d,
-        };
+        let block = &self.provider.schemas().provider.block;
+        let diags =
+            match decode_config(request.into_inner().config, block, "provider configuration") {
+                Ok((config, mut diags)) => {
+                    diags.extend(self.provider.validate_provider_config(&config));
+                    diags
+                }
+                Err(d) => d,
+            };
         Ok(Response::new(pb::validate_provider_config::Response {
             diagnostics: diagnostics_to_proto(diags),
         }))
@@ -267,12 +307,16 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
         let diags = match self
-            .resource_type(&request.type_name)
-            .and_then(|ty| decode(request.config, &ty, "resource configuration"))
+            .resource_schema(&request.type_name)
+            .and_then(|s| decode_config(request.config, &s.block, "resource configuration"))
         {
-            Ok(config) => self
-                .provider
-                .validate_resource_config(&request.type_name, &config),
+            Ok((config, mut diags)) => {
+                diags.extend(
+                    self.provider
+                        .validate_resource_config(&request.type_name, &config),
+                );
+                diags
+            }
             Err(d) => d,
         };
         Ok(Response::new(pb::validate_resource_config::Response {
@@ -286,12 +330,16 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let request = request.into_inner();
         let diags = match self
-            .data_source_type(&request.type_name)
-            .and_then(|ty| decode(request.config, &ty, "data source configuration"))
+            .data_source_schema(&request.type_name)
+            .and_then(|s| decode_config(request.config, &s.block, "data source configuration"))
         {
-            Ok(config) => self
-                .provider
-                .validate_data_source_config(&request.type_name, &config),
+            Ok((config, mut diags)) => {
+                diags.extend(
+                    self.provider
+                        .validate_data_source_config(&request.type_name, &config),
+                );
+                diags
+            }
             Err(d) => d,
         };
         Ok(Response::new(pb::validate_data_resource_config::Response {
@@ -557,5 +605,108 @@ impl goplugin::grpc_stdio_server::GrpcStdio for Stdio {
         _request: Request<()>,
     ) -> Result<Response<tonic::codegen::BoxStream<goplugin::StdioData>>, Status> {
         Ok(Response::new(Box::pin(tokio_stream::pending())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::schema::Presence;
+
+    #[test]
+    fn a_single_nested_attribute_declares_its_object_not_a_type() {
+        let attribute = Attribute::single_nested(
+            "timeouts",
+            vec![
+                Attribute::new("create", Type::String, Presence::Optional, "Create limit."),
+                Attribute::new("secret", Type::String, Presence::Required, "").sensitive(),
+                Attribute::new("seen", Type::Number, Presence::Computed, ""),
+            ],
+            Presence::Optional,
+            "Time limits.",
+        );
+        let proto = attribute_to_proto(&attribute);
+        assert!(proto.r#type.is_empty(), "nested attributes carry no type");
+        assert!(proto.optional && !proto.required && !proto.computed);
+        assert_eq!(proto.description, "Time limits.");
+        let object = proto.nested_type.expect("a nested type");
+        assert_eq!(
+            object.nesting,
+            pb::schema::object::NestingMode::Single as i32
+        );
+        let inner: Vec<_> = object
+            .attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    String::from_utf8_lossy(&a.r#type).into_owned(),
+                    (a.required, a.optional, a.computed, a.sensitive),
+                    a.description.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            inner,
+            [
+                (
+                    "create",
+                    "\"string\"".to_string(),
+                    (false, true, false, false),
+                    "Create limit."
+                ),
+                (
+                    "secret",
+                    "\"string\"".to_string(),
+                    (true, false, false, true),
+                    ""
+                ),
+                (
+                    "seen",
+                    "\"number\"".to_string(),
+                    (false, false, true, false),
+                    ""
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_nested_value_travels_as_its_object() {
+        let block = Block {
+            description: String::new(),
+            attributes: vec![Attribute::single_nested(
+                "every",
+                vec![
+                    Attribute::new("hours", Type::Number, Presence::Required, ""),
+                    Attribute::new("minutes", Type::Number, Presence::Optional, ""),
+                ],
+                Presence::Optional,
+                "",
+            )],
+        };
+        let ty = block.value_type();
+        // {"every": {"hours": 2, "minutes": nil}} as Terraform writes it.
+        let bytes = b"\x81\xa5every\x82\xa5hours\x02\xa7minutes\xc0";
+        let value = codec::from_msgpack(bytes, &ty).unwrap();
+        assert_eq!(value.get("every").get("hours"), &Value::int(2));
+        assert!(value.get("every").get("minutes").is_null());
+        assert_eq!(
+            codec::from_msgpack(&codec::to_msgpack(&value, &ty).unwrap(), &ty).unwrap(),
+            value
+        );
+        let (_, diags) = decode_config(
+            Some(pb::DynamicValue {
+                msgpack: b"\x81\xa5every\x82\xa5hours\xc0\xa7minutes\x05".to_vec(),
+                json: Vec::new(),
+            }),
+            &block,
+            "test",
+        )
+        .unwrap();
+        assert_eq!(
+            diags.0[0].path.as_ref().map(ToString::to_string).as_deref(),
+            Some("every.hours")
+        );
     }
 }

@@ -1,8 +1,10 @@
-//! Schemas as the provider declares them: blocks of attributes, with the
-//! descriptions the generated docs are made from. `Block::value_type` gives the object type
-//! the DynamicValue codec reads and writes for that block.
+//! Schemas as the provider declares them: blocks of attributes (some of them single nested
+//! objects of attributes), with the descriptions the generated docs are made from.
+//! `Block::value_type` gives the object type the DynamicValue codec reads and writes for that
+//! block; `Block::missing_required` is the check of required arguments Terraform leaves to us.
 
-use super::value::Type;
+use super::diag::{AttrPath, Diagnostic, Diagnostics};
+use super::value::{Type, Value};
 
 #[derive(Debug, Clone)]
 pub struct Schema {
@@ -33,6 +35,9 @@ pub struct Attribute {
     pub description: String,
     pub presence: Presence,
     pub sensitive: bool,
+    /// For a single nested attribute (protocol 6 `nested_type`, nesting SINGLE): the object's
+    /// attributes, each with its own presence and description. `ty` is then their object type.
+    pub nested: Option<Vec<Attribute>>,
 }
 
 impl Attribute {
@@ -43,6 +48,28 @@ impl Attribute {
             description: description.to_string(),
             presence,
             sensitive: false,
+            nested: None,
+        }
+    }
+
+    /// An attribute whose value is one object of `attributes`, written in HCL as
+    /// `name = { a = 1, b = 2 }`. Unlike an attribute of object type, each inner attribute
+    /// has its own description, presence and sensitivity, which Terraform enforces.
+    pub fn single_nested(
+        name: &str,
+        attributes: Vec<Attribute>,
+        presence: Presence,
+        description: &str,
+    ) -> Attribute {
+        Attribute {
+            ty: Type::Object(
+                attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), a.ty.clone()))
+                    .collect(),
+            ),
+            nested: Some(attributes),
+            ..Attribute::new(name, Type::Dynamic, presence, description)
         }
     }
 
@@ -84,6 +111,46 @@ impl Block {
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
+
+    /// An error for every required attribute that is null in `config`, inside nested
+    /// attributes too. Terraform only checks that a required argument is written, so
+    /// `name = null` (or a variable that defaults to null) would otherwise reach apply.
+    /// Unknown values pass: they may still become known.
+    pub fn missing_required(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        missing_required(&self.attributes, config, &AttrPath::default(), &mut diags);
+        diags
+    }
+}
+
+fn missing_required(
+    attributes: &[Attribute],
+    object: &Value,
+    at: &AttrPath,
+    diags: &mut Diagnostics,
+) {
+    if !matches!(object, Value::Object(_)) {
+        return;
+    }
+    for a in attributes {
+        let path = at.clone().then_attr(&a.name);
+        let value = object.get(&a.name);
+        if a.required() && value.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Missing required argument",
+                    format!(
+                        "The argument \"{path}\" is required, but its value is null. Set it to \
+                         a value (a variable that defaults to null counts as null)."
+                    ),
+                )
+                .at(path.clone()),
+            );
+        }
+        if let Some(nested) = &a.nested {
+            missing_required(nested, value, &path, diags);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -103,5 +170,68 @@ mod tests {
             block.value_type(),
             Type::object([("a", Type::String), ("b", Type::set(Type::Bool))])
         );
+    }
+
+    fn block_with_nested() -> Block {
+        Block {
+            description: String::new(),
+            attributes: vec![
+                Attribute::new("name", Type::String, Presence::Required, ""),
+                Attribute::new("note", Type::String, Presence::Optional, ""),
+                Attribute::single_nested(
+                    "every",
+                    vec![
+                        Attribute::new("hours", Type::Number, Presence::Required, "Hours."),
+                        Attribute::new("minutes", Type::Number, Presence::Optional, ""),
+                    ],
+                    Presence::Optional,
+                    "How often.",
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_single_nested_attribute_is_an_object_value() {
+        assert_eq!(
+            block_with_nested().value_type(),
+            Type::object([
+                ("name", Type::String),
+                ("note", Type::String),
+                (
+                    "every",
+                    Type::object([("hours", Type::Number), ("minutes", Type::Number)])
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn null_required_arguments_are_errors_naming_the_path() {
+        let block = block_with_nested();
+        let paths = |config: &Value| -> Vec<String> {
+            block
+                .missing_required(config)
+                .0
+                .into_iter()
+                .map(|d| {
+                    assert_eq!(d.summary, "Missing required argument");
+                    d.path.map(|p| p.to_string()).unwrap_or_default()
+                })
+                .collect()
+        };
+        let config = |name: Value, every: Value| {
+            Value::object([("name", name), ("note", Value::Null), ("every", every)])
+        };
+        assert_eq!(paths(&config(Value::Null, Value::Null)), ["name"]);
+        assert!(paths(&config(Value::Unknown, Value::Unknown)).is_empty());
+        assert!(paths(&config(Value::string("x"), Value::Null)).is_empty());
+        let every = |hours: Value| Value::object([("hours", hours), ("minutes", Value::int(5))]);
+        assert_eq!(
+            paths(&config(Value::string("x"), every(Value::Null))),
+            ["every.hours"]
+        );
+        assert!(paths(&config(Value::string("x"), every(Value::Unknown))).is_empty());
+        assert!(paths(&Value::Unknown).is_empty());
     }
 }

@@ -1,9 +1,11 @@
 //! The plugin process's life: go-plugin's handshake (magic cookie, protocol negotiation, Unix
-//! socket in a fresh temp dir, AutoMTLS, the one handshake line on stdout), serving the gRPC
-//! services, and exiting promptly when Terraform calls `Shutdown`. `--debug` serves plaintext
-//! and prints a `TF_REATTACH_PROVIDERS` line instead.
+//! socket in a fresh 0700 temp dir, AutoMTLS, the one handshake line on stdout), serving the
+//! gRPC services, and exiting promptly, socket dir removed, when Terraform calls `Shutdown`,
+//! on SIGTERM, or when Terraform dies (even of SIGKILL). `--debug` serves plaintext and prints
+//! a `TF_REATTACH_PROVIDERS` line instead.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -127,7 +129,26 @@ pub async fn serve<P: Provider>(
         }
         negotiate(env.protocol_versions.as_deref())?;
     }
-    let socket_dir = tempfile::Builder::new().prefix("plugin").tempdir()?;
+    let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
+    // Registered before anything can send SIGTERM (the parent-death signal included), so the
+    // default action never kills the process with its socket dir left behind.
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    {
+        let tx = shutdown_tx.clone();
+        tokio::spawn(async move {
+            if sigterm.recv().await.is_some() {
+                let _ = tx.try_send(());
+            }
+        });
+    }
+    // A person's `--debug` process may outlive the shell or IDE that started it.
+    let parent = (!debug).then(|| ParentWatch::arm(&shutdown_tx));
+
+    // go-plugin's mode: the socket is Terraform's alone, whatever the umask says.
+    let socket_dir = tempfile::Builder::new()
+        .prefix("plugin")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()?;
     let socket_path = socket_dir.path().join("provider.sock");
     let listener = UnixListener::bind(&socket_path)?;
 
@@ -157,6 +178,10 @@ pub async fn serve<P: Provider>(
     }
     stdout.flush()?;
     drop(stdout);
+    if parent.as_ref().is_some_and(ParentWatch::parent_gone) {
+        tracing::debug!("Terraform ended before the handshake; exiting");
+        return Ok(());
+    }
 
     let (conn_tx, conn_rx) = mpsc::channel::<std::io::Result<Conn>>(16);
     tokio::spawn(accept_loop(
@@ -165,7 +190,6 @@ pub async fn serve<P: Provider>(
         conn_tx,
     ));
 
-    let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
     if debug {
         let tx = shutdown_tx.clone();
         tokio::spawn(async move {
@@ -212,6 +236,54 @@ pub async fn serve<P: Provider>(
     };
     drop(socket_dir);
     result
+}
+
+/// Ends the plugin when Terraform, its parent, dies: a Terraform killed with SIGKILL cannot call
+/// `Shutdown`, and a provider left running, reparented, would hold its socket forever.
+/// On Linux the kernel sends SIGTERM at the parent's death (`PR_SET_PDEATHSIG`; strictly, at
+/// the death of the parent's thread that started us, and Go's threads live as long as
+/// Terraform does). Other unixes have no such signal: a task polls the parent id once a second.
+/// Either way the death is seen as a changed parent id, which also covers a parent that died
+/// before the signal was armed.
+struct ParentWatch {
+    parent: u32,
+}
+
+impl ParentWatch {
+    /// On Linux the signal reaches the SIGTERM handler; elsewhere the poller sends `shutdown`.
+    fn arm(shutdown: &mpsc::Sender<()>) -> ParentWatch {
+        let parent = std::os::unix::process::parent_id();
+        #[cfg(target_os = "linux")]
+        {
+            let _ = shutdown;
+            // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and touches no memory.
+            let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
+            if rc != 0 {
+                tracing::warn!(
+                    error = %std::io::Error::last_os_error(),
+                    "cannot ask to be told of Terraform's death"
+                );
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let shutdown = shutdown.clone();
+        #[cfg(not(target_os = "linux"))]
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if std::os::unix::process::parent_id() != parent {
+                    let _ = shutdown.try_send(());
+                    return;
+                }
+            }
+        });
+        ParentWatch { parent }
+    }
+
+    fn parent_gone(&self) -> bool {
+        std::os::unix::process::parent_id() != self.parent
+    }
 }
 
 /// Ctrl-C reaches the whole process group; Terraform then calls `StopProvider` itself, so the

@@ -3,6 +3,7 @@
 
 mod aws_connector;
 mod examples;
+mod plugin_process;
 mod protocol;
 mod release;
 mod resilience;

@@ -55,7 +55,12 @@ pub fn parse_handshake(line: &str) -> Handshake {
 impl Plugin {
     /// Starts the provider as Terraform would, with TLS when `tls` is true.
     pub fn start(binary: &Path, tls: bool) -> Plugin {
-        let mut cmd = Command::new(binary);
+        Plugin::start_command(Command::new(binary), tls)
+    }
+
+    /// Like `start`, with a command that runs the provider in the end (through `sh -c`, say);
+    /// its first stdout line must be the provider's handshake.
+    pub fn start_command(mut cmd: Command, tls: bool) -> Plugin {
         cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
             .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
             .env_remove("TF_DISABLE_PLUGIN_TLS")
