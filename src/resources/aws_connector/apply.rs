@@ -1,0 +1,402 @@
+//! ApplyResourceChange: create (after the existence check), update and delete.
+
+use std::time::Instant;
+
+use crate::plugin::api::{ApplyRequest, ApplyResponse};
+use crate::plugin::diag::Diagnostic;
+use crate::plugin::value::Value;
+use crate::qualys::{self, Client, cloudview, qps};
+
+use super::*;
+use crate::resources::validators::{parse_role_arn, validate_polling_frequency};
+
+/// The planned configuration, wholly known.
+pub(super) struct Desired {
+    api: Api,
+    name: String,
+    description: String,
+    arn: String,
+    external_id: String,
+    is_gov_cloud: bool,
+    is_china_region: bool,
+    is_portal_connector: bool,
+    polling_minutes: u32,
+    all_regions: bool,
+    cspm_regions: Option<Vec<String>>,
+    inventory_regions: Option<Vec<String>>,
+    disabled: bool,
+    remediation_enabled: bool,
+}
+
+pub(super) fn sorted_strings(v: &Value) -> Option<Vec<String>> {
+    v.elements().map(|items| {
+        let mut out: Vec<String> = items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        out.sort();
+        out
+    })
+}
+
+impl Desired {
+    fn from_planned(planned: &Value) -> Result<Desired, Diagnostic> {
+        let text = |name: &str| planned.get(name).as_str().unwrap_or_default().to_string();
+        let flag = |name: &str| planned.get(name).as_bool().unwrap_or(false);
+        let api = api_of(planned).ok_or_else(|| {
+            Diagnostic::error("Provider bug: no api in the plan", "Please report this.")
+        })?;
+        let pf = planned.get("polling_frequency");
+        let polling_minutes = match (pf.get("hours").as_i64(), pf.get("minutes").as_i64()) {
+            (Some(h), Some(m)) => validate_polling_frequency(h, m)
+                .map_err(|why| error_at("polling_frequency", "Invalid polling_frequency", why))?,
+            _ => DEFAULT_POLLING_MINUTES,
+        };
+        Ok(Desired {
+            api,
+            name: text("name"),
+            description: text("description"),
+            arn: text("arn"),
+            external_id: text("external_id"),
+            is_gov_cloud: flag("is_gov_cloud"),
+            is_china_region: flag("is_china_region"),
+            is_portal_connector: flag("is_portal_connector"),
+            polling_minutes,
+            all_regions: planned.get("all_regions").as_bool().unwrap_or(true),
+            cspm_regions: sorted_strings(planned.get("cspm_regions")),
+            inventory_regions: sorted_strings(planned.get("inventory_regions")),
+            disabled: flag("disabled"),
+            remediation_enabled: flag("remediation_enabled"),
+        })
+    }
+
+    /// The QPS request; `prior` (for updates) says which region lists must be cleared.
+    fn qps_spec(&self, prior: Option<&Value>) -> qps::ConnectorSpec {
+        let had = |name: &str| {
+            prior.is_some_and(|p| p.get(name).elements().is_some_and(|e| !e.is_empty()))
+        };
+        let (cspm_regions, endpoints) = if self.all_regions {
+            (None, None)
+        } else {
+            (
+                self.cspm_regions
+                    .clone()
+                    .or_else(|| had("cspm_regions").then(Vec::new)),
+                self.inventory_regions
+                    .clone()
+                    .or_else(|| had("inventory_regions").then(Vec::new)),
+            )
+        };
+        qps::ConnectorSpec {
+            name: self.name.clone(),
+            description: Some(self.description.clone()),
+            arn: self.arn.clone(),
+            external_id: self.external_id.clone(),
+            is_gov_cloud: Some(self.is_gov_cloud),
+            all_regions: Some(self.all_regions),
+            cspm_regions,
+            endpoints,
+            disabled: Some(self.disabled),
+            run_frequency: Some(self.polling_minutes),
+            is_remediation_enabled: Some(self.remediation_enabled),
+        }
+    }
+
+    fn cloudview_spec(&self) -> cloudview::ConnectorSpec {
+        cloudview::ConnectorSpec {
+            name: self.name.clone(),
+            description: Some(self.description.clone()),
+            arn: self.arn.clone(),
+            external_id: self.external_id.clone(),
+            is_gov_cloud: self.is_gov_cloud,
+            is_china_region: self.is_china_region,
+            is_portal_connector: self.is_portal_connector,
+            polling_frequency: Some(cloudview::PollingFrequency {
+                hours: self.polling_minutes / 60,
+                minutes: self.polling_minutes % 60,
+            }),
+        }
+    }
+}
+
+pub(super) fn api_error(summary: &str, e: &qualys::Error) -> Diagnostic {
+    Diagnostic::error(summary, format!("{e}."))
+}
+
+pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
+    let client = client.with_deadline(Instant::now() + OPERATION_TIMEOUT);
+    if request.planned_state.is_null() {
+        return delete(&client, request.prior_state).await;
+    }
+    let desired = match Desired::from_planned(&request.planned_state) {
+        Ok(d) => d,
+        Err(d) => {
+            return ApplyResponse {
+                new_state: request.prior_state,
+                diagnostics: d.into(),
+                ..Default::default()
+            };
+        }
+    };
+    if request.prior_state.is_null() {
+        create(&client, &desired, request.planned_state).await
+    } else {
+        update(
+            &client,
+            &desired,
+            request.prior_state,
+            request.planned_state,
+        )
+        .await
+    }
+}
+
+/// Creates the connector, unless one with the same name already exists in the same AWS
+/// account (see [`qualys::Client::find_existing`]): Terraform's state may have lost it, and a
+/// second connector is worse than a failed apply. The client re-reads the connector after the
+/// create (and adopts a connector whose create answer was lost), so the answer is the state: no
+/// second read.
+pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
+    let family = desired.api.family();
+    let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
+    match client.find_existing(family, &desired.name, account).await {
+        Ok(found) if !found.is_empty() => {
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: already_exists(desired, &found).into(),
+                ..Default::default()
+            };
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: Diagnostic::error(
+                    "Could not check whether the Qualys connector already exists",
+                    format!(
+                        "Before creating connector {:?}, the provider lists the existing \
+                         connectors so that it never creates a second one; the listing failed, \
+                         so nothing was created: {e}.",
+                        desired.name
+                    ),
+                )
+                .into(),
+                ..Default::default()
+            };
+        }
+    }
+    let created = match desired.api.qps_version() {
+        Some(version) => client
+            .qps(version)
+            .create(&desired.qps_spec(None))
+            .await
+            .map(|c| state_from_qps(&c, desired.api, &planned)),
+        None => client
+            .cloudview()
+            .create(&desired.cloudview_spec())
+            .await
+            .map(|c| state_from_cloudview(&c, &planned)),
+    };
+    match created {
+        Ok(state) => {
+            tracing::info!(id = ?state.get("id"), api = desired.api.as_str(), "created connector");
+            if let Some(id) = state.get("id").as_str() {
+                client
+                    .note_saved(family, id, &desired.name, &desired.arn)
+                    .await;
+            }
+            ApplyResponse {
+                new_state: state,
+                ..Default::default()
+            }
+        }
+        // Qualys created the connector but did not describe it: its id must reach the state
+        // (Terraform then marks it tainted, and the next plan reads it and replaces it).
+        Err(e) if e.created_id().is_some() => {
+            let id = e.created_id().unwrap_or_default().to_string();
+            client
+                .note_saved(family, &id, &desired.name, &desired.arn)
+                .await;
+            ApplyResponse {
+                new_state: state_from_plan(&planned, desired.api, &id),
+                diagnostics: Diagnostic::error(
+                    "Qualys created the connector but its answer was incomplete",
+                    format!(
+                        "{e}. The connector's id ({id}) is saved in the state, so nothing is \
+                         lost: the next plan reads the connector again and replaces it if it \
+                         is still not what the configuration says."
+                    ),
+                )
+                .into(),
+                ..Default::default()
+            }
+        }
+        Err(e) => ApplyResponse {
+            new_state: Value::Null,
+            diagnostics: api_error("Could not create the Qualys connector", &e).into(),
+            ..Default::default()
+        },
+    }
+}
+
+/// The planned state with the id of a created connector and every value Qualys did not report
+/// (the planned unknowns) null.
+pub(super) fn state_from_plan(planned: &Value, api: Api, id: &str) -> Value {
+    let mut state = planned.clone();
+    if let Value::Object(fields) = &mut state {
+        for value in fields.values_mut() {
+            if value.is_unknown() {
+                *value = Value::Null;
+            }
+        }
+    }
+    state.set("id", Value::string(id));
+    if api == Api::CloudView {
+        state.set("cloudview_uuid", Value::string(id));
+    }
+    state
+}
+
+/// The error for a create that would duplicate an existing connector, with the commands that
+/// bring the existing one under this resource.
+pub(super) fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> Diagnostic {
+    let api = desired.api.as_str();
+    let import_id = |e: &qualys::Existing| format!("{api}:{}", e.id);
+    let listed: Vec<String> = found
+        .iter()
+        .map(|e| match &e.aws_account_id {
+            Some(account) => format!("{} (AWS account {account})", import_id(e)),
+            None => import_id(e),
+        })
+        .collect();
+    let first = import_id(&found[0]);
+    Diagnostic::error(
+        format!("Qualys connector {:?} already exists", desired.name),
+        format!(
+            "Qualys already has a connector named {:?} in this AWS account: {}. This resource's \
+             state does not know it (a lost answer or an interrupted apply can cause that), and \
+             creating it again would make a duplicate, so nothing was created.\n\n\
+             To manage the existing connector with this resource, import it, where ADDRESS is \
+             this resource's address (shown above after \"with\"):\n\n  \
+             terraform import 'ADDRESS' {first}\n\n\
+             or, with Terraform 1.5 or later, add an import block and apply:\n\n  \
+             import {{\n    to = ADDRESS\n    id = \"{first}\"\n  }}\n\n\
+             If that connector belongs to something else, give this one another name. With \
+             lifecycle {{ create_before_destroy = true }}, a replacement is created while the \
+             connector it replaces still exists under the same name: change the name together \
+             with the change that forces the replacement, or remove create_before_destroy so \
+             that the old connector is deleted first.",
+            desired.name,
+            listed.join(", ")
+        ),
+    )
+}
+
+/// Updates the connector; like create, the client's answer is the re-read connector.
+pub(super) async fn update(
+    client: &Client,
+    desired: &Desired,
+    prior: Value,
+    planned: Value,
+) -> ApplyResponse {
+    let Some(id) = prior.get("id").as_str().map(str::to_string) else {
+        return ApplyResponse {
+            new_state: prior,
+            diagnostics: Diagnostic::error(
+                "The state has no connector id",
+                "Import the connector again.",
+            )
+            .into(),
+            ..Default::default()
+        };
+    };
+    let updated = match desired.api.qps_version() {
+        Some(version) => {
+            let n = match parse_qps_id(&id) {
+                Ok(n) => n,
+                Err(d) => {
+                    return ApplyResponse {
+                        new_state: prior,
+                        diagnostics: d.into(),
+                        ..Default::default()
+                    };
+                }
+            };
+            client
+                .qps(version)
+                .update(n, &desired.qps_spec(Some(&prior)))
+                .await
+                .map(|c| state_from_qps(&c, desired.api, &planned))
+        }
+        None => client
+            .cloudview()
+            .update(&id, &desired.cloudview_spec())
+            .await
+            .map(|c| state_from_cloudview(&c, &planned)),
+    };
+    match updated {
+        Ok(state) => {
+            client
+                .note_saved(desired.api.family(), &id, &desired.name, &desired.arn)
+                .await;
+            ApplyResponse {
+                new_state: state,
+                ..Default::default()
+            }
+        }
+        // The update may not have happened: the prior state is the best knowledge, and the
+        // next refresh reads what Qualys has.
+        Err(e) => ApplyResponse {
+            new_state: prior,
+            diagnostics: api_error("Could not update the Qualys connector", &e).into(),
+            ..Default::default()
+        },
+    }
+}
+
+pub(super) async fn delete(client: &Client, prior: Value) -> ApplyResponse {
+    let id = prior.get("id").as_str().unwrap_or_default().to_string();
+    let api = api_of(&prior);
+    let result = match api.and_then(Api::qps_version) {
+        Some(version) => match parse_qps_id(&id) {
+            Ok(n) => client.qps(version).delete(n).await,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: prior,
+                    diagnostics: d.into(),
+                    ..Default::default()
+                };
+            }
+        },
+        None => client.cloudview().delete(&id).await,
+    };
+    let gone = match &result {
+        Ok(()) => true,
+        Err(e) => e.is_not_found(),
+    };
+    if let (true, Some(api)) = (gone, api) {
+        client.note_deleted(api.family(), &id).await;
+    }
+    match result {
+        Ok(()) => ApplyResponse::default(),
+        Err(e) if e.is_not_found() => {
+            tracing::info!(id = %id, "connector was already gone");
+            ApplyResponse::default()
+        }
+        Err(e) => ApplyResponse {
+            new_state: prior,
+            diagnostics: api_error("Could not delete the Qualys connector", &e).into(),
+            ..Default::default()
+        },
+    }
+}
+
+pub(super) fn parse_qps_id(id: &str) -> Result<u64, Diagnostic> {
+    id.parse().map_err(|_| {
+        Diagnostic::error(
+            "Invalid connector id in state",
+            format!("{id:?} is not a QPS connector id (a number)."),
+        )
+    })
+}

@@ -1,0 +1,141 @@
+//! PlanResourceChange: defaults, unknowns for what Qualys decides, and which changes replace the
+//! connector.
+
+use crate::plugin::api::{PlanRequest, PlanResponse};
+use crate::plugin::diag::AttrPath;
+use crate::plugin::value::Value;
+
+use super::*;
+use crate::resources::validators::{parse_role_arn, validate_cloudview_external_id};
+
+pub(super) fn polling_value(minutes: u32) -> Value {
+    Value::object([
+        ("hours", Value::int(i64::from(minutes / 60))),
+        ("minutes", Value::int(i64::from(minutes % 60))),
+    ])
+}
+
+/// What an argument becomes when the configuration leaves it out, for a known `api`.
+/// `None`: Qualys reports it: keep what Terraform proposed (the prior value on updates).
+pub(super) fn default_for(name: &str, api: Api, creating: bool) -> Option<Value> {
+    let qps = api != Api::CloudView;
+    Some(match name {
+        "api" => Value::string("v3"),
+        "description" => Value::string(""),
+        "is_gov_cloud" => Value::Bool(false),
+        // The QPS APIs only report China connectors (they cannot create one).
+        "is_china_region" if qps && !creating => return None,
+        "is_china_region" => Value::Bool(false),
+        "polling_frequency" => polling_value(DEFAULT_POLLING_MINUTES),
+        "is_portal_connector" if qps => Value::Null,
+        "is_portal_connector" => Value::Bool(false),
+        "all_regions" if qps => Value::Bool(true),
+        "disabled" | "remediation_enabled" if qps => Value::Bool(false),
+        "all_regions" | "remediation_enabled" => Value::Null,
+        _ => return None,
+    })
+}
+
+pub(super) const DEFAULTED: [&str; 9] = [
+    "api",
+    "description",
+    "is_gov_cloud",
+    "is_china_region",
+    "polling_frequency",
+    "is_portal_connector",
+    "all_regions",
+    "disabled",
+    "remediation_enabled",
+];
+
+pub(super) const REPLACE_ON_CHANGE: [&str; 3] = ["api", "is_gov_cloud", "is_china_region"];
+
+pub(super) fn api_of(v: &Value) -> Option<Api> {
+    match v.get("api") {
+        Value::Null => Some(Api::V3),
+        other => other.as_str().and_then(Api::parse),
+    }
+}
+
+/// Whether two states differ in anything but the connector's reported `state`.
+pub(super) fn differs_beyond_state(a: &Value, b: &Value) -> bool {
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return true;
+    };
+    a.iter()
+        .any(|(k, v)| k != "state" && b.get(k).is_none_or(|w| w != v))
+}
+
+pub fn plan(request: &PlanRequest) -> PlanResponse {
+    let PlanRequest {
+        prior_state: prior,
+        proposed_new_state: proposed,
+        config,
+        ..
+    } = request;
+    if proposed.is_null() {
+        return PlanResponse::default();
+    }
+    let creating = prior.is_null();
+    let api = api_of(config);
+    let mut planned = proposed.clone();
+
+    for name in DEFAULTED {
+        if !config.get(name).is_null() {
+            continue;
+        }
+        match api {
+            Some(api) => match default_for(name, api, creating) {
+                Some(default) => planned.set(name, default),
+                // `disabled` with CloudView: reported by Qualys.
+                None if creating => planned.set(name, Value::Unknown),
+                None => {}
+            },
+            None => planned.set(name, Value::Unknown),
+        }
+    }
+
+    planned.set(
+        "aws_account_id",
+        match planned.get("arn") {
+            Value::String(arn) => parse_role_arn(arn)
+                .map(|r| Value::string(r.account_id))
+                .unwrap_or(Value::Unknown),
+            _ => Value::Unknown,
+        },
+    );
+    if creating {
+        for name in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+            planned.set(name, Value::Unknown);
+        }
+    } else if differs_beyond_state(&planned, prior) {
+        // Qualys may move the connector to another state when it changes.
+        planned.set("state", Value::Unknown);
+    }
+
+    let mut response = PlanResponse::default();
+    if !creating {
+        response.requires_replace = REPLACE_ON_CHANGE
+            .iter()
+            .filter(|name| planned.get(name) != prior.get(name))
+            .map(|name| AttrPath::attr(name))
+            .collect();
+    }
+    let changes = creating || differs_beyond_state(&planned, prior);
+    if api == Some(Api::CloudView)
+        && changes
+        && let Some(id) = planned.get("external_id").as_str()
+        && let Err(why) = validate_cloudview_external_id(id)
+    {
+        response.diagnostics.push(error_at(
+            "external_id",
+            "external_id is not in the CloudView format",
+            format!(
+                "Qualys requires the new external-ID format for CloudView connectors that are \
+                 created or updated: {why} Update the role's trust policy to the new ID too."
+            ),
+        ));
+    }
+    response.planned_state = planned;
+    response
+}

@@ -1,0 +1,139 @@
+//! ReadResource and ImportResourceState.
+
+use std::collections::BTreeMap;
+
+use crate::plugin::api::{ImportResponse, ImportedResource, ReadRequest, ReadResponse};
+use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::value::Value;
+use crate::qualys::{self, Client};
+
+use super::*;
+
+/// Reads the connector and maps it to state; `like` (prior or planned state) decides how an
+/// empty region list is written (null or empty set), so neither shows as a change.
+pub(super) async fn read_remote(
+    client: &Client,
+    api: Api,
+    id: &str,
+    like: &Value,
+) -> Result<Value, qualys::Error> {
+    match api.qps_version() {
+        Some(version) => {
+            let n: u64 = id.parse().map_err(|_| qualys::Error::NotFound {
+                what: format!("QPS connector {id:?}"),
+            })?;
+            let c = client.qps(version).read(n).await?;
+            Ok(state_from_qps(&c, api, like))
+        }
+        None => {
+            let c = client.cloudview().read(id).await?;
+            Ok(state_from_cloudview(&c, like))
+        }
+    }
+}
+
+pub async fn read(client: &Client, request: ReadRequest) -> ReadResponse {
+    let current = request.current_state;
+    let (Some(api), Some(id)) = (api_of(&current), current.get("id").as_str()) else {
+        return ReadResponse {
+            new_state: current,
+            private: request.private,
+            diagnostics: Diagnostic::error(
+                "The state has no connector id or api",
+                "Import the connector again.",
+            )
+            .into(),
+        };
+    };
+    let id = id.to_string();
+    match read_remote(client, api, &id, &current).await {
+        Ok(state) => ReadResponse {
+            new_state: state,
+            private: request.private,
+            diagnostics: Diagnostics::default(),
+        },
+        Err(e) if e.is_not_found() => ReadResponse {
+            new_state: Value::Null,
+            private: Vec::new(),
+            diagnostics: Diagnostic::warning(
+                "Qualys connector not found",
+                format!(
+                    "Qualys no longer finds {} connector {id} (\"{}\"), so it was removed from the \
+                     state and the plan creates it again. Qualys answers the same way for a \
+                     connector outside your user's scope: if it still exists and your user lost \
+                     access to it, do not apply; restore the user's scope and plan again.",
+                    api.as_str(),
+                    current.get("name").as_str().unwrap_or_default()
+                ),
+            )
+            .into(),
+        },
+        Err(e) => ReadResponse {
+            new_state: current,
+            private: request.private,
+            diagnostics: api_error("Could not read the Qualys connector", &e).into(),
+        },
+    }
+}
+
+pub(super) fn empty_state() -> BTreeMap<String, Value> {
+    schema()
+        .block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect()
+}
+
+/// `terraform import` IDs: `123` or `v3:123`, `v2:123`, a UUID or `cloudview:<uuid>`.
+pub fn parse_import_id(id: &str) -> Result<(Api, String), Diagnostic> {
+    let is_uuid = |s: &str| {
+        let parts: Vec<&str> = s.split('-').collect();
+        parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+            && parts
+                .iter()
+                .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let is_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (prefix, rest) = match id.split_once(':') {
+        Some((p, r)) => (Some(p), r),
+        None => (None, id),
+    };
+    match prefix {
+        None if is_number(rest) => Ok((Api::V3, rest.to_string())),
+        None if is_uuid(rest) => Ok((Api::CloudView, rest.to_lowercase())),
+        Some("v3") if is_number(rest) => Ok((Api::V3, rest.to_string())),
+        Some("v2") if is_number(rest) => Ok((Api::V2, rest.to_string())),
+        Some("cloudview") if is_uuid(rest) => Ok((Api::CloudView, rest.to_lowercase())),
+        _ => Err(Diagnostic::error(
+            "Invalid import ID",
+            format!(
+                "{id:?} is not a connector ID. Use a QPS connector number (`123` or `v3:123`; \
+                 `v2:123` to manage it through QPS v2) or a CloudView UUID (`<uuid>` or \
+                 `cloudview:<uuid>`)."
+            ),
+        )),
+    }
+}
+
+pub fn import(id: &str) -> ImportResponse {
+    match parse_import_id(id) {
+        Ok((api, id)) => {
+            let mut state = empty_state();
+            state.insert("id".into(), Value::string(id));
+            state.insert("api".into(), Value::string(api.as_str()));
+            ImportResponse {
+                imported: vec![ImportedResource {
+                    type_name: TYPE_NAME.to_string(),
+                    state: Value::Object(state),
+                    private: Vec::new(),
+                }],
+                diagnostics: Diagnostics::default(),
+            }
+        }
+        Err(d) => ImportResponse {
+            imported: vec![],
+            diagnostics: d.into(),
+        },
+    }
+}

@@ -1,0 +1,169 @@
+//! The resource's schema: every argument and attribute, with the descriptions the docs are made of.
+
+use crate::plugin::schema::{Attribute, Block, Presence, Schema};
+use crate::plugin::value::Type;
+
+pub(super) fn polling_type() -> Type {
+    Type::object([("hours", Type::Number), ("minutes", Type::Number)])
+}
+
+pub fn schema() -> Schema {
+    use Presence::*;
+    let attr = |name: &str, ty: Type, presence: Presence, description: &str| {
+        Attribute::new(name, ty, presence, description)
+    };
+    Schema {
+        version: 0,
+        block: Block {
+            description: "A Qualys AWS connector: Qualys assumes an IAM role in your AWS account \
+                (trusting `qualys_aws_account_id` with `external_id`) to discover assets and \
+                assess their configuration. Managed through the Connector QPS v3 or v2 API or \
+                the CloudView v1 API.\n\nIf Qualys no longer finds the connector on refresh, it \
+                is removed from state and the plan recreates it, with a warning: Qualys answers \
+                the same way for a connector outside your user's scope, so read the warning \
+                before you apply."
+                .into(),
+            attributes: vec![
+                attr(
+                    "id",
+                    Type::String,
+                    Computed,
+                    "The connector's ID: a number for the QPS APIs, a UUID for CloudView.",
+                ),
+                attr(
+                    "api",
+                    Type::String,
+                    OptionalComputed,
+                    "The Qualys API that manages the connector: `v3` (Connector QPS v3, JSON; \
+                     the default), `v2` (QPS v2, XML) or `cloudview` (CloudView v1). Changing \
+                     it replaces the connector.",
+                ),
+                attr(
+                    "name",
+                    Type::String,
+                    Required,
+                    "The connector's name, 1 to 255 characters.",
+                ),
+                attr(
+                    "description",
+                    Type::String,
+                    OptionalComputed,
+                    "A description. Default `\"\"`.",
+                ),
+                attr(
+                    "arn",
+                    Type::String,
+                    Required,
+                    "The IAM role Qualys assumes: `arn:<aws|aws-us-gov|aws-cn>:iam::<12 \
+                     digits>:role/<name>`. Its partition must agree with `is_gov_cloud` and \
+                     `is_china_region`.",
+                ),
+                attr(
+                    "external_id",
+                    Type::String,
+                    Required,
+                    "The external ID in the role's trust policy. For `cloudview`, new and \
+                     updated connectors need the format `<Qualys POD>-<subscription ID>-<5 to \
+                     13 letters or digits>` (e.g. `USPOD01-4765-9011278609223`); connectors \
+                     created earlier keep working until they are changed. For the QPS APIs, \
+                     2 to 1224 characters of letters, digits and `+=,.@:/_-`.",
+                ),
+                attr(
+                    "is_gov_cloud",
+                    Type::Bool,
+                    OptionalComputed,
+                    "An AWS GovCloud (US) connector (`arn:aws-us-gov:...`). Default `false`. \
+                     Changing it replaces the connector.",
+                ),
+                attr(
+                    "is_china_region",
+                    Type::Bool,
+                    OptionalComputed,
+                    "An AWS China connector (`arn:aws-cn:...`). Settable only with `api = \
+                     \"cloudview\"`; the QPS APIs report it. Default `false`. Changing it \
+                     replaces the connector.",
+                ),
+                attr(
+                    "is_portal_connector",
+                    Type::Bool,
+                    OptionalComputed,
+                    "CloudView only: sent as `isPortalConnector` on create and update. Default \
+                     `false`. Qualys answers whether a portal connector is linked rather than \
+                     echoing it, so the configured value is kept in state (on import, Qualys's \
+                     answer is used).",
+                ),
+                attr(
+                    "polling_frequency",
+                    polling_type(),
+                    OptionalComputed,
+                    "How often Qualys syncs the account, as `{ hours = 4, minutes = 0 }` (the \
+                     default); 60 to 1440 minutes in all. CloudView's `pollingFrequency`, the \
+                     QPS APIs' `runFrequency`.",
+                ),
+                attr(
+                    "all_regions",
+                    Type::Bool,
+                    OptionalComputed,
+                    "QPS only: scan every supported region (default `true`). Set `false` to \
+                     limit scanning to `cspm_regions` and `inventory_regions`; while it is \
+                     `true` those lists do not apply and are read as empty.",
+                ),
+                attr(
+                    "cspm_regions",
+                    Type::set(Type::String),
+                    Optional,
+                    "QPS only, with `all_regions = false`: the regions CSPM scanning is limited \
+                     to (`cspmRegions`). Codes must be supported for the connector's partition \
+                     (see the `qualys_aws_regions` data source). Region selection must be \
+                     enabled for your subscription by Qualys support.",
+                ),
+                attr(
+                    "inventory_regions",
+                    Type::set(Type::String),
+                    Optional,
+                    "QPS only, with `all_regions = false`: the regions asset inventory is \
+                     limited to (the API's `endpoints`). When `cspm_regions` is set, every code \
+                     here must be in it.",
+                ),
+                attr(
+                    "disabled",
+                    Type::Bool,
+                    OptionalComputed,
+                    "QPS only: whether the connector is disabled. Default `false`. With \
+                     `cloudview`, reported by Qualys.",
+                ),
+                attr(
+                    "remediation_enabled",
+                    Type::Bool,
+                    OptionalComputed,
+                    "QPS only: whether remediation is enabled. Default `false`.",
+                ),
+                attr(
+                    "aws_account_id",
+                    Type::String,
+                    Computed,
+                    "The AWS account of the role (the 12 digits of `arn`).",
+                ),
+                attr(
+                    "qualys_aws_account_id",
+                    Type::String,
+                    Computed,
+                    "The Qualys AWS account your role's trust policy must trust.",
+                ),
+                attr(
+                    "state",
+                    Type::String,
+                    Computed,
+                    "The connector's state as Qualys reports it (`PENDING`, `QUEUED`, \
+                     `RUNNING`, `SUCCESS`, `ERROR`, `DISABLED`, ...).",
+                ),
+                attr(
+                    "cloudview_uuid",
+                    Type::String,
+                    Computed,
+                    "The UUID of the connector in CloudView (for `cloudview`, the same as `id`).",
+                ),
+            ],
+        },
+    }
+}

@@ -1,0 +1,243 @@
+//! Unit tests of validation, planning and import IDs.
+
+use crate::plugin::api::{PlanRequest, PlanResponse};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::value::Value;
+
+use super::plan::*;
+use super::read::*;
+use super::schema::*;
+use super::validate::*;
+use super::*;
+
+fn config(pairs: &[(&str, Value)]) -> Value {
+    let mut state = empty_state();
+    state.insert("name".into(), Value::string("c1"));
+    state.insert(
+        "arn".into(),
+        Value::string("arn:aws:iam::123456789012:role/Qualys"),
+    );
+    state.insert("external_id".into(), Value::string("pod-test-env"));
+    for (k, v) in pairs {
+        state.insert(k.to_string(), v.clone());
+    }
+    Value::Object(state)
+}
+
+fn strings(codes: &[&str]) -> Value {
+    Value::Set(codes.iter().map(|c| Value::string(*c)).collect())
+}
+
+fn paths(diags: &Diagnostics) -> Vec<String> {
+    diags
+        .0
+        .iter()
+        .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn a_plain_v3_config_is_valid() {
+    assert_eq!(validate(&config(&[])), Diagnostics::default());
+}
+
+#[test]
+fn region_rules_name_the_attribute_and_the_code() {
+    let d = validate(&config(&[
+        ("all_regions", Value::Bool(false)),
+        ("cspm_regions", strings(&["us-east-1", "us-moon-1"])),
+        ("inventory_regions", strings(&["us-east-1", "eu-west-1"])),
+    ]));
+    assert_eq!(paths(&d), ["cspm_regions", "inventory_regions"]);
+    assert!(d.0[0].summary.contains("\"us-moon-1\""));
+    assert!(d.0[1].summary.contains("\"eu-west-1\""));
+
+    let d = validate(&config(&[("cspm_regions", strings(&["us-east-1"]))]));
+    assert_eq!(paths(&d), ["cspm_regions"]);
+    assert!(d.0[0].summary.contains("all_regions = false"));
+}
+
+#[test]
+fn gov_regions_need_a_gov_connector() {
+    let d = validate(&config(&[
+        ("all_regions", Value::Bool(false)),
+        ("cspm_regions", strings(&["us-gov-west-1"])),
+    ]));
+    assert_eq!(paths(&d), ["cspm_regions"]);
+    let ok = validate(&config(&[
+        (
+            "arn",
+            Value::string("arn:aws-us-gov:iam::123456789012:role/Q"),
+        ),
+        ("is_gov_cloud", Value::Bool(true)),
+        ("all_regions", Value::Bool(false)),
+        ("cspm_regions", strings(&["us-gov-west-1"])),
+    ]));
+    assert!(ok.is_empty(), "{ok:?}");
+}
+
+#[test]
+fn partition_mismatch_is_reported_on_arn() {
+    let d = validate(&config(&[("is_gov_cloud", Value::Bool(true))]));
+    assert_eq!(paths(&d), ["arn"]);
+}
+
+#[test]
+fn api_specific_arguments() {
+    let d = validate(&config(&[
+        ("api", Value::string("cloudview")),
+        ("external_id", Value::string("USPOD01-4765-9011278609223")),
+        ("all_regions", Value::Bool(false)),
+        ("remediation_enabled", Value::Bool(true)),
+    ]));
+    assert_eq!(paths(&d), ["all_regions", "remediation_enabled"]);
+    let d = validate(&config(&[("is_portal_connector", Value::Bool(true))]));
+    assert_eq!(paths(&d), ["is_portal_connector"]);
+    let d = validate(&config(&[("is_china_region", Value::Bool(true))]));
+    assert!(paths(&d).contains(&"is_china_region".to_string()));
+}
+
+#[test]
+fn unknown_values_never_fail_validation() {
+    let d = validate(&config(&[
+        ("arn", Value::Unknown),
+        ("api", Value::Unknown),
+        ("cspm_regions", Value::Unknown),
+        ("all_regions", Value::Unknown),
+        ("polling_frequency", Value::Unknown),
+    ]));
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn polling_frequency_out_of_range() {
+    let d = validate(&config(&[(
+        "polling_frequency",
+        Value::object([("hours", Value::int(30)), ("minutes", Value::int(0))]),
+    )]));
+    assert_eq!(paths(&d), ["polling_frequency"]);
+}
+
+fn plan_of(prior: Value, config: Value) -> PlanResponse {
+    // Terraform's proposed state: config, with prior values for computed attributes the
+    // config leaves null.
+    let mut proposed = config.clone();
+    if let (Value::Object(p), Value::Object(c)) = (&mut proposed, &config) {
+        for (k, v) in c {
+            let computed = schema().block.attribute(k).is_some_and(|a| a.computed());
+            if v.is_null() && computed {
+                p.insert(k.clone(), prior.get(k).clone());
+            }
+        }
+    }
+    plan(&PlanRequest {
+        prior_state: prior,
+        proposed_new_state: proposed,
+        config,
+        prior_private: vec![],
+    })
+}
+
+#[test]
+fn create_plan_fills_defaults_and_unknowns() {
+    let p = plan_of(Value::Null, config(&[]));
+    let s = &p.planned_state;
+    assert_eq!(s.get("api"), &Value::string("v3"));
+    assert_eq!(s.get("all_regions"), &Value::Bool(true));
+    assert_eq!(s.get("polling_frequency"), &polling_value(240));
+    assert_eq!(s.get("aws_account_id"), &Value::string("123456789012"));
+    assert!(s.get("id").is_unknown());
+    assert!(s.get("is_portal_connector").is_null());
+    assert!(p.diagnostics.is_empty());
+}
+
+#[test]
+fn unchanged_update_plans_the_prior_state() {
+    let created = plan_of(Value::Null, config(&[])).planned_state;
+    let mut prior = created.clone();
+    for (k, v) in [
+        ("id", "7"),
+        ("qualys_aws_account_id", "805950163170"),
+        ("state", "PENDING"),
+        ("cloudview_uuid", "u"),
+    ] {
+        prior.set(k, Value::string(v));
+    }
+    let p = plan_of(prior.clone(), config(&[]));
+    assert_eq!(p.planned_state, prior);
+    assert!(p.requires_replace.is_empty());
+
+    let p = plan_of(
+        prior.clone(),
+        config(&[("description", Value::string("new"))]),
+    );
+    assert!(p.planned_state.get("state").is_unknown());
+    assert_eq!(
+        p.planned_state.get("qualys_aws_account_id"),
+        &Value::string("805950163170")
+    );
+    assert!(p.requires_replace.is_empty());
+
+    let p = plan_of(prior, config(&[("api", Value::string("v2"))]));
+    assert_eq!(p.requires_replace, vec![AttrPath::attr("api")]);
+}
+
+#[test]
+fn cloudview_external_id_is_checked_only_when_the_plan_changes_something() {
+    let cv = |id: &str| {
+        config(&[
+            ("api", Value::string("cloudview")),
+            ("external_id", Value::string(id)),
+        ])
+    };
+    let p = plan_of(Value::Null, cv("old-style-id"));
+    assert_eq!(paths(&p.diagnostics), ["external_id"]);
+    // An imported connector with an old-format ID that the plan leaves alone.
+    let mut prior = plan_of(Value::Null, cv("USPOD01-4765-abcdef")).planned_state;
+    prior.set("external_id", Value::string("old-style-id"));
+    for k in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+        prior.set(k, Value::string("x"));
+    }
+    prior.set("disabled", Value::Bool(false));
+    let p = plan_of(prior.clone(), cv("old-style-id"));
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let mut changed = cv("old-style-id");
+    changed.set("description", Value::string("touched"));
+    assert_eq!(paths(&plan_of(prior, changed).diagnostics), ["external_id"]);
+}
+
+#[test]
+fn unknown_region_list_without_all_regions_is_not_an_error() {
+    let d = validate(&config(&[("cspm_regions", Value::Unknown)]));
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn a_reported_china_qps_connector_is_not_replaced() {
+    let mut prior = plan_of(Value::Null, config(&[])).planned_state;
+    for k in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+        prior.set(k, Value::string("x"));
+    }
+    prior.set("is_china_region", Value::Bool(true));
+    let p = plan_of(prior.clone(), config(&[]));
+    assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+    assert_eq!(p.planned_state, prior);
+}
+
+#[test]
+fn import_ids() {
+    assert_eq!(parse_import_id("42").unwrap(), (Api::V3, "42".into()));
+    assert_eq!(parse_import_id("v2:42").unwrap(), (Api::V2, "42".into()));
+    let uuid = "8889b18b-6f92-33d3-8afd-6d9d144177e8";
+    assert_eq!(
+        parse_import_id(uuid).unwrap(),
+        (Api::CloudView, uuid.into())
+    );
+    assert_eq!(
+        parse_import_id(&format!("cloudview:{uuid}")).unwrap(),
+        (Api::CloudView, uuid.into())
+    );
+    for bad in ["", "v4:1", "v2:abc", "cloudview:42", "abc"] {
+        assert!(parse_import_id(bad).is_err(), "{bad}");
+    }
+}
