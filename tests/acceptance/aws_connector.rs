@@ -475,12 +475,6 @@ fn plan_time_errors_name_the_attribute() {
             "remediation_enabled is not supported with api = \"cloudview\"",
             "remediation_enabled = true",
         ),
-        (
-            "china_through_qps",
-            "is_china_region = true",
-            "AWS China connectors cannot be created with api = \"v3\"",
-            "is_china_region = true",
-        ),
     ];
     let mut config = sim.provider_hcl("demo");
     for (name, body, _, _) in cases {
@@ -523,6 +517,38 @@ fn plan_time_errors_name_the_attribute() {
             plan.stderr
         );
     }
+    assert!(sim.connectors().is_empty());
+}
+
+#[test]
+fn china_connectors_are_created_only_through_cloudview() {
+    let sim = SimFixture::start();
+    let wd = Workdir::new(
+        &(sim.provider_hcl("demo")
+            + &format!(
+                r#"
+resource "qualys_aws_connector" "china" {{
+  name            = "china"
+  arn             = "arn:aws-cn:iam::123456789012:role/Qualys"
+  external_id     = "{QPS_EXTERNAL_ID}"
+  is_china_region = true
+}}
+"#
+            )),
+    );
+    // Valid as configuration (an imported China connector reads like this)...
+    wd.ok(&["validate"]);
+    // ... but a plan that would create it through QPS says what to do.
+    let plan = wd.run(&["plan", "-input=false"]);
+    assert_eq!(plan.code, 1, "{}", plan.text());
+    let flat = plan.flat();
+    assert!(
+        flat.contains("AWS China connectors cannot be created with api = \"v3\"")
+            && flat.contains("is_china_region = true")
+            && flat.contains("set api = \"cloudview\""),
+        "{}",
+        plan.text()
+    );
     assert!(sim.connectors().is_empty());
 }
 

@@ -124,9 +124,35 @@ pub(super) fn api_error(summary: &str, e: &qualys::Error) -> Diagnostic {
     Diagnostic::error(summary, format!("{e}."))
 }
 
+/// The client bounded by the resource's `timeouts.<operation>` (default 20 minutes).
+pub(super) fn bounded(client: &Client, state: &Value, operation: &str) -> Client {
+    client.with_deadline(Instant::now() + timeout_of(state, operation))
+}
+
+pub(super) fn timeout_of(state: &Value, operation: &str) -> Duration {
+    parse_timeout(state.get("timeouts").get(operation))
+        .and_then(Result::ok)
+        .unwrap_or(OPERATION_TIMEOUT)
+}
+
+/// An API error as a diagnostic; a timeout says which `timeouts` field bounded it.
+fn operation_error(summary: &str, e: &qualys::Error, operation: &str, state: &Value) -> Diagnostic {
+    match e {
+        qualys::Error::Timeout(_) => Diagnostic::error(
+            summary,
+            format!(
+                "The {operation} did not finish within {} (timeouts.{operation}): {e}. Raise \
+                 timeouts.{operation} if Qualys is slow or throttling.",
+                humantime::format_duration(timeout_of(state, operation))
+            ),
+        ),
+        _ => api_error(summary, e),
+    }
+}
+
 pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
-    let client = client.with_deadline(Instant::now() + OPERATION_TIMEOUT);
     if request.planned_state.is_null() {
+        let client = bounded(client, &request.prior_state, "delete");
         return delete(&client, request.prior_state).await;
     }
     let desired = match Desired::from_planned(&request.planned_state) {
@@ -140,8 +166,16 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
         }
     };
     if request.prior_state.is_null() {
+        let client = bounded(client, &request.planned_state, "create");
         create(&client, &desired, request.planned_state).await
+    } else if !differs_beyond_state(&request.planned_state, &request.prior_state) {
+        // Only `timeouts` changed: nothing to send to Qualys.
+        ApplyResponse {
+            new_state: request.planned_state,
+            ..Default::default()
+        }
     } else {
+        let client = bounded(client, &request.planned_state, "update");
         update(
             &client,
             &desired,
@@ -232,12 +266,80 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
                 ..Default::default()
             }
         }
+        Err(e @ qualys::Error::Timeout(_)) => {
+            let summary = "Creating the Qualys connector timed out";
+            let mut diagnostic = operation_error(summary, &e, "create", &planned);
+            // The create may have been carried out after the provider stopped waiting: look
+            // for it once more, so that its id reaches the state rather than being orphaned.
+            match find_created(client, desired, &planned).await {
+                Some(state) => {
+                    let id = state.get("id").as_str().unwrap_or_default().to_string();
+                    client
+                        .note_saved(family, &id, &desired.name, &desired.arn)
+                        .await;
+                    diagnostic.detail.push_str(&format!(
+                        " Qualys did create the connector ({id}): it is saved in the state, \
+                         and the next plan replaces it (Terraform marks a create that failed \
+                         as tainted) unless you run `terraform untaint` on it."
+                    ));
+                    ApplyResponse {
+                        new_state: state,
+                        diagnostics: diagnostic.into(),
+                        ..Default::default()
+                    }
+                }
+                None => ApplyResponse {
+                    new_state: Value::Null,
+                    diagnostics: diagnostic.into(),
+                    ..Default::default()
+                },
+            }
+        }
         Err(e) => ApplyResponse {
             new_state: Value::Null,
             diagnostics: api_error("Could not create the Qualys connector", &e).into(),
             ..Default::default()
         },
     }
+}
+
+/// How long the look-up after a timed-out create may take.
+const CREATE_LOOKUP_GRACE: Duration = Duration::from_secs(30);
+
+/// The connector a timed-out create made, if a fresh look-up by name finds exactly one that
+/// matches the request (name, ARN, external ID).
+async fn find_created(client: &Client, desired: &Desired, planned: &Value) -> Option<Value> {
+    let client = client.with_deadline(Instant::now() + CREATE_LOOKUP_GRACE);
+    let same = |name: &Option<String>, arn: &Option<String>, external_id: &Option<String>| {
+        name.as_deref() == Some(desired.name.as_str())
+            && arn.as_deref() == Some(desired.arn.as_str())
+            && external_id.as_deref() == Some(desired.external_id.as_str())
+    };
+    let mut found: Vec<Value> = match desired.api.qps_version() {
+        Some(version) => client
+            .qps(version)
+            .search_all(&[qps::Criterion::equals(
+                qps::SearchField::Name,
+                desired.name.clone(),
+            )])
+            .await
+            .ok()?
+            .iter()
+            .filter(|c| same(&c.name, &c.arn, &c.external_id))
+            .map(|c| state_from_qps(c, desired.api, planned))
+            .collect(),
+        None => client
+            .cloudview()
+            .list_page(0, Some(&desired.name))
+            .await
+            .ok()?
+            .connectors
+            .iter()
+            .filter(|c| same(&c.name, &c.arn, &c.external_id))
+            .map(|c| state_from_cloudview(c, planned))
+            .collect(),
+    };
+    (found.len() == 1).then(|| found.remove(0))
 }
 
 /// The planned state with the id of a created connector and every value Qualys did not report
@@ -349,7 +451,13 @@ pub(super) async fn update(
         // next refresh reads what Qualys has.
         Err(e) => ApplyResponse {
             new_state: prior,
-            diagnostics: api_error("Could not update the Qualys connector", &e).into(),
+            diagnostics: operation_error(
+                "Could not update the Qualys connector",
+                &e,
+                "update",
+                &planned,
+            )
+            .into(),
             ..Default::default()
         },
     }
@@ -385,8 +493,14 @@ pub(super) async fn delete(client: &Client, prior: Value) -> ApplyResponse {
             ApplyResponse::default()
         }
         Err(e) => ApplyResponse {
+            diagnostics: operation_error(
+                "Could not delete the Qualys connector",
+                &e,
+                "delete",
+                &prior,
+            )
+            .into(),
             new_state: prior,
-            diagnostics: api_error("Could not delete the Qualys connector", &e).into(),
             ..Default::default()
         },
     }

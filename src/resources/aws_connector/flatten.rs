@@ -87,6 +87,7 @@ pub(super) fn state_from_qps(c: &qps::Connector, api: Api, like: &Value) -> Valu
     );
     put("state", opt_string(&c.connector_state));
     put("cloudview_uuid", opt_string(&c.cloudview_uuid));
+    put("timeouts", like.get("timeouts").clone());
     Value::Object(state)
 }
 
@@ -129,5 +130,6 @@ pub(super) fn state_from_cloudview(c: &cloudview::Connector, like: &Value) -> Va
     put("qualys_aws_account_id", opt_string(&c.base_account_id));
     put("state", opt_string(&c.state));
     put("cloudview_uuid", Value::string(c.connector_id.clone()));
+    put("timeouts", like.get("timeouts").clone());
     Value::Object(state)
 }

@@ -85,6 +85,7 @@ use apply::*;
 use flatten::*;
 use plan::*;
 use read::*;
+use schema::TIMEOUTS;
 use validate::*;
 
 pub use apply::apply;

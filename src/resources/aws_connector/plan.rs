@@ -57,13 +57,48 @@ pub(super) fn api_of(v: &Value) -> Option<Api> {
     }
 }
 
-/// Whether two states differ in anything but the connector's reported `state`.
+/// Attributes that never reach Qualys: a change to them alone is no change of the connector.
+const LOCAL_ONLY: [&str; 2] = ["state", "timeouts"];
+
+/// Whether two states differ in anything Qualys holds (not the reported `state`, not
+/// `timeouts`).
 pub(super) fn differs_beyond_state(a: &Value, b: &Value) -> bool {
     let (Value::Object(a), Value::Object(b)) = (a, b) else {
         return true;
     };
     a.iter()
-        .any(|(k, v)| k != "state" && b.get(k).is_none_or(|w| w != v))
+        .any(|(k, v)| !LOCAL_ONLY.contains(&k.as_str()) && b.get(k).is_none_or(|w| w != v))
+}
+
+/// A configured `polling_frequency` with the defaults of the fields it leaves out.
+fn planned_polling(config: &Value) -> Value {
+    let field = |name: &str| match config.get(name) {
+        Value::Null => Some(None),
+        Value::Number(n) => n.as_i64().map(Some),
+        _ => None,
+    };
+    match (field("hours"), field("minutes")) {
+        (Some(h), Some(m)) => {
+            let (h, m) = polling_fields(h, m);
+            Value::object([("hours", Value::int(h)), ("minutes", Value::int(m))])
+        }
+        _ => Value::object([
+            (
+                "hours",
+                match config.get("hours") {
+                    Value::Null => Value::int(0),
+                    other => other.clone(),
+                },
+            ),
+            (
+                "minutes",
+                match config.get("minutes") {
+                    Value::Null => Value::int(0),
+                    other => other.clone(),
+                },
+            ),
+        ]),
+    }
 }
 
 pub fn plan(request: &PlanRequest) -> PlanResponse {
@@ -95,6 +130,12 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         }
     }
 
+    // Computed only for Terraform 1.0's sake (see the schema): what the configuration says.
+    planned.set("timeouts", config.get("timeouts").clone());
+    if let pf @ Value::Object(_) = config.get("polling_frequency") {
+        planned.set("polling_frequency", planned_polling(pf));
+    }
+
     planned.set(
         "aws_account_id",
         match planned.get("arn") {
@@ -122,6 +163,17 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
             .collect();
     }
     let changes = creating || differs_beyond_state(&planned, prior);
+    if creating
+        && let Some(qps) = api.and_then(Api::qps_version)
+        && planned.get("is_china_region").as_bool() == Some(true)
+    {
+        response.diagnostics.push(error_at(
+            "is_china_region",
+            format!("AWS China connectors cannot be created with api = \"{qps}\""),
+            "Only the CloudView API creates AWS China connectors (the QPS APIs read and update \
+             them once they exist); set api = \"cloudview\".",
+        ));
+    }
     if api == Some(Api::CloudView)
         && changes
         && let Some(id) = planned.get("external_id").as_str()

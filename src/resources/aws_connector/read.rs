@@ -46,7 +46,8 @@ pub async fn read(client: &Client, request: ReadRequest) -> ReadResponse {
         };
     };
     let id = id.to_string();
-    match read_remote(client, api, &id, &current).await {
+    let client = bounded(client, &current, "read");
+    match read_remote(&client, api, &id, &current).await {
         Ok(state) => ReadResponse {
             new_state: state,
             private: request.private,

@@ -3,8 +3,69 @@
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::Type;
 
-pub(super) fn polling_type() -> Type {
-    Type::object([("hours", Type::Number), ("minutes", Type::Number)])
+/// The operations `timeouts` can bound, and what each covers.
+pub(super) const TIMEOUTS: [(&str, &str); 4] = [
+    (
+        "create",
+        "Creating the connector, including the check that it does not exist yet.",
+    ),
+    (
+        "read",
+        "Reading the connector during a refresh or an import.",
+    ),
+    ("update", "Updating the connector."),
+    ("delete", "Deleting the connector."),
+];
+
+fn polling_frequency() -> Attribute {
+    Attribute::single_nested(
+        "polling_frequency",
+        vec![
+            Attribute::new(
+                "hours",
+                Type::Number,
+                Presence::OptionalComputed,
+                "Whole hours, 0 to 24. Default `0` when `minutes` is set, else `4`.",
+            ),
+            Attribute::new(
+                "minutes",
+                Type::Number,
+                Presence::OptionalComputed,
+                "Minutes on top of `hours`, 0 to 59. Default `0`.",
+            ),
+        ],
+        Presence::OptionalComputed,
+        "How often Qualys syncs the account: `{ hours = 4, minutes = 0 }` by default, between \
+         1 and 24 hours in all (e.g. `{ hours = 6 }` or `{ hours = 1, minutes = 30 }`). \
+         CloudView's `pollingFrequency`, the QPS APIs' `runFrequency` (in minutes).",
+    )
+}
+
+fn timeouts() -> Attribute {
+    Attribute::single_nested(
+        "timeouts",
+        TIMEOUTS
+            .iter()
+            .map(|(name, what)| {
+                Attribute::new(
+                    name,
+                    Type::String,
+                    Presence::Optional,
+                    &format!(
+                        "{what} A duration such as `\"30s\"`, `\"10m\"` or `\"1h30m\"`, up to \
+                         `\"24h\"`. Default `\"20m\"`."
+                    ),
+                )
+            })
+            .collect(),
+        // Optional + computed only because Terraform 1.0 crashes planning a null nested
+        // attribute that is optional alone; the plan always takes the configured value.
+        Presence::OptionalComputed,
+        "How long each operation may take, waits for Qualys's rate limits and retries \
+         included, e.g. `timeouts = { create = \"30m\" }`. One API call is still bounded by \
+         the provider's `request_timeout`. A create that times out after Qualys carried it out \
+         is looked up, and its id is saved in the state.",
+    )
 }
 
 pub fn schema() -> Schema {
@@ -92,14 +153,7 @@ pub fn schema() -> Schema {
                      echoing it, so the configured value is kept in state (on import, Qualys's \
                      answer is used).",
                 ),
-                attr(
-                    "polling_frequency",
-                    polling_type(),
-                    OptionalComputed,
-                    "How often Qualys syncs the account, as `{ hours = 4, minutes = 0 }` (the \
-                     default); 60 to 1440 minutes in all. CloudView's `pollingFrequency`, the \
-                     QPS APIs' `runFrequency`.",
-                ),
+                polling_frequency(),
                 attr(
                     "all_regions",
                     Type::Bool,
@@ -163,6 +217,7 @@ pub fn schema() -> Schema {
                     Computed,
                     "The UUID of the connector in CloudView (for `cloudview`, the same as `id`).",
                 ),
+                timeouts(),
             ],
         },
     }

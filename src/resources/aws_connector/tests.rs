@@ -93,8 +93,118 @@ fn api_specific_arguments() {
     assert_eq!(paths(&d), ["all_regions", "remediation_enabled"]);
     let d = validate(&config(&[("is_portal_connector", Value::Bool(true))]));
     assert_eq!(paths(&d), ["is_portal_connector"]);
+    // A China flag with a commercial role is a partition mismatch, whatever the api.
     let d = validate(&config(&[("is_china_region", Value::Bool(true))]));
-    assert!(paths(&d).contains(&"is_china_region".to_string()));
+    assert_eq!(paths(&d), ["arn"]);
+}
+
+fn china_qps() -> Value {
+    config(&[
+        ("is_china_region", Value::Bool(true)),
+        ("arn", Value::string("arn:aws-cn:iam::123456789012:role/Q")),
+    ])
+}
+
+#[test]
+fn a_china_qps_connector_validates_but_cannot_be_created() {
+    // What -generate-config-out writes for a China connector imported by its QPS id.
+    assert!(validate(&china_qps()).is_empty());
+    let p = plan_of(Value::Null, china_qps());
+    assert_eq!(paths(&p.diagnostics), ["is_china_region"]);
+    assert!(p.diagnostics.0[0].summary.contains("cannot be created"));
+    let mut prior = plan_of(Value::Null, config(&[])).planned_state;
+    for k in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+        prior.set(k, Value::string("x"));
+    }
+    prior.set("is_china_region", Value::Bool(true));
+    prior.set("arn", Value::string("arn:aws-cn:iam::123456789012:role/Q"));
+    let p = plan_of(prior.clone(), china_qps());
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.planned_state, prior);
+}
+
+#[test]
+fn polling_frequency_fields_default_and_are_checked_one_by_one() {
+    let pf = |h: Option<i64>, m: Option<i64>| {
+        let field = |v: Option<i64>| v.map(Value::int).unwrap_or(Value::Null);
+        config(&[(
+            "polling_frequency",
+            Value::object([("hours", field(h)), ("minutes", field(m))]),
+        )])
+    };
+    let planned = |c: Value| plan_of(Value::Null, c).planned_state;
+    assert_eq!(
+        planned(pf(Some(6), None)).get("polling_frequency"),
+        &polling_value(360)
+    );
+    assert_eq!(
+        planned(pf(None, None)).get("polling_frequency"),
+        &polling_value(240)
+    );
+    assert_eq!(
+        planned(pf(Some(1), Some(30))).get("polling_frequency"),
+        &polling_value(90)
+    );
+    assert!(validate(&pf(Some(6), None)).is_empty());
+    let summaries =
+        |c: Value| -> Vec<String> { validate(&c).0.into_iter().map(|d| d.summary).collect() };
+    assert_eq!(
+        summaries(pf(None, Some(30))),
+        ["Invalid polling_frequency.hours"]
+    );
+    assert_eq!(
+        summaries(pf(Some(2), Some(75))),
+        ["Invalid polling_frequency.minutes"]
+    );
+    assert_eq!(paths(&validate(&pf(None, Some(30)))), ["polling_frequency"]);
+    let half = config(&[(
+        "polling_frequency",
+        Value::object([("hours", Value::Unknown), ("minutes", Value::Null)]),
+    )]);
+    assert!(validate(&half).is_empty());
+    assert!(
+        planned(half)
+            .get("polling_frequency")
+            .get("hours")
+            .is_unknown()
+    );
+}
+
+#[test]
+fn timeouts_are_checked_and_never_reach_qualys() {
+    let with = |create: &str| {
+        config(&[(
+            "timeouts",
+            Value::object([
+                ("create", Value::string(create)),
+                ("read", Value::Null),
+                ("update", Value::Null),
+                ("delete", Value::Null),
+            ]),
+        )])
+    };
+    assert!(validate(&with("30m")).is_empty());
+    for bad in ["soon", "0s", "25h"] {
+        let d = validate(&with(bad));
+        assert_eq!(paths(&d), ["timeouts"], "{bad}");
+        assert_eq!(d.0[0].summary, "Invalid timeouts.create");
+    }
+    assert_eq!(
+        timeout_of(&with("1h30m"), "create"),
+        Duration::from_secs(5400)
+    );
+    assert_eq!(
+        timeout_of(&with("1h30m"), "delete"),
+        Duration::from_secs(1200)
+    );
+    // Changing only timeouts changes nothing Qualys holds: the state stays known.
+    let mut prior = plan_of(Value::Null, config(&[])).planned_state;
+    for k in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+        prior.set(k, Value::string("x"));
+    }
+    let p = plan_of(prior.clone(), with("1h"));
+    assert_eq!(p.planned_state.get("state"), &Value::string("x"));
+    assert!(!differs_beyond_state(&p.planned_state, &prior));
 }
 
 #[test]

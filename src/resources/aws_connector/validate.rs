@@ -99,7 +99,7 @@ pub fn validate(config: &Value) -> Diagnostics {
                             match role.partition {
                                 Partition::Gov => "set is_gov_cloud = true for a GovCloud role",
                                 Partition::China =>
-                                    "set is_china_region = true (with api = \"cloudview\") for an AWS China role",
+                                    "set is_china_region = true for an AWS China role",
                                 Partition::Global =>
                                     "use an arn:aws-us-gov or arn:aws-cn role, or set is_gov_cloud and is_china_region to false",
                             }
@@ -114,26 +114,8 @@ pub fn validate(config: &Value) -> Diagnostics {
         validate_for_api(config, api, &mut diags);
     }
 
-    let pf = config.get("polling_frequency");
-    if matches!(pf, Value::Object(_)) {
-        let invalid = |why: String| error_at("polling_frequency", "Invalid polling_frequency", why);
-        match (pf.get("hours"), pf.get("minutes")) {
-            (Value::Number(h), Value::Number(m)) => match (h.as_i64(), m.as_i64()) {
-                (Some(h), Some(m)) => {
-                    if let Err(why) = validate_polling_frequency(h, m) {
-                        diags.push(invalid(why));
-                    }
-                }
-                _ => diags.push(invalid(format!(
-                    "hours and minutes must be whole numbers; got hours = {h}, minutes = {m}."
-                ))),
-            },
-            (h, m) if h.is_unknown() || m.is_unknown() => {}
-            _ => diags.push(invalid(
-                "set both hours and minutes, e.g. { hours = 4, minutes = 0 }.".to_string(),
-            )),
-        }
-    }
+    validate_polling(config.get("polling_frequency"), &mut diags);
+    validate_timeouts(config.get("timeouts"), &mut diags);
 
     validate_regions(config, partition, &mut diags);
     diags
@@ -164,17 +146,6 @@ pub(super) fn validate_for_api(config: &Value, api: Api, diags: &mut Diagnostics
                         api.as_str()
                     ),
                     "Only the CloudView API sets is_portal_connector; remove it, or use api = \"cloudview\".",
-                ));
-            }
-            if config.get("is_china_region").as_bool() == Some(true) {
-                diags.push(error_at(
-                    "is_china_region",
-                    format!(
-                        "AWS China connectors cannot be created with api = \"{}\"",
-                        api.as_str()
-                    ),
-                    "Only the CloudView API creates AWS China connectors (the QPS APIs only \
-                     report them); set api = \"cloudview\".",
                 ));
             }
             if let Some(id) = config.get("external_id").as_str()
@@ -233,6 +204,85 @@ pub(super) fn validate_regions(
                     ),
                 ));
             }
+        }
+    }
+}
+
+/// `polling_frequency`: each field a whole number in its range, and 1 to 24 hours in all once
+/// the defaults of the fields left out are applied.
+fn validate_polling(pf: &Value, diags: &mut Diagnostics) {
+    if !matches!(pf, Value::Object(_)) {
+        return;
+    }
+    // The attribute, not the field, so that Terraform 1.0 can quote the line too; the summary
+    // names the field.
+    let at = |_field: &str| AttrPath::attr("polling_frequency");
+    let mut whole = |field: &str| -> Option<Option<i64>> {
+        match pf.get(field) {
+            Value::Null => Some(None),
+            Value::Number(n) => match n.as_i64() {
+                Some(v) => Some(Some(v)),
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            format!("Invalid polling_frequency.{field}"),
+                            format!("{field} must be a whole number; got {n}."),
+                        )
+                        .at(at(field)),
+                    );
+                    None
+                }
+            },
+            _ => None,
+        }
+    };
+    let (Some(hours), Some(minutes)) = (whole("hours"), whole("minutes")) else {
+        return;
+    };
+    let (hours, minutes) = polling_fields(hours, minutes);
+    let field = if !(0..=59).contains(&minutes) {
+        "minutes"
+    } else {
+        "hours"
+    };
+    if let Err(why) = validate_polling_frequency(hours, minutes) {
+        diags.push(
+            Diagnostic::error(format!("Invalid polling_frequency.{field}"), why).at(at(field)),
+        );
+    }
+}
+
+/// The hours and minutes of a `polling_frequency` with its fields' defaults applied.
+pub(super) fn polling_fields(hours: Option<i64>, minutes: Option<i64>) -> (i64, i64) {
+    match (hours, minutes) {
+        (None, None) => (i64::from(DEFAULT_POLLING_MINUTES / 60), 0),
+        (h, m) => (h.unwrap_or(0), m.unwrap_or(0)),
+    }
+}
+
+/// The longest `timeouts` value accepted.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// A `timeouts` field as a duration: `None` when null or unknown.
+pub(super) fn parse_timeout(value: &Value) -> Option<Result<Duration, String>> {
+    let text = value.as_str()?;
+    Some(match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err(format!("{text:?} is zero; give a positive duration.")),
+        Ok(d) if d > MAX_TIMEOUT => Err(format!("{text:?} is longer than 24h.")),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            "{text:?} is not a duration ({e}); use e.g. \"30s\", \"10m\" or \"1h30m\"."
+        )),
+    })
+}
+
+fn validate_timeouts(timeouts: &Value, diags: &mut Diagnostics) {
+    for (name, _) in TIMEOUTS {
+        if let Some(Err(why)) = parse_timeout(timeouts.get(name)) {
+            diags.push(
+                Diagnostic::error(format!("Invalid timeouts.{name}"), why)
+                    .at(AttrPath::attr("timeouts")),
+            );
         }
     }
 }
