@@ -7,3 +7,4 @@ mod plugin_process;
 mod protocol;
 mod release;
 mod support;
+mod wire;
