@@ -5,6 +5,7 @@ mod aws_connector;
 mod examples;
 mod plugin_process;
 mod protocol;
+mod provider_config;
 mod release;
 mod support;
 mod wire;
