@@ -121,6 +121,29 @@ fn plan_destroy_on_terraform_1_0() {
     plan_destroy_then_destroy(terraform().to_path_buf(), false);
 }
 
+/// Terraform 1.6+ caches the schema of a provider that declares `get_provider_schema_optional`
+/// and then starts provider processes without asking them for it.
+#[test]
+fn terraform_1_11_skips_get_provider_schema_in_later_processes() {
+    let sim = SimFixture::start();
+    let wd = workdir(&sim, terraform_latest());
+    let apply = wd.apply();
+    let starts = apply.log.matches("plugin started").count();
+    let schema_calls = apply
+        .log
+        .matches("GRPCProvider.v6: GetProviderSchema")
+        .count();
+    assert!(
+        starts >= 2,
+        "apply starts several provider processes: {starts}"
+    );
+    assert!(
+        schema_calls < starts,
+        "{schema_calls} GetProviderSchema calls for {starts} provider processes"
+    );
+    assert_eq!(sim.connectors().len(), 1, "the apply created the connector");
+}
+
 fn names(items: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut v: Vec<String> = items.into_iter().collect();
     v.sort();
