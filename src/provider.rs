@@ -23,6 +23,13 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/qualys-tf/qualys";
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 2;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// One API call may legitimately take minutes (large searches); beyond an hour it is stuck.
+const REQUEST_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(60 * 60));
+/// Qualys's rate limits make more than 20 retries of one call pointless.
+const MAX_RETRIES_RANGE: (i64, i64) = (0, 20);
+/// Above Qualys's highest concurrency tier.
+const MAX_CONCURRENCY_RANGE: (i64, i64) = (1, 64);
 
 /// Qualys platforms: (name, QPS API URL, CloudView API URL).
 pub const PLATFORMS: &[(&str, &str, &str)] = &[
@@ -91,6 +98,12 @@ pub const PLATFORMS: &[(&str, &str, &str)] = &[
         "https://qualysapi.qg1.apps.qualysksa.com",
         "https://qualysguard.qg1.apps.qualysksa.com",
     ),
+    // US government platform (qualys-api.md, public evidence).
+    (
+        "GOV1",
+        "https://qualysapi.gov1.qualys.us",
+        "https://qualysguard.gov1.qualys.us",
+    ),
 ];
 
 pub fn schema() -> Schema {
@@ -124,46 +137,52 @@ pub fn schema() -> Schema {
                     Presence::Optional,
                     "The Qualys platform your subscription lives on, which sets both API URLs: \
                      one of `US1`, `US2`, `US3`, `US4`, `EU1`, `EU2`, `EU3`, `IN1`, `CA1`, `AE1`, \
-                     `UK1`, `AU1`, `KSA1`. Falls back to `QUALYS_PLATFORM`. Use `api_url` and \
-                     `cloudview_url` instead for a private cloud platform.",
+                     `UK1`, `AU1`, `KSA1`, `GOV1`, written in capitals. Falls back to \
+                     `QUALYS_PLATFORM`. Use `api_url` and `cloudview_url` instead for a private \
+                     cloud platform: setting `platform` together with either of them (from the \
+                     provider block or the environment) is an error.",
                 ),
                 s(
                     "api_url",
                     Presence::Optional,
-                    "Base URL of the QPS (Connector) API, e.g. `https://qualysapi.qualys.com`. \
-                     Overrides `platform`. Falls back to `QUALYS_API_URL`. Must be `https://`, \
-                     except for a loopback host (`127.0.0.1`, `localhost`) such as qualys-sim.",
+                    "Base URL of the QPS (Connector) API, e.g. `https://qualysapi.qualys.com`, \
+                     for a platform `platform` does not name. Falls back to `QUALYS_API_URL`. \
+                     Must be `https://`, except for a loopback host (`127.0.0.1`, `localhost`) \
+                     such as qualys-sim, and must not hold credentials (`user:password@`).",
                 ),
                 s(
                     "cloudview_url",
                     Presence::Optional,
-                    "Base URL of the CloudView API, e.g. `https://qualysguard.qualys.com`. \
-                     Overrides `platform`. Falls back to `QUALYS_CLOUDVIEW_URL`; when only \
-                     `api_url` is set, derived from it (`qualysapi.` becomes `qualysguard.`, \
-                     any other host is used as is).",
+                    "Base URL of the CloudView API, e.g. `https://qualysguard.qualys.com`, \
+                     for a platform `platform` does not name. Falls back to \
+                     `QUALYS_CLOUDVIEW_URL`; when only `api_url` is set, derived from it \
+                     (`qualysapi.` becomes `qualysguard.`, any other host is used as is). The \
+                     same rules as `api_url` apply.",
                 ),
                 Attribute::new(
                     "insecure_skip_verify",
                     Type::Bool,
                     Presence::Optional,
                     "Skip TLS certificate verification. Only for testing against a private \
-                     endpoint with a self-signed certificate; logs a warning. Default `false`.",
+                     endpoint with a self-signed certificate; every run that uses the provider \
+                     shows a warning. Default `false`.",
                 ),
                 n(
                     "max_retries",
                     "How many times a throttled (HTTP 409/429) or unavailable (503) call is \
-                     retried before giving up. Default `5`. Creates are never retried blindly.",
+                     retried before giving up: a whole number from `0` to `20`. Default `5`. \
+                     Creates are never retried blindly.",
                 ),
                 n(
                     "max_concurrency",
-                    "The most API calls this provider makes at once. Default `2`, the \
-                     concurrency limit of Qualys's default API tier.",
+                    "The most API calls this provider makes at once: a whole number from `1` \
+                     to `64`. Default `2`, the concurrency limit of Qualys's default API tier.",
                 ),
                 s(
                     "request_timeout",
                     Presence::Optional,
-                    "Time limit for one API call, as a duration such as `60s` or `2m`. \
-                     Default `60s`.",
+                    "Time limit for one API call, as a duration such as `60s` or `2m`, from \
+                     `1s` to `1h`. Default `60s`.",
                 ),
             ],
         },
@@ -198,11 +217,43 @@ impl std::fmt::Debug for Settings {
     }
 }
 
+/// The URLs of a platform named exactly as Qualys writes it.
 fn platform_urls(name: &str) -> Option<(&'static str, &'static str)> {
     PLATFORMS
         .iter()
-        .find(|(p, _, _)| p.eq_ignore_ascii_case(name))
+        .find(|(p, _, _)| *p == name)
         .map(|(_, api, cv)| (*api, *cv))
+}
+
+/// Why `name` is not a platform; `source` says where it came from.
+fn unknown_platform(name: &str, source: &str) -> Diagnostic {
+    let detail = match PLATFORMS
+        .iter()
+        .find(|(p, _, _)| p.eq_ignore_ascii_case(name))
+    {
+        Some((right, _, _)) => format!(
+            "{source} {name:?} is not a platform name; platform names are written in capitals: \
+             did you mean {right:?}?"
+        ),
+        None => format!("{source} {name:?} is not one of {}.", platform_names()),
+    };
+    Diagnostic::error("Unknown Qualys platform", detail).at(AttrPath::attr("platform"))
+}
+
+/// `text` with the password of any `user:password@` in it replaced by `***`, for messages.
+/// Works on text that is not a valid URL too, since those are the ones error messages show.
+pub fn redact_url(text: &str) -> String {
+    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
+        return text.to_string();
+    };
+    let rest = &text[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return text.to_string();
+    };
+    let user = rest[..at].split(':').next().unwrap_or_default();
+    let password = if rest[..at].contains(':') { ":***" } else { "" };
+    format!("{}{user}{password}{}", &text[..scheme_end], &rest[at..])
 }
 
 fn platform_names() -> String {
@@ -222,43 +273,70 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-/// Parses a base URL: `https://`, or `http://` for a loopback host.
-fn parse_base_url(attribute: &str, text: &str) -> Result<url::Url, Diagnostic> {
-    let bad = |why: String| {
-        Diagnostic::error(format!("Invalid {attribute}"), why).at(AttrPath::attr(attribute))
+/// Parses a base URL: `https://`, or `http://` for a loopback host, with no credentials in it.
+/// `env_var` names the environment variable the text came from, if it did not come from the
+/// provider block.
+fn parse_base_url(
+    attribute: &str,
+    env_var: Option<&str>,
+    text: &str,
+) -> Result<url::Url, Diagnostic> {
+    let bad = |why: String| match env_var {
+        Some(var) => Diagnostic::error(
+            format!("Invalid {var}"),
+            format!("{var} (the fallback of {attribute}): {why}"),
+        ),
+        None => {
+            Diagnostic::error(format!("Invalid {attribute}"), why).at(AttrPath::attr(attribute))
+        }
     };
-    let url = url::Url::parse(text).map_err(|e| bad(format!("{text:?} is not a URL: {e}.")))?;
+    let shown = redact_url(text);
+    let url = url::Url::parse(text).map_err(|e| bad(format!("{shown:?} is not a URL: {e}.")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(format!(
+            "{shown:?} holds credentials, which would end up in logs and error messages. Put \
+             them in username and password (or QUALYS_USERNAME and QUALYS_PASSWORD) and remove \
+             `user:password@` from the URL."
+        )));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(bad(format!(
-                "{text:?} uses plain http, which would send your Qualys credentials \
+                "{shown:?} uses plain http, which would send your Qualys credentials \
                  unencrypted; use https:// (http:// is accepted only for loopback hosts such \
                  as a local qualys-sim)."
             )));
         }
-        other => return Err(bad(format!("{text:?} has scheme {other:?}; use https://."))),
+        other => {
+            return Err(bad(format!(
+                "{shown:?} has scheme {other:?}; use https://."
+            )));
+        }
     }
     if url.host().is_none() {
-        return Err(bad(format!("{text:?} has no host.")));
+        return Err(bad(format!("{shown:?} has no host.")));
     }
     Ok(url)
 }
 
 fn parse_duration(attribute: &str, text: &str) -> Result<Duration, Diagnostic> {
-    humantime::parse_duration(text)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            Diagnostic::error(
-                format!("Invalid {attribute}"),
-                format!(
-                    "{text:?} is not a positive duration; write it like \"30s\", \"2m\" or \"1m30s\"."
-                ),
-            )
-            .at(AttrPath::attr(attribute))
-        })
+    let (min, max) = REQUEST_TIMEOUT_RANGE;
+    let bad = |why: String| {
+        Diagnostic::error(format!("Invalid {attribute}"), why).at(AttrPath::attr(attribute))
+    };
+    match humantime::parse_duration(text) {
+        Ok(d) if (min..=max).contains(&d) => Ok(d),
+        Ok(_) => Err(bad(format!(
+            "{attribute} must be from {} to {}; got {text:?}.",
+            humantime::format_duration(min),
+            humantime::format_duration(max)
+        ))),
+        Err(_) => Err(bad(format!(
+            "{text:?} is not a duration; write it like \"30s\", \"2m\" or \"1m30s\"."
+        ))),
+    }
 }
 
 fn whole_number(
@@ -280,24 +358,33 @@ fn whole_number(
     }
 }
 
-/// Checks of the provider block that need no environment and no network; unknown values pass.
-pub fn validate_config(config: &Value) -> Diagnostics {
+const URL_SETTINGS: [(&str, &str); 2] = [
+    ("api_url", "QUALYS_API_URL"),
+    ("cloudview_url", "QUALYS_CLOUDVIEW_URL"),
+];
+
+/// Checks of the provider block, and of the URL environment variables it falls back to, that
+/// need no network; unknown values pass.
+pub fn validate_config(config: &Value, env: impl Fn(&str) -> Option<String>) -> Diagnostics {
     let mut diags = Diagnostics::default();
     if let Some(p) = config.get("platform").as_str()
         && platform_urls(p).is_none()
     {
-        diags.push(
-            Diagnostic::error(
-                "Unknown Qualys platform",
-                format!("platform {p:?} is not one of {}.", platform_names()),
-            )
-            .at(AttrPath::attr("platform")),
-        );
+        diags.push(unknown_platform(p, "platform"));
     }
-    for attribute in ["api_url", "cloudview_url"] {
-        if let Some(text) = config.get(attribute).as_str()
-            && let Err(d) = parse_base_url(attribute, text)
-        {
+    if let Some(urls) = urls_beside_platform_in_block(config) {
+        diags.push(platform_and_urls(&urls));
+    }
+    for (attribute, var) in URL_SETTINGS {
+        let checked = match config.get(attribute) {
+            Value::String(text) => parse_base_url(attribute, None, text),
+            Value::Null => match env(var).filter(|v| !v.is_empty()) {
+                Some(text) => parse_base_url(attribute, Some(var), &text),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if let Err(d) = checked {
             diags.push(d);
         }
     }
@@ -306,7 +393,10 @@ pub fn validate_config(config: &Value) -> Diagnostics {
     {
         diags.push(d);
     }
-    for (attribute, min, max) in [("max_retries", 0, 20), ("max_concurrency", 1, 64)] {
+    for (attribute, (min, max)) in [
+        ("max_retries", MAX_RETRIES_RANGE),
+        ("max_concurrency", MAX_CONCURRENCY_RANGE),
+    ] {
         if let Err(d) = whole_number(config, attribute, min, max) {
             diags.push(d);
         }
@@ -314,12 +404,36 @@ pub fn validate_config(config: &Value) -> Diagnostics {
     diags
 }
 
+/// The URL settings the provider block sets beside its `platform`, if it sets both.
+fn urls_beside_platform_in_block(config: &Value) -> Option<String> {
+    let urls: Vec<&str> = URL_SETTINGS
+        .iter()
+        .map(|(attribute, _)| *attribute)
+        .filter(|a| !config.get(a).is_null())
+        .collect();
+    (!config.get("platform").is_null() && !urls.is_empty()).then(|| urls.join(" and "))
+}
+
+/// `platform` names a platform's two URLs; `api_url` and `cloudview_url` are for a platform it
+/// does not name. Taking one over the other silently would connect somewhere unexpected.
+fn platform_and_urls(urls: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Conflicting Qualys platform settings",
+        format!(
+            "platform and {urls} are both set (in the provider block or through QUALYS_PLATFORM, \
+             QUALYS_API_URL, QUALYS_CLOUDVIEW_URL). Set platform for a Qualys platform it names, \
+             or the URLs for another one, not both."
+        ),
+    )
+    .at(AttrPath::attr("platform"))
+}
+
 /// Resolves the provider block and the `QUALYS_*` environment into settings.
 pub fn resolve_settings(
     config: &Value,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Settings, Diagnostics> {
-    let mut diags = validate_config(config);
+    let mut diags = validate_config(config, &env);
     if let Value::Object(attrs) = config {
         for (name, value) in attrs {
             if !value.is_wholly_known() {
@@ -369,22 +483,25 @@ pub fn resolve_settings(
         Some(p) => match platform_urls(p) {
             Some(urls) => Some(urls),
             None => {
-                diags.push(
-                    Diagnostic::error(
-                        "Unknown Qualys platform",
-                        format!(
-                            "platform {p:?} (from the provider block or QUALYS_PLATFORM) is not \
-                             one of {}.",
-                            platform_names()
-                        ),
-                    )
-                    .at(AttrPath::attr("platform")),
-                );
+                // The block's own value was reported by validate_config.
+                if config.get("platform").is_null() {
+                    diags.push(unknown_platform(p, "QUALYS_PLATFORM"));
+                }
                 None
             }
         },
         None => None,
     };
+    let urls_set: Vec<&str> = URL_SETTINGS
+        .iter()
+        .filter(|(attribute, var)| setting(attribute, var).is_some())
+        .map(|(attribute, _)| *attribute)
+        .collect();
+    // A conflict within the block was reported by validate_config.
+    if platform.is_some() && !urls_set.is_empty() && urls_beside_platform_in_block(config).is_none()
+    {
+        diags.push(platform_and_urls(&urls_set.join(" and ")));
+    }
     let api_text = setting("api_url", "QUALYS_API_URL")
         .or_else(|| from_platform.map(|(api, _)| api.to_string()));
     let cloudview_text = setting("cloudview_url", "QUALYS_CLOUDVIEW_URL")
@@ -392,13 +509,11 @@ pub fn resolve_settings(
         .or_else(|| api_text.as_deref().map(derive_cloudview_url));
     let (api_url, cloudview_url) = match (api_text, cloudview_text) {
         (Some(api), Some(cv)) => {
-            let api = parse_base_url("api_url", &api)
-                .map_err(|d| diags.push(d))
-                .ok();
-            let cv = parse_base_url("cloudview_url", &cv)
-                .map_err(|d| diags.push(d))
-                .ok();
-            (api, cv)
+            // Messages for these were made by validate_config; only the values matter here.
+            (
+                parse_base_url("api_url", None, &api).ok(),
+                parse_base_url("cloudview_url", None, &cv).ok(),
+            )
         }
         _ => {
             if platform.is_none() {
@@ -417,14 +532,24 @@ pub fn resolve_settings(
             (None, None)
         }
     };
-    let max_retries = whole_number(config, "max_retries", 0, 20)
-        .ok()
-        .flatten()
-        .unwrap_or(DEFAULT_MAX_RETRIES);
-    let max_concurrency = whole_number(config, "max_concurrency", 1, 64)
-        .ok()
-        .flatten()
-        .unwrap_or(DEFAULT_MAX_CONCURRENCY);
+    let max_retries = whole_number(
+        config,
+        "max_retries",
+        MAX_RETRIES_RANGE.0,
+        MAX_RETRIES_RANGE.1,
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(DEFAULT_MAX_RETRIES);
+    let max_concurrency = whole_number(
+        config,
+        "max_concurrency",
+        MAX_CONCURRENCY_RANGE.0,
+        MAX_CONCURRENCY_RANGE.1,
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(DEFAULT_MAX_CONCURRENCY);
     let request_timeout = match config.get("request_timeout").as_str() {
         Some(text) => parse_duration("request_timeout", text).unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         None => DEFAULT_REQUEST_TIMEOUT,
@@ -546,7 +671,7 @@ impl api::Provider for QualysProvider {
     }
 
     fn validate_provider_config(&self, config: &Value) -> Diagnostics {
-        validate_config(config)
+        validate_config(config, self.env)
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
@@ -565,7 +690,22 @@ impl api::Provider for QualysProvider {
                 if let Ok(mut slot) = self.client.write() {
                     *slot = Some(client);
                 }
-                Diagnostics::default()
+                if settings.insecure_skip_verify {
+                    Diagnostic::warning(
+                        "TLS certificate verification is off",
+                        format!(
+                            "insecure_skip_verify = true: the provider accepts any certificate \
+                             from {} and {}, so anyone on the network path can read your \
+                             Qualys credentials. Use it only against a test endpoint with a \
+                             self-signed certificate.",
+                            settings.api_url, settings.cloudview_url
+                        ),
+                    )
+                    .at(AttrPath::attr("insecure_skip_verify"))
+                    .into()
+                } else {
+                    Diagnostics::default()
+                }
             }
             Err(e) => {
                 Diagnostic::error("Invalid Qualys provider configuration", e.to_string()).into()
@@ -759,7 +899,7 @@ mod tests {
 
     #[test]
     fn unknown_platform_lists_the_valid_ones() {
-        let diags = validate_config(&config(&[("platform", Value::string("US9"))]));
+        let diags = validate_config(&config(&[("platform", Value::string("US9"))]), no_env);
         let errs = errors(&diags);
         assert_eq!(errs[0].0, "platform");
         assert!(errs[0].1.contains("KSA1"));
@@ -767,17 +907,24 @@ mod tests {
 
     #[test]
     fn plain_http_is_only_for_loopback() {
-        let diags = validate_config(&config(&[(
-            "api_url",
-            Value::string("http://qualys.example"),
-        )]));
+        let diags = validate_config(
+            &config(&[("api_url", Value::string("http://qualys.example"))]),
+            no_env,
+        );
         assert_eq!(errors(&diags)[0].0, "api_url");
         assert!(
-            validate_config(&config(&[("api_url", Value::string("http://localhost:1"))]))
-                .is_empty()
+            validate_config(
+                &config(&[("api_url", Value::string("http://localhost:1"))]),
+                no_env
+            )
+            .is_empty()
         );
         assert!(
-            validate_config(&config(&[("api_url", Value::string("http://[::1]:1"))])).is_empty()
+            validate_config(
+                &config(&[("api_url", Value::string("http://[::1]:1"))]),
+                no_env
+            )
+            .is_empty()
         );
     }
 
@@ -787,7 +934,7 @@ mod tests {
             ("api_url", Value::Unknown),
             ("username", Value::string("u")),
         ]);
-        assert!(validate_config(&c).is_empty());
+        assert!(validate_config(&c, no_env).is_empty());
         let errs = errors(&resolve_settings(&c, no_env).unwrap_err());
         assert_eq!(errs[0].0, "api_url");
         assert!(errs[0].1.contains("known only after apply"));
@@ -803,12 +950,206 @@ mod tests {
 
     #[test]
     fn durations_and_limits_are_checked() {
-        let diags = validate_config(&config(&[
-            ("request_timeout", Value::string("soon")),
-            ("max_concurrency", Value::int(0)),
-        ]));
+        let diags = validate_config(
+            &config(&[
+                ("request_timeout", Value::string("soon")),
+                ("max_concurrency", Value::int(0)),
+            ]),
+            no_env,
+        );
         let paths: Vec<String> = errors(&diags).into_iter().map(|(p, _)| p).collect();
         assert_eq!(paths, ["request_timeout", "max_concurrency"]);
+    }
+
+    #[test]
+    fn settings_out_of_range_are_errors_naming_the_attribute() {
+        for (attribute, value) in [
+            ("request_timeout", Value::string("100000000000h")),
+            ("request_timeout", Value::string("2h")),
+            ("request_timeout", Value::string("500ms")),
+            ("max_retries", Value::int(21)),
+            ("max_retries", Value::int(-1)),
+            ("max_concurrency", Value::int(65)),
+            (
+                "max_concurrency",
+                Value::Number(crate::plugin::value::Number::Float(1.5)),
+            ),
+        ] {
+            let errs = errors(&validate_config(
+                &config(&[(attribute, value.clone())]),
+                no_env,
+            ));
+            assert_eq!(errs.len(), 1, "{attribute} = {value:?}: {errs:?}");
+            assert_eq!(errs[0].0, attribute);
+        }
+        for (attribute, value) in [
+            ("request_timeout", Value::string("1h")),
+            ("request_timeout", Value::string("1s")),
+            ("max_retries", Value::int(0)),
+            ("max_retries", Value::int(20)),
+            ("max_concurrency", Value::int(64)),
+        ] {
+            assert!(
+                validate_config(&config(&[(attribute, value.clone())]), no_env).is_empty(),
+                "{attribute} = {value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_refused_at_validate_and_never_shown() {
+        let secret = "TopSecretPw99";
+        let url = format!("https://admin:{secret}@qualysapi.qualys.com");
+        let shown = |diags: &Diagnostics| format!("{diags:?}");
+        for attribute in ["api_url", "cloudview_url"] {
+            let diags = validate_config(&config(&[(attribute, Value::string(&url))]), no_env);
+            let errs = errors(&diags);
+            assert_eq!(errs.len(), 1, "{errs:?}");
+            assert_eq!(errs[0].0, attribute);
+            assert!(errs[0].1.contains("admin:***@"), "{}", errs[0].1);
+            assert!(!shown(&diags).contains(secret));
+        }
+        // Through the environment fallback, named by its variable.
+        let env_url = url.clone();
+        let env = move |k: &str| (k == "QUALYS_API_URL").then(|| env_url.clone());
+        let diags = validate_config(&config(&[]), &env);
+        assert_eq!(diags.0.len(), 1, "{diags:?}");
+        assert!(diags.0[0].summary.contains("QUALYS_API_URL"));
+        assert!(!shown(&diags).contains(secret));
+        // Other errors about such a URL hide the password too.
+        let diags = validate_config(
+            &config(&[(
+                "api_url",
+                Value::string(format!("http://admin:{secret}@qualys.example")),
+            )]),
+            no_env,
+        );
+        assert!(!shown(&diags).contains(secret), "{diags:?}");
+        let diags = validate_config(
+            &config(&[(
+                "api_url",
+                Value::string(format!("https://a:{secret}@:99999")),
+            )]),
+            no_env,
+        );
+        assert!(diags.has_errors());
+        assert!(!shown(&diags).contains(secret), "{diags:?}");
+        assert!(
+            !shown(
+                &resolve_settings(
+                    &config(&[
+                        ("username", Value::string("u")),
+                        ("password", Value::string("p"))
+                    ]),
+                    &env
+                )
+                .unwrap_err()
+            )
+            .contains(secret)
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_everything_but_the_password() {
+        assert_eq!(
+            redact_url("https://admin:pw@host:8443/x?y#z"),
+            "https://admin:***@host:8443/x?y#z"
+        );
+        assert_eq!(redact_url("https://admin@host/"), "https://admin@host/");
+        assert_eq!(redact_url("https://host/a@b"), "https://host/a@b");
+        assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(redact_url("https://a:b:c@@h"), "https://a:***@h");
+    }
+
+    #[test]
+    fn platform_names_are_exact_and_exclusive_with_urls() {
+        let errs = errors(&validate_config(
+            &config(&[("platform", Value::string("us2"))]),
+            no_env,
+        ));
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].0, "platform");
+        assert!(errs[0].1.contains("did you mean \"US2\""), "{}", errs[0].1);
+
+        let errs = errors(&validate_config(
+            &config(&[
+                ("platform", Value::string("US2")),
+                ("api_url", Value::string("https://qualysapi.example.net")),
+            ]),
+            no_env,
+        ));
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].0, "platform");
+        assert!(errs[0].1.contains("platform and api_url"), "{}", errs[0].1);
+
+        // Across the block and the environment, at configure.
+        let env = |k: &str| match k {
+            "QUALYS_PLATFORM" => Some("US2".to_string()),
+            "QUALYS_USERNAME" | "QUALYS_PASSWORD" => Some("u".to_string()),
+            _ => None,
+        };
+        let c = config(&[("api_url", Value::string("http://127.0.0.1:1"))]);
+        assert!(validate_config(&c, env).is_empty());
+        let errs = errors(&resolve_settings(&c, env).unwrap_err());
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].1.contains("platform and api_url"));
+
+        let env = |k: &str| (k == "QUALYS_PLATFORM").then(|| "eu1".to_string());
+        let errs = errors(&resolve_settings(&config(&[]), env).unwrap_err());
+        assert!(
+            errs.iter().any(|(p, d)| p == "platform"
+                && d.contains("QUALYS_PLATFORM")
+                && d.contains("\"EU1\"")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn gov1_is_a_platform() {
+        let s = resolve_settings(
+            &config(&[
+                ("platform", Value::string("GOV1")),
+                ("username", Value::string("u")),
+                ("password", Value::string("p")),
+            ]),
+            no_env,
+        )
+        .unwrap();
+        assert_eq!(s.api_url.as_str(), "https://qualysapi.gov1.qualys.us/");
+        assert_eq!(
+            s.cloudview_url.as_str(),
+            "https://qualysguard.gov1.qualys.us/"
+        );
+    }
+
+    #[test]
+    fn skipping_tls_verification_warns_at_configure() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let provider = QualysProvider {
+            env: no_env,
+            ..QualysProvider::new()
+        };
+        let c = |insecure: bool| {
+            config(&[
+                ("api_url", Value::string("https://127.0.0.1:1")),
+                ("username", Value::string("u")),
+                ("password", Value::string("p")),
+                ("insecure_skip_verify", Value::Bool(insecure)),
+            ])
+        };
+        let diags = runtime.block_on(api::Provider::configure(&provider, &c(true), "1.11.4"));
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(diags.0.len(), 1, "{diags:?}");
+        assert_eq!(diags.0[0].severity, crate::plugin::diag::Severity::Warning);
+        assert_eq!(
+            diags.0[0].path.as_ref().map(ToString::to_string).as_deref(),
+            Some("insecure_skip_verify")
+        );
+        let diags = runtime.block_on(api::Provider::configure(&provider, &c(false), "1.11.4"));
+        assert!(diags.is_empty(), "{diags:?}");
     }
 
     #[test]

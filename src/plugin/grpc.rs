@@ -449,6 +449,11 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
                 }));
             }
         };
+        tracing::debug!(
+            type_name = %request.type_name,
+            destroy = req.proposed_new_state.is_null(),
+            "planning a resource change"
+        );
         let plan = self
             .provider
             .plan_resource_change(&request.type_name, req)

@@ -5,6 +5,8 @@ mod aws_connector;
 mod examples;
 mod plugin_process;
 mod protocol;
+mod provider_config;
 mod release;
 mod resilience;
 mod support;
+mod wire;

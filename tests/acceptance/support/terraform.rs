@@ -119,6 +119,22 @@ pub fn terraform() -> &'static Path {
     }
 }
 
+pub const LATEST_VERSION: &str = "1.11.4";
+const LATEST_PATH: &str = "/usr/local/bin/terraform";
+
+/// Terraform 1.11.4 at /usr/local/bin/terraform, for the tests of what newer Terraform does
+/// differently; a test that needs it fails when it is missing.
+pub fn terraform_latest() -> PathBuf {
+    let path = PathBuf::from(LATEST_PATH);
+    match version_of(&path) {
+        Some(v) if v == LATEST_VERSION => path,
+        other => panic!(
+            "this test needs Terraform {LATEST_VERSION} at {LATEST_PATH}, which reports version \
+             {other:?} (None: missing or not runnable)"
+        ),
+    }
+}
+
 /// The provider binary cargo built for this test run.
 pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-qualys"))
@@ -127,6 +143,8 @@ pub fn provider_binary() -> PathBuf {
 /// One Terraform working directory with dev overrides pointing at the built provider.
 pub struct Workdir {
     pub dir: tempfile::TempDir,
+    /// The Terraform binary to run instead of `terraform()`.
+    binary: Option<PathBuf>,
     env: Vec<(String, String)>,
     log_seq: std::cell::Cell<u32>,
 }
@@ -185,6 +203,7 @@ impl Workdir {
         fs::write(dir.path().join("cli.tfrc"), cli_config).expect("writing cli.tfrc");
         let wd = Workdir {
             dir,
+            binary: None,
             env: Vec::new(),
             log_seq: std::cell::Cell::new(0),
         };
@@ -198,6 +217,12 @@ impl Workdir {
 
     pub fn write(&self, name: &str, content: &str) {
         fs::write(self.path().join(name), content).expect("writing a config file");
+    }
+
+    /// Runs this Terraform binary rather than the pinned one.
+    pub fn terraform(mut self, binary: PathBuf) -> Workdir {
+        self.binary = Some(binary);
+        self
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Workdir {
@@ -252,7 +277,7 @@ impl Workdir {
         let seq = self.log_seq.get() + 1;
         self.log_seq.set(seq);
         let log_path = self.path().join(format!("terraform-{seq}.log"));
-        let mut cmd = Command::new(terraform());
+        let mut cmd = Command::new(self.binary.as_deref().unwrap_or_else(|| terraform()));
         // Flags go after the (sub)command and before positional arguments
         // (`state list -no-color`, `import -no-color ADDR ID`).
         let command_words = if args.first() == Some(&"state") { 2 } else { 1 }.min(args.len());
