@@ -3,6 +3,7 @@
 
 mod aws_connector;
 mod examples;
+mod modern;
 mod plugin_process;
 mod protocol;
 mod provider_config;

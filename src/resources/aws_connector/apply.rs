@@ -203,6 +203,19 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             };
         }
         Ok(_) => {}
+        Err(e @ qualys::Error::Timeout(_)) => {
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: operation_error(
+                    "Creating the Qualys connector timed out",
+                    &e,
+                    "create",
+                    &planned,
+                )
+                .into(),
+                ..Default::default()
+            };
+        }
         Err(e) => {
             return ApplyResponse {
                 new_state: Value::Null,

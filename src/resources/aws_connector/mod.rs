@@ -63,11 +63,10 @@ impl Api {
     }
 
     /// Arguments only the QPS APIs take.
-    const QPS_ONLY: [&'static str; 5] = [
+    const QPS_ONLY: [&'static str; 4] = [
         "all_regions",
         "cspm_regions",
         "inventory_regions",
-        "disabled",
         "remediation_enabled",
     ];
 }

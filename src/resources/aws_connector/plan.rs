@@ -163,6 +163,21 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
             .collect();
     }
     let changes = creating || differs_beyond_state(&planned, prior);
+    if api == Some(Api::CloudView)
+        && let Some(disabled) = planned.get("disabled").as_bool()
+        && (if creating {
+            disabled
+        } else {
+            prior.get("disabled").as_bool() != Some(disabled)
+        })
+    {
+        response.diagnostics.push(error_at(
+            "disabled",
+            "disabled cannot be changed with api = \"cloudview\" yet",
+            "The configured value must be what Qualys reports for this connector (a CloudView \
+             connector is created enabled).",
+        ));
+    }
     if creating
         && let Some(qps) = api.and_then(Api::qps_version)
         && planned.get("is_china_region").as_bool() == Some(true)

@@ -120,6 +120,58 @@ provider "qualys" {{
         self.admin(reqwest::Method::POST, "/_sim/faults", Some(fault));
     }
 
+    /// Creates a connector through the API, as someone outside this configuration would; returns
+    /// the id Terraform imports (QPS id, or CloudView UUID).
+    pub fn create_out_of_band(
+        &self,
+        api: &str,
+        name: &str,
+        arn: &str,
+        external_id: &str,
+    ) -> String {
+        let (path, body) = match api {
+            "cloudview" => (
+                "/cloudview-api/rest/v1/aws/connectors".to_string(),
+                serde_json::json!({
+                    "name": name, "arn": arn, "externalId": external_id,
+                    "isChinaRegion": arn.starts_with("arn:aws-cn:"),
+                    "isGovCloud": arn.starts_with("arn:aws-us-gov:"),
+                    "pollingFrequency": {"hours": 4, "minutes": 0}
+                }),
+            ),
+            _ => (
+                "/qps/rest/3.0/create/am/awsassetdataconnector".to_string(),
+                serde_json::json!({"ServiceRequest": {"data": {"AwsAssetDataConnector": {
+                    "name": name, "arn": arn, "externalId": external_id,
+                    "isGovCloudConfigured": arn.starts_with("arn:aws-us-gov:")
+                }}}}),
+            ),
+        };
+        let url = format!("{}{path}", self.url);
+        let answer: Value = self.runtime.block_on(async {
+            let resp = self
+                .http
+                .post(&url)
+                .basic_auth("demo", Some("demo"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .header("X-Requested-With", "acceptance tests")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("calling the simulator");
+            let text = resp.text().await.unwrap_or_default();
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("create answered {text}"))
+        });
+        match api {
+            "cloudview" => answer["connectorId"].as_str().map(str::to_string),
+            _ => answer["ServiceResponse"]["data"][0]["AwsAssetDataConnector"]["id"]
+                .as_u64()
+                .map(|id| id.to_string()),
+        }
+        .unwrap_or_else(|| panic!("no id in the create answer {answer}"))
+    }
+
     /// Chaos mode: each API call gets, with probability `rate`, one of `faults` (seeded).
     pub fn chaos(&self, seed: u64, rate: f64, faults: Value) {
         self.admin(
