@@ -119,6 +119,40 @@ pub fn terraform() -> &'static Path {
     }
 }
 
+/// The Terraform binary reporting exactly `version`, for tests that must run on several
+/// versions: the pinned one as [`terraform`] finds it, any other from `TF_ACC_TERRAFORM_PATH`,
+/// PATH or /usr/local/bin. Missing means the test fails saying so: it never passes unrun.
+pub fn terraform_version(version: &str) -> PathBuf {
+    if version == PINNED_VERSION {
+        return terraform().to_path_buf();
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("TF_ACC_TERRAFORM_PATH")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("terraform")));
+    }
+    candidates.push(PathBuf::from("/usr/local/bin/terraform"));
+    let mut seen = Vec::new();
+    for candidate in candidates {
+        match version_of(&candidate) {
+            Some(v) if v == version => return candidate,
+            Some(v) => seen.push(format!("{} is {v}", candidate.display())),
+            None => {}
+        }
+    }
+    panic!(
+        "Terraform {version} is needed for this test and none was found ({}): put it on PATH, \
+         at /usr/local/bin/terraform, or name it in TF_ACC_TERRAFORM_PATH",
+        if seen.is_empty() {
+            "no terraform at all".to_string()
+        } else {
+            seen.join("; ")
+        }
+    )
+}
+
 /// The provider binary cargo built for this test run.
 pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-qualys"))
@@ -129,6 +163,8 @@ pub struct Workdir {
     pub dir: tempfile::TempDir,
     env: Vec<(String, String)>,
     log_seq: std::cell::Cell<u32>,
+    /// `None`: [`terraform`].
+    binary: Option<PathBuf>,
 }
 
 /// The result of one terraform command.
@@ -187,6 +223,7 @@ impl Workdir {
             dir,
             env: Vec::new(),
             log_seq: std::cell::Cell::new(0),
+            binary: None,
         };
         wd.write("main.tf", main_tf);
         wd
@@ -198,6 +235,12 @@ impl Workdir {
 
     pub fn write(&self, name: &str, content: &str) {
         fs::write(self.path().join(name), content).expect("writing a config file");
+    }
+
+    /// Runs this Terraform binary instead of [`terraform`].
+    pub fn with_terraform(mut self, binary: &Path) -> Workdir {
+        self.binary = Some(binary.to_path_buf());
+        self
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Workdir {
@@ -214,7 +257,7 @@ impl Workdir {
         let seq = self.log_seq.get() + 1;
         self.log_seq.set(seq);
         let log_path = self.path().join(format!("terraform-{seq}.log"));
-        let mut cmd = Command::new(terraform());
+        let mut cmd = Command::new(self.binary.as_deref().unwrap_or_else(|| terraform()));
         // Flags go after the (sub)command and before positional arguments
         // (`state list -no-color`, `import -no-color ADDR ID`).
         let command_words = if args.first() == Some(&"state") { 2 } else { 1 }.min(args.len());
