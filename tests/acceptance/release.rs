@@ -277,7 +277,18 @@ impl Registry {
                         let body = served.lock().expect("the routes").get(&path).cloned();
                         async move {
                             let response = match body {
-                                Some(body) => Response::new(Full::new(Bytes::from(body))),
+                                Some(body) => {
+                                    // Terraform's discovery refuses a document without this.
+                                    let content_type = if path.starts_with("/files/") {
+                                        "application/octet-stream"
+                                    } else {
+                                        "application/json"
+                                    };
+                                    Response::builder()
+                                        .header("content-type", content_type)
+                                        .body(Full::new(Bytes::from(body)))
+                                        .expect("a response")
+                                }
                                 None => Response::builder()
                                     .status(StatusCode::NOT_FOUND)
                                     .body(Full::new(Bytes::from_static(b"not found")))
@@ -306,8 +317,9 @@ impl Registry {
         format!("https://{}{path}", self.host)
     }
 
-    /// Serves `release` over the provider registry protocol, as `how` says.
-    fn serve(&self, release: &SignedRelease, how: Serve) {
+    /// Serves `release` over the provider registry protocol, as `how` says; returns the
+    /// SHA-256 of the zip served.
+    fn serve(&self, release: &SignedRelease, how: Serve) -> String {
         let version = release::VERSION;
         let (os, arch) = (release.platform.os, release.platform.arch);
         let zip_name = release::zip_name(version, os, arch);
@@ -321,6 +333,7 @@ impl Registry {
             Serve::ForeignSignature => &release.other_signature,
             _ => &release.signature,
         };
+        let served_sha256 = sha256_hex(&zip);
         let prefix = format!("/v1/providers/{NAMESPACE}/{TYPE}");
         let download = serde_json::json!({
             "protocols": ["6.0"],
@@ -331,7 +344,7 @@ impl Registry {
             "shasums_url": self.url(&format!("/files/{}", release::sha256sums_name(version))),
             "shasums_signature_url":
                 self.url(&format!("/files/{}", release::signature_name(version))),
-            "shasum": sha256_hex(&zip),
+            "shasum": served_sha256,
             "signing_keys": {
                 "gpg_public_keys": [{
                     "key_id": release.key.id(),
@@ -373,6 +386,7 @@ impl Registry {
             fs::read(signature).expect("the signature"),
         );
         self.requests.lock().expect("the request log").clear();
+        served_sha256
     }
 
     fn requests(&self) -> Vec<String> {
@@ -437,11 +451,15 @@ fn installs_from_the_registry_and_applies(terraform_release: &str) {
     };
 
     // A zip that is not the signed one: Terraform refuses it, and installs nothing.
-    registry.serve(release, Serve::TamperedZip);
+    let tampered_sha256 = registry.serve(release, Serve::TamperedZip);
     let wd = workdir(&terraform, &registry, &sim.url);
     let init = wd.run(&["init", "-input=false"]);
+    let genuine_sha256 = sha256_hex(&fs::read(&release.zip).expect("the zip"));
     assert!(
-        !init.success() && init.flat().contains("checksum"),
+        !init.success()
+            && init.flat().contains(&format!(
+                "checksum list has unexpected SHA-256 hash {genuine_sha256} (expected {tampered_sha256})"
+            )),
         "terraform {terraform_release} init accepted a tampered zip:\n{}",
         init.text()
     );
@@ -452,7 +470,10 @@ fn installs_from_the_registry_and_applies(terraform_release: &str) {
     let wd = workdir(&terraform, &registry, &sim.url);
     let init = wd.run(&["init", "-input=false"]);
     assert!(
-        !init.success() && init.flat().contains("signature"),
+        !init.success()
+            && init
+                .flat()
+                .contains("authentication signature from unknown issuer"),
         "terraform {terraform_release} init accepted a foreign signature:\n{}",
         init.text()
     );
@@ -506,14 +527,20 @@ fn installs_from_the_registry_and_applies(terraform_release: &str) {
             && lock.contains(&format!("version     = \"{version}\"")),
         "the lock file selects {version}:\n{lock}"
     );
-    let mut expected = vec![
-        h1_hash(&release.zip),
-        format!(
-            "zh:{}",
-            sha256_hex(&fs::read(&release.zip).expect("the zip"))
-        ),
-    ];
+    // Terraform takes a zh: for every file the signed SHA256SUMS lists (the manifest too).
+    let sums = fs::read_to_string(&release.sha256sums).expect("SHA256SUMS");
+    let mut expected: Vec<String> = sums
+        .lines()
+        .filter_map(|line| line.split_once("  "))
+        .map(|(digest, _)| format!("zh:{digest}"))
+        .chain([h1_hash(&release.zip)])
+        .collect();
     expected.sort();
+    let zip_zh = format!(
+        "zh:{}",
+        sha256_hex(&fs::read(&release.zip).expect("the zip"))
+    );
+    assert!(expected.contains(&zip_zh), "{expected:?}");
     assert_eq!(locked_hashes(&lock), expected, "lock file:\n{lock}");
 
     wd.apply();
