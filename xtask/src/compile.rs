@@ -71,7 +71,7 @@ impl Toolchain {
         if !std_dir.is_dir() {
             return Err(format!(
                 "the standard library for {} is not installed (`rustup target add {}`, and a \
-                 linker for it); the release workflow builds it on a {} runner",
+                 linker for it); the release workflow builds it on the {} runner",
                 platform.target, platform.target, platform.runner
             ));
         }

@@ -199,3 +199,131 @@ impl Drop for Signer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gpg(home: &Path, args: &[&str]) -> String {
+        let out = Command::new("gpg")
+            .arg("--batch")
+            .args(args)
+            .env("GNUPGHOME", home)
+            .output()
+            .expect("running gpg");
+        assert!(
+            out.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The release workflow's path: an armored private key with a passphrase, imported into a
+    /// throwaway keyring; the signature verifies against the exported public key alone.
+    #[test]
+    fn an_armored_key_from_the_environment_signs_verifiably() {
+        let dir = tempfile::Builder::new()
+            .prefix("sign")
+            .tempdir()
+            .expect("a temp dir");
+        let origin = dir.path().join("origin");
+        std::fs::create_dir(&origin).expect("mkdir");
+        gpg(
+            &origin,
+            &[
+                "--passphrase",
+                "pw",
+                "--quick-gen-key",
+                "origin <o@example.invalid>",
+                "rsa3072",
+                "sign",
+                "never",
+            ],
+        );
+        let secret = gpg(
+            &origin,
+            &[
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "pw",
+                "--armor",
+                "--export-secret-keys",
+            ],
+        );
+        let public = gpg(&origin, &["--armor", "--export"]);
+
+        let file = dir.path().join("SHA256SUMS");
+        std::fs::write(
+            &file,
+            "0000  terraform-provider-qualys_0.1.0_linux_amd64.zip\n",
+        )
+        .expect("writing");
+        let wrong = Signer::import("gpg".into(), &secret, Some("not it".to_string()))
+            .expect("importing needs no passphrase");
+        assert!(matches!(wrong.sign(&file), Err(SignError::Gpg { .. })));
+        drop(wrong);
+
+        let signer =
+            Signer::import("gpg".into(), &secret, Some("pw".to_string())).expect("importing");
+        assert_eq!(signer.key().len(), 40, "a fingerprint: {}", signer.key());
+        let signature = signer.sign(&file).expect("signing");
+        assert_eq!(signature, dir.path().join("SHA256SUMS.sig"));
+
+        let checker = dir.path().join("checker");
+        std::fs::create_dir(&checker).expect("mkdir");
+        let import = Command::new("gpg")
+            .args(["--batch", "--import"])
+            .env("GNUPGHOME", &checker)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(public.as_bytes())?;
+                child.wait()
+            })
+            .expect("importing the public key");
+        assert!(import.success());
+        gpg(
+            &checker,
+            &[
+                "--verify",
+                &signature.display().to_string(),
+                &file.display().to_string(),
+            ],
+        );
+        std::fs::write(&file, "tampered\n").expect("writing");
+        let verify = Command::new("gpg")
+            .args(["--batch", "--verify"])
+            .arg(&signature)
+            .arg(&file)
+            .env("GNUPGHOME", &checker)
+            .output()
+            .expect("running gpg");
+        assert!(
+            !verify.status.success(),
+            "a changed file fails verification"
+        );
+        for home in [&origin, &checker] {
+            let _ = Command::new("gpgconf")
+                .args(["--kill", "gpg-agent"])
+                .env("GNUPGHOME", home)
+                .status();
+        }
+    }
+
+    #[test]
+    fn a_private_key_that_is_not_a_key_is_refused() {
+        let err = Signer::import("gpg".into(), "not a key", None).expect_err("no key");
+        assert!(
+            matches!(err, SignError::Gpg { .. } | SignError::NoSecretKey),
+            "{err}"
+        );
+    }
+}
