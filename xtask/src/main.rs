@@ -50,7 +50,7 @@ fn parse(root: &Path, args: &[String]) -> Result<Cmd, String> {
         ["platforms", "--json"] => Ok(Cmd::Platforms { json: true }),
         ["build", "--platform", name] => Ok(Cmd::Build {
             platform: platform_named(name)?,
-            out: root.join("bin"),
+            out: root.join("dist/bin"),
         }),
         ["build", "--platform", name, "--out", out] => Ok(Cmd::Build {
             platform: platform_named(name)?,
@@ -129,7 +129,7 @@ fn platform_named(name: &str) -> Result<&'static Platform, String> {
 }
 
 /// `cargo xtask build --platform P [--out DIR]`: builds P and copies the executable to
-/// `DIR/P/` (default `bin/`), where `release --prebuilt DIR` looks for it.
+/// `DIR/P/` (default `dist/bin/`, which git ignores), where `release --prebuilt DIR` looks for it.
 fn build(root: &Path, platform: &'static Platform, out: &Path) -> Result<(), String> {
     let toolchain = Toolchain::detect(root).map_err(|e| format!("build: {e}"))?;
     toolchain
