@@ -5,15 +5,16 @@
 //! - `resources`: `qualys_aws_connector`.
 //! - `data_sources`: `qualys_aws_regions`.
 //! - `qualys`: the Qualys API client (QPS v3 JSON, QPS v2 XML, CloudView v1).
-//! - `docs`: the registry docs under `docs/`, generated from the schemas and `examples/`.
 //! - `regions`: the supported-region table shared by validation and the data source.
-//! - `release`: the registry's release artifacts (zip, SHA256SUMS, manifest).
+//!
+//! The docs generator and the release packager are repository tooling, in `xtask/`.
 
 pub mod data_sources;
-pub mod docs;
 pub mod plugin;
 pub mod provider;
 pub mod qualys;
 pub mod regions;
-pub mod release;
 pub mod resources;
+
+/// The provider's version: what it reports and what a release of it is called.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,7 +10,7 @@ fn repo() -> &'static Path {
 
 #[test]
 fn committed_docs_match_the_schema() {
-    let problems = tfqualys::docs::check(repo()).expect("rendering the docs");
+    let problems = xtask::docs::check(repo()).expect("rendering the docs");
     assert!(
         problems.is_empty(),
         "docs/ differs from what the schema generates:\n{}\nrun `cargo xtask docs` and commit docs/",
@@ -22,7 +22,7 @@ fn committed_docs_match_the_schema() {
 /// tests (`tests/acceptance/examples.rs`) is what a reader copies.
 #[test]
 fn pages_show_the_examples_verbatim() {
-    let pages = tfqualys::docs::render(repo()).expect("rendering the docs");
+    let pages = xtask::docs::render(repo()).expect("rendering the docs");
     for (page, example) in [
         ("docs/index.md", "examples/provider/provider.tf"),
         (

@@ -1,28 +1,78 @@
 //! Repository commands, run as `cargo xtask <command>`:
 //! - `docs`: regenerate `docs/` from the provider's schema descriptions and `examples/`;
 //!   `docs --check` fails when the committed docs differ from what the schema generates.
-//! - `release`: build the release binary and the registry artifacts into `dist/`.
+//! - `platforms [--json]`: the release platforms (the release workflow's build matrix reads
+//!   the JSON).
+//! - `build --platform P [--out DIR]`: a release build for one platform, copied to
+//!   `DIR/P/` (what each of the workflow's build jobs runs on its native runner).
+//! - `release [--platform P]... [--prebuilt DIR] [--out DIR] [--sign]`: the registry's
+//!   artifacts for every platform (or those named) in DIR (default `dist/`). Without
+//!   `--prebuilt` it builds each platform this machine's toolchain can build and says which it
+//!   skipped and why; with it, it packages `DIR/P/terraform-provider-qualys[.exe]` for every
+//!   platform and fails if one is missing (the workflow's publish job). `--sign` signs
+//!   SHA256SUMS with the key the environment names (see `xtask::sign`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the repository")
-        .to_path_buf()
+use xtask::compile::Toolchain;
+use xtask::platforms::{self, PLATFORMS, Platform};
+use xtask::release;
+use xtask::sign::Signer;
+
+const USAGE: &str = "usage: cargo xtask docs [--check]
+       cargo xtask platforms [--json]
+       cargo xtask build --platform OS_ARCH [--out DIR]
+       cargo xtask release [--platform OS_ARCH]... [--prebuilt DIR] [--out DIR] [--sign]";
+
+/// One command line, parsed.
+#[derive(Debug)]
+enum Cmd {
+    Docs {
+        check: bool,
+    },
+    Platforms {
+        json: bool,
+    },
+    Build {
+        platform: &'static Platform,
+        out: PathBuf,
+    },
+    Release(ReleaseArgs),
 }
 
-const USAGE: &str = "usage: cargo xtask docs [--check] | cargo xtask release [--out DIR]";
+fn parse(root: &Path, args: &[String]) -> Result<Cmd, String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["docs"] => Ok(Cmd::Docs { check: false }),
+        ["docs", "--check"] => Ok(Cmd::Docs { check: true }),
+        ["platforms"] => Ok(Cmd::Platforms { json: false }),
+        ["platforms", "--json"] => Ok(Cmd::Platforms { json: true }),
+        ["build", "--platform", name] => Ok(Cmd::Build {
+            platform: platform_named(name)?,
+            out: root.join("dist/bin"),
+        }),
+        ["build", "--platform", name, "--out", out] => Ok(Cmd::Build {
+            platform: platform_named(name)?,
+            out: PathBuf::from(out),
+        }),
+        ["release", rest @ ..] => parse_release_args(root, rest).map(Cmd::Release),
+        _ => Err(USAGE.to_string()),
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = repo_root();
-    let result = match args.first().map(String::as_str) {
-        Some("docs") => docs(&root, &args[1..]),
-        Some("release") => release(&root, &args[1..]),
-        _ => Err(USAGE.to_string()),
-    };
+    let root = xtask::repo_root();
+    let result = parse(&root, &args).and_then(|cmd| match cmd {
+        Cmd::Docs { check } => docs(&root, check),
+        Cmd::Platforms { json } => {
+            list_platforms(json);
+            Ok(())
+        }
+        Cmd::Build { platform, out } => build(&root, platform, &out),
+        Cmd::Release(args) => release(&root, args),
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -34,14 +84,9 @@ fn main() -> ExitCode {
 
 /// `cargo xtask docs`: rewrites `docs/` from the schema, `examples/` and `docs-templates/`.
 /// `cargo xtask docs --check`: changes nothing, fails listing every page that differs.
-fn docs(root: &Path, args: &[String]) -> Result<(), String> {
-    use tfqualys::docs;
+fn docs(root: &Path, check: bool) -> Result<(), String> {
+    use xtask::docs;
 
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return Err(USAGE.to_string()),
-    };
     let problems = docs::check(root).map_err(|e| format!("docs: {e}"))?;
     if check {
         if problems.is_empty() {
@@ -63,69 +108,253 @@ fn docs(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask release [--out DIR]`: a locked release build of the provider for this host,
-/// packaged with `tfqualys::release` into DIR (default `dist/`).
-fn release(root: &Path, args: &[String]) -> Result<(), String> {
-    use tfqualys::release::{self, Platform};
+fn list_platforms(json: bool) {
+    if json {
+        println!("{}", platforms::json());
+    } else {
+        for platform in PLATFORMS {
+            println!("{platform}");
+        }
+    }
+}
 
-    let out_dir = match args {
-        [] => root.join("dist"),
-        [flag, dir] if flag == "--out" => PathBuf::from(dir),
-        _ => return Err(USAGE.to_string()),
+fn platform_named(name: &str) -> Result<&'static Platform, String> {
+    Platform::by_name(name).ok_or_else(|| {
+        let known: Vec<String> = PLATFORMS.iter().map(Platform::name).collect();
+        format!(
+            "{name:?} is not a release platform; the platforms are {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// `cargo xtask build --platform P [--out DIR]`: builds P and copies the executable to
+/// `DIR/P/` (default `dist/bin/`, which git ignores), where `release --prebuilt DIR` looks for it.
+fn build(root: &Path, platform: &'static Platform, out: &Path) -> Result<(), String> {
+    let toolchain = Toolchain::detect(root).map_err(|e| format!("build: {e}"))?;
+    toolchain
+        .can_build(platform)
+        .map_err(|why| format!("build: cannot build {platform}: {why}"))?;
+    let binary = toolchain
+        .build(root, platform)
+        .map_err(|e| format!("build: {e}"))?;
+    let dir = out.join(platform.name());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("build: creating {}: {e}", dir.display()))?;
+    let to = dir.join(platform.cargo_executable());
+    std::fs::copy(&binary, &to).map_err(|e| {
+        format!(
+            "build: copying {} to {}: {e}",
+            binary.display(),
+            to.display()
+        )
+    })?;
+    println!("{}", to.display());
+    Ok(())
+}
+
+#[derive(Debug)]
+struct ReleaseArgs {
+    platforms: Vec<&'static Platform>,
+    prebuilt: Option<PathBuf>,
+    out: PathBuf,
+    sign: bool,
+}
+
+fn parse_release_args(root: &Path, args: &[&str]) -> Result<ReleaseArgs, String> {
+    let mut parsed = ReleaseArgs {
+        platforms: Vec::new(),
+        prebuilt: None,
+        out: root.join("dist"),
+        sign: false,
     };
-    let platform = Platform::host().map_err(|e| format!("release: {e}"))?;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = || rest.next().ok_or_else(|| USAGE.to_string());
+        match *arg {
+            "--platform" => parsed.platforms.push(platform_named(value()?)?),
+            "--prebuilt" => parsed.prebuilt = Some(PathBuf::from(value()?)),
+            "--out" => parsed.out = PathBuf::from(value()?),
+            "--sign" => parsed.sign = true,
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    Ok(parsed)
+}
+
+/// `cargo xtask release`: see the module docs.
+fn release(root: &Path, args: ReleaseArgs) -> Result<(), String> {
+    let all = args.platforms.is_empty();
+    let platforms: Vec<&'static Platform> = if all {
+        PLATFORMS.iter().collect()
+    } else {
+        args.platforms.clone()
+    };
+    // Before any build: a missing key should not cost a release build to find out.
+    let signer = if args.sign {
+        Some(Signer::from_env().map_err(|e| format!("release: {e}"))?)
+    } else {
+        None
+    };
     eprintln!(
-        "release: building terraform-provider-qualys {} for {}_{} (cargo build --release --locked)",
+        "release: terraform-provider-qualys {} into {}",
         release::VERSION,
-        platform.os,
-        platform.arch
+        args.out.display()
     );
-    let binary = build_release_binary(root)?;
-    let artifacts = release::package(
-        &binary,
-        release::VERSION,
-        platform.os,
-        platform.arch,
-        &out_dir,
-    )
-    .map_err(|e| format!("release: {e}"))?;
-    for path in [&artifacts.zip, &artifacts.sha256sums, &artifacts.manifest] {
-        println!("{}", path.display());
+
+    let mut binaries = Vec::new();
+    let mut skipped = Vec::new();
+    match &args.prebuilt {
+        Some(dir) => {
+            for platform in &platforms {
+                let binary = dir.join(platform.name()).join(platform.cargo_executable());
+                if !binary.is_file() {
+                    return Err(format!(
+                        "release: {} has no {platform} binary ({} is missing)",
+                        dir.display(),
+                        binary.display()
+                    ));
+                }
+                binaries.push((*platform, binary));
+            }
+        }
+        None => {
+            let toolchain = Toolchain::detect(root).map_err(|e| format!("release: {e}"))?;
+            for platform in &platforms {
+                match toolchain.can_build(platform) {
+                    Ok(()) => {
+                        eprintln!("release: building {platform} ({})", platform.target);
+                        let binary = toolchain
+                            .build(root, platform)
+                            .map_err(|e| format!("release: {e}"))?;
+                        binaries.push((*platform, binary));
+                    }
+                    // A platform asked for by name must be built; of the whole list, this
+                    // machine builds what it can and the rest is reported.
+                    Err(why) if all => skipped.push((*platform, why)),
+                    Err(why) => return Err(format!("release: cannot build {platform}: {why}")),
+                }
+            }
+        }
+    }
+    if binaries.is_empty() {
+        return Err("release: no platform could be built on this machine".to_string());
+    }
+
+    let artifacts = release::package(&binaries, release::VERSION, &args.out)
+        .map_err(|e| format!("release: {e}"))?;
+    let mut files: Vec<PathBuf> = artifacts.zips.clone();
+    files.push(artifacts.manifest.clone());
+    files.push(artifacts.sha256sums.clone());
+    let signed_by = match &signer {
+        Some(signer) => {
+            let signature = signer
+                .sign(&artifacts.sha256sums)
+                .map_err(|e| format!("release: signing: {e}"))?;
+            files.push(signature);
+            Some(signer.key().to_string())
+        }
+        None => None,
+    };
+
+    println!("artifacts (SHA-256):");
+    for file in &files {
+        let digest = release::sha256_file(file).map_err(|e| format!("release: {e}"))?;
+        println!("{digest}  {}", file.display());
+    }
+    for (platform, why) in &skipped {
+        println!("skipped {platform}: {why}");
+    }
+    match signed_by {
+        Some(key) => {
+            println!("SHA256SUMS signed with GPG key {key}: the registry must serve its public key")
+        }
+        None => println!(
+            "SHA256SUMS is NOT signed (no --sign): Terraform installs it from a registry only \
+             with a signature"
+        ),
     }
     Ok(())
 }
 
-/// Builds the provider binary and returns its path, as cargo reports it (so a
-/// `CARGO_TARGET_DIR` or `build.target-dir` setting is honoured).
-fn build_release_binary(root: &Path) -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "terraform-provider-qualys",
-            "--bin",
-            "terraform-provider-qualys",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("release: running cargo build: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("release: cargo build failed ({})", output.status));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_string).collect()
     }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| {
-            message["reason"] == "compiler-artifact"
-                && message["target"]["name"] == "terraform-provider-qualys"
-        })
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| {
-            "release: cargo build reported no terraform-provider-qualys executable".into()
-        })
+
+    /// The release workflow cannot run here; what can be checked is that it reads the platform
+    /// list from xtask and that every xtask command it runs is one xtask accepts, for every
+    /// platform of the matrix.
+    #[test]
+    fn the_release_workflow_runs_xtask_commands_that_exist() {
+        let root = xtask::repo_root();
+        let workflow = std::fs::read_to_string(root.join(".github/workflows/release.yml"))
+            .expect("reading the release workflow");
+        assert!(
+            workflow
+                .contains("echo \"matrix=$(cargo xtask platforms --json)\" >> \"$GITHUB_OUTPUT\"")
+                && workflow.contains("include: ${{ fromJSON(needs.platforms.outputs.matrix) }}"),
+            "the build matrix is xtask's platform list"
+        );
+        let matrix: serde_json::Value =
+            serde_json::from_str(&platforms::json()).expect("the platform list");
+        let mut commands = 0;
+        for line in workflow
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+        {
+            let Some((_, command)) = line.split_once("cargo xtask ") else {
+                continue;
+            };
+            let command = command.split(')').next().unwrap_or(command);
+            for entry in matrix.as_array().expect("a list") {
+                let mut expanded = command.to_string();
+                for key in ["platform", "os", "arch", "target", "runner"] {
+                    expanded = expanded.replace(
+                        &format!("${{{{ matrix.{key} }}}}"),
+                        entry[key].as_str().expect("a string"),
+                    );
+                }
+                assert!(!expanded.contains("${{"), "unknown expression in {line:?}");
+                if let Err(e) = parse(&root, &words(&expanded)) {
+                    panic!("the workflow runs `cargo xtask {expanded}`, which xtask refuses: {e}");
+                }
+            }
+            commands += 1;
+        }
+        assert_eq!(commands, 3, "platforms, build and release");
+        for key in ["runner", "target", "platform"] {
+            assert!(
+                workflow.contains(&format!("${{{{ matrix.{key} }}}}")),
+                "the build job uses matrix.{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn release_arguments_parse() {
+        let root = Path::new("/repo");
+        let Ok(Cmd::Release(args)) = parse(
+            root,
+            &words("release --platform linux_arm64 --platform darwin_arm64 --prebuilt bin --sign"),
+        ) else {
+            panic!("release arguments refused");
+        };
+        let names: Vec<String> = args.platforms.iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["linux_arm64", "darwin_arm64"]);
+        assert_eq!(args.prebuilt, Some(PathBuf::from("bin")));
+        assert_eq!(args.out, root.join("dist"));
+        assert!(args.sign);
+        for bad in [
+            "release --platform freebsd_amd64",
+            "release --out",
+            "release --bogus",
+            "build",
+            "build --platform linux_amd64 --out",
+        ] {
+            assert!(parse(root, &words(bad)).is_err(), "{bad}");
+        }
+    }
 }

@@ -119,20 +119,84 @@ pub fn terraform() -> &'static Path {
     }
 }
 
-pub const LATEST_VERSION: &str = "1.11.4";
-const LATEST_PATH: &str = "/usr/local/bin/terraform";
-
-/// Terraform 1.11.4 at /usr/local/bin/terraform, for the tests of what newer Terraform does
-/// differently; a test that needs it fails when it is missing.
+/// The newest Terraform this machine has besides the pinned one, for the tests of what newer
+/// Terraform does (import blocks, generated config, `terraform test`): the highest version
+/// among `TF_ACC_TERRAFORM_PATHS` (colon-separated), `TF_ACC_TERRAFORM_PATH`, PATH and
+/// /usr/local/bin/terraform. A test that needs it fails plainly when there is none.
 pub fn terraform_latest() -> PathBuf {
-    let path = PathBuf::from(LATEST_PATH);
-    match version_of(&path) {
-        Some(v) if v == LATEST_VERSION => path,
-        other => panic!(
-            "this test needs Terraform {LATEST_VERSION} at {LATEST_PATH}, which reports version \
-             {other:?} (None: missing or not runnable)"
-        ),
+    static LATEST: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match LATEST.get_or_init(find_latest) {
+        Ok(path) => path.clone(),
+        Err(why) => panic!("{why}"),
     }
+}
+
+/// `(major, minor, patch)` of a version string like `1.11.4`.
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(['.', '-'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+fn find_latest() -> Result<PathBuf, String> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for var in ["TF_ACC_TERRAFORM_PATHS", "TF_ACC_TERRAFORM_PATH", "PATH"] {
+        if let Some(value) = std::env::var_os(var) {
+            candidates.extend(std::env::split_paths(&value).map(|p| {
+                if var == "PATH" {
+                    p.join("terraform")
+                } else {
+                    p
+                }
+            }));
+        }
+    }
+    candidates.push(PathBuf::from("/usr/local/bin/terraform"));
+    candidates
+        .into_iter()
+        .filter_map(|path| version_of(&path).map(|v| (version_key(&v), path)))
+        .filter(|(v, _)| v.as_slice() >= [1, 5].as_slice())
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, path)| path)
+        .ok_or_else(|| {
+            "this test needs Terraform 1.5 or later and none was found in \
+             TF_ACC_TERRAFORM_PATHS, TF_ACC_TERRAFORM_PATH, PATH or /usr/local/bin: it did not run"
+                .to_string()
+        })
+}
+
+/// The Terraform binary reporting exactly `version`, for tests that must run on several
+/// versions: the pinned one as [`terraform`] finds it, any other from `TF_ACC_TERRAFORM_PATH`,
+/// PATH or /usr/local/bin. Missing means the test fails saying so: it never passes unrun.
+pub fn terraform_version(version: &str) -> PathBuf {
+    if version == PINNED_VERSION {
+        return terraform().to_path_buf();
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("TF_ACC_TERRAFORM_PATH")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("terraform")));
+    }
+    candidates.push(PathBuf::from("/usr/local/bin/terraform"));
+    let mut seen = Vec::new();
+    for candidate in candidates {
+        match version_of(&candidate) {
+            Some(v) if v == version => return candidate,
+            Some(v) => seen.push(format!("{} is {v}", candidate.display())),
+            None => {}
+        }
+    }
+    panic!(
+        "Terraform {version} is needed for this test and none was found ({}): put it on PATH, \
+         at /usr/local/bin/terraform, or name it in TF_ACC_TERRAFORM_PATH",
+        if seen.is_empty() {
+            "no terraform at all".to_string()
+        } else {
+            seen.join("; ")
+        }
+    )
 }
 
 /// The provider binary cargo built for this test run.

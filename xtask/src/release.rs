@@ -3,8 +3,9 @@
 //! `terraform-provider-qualys_v<version>`, one `SHA256SUMS` over every zip of the version and
 //! the manifest, and the manifest saying which plugin protocol the provider speaks.
 //!
-//! Packaging is file work only, so it is tested here; `cargo xtask release` builds the binary
-//! and calls [`package`].
+//! Packaging is file work only, so it is tested here; `cargo xtask release` builds the
+//! binaries (or takes prebuilt ones), calls [`package`] and signs `SHA256SUMS`
+//! ([`crate::sign`]).
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -15,60 +16,15 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
+use crate::platforms::Platform;
+
 /// The provider's version, as released.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const VERSION: &str = tfqualys::VERSION;
 
 /// The plugin protocol versions the manifest declares: the provider speaks tfplugin6 only.
 pub const PROTOCOL_VERSIONS: &[&str] = &["6.0"];
 
 const NAME: &str = "terraform-provider-qualys";
-
-/// The files one [`package`] call wrote or rewrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifacts {
-    pub zip: PathBuf,
-    pub sha256sums: PathBuf,
-    pub manifest: PathBuf,
-}
-
-/// An operating system and architecture in Terraform's words (`linux`, `amd64`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Platform {
-    pub os: &'static str,
-    pub arch: &'static str,
-}
-
-impl Platform {
-    /// Terraform's names for Rust's `std::env::consts::{OS, ARCH}` values.
-    pub fn from_rust(os: &str, arch: &str) -> Result<Platform, ReleaseError> {
-        let terraform_os = match os {
-            "linux" => Some("linux"),
-            "macos" => Some("darwin"),
-            "windows" => Some("windows"),
-            "freebsd" => Some("freebsd"),
-            _ => None,
-        };
-        let terraform_arch = match arch {
-            "x86_64" => Some("amd64"),
-            "aarch64" => Some("arm64"),
-            "x86" => Some("386"),
-            "arm" => Some("arm"),
-            _ => None,
-        };
-        match (terraform_os, terraform_arch) {
-            (Some(os), Some(arch)) => Ok(Platform { os, arch }),
-            _ => Err(ReleaseError::UnsupportedPlatform {
-                os: os.to_string(),
-                arch: arch.to_string(),
-            }),
-        }
-    }
-
-    /// The platform this program was built for.
-    pub fn host() -> Result<Platform, ReleaseError> {
-        Platform::from_rust(std::env::consts::OS, std::env::consts::ARCH)
-    }
-}
 
 /// Why packaging failed.
 #[derive(Debug, thiserror::Error)]
@@ -79,11 +35,11 @@ pub enum ReleaseError {
     )]
     Version(String),
 
-    #[error("{what} {value:?} is not a Terraform platform name (lowercase, like linux or amd64)")]
-    PlatformName { what: &'static str, value: String },
+    #[error("no platform to package")]
+    NothingToPackage,
 
-    #[error("Terraform has no platform name for Rust's {os}/{arch}")]
-    UnsupportedPlatform { os: String, arch: String },
+    #[error("{0} is given twice")]
+    DuplicatePlatform(String),
 
     #[error("{} is not a file", .0.display())]
     NotAFile(PathBuf),
@@ -128,6 +84,12 @@ pub fn executable_name(version: &str, os: &str) -> String {
 /// `terraform-provider-qualys_<version>_SHA256SUMS`
 pub fn sha256sums_name(version: &str) -> String {
     format!("{NAME}_{version}_SHA256SUMS")
+}
+
+/// `terraform-provider-qualys_<version>_SHA256SUMS.sig`: the detached signature Terraform
+/// checks against the registry's key.
+pub fn signature_name(version: &str) -> String {
+    format!("{NAME}_{version}_SHA256SUMS.sig")
 }
 
 /// `terraform-provider-qualys_<version>_manifest.json`
@@ -192,54 +154,83 @@ fn validate_version(version: &str) -> Result<(), ReleaseError> {
     }
 }
 
-fn validate_platform_name(what: &'static str, value: &str) -> Result<(), ReleaseError> {
-    let ok = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(ReleaseError::PlatformName {
-            what,
-            value: value.to_string(),
-        })
-    }
+/// The files of one release, as [`package`] wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifacts {
+    /// One zip per platform, in the order the binaries were given.
+    pub zips: Vec<PathBuf>,
+    pub manifest: PathBuf,
+    pub sha256sums: PathBuf,
 }
 
-/// Packages `binary` for `os`/`arch` (Terraform's names) into `out_dir`: writes the zip and
-/// the manifest, then rewrites `SHA256SUMS` over every zip of `version` in `out_dir` and the
-/// manifest, so packaging each platform into one directory yields one checksum file for all.
+/// Packages one binary per platform into `out_dir`: a zip each, the manifest, and one
+/// `SHA256SUMS` over exactly those. Files an earlier run left there for `version` are removed
+/// first, so the directory holds one release and its checksums cover all of it.
 pub fn package(
-    binary: &Path,
+    binaries: &[(&Platform, PathBuf)],
     version: &str,
-    os: &str,
-    arch: &str,
     out_dir: &Path,
 ) -> Result<Artifacts, ReleaseError> {
     validate_version(version)?;
-    validate_platform_name("os", os)?;
-    validate_platform_name("arch", arch)?;
-    let binary_meta = fs::metadata(binary).map_err(io_error("reading", binary))?;
-    if !binary_meta.is_file() {
-        return Err(ReleaseError::NotAFile(binary.to_path_buf()));
+    if binaries.is_empty() {
+        return Err(ReleaseError::NothingToPackage);
+    }
+    for (i, (platform, binary)) in binaries.iter().enumerate() {
+        if binaries[..i].iter().any(|(seen, _)| seen == platform) {
+            return Err(ReleaseError::DuplicatePlatform(platform.name()));
+        }
+        let meta = fs::metadata(binary).map_err(io_error("reading", binary))?;
+        if !meta.is_file() {
+            return Err(ReleaseError::NotAFile(binary.clone()));
+        }
     }
     fs::create_dir_all(out_dir).map_err(io_error("creating", out_dir))?;
+    remove_earlier_release(version, out_dir)?;
 
-    let zip = out_dir.join(zip_name(version, os, arch));
-    write_zip(binary, &executable_name(version, os), &zip)?;
-
+    let mut zips = Vec::new();
+    for (platform, binary) in binaries {
+        let zip = out_dir.join(zip_name(version, platform.os, platform.arch));
+        write_zip(binary, &executable_name(version, platform.os), &zip)?;
+        zips.push(zip);
+    }
     let manifest = out_dir.join(manifest_name(version));
     fs::write(&manifest, manifest_json()).map_err(io_error("writing", &manifest))?;
 
     let sha256sums = out_dir.join(sha256sums_name(version));
-    write_sha256sums(version, out_dir, &sha256sums)?;
+    let mut listed: Vec<&PathBuf> = zips.iter().chain([&manifest]).collect();
+    listed.sort();
+    let mut text = String::new();
+    for path in listed {
+        let digest = sha256_file(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        text.push_str(&format!("{digest}  {name}\n"));
+    }
+    fs::write(&sha256sums, text).map_err(io_error("writing", &sha256sums))?;
 
     Ok(Artifacts {
-        zip,
-        sha256sums,
+        zips,
         manifest,
+        sha256sums,
     })
+}
+
+fn remove_earlier_release(version: &str, out_dir: &Path) -> Result<(), ReleaseError> {
+    let prefix = format!("{NAME}_{version}_");
+    for entry in fs::read_dir(out_dir).map_err(io_error("listing", out_dir))? {
+        let entry = entry.map_err(io_error("listing", out_dir))?;
+        let is_ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(&prefix));
+        if is_ours {
+            let path = entry.path();
+            fs::remove_file(&path).map_err(io_error("removing", &path))?;
+        }
+    }
+    Ok(())
 }
 
 /// One deflated entry, mode 0755, with a fixed timestamp and creator system so the same
@@ -274,37 +265,6 @@ fn write_zip(binary: &Path, entry_name: &str, zip_path: &Path) -> Result<(), Rel
     Ok(())
 }
 
-/// `<sha256>  <name>` lines, sorted by name, as `shasum -a 256` prints and checks them.
-fn write_sha256sums(version: &str, out_dir: &Path, path: &Path) -> Result<(), ReleaseError> {
-    let zip_prefix = format!("{NAME}_{version}_");
-    let manifest = manifest_name(version);
-    let mut names = Vec::new();
-    for entry in fs::read_dir(out_dir).map_err(io_error("listing", out_dir))? {
-        let entry = entry.map_err(io_error("listing", out_dir))?;
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            continue;
-        };
-        let is_zip = name
-            .strip_prefix(&zip_prefix)
-            .and_then(|rest| rest.strip_suffix(".zip"))
-            .is_some_and(|platform| {
-                platform
-                    .split_once('_')
-                    .is_some_and(|(os, arch)| !os.is_empty() && !arch.is_empty())
-            });
-        if is_zip || name == manifest {
-            names.push(name);
-        }
-    }
-    names.sort();
-    let mut text = String::new();
-    for name in names {
-        let digest = sha256_file(&out_dir.join(&name))?;
-        text.push_str(&format!("{digest}  {name}\n"));
-    }
-    fs::write(path, text).map_err(io_error("writing", path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +273,10 @@ mod tests {
         let path = dir.join("terraform-provider-qualys");
         fs::write(&path, content).expect("writing the fake binary");
         path
+    }
+
+    fn platform(name: &str) -> &'static Platform {
+        Platform::by_name(name).expect("a release platform")
     }
 
     fn sums(path: &Path) -> Vec<(String, String)> {
@@ -345,40 +309,12 @@ mod tests {
             "terraform-provider-qualys_0.1.0_SHA256SUMS"
         );
         assert_eq!(
+            signature_name("0.1.0"),
+            "terraform-provider-qualys_0.1.0_SHA256SUMS.sig"
+        );
+        assert_eq!(
             manifest_name("0.1.0"),
             "terraform-provider-qualys_0.1.0_manifest.json"
-        );
-    }
-
-    #[test]
-    fn rust_platforms_map_to_terraform_names() {
-        let cases = [
-            ("linux", "x86_64", "linux", "amd64"),
-            ("linux", "aarch64", "linux", "arm64"),
-            ("macos", "aarch64", "darwin", "arm64"),
-            ("macos", "x86_64", "darwin", "amd64"),
-            ("windows", "x86_64", "windows", "amd64"),
-        ];
-        for (os, arch, tf_os, tf_arch) in cases {
-            assert_eq!(
-                Platform::from_rust(os, arch).expect("a supported platform"),
-                Platform {
-                    os: tf_os,
-                    arch: tf_arch
-                }
-            );
-        }
-        assert!(matches!(
-            Platform::from_rust("haiku", "x86_64"),
-            Err(ReleaseError::UnsupportedPlatform { .. })
-        ));
-        assert!(matches!(
-            Platform::from_rust("linux", "riscv64"),
-            Err(ReleaseError::UnsupportedPlatform { .. })
-        ));
-        assert!(
-            Platform::host().is_ok(),
-            "the test host has Terraform names"
         );
     }
 
@@ -398,23 +334,24 @@ mod tests {
         let content = b"\x7fELF not really, but bytes all the same".repeat(1000);
         let binary = fake_binary(dir.path(), &content);
         let out = dir.path().join("dist");
-        let artifacts = package(&binary, "1.2.3", "linux", "amd64", &out).expect("packaging works");
+        let artifacts = package(&[(platform("windows_arm64"), binary)], "1.2.3", &out)
+            .expect("packaging works");
         assert_eq!(
             artifacts,
             Artifacts {
-                zip: out.join("terraform-provider-qualys_1.2.3_linux_amd64.zip"),
-                sha256sums: out.join("terraform-provider-qualys_1.2.3_SHA256SUMS"),
+                zips: vec![out.join("terraform-provider-qualys_1.2.3_windows_arm64.zip")],
                 manifest: out.join("terraform-provider-qualys_1.2.3_manifest.json"),
+                sha256sums: out.join("terraform-provider-qualys_1.2.3_SHA256SUMS"),
             }
         );
 
-        let mut archive = zip::ZipArchive::new(File::open(&artifacts.zip).expect("the zip"))
+        let mut archive = zip::ZipArchive::new(File::open(&artifacts.zips[0]).expect("the zip"))
             .expect("a readable zip");
         assert_eq!(archive.len(), 1);
         let mut entry = archive.by_index(0).expect("the only entry");
         assert_eq!(
             entry.name().expect("a UTF-8 name"),
-            "terraform-provider-qualys_v1.2.3"
+            "terraform-provider-qualys_v1.2.3.exe"
         );
         assert_eq!(entry.compression(), CompressionMethod::Deflated);
         assert!(entry.compressed_size() < entry.size(), "deflate compresses");
@@ -430,22 +367,33 @@ mod tests {
     }
 
     #[test]
-    fn sha256sums_lists_the_zip_and_manifest_sorted_and_verifiable() {
+    fn sha256sums_lists_this_release_sorted_and_verifiable() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let binary = fake_binary(dir.path(), b"provider");
+        let linux = fake_binary(dir.path(), b"linux provider");
+        let darwin = dir.path().join("darwin-provider");
+        fs::write(&darwin, "darwin provider").expect("writing");
         let out = dir.path().join("dist");
-        // An unrelated file and another version's zip stay out of the list.
+        // An unrelated file and another version's zip stay; a zip an earlier run of this
+        // version left (a platform not packaged now) goes, so the checksums cover one release.
         fs::create_dir_all(&out).expect("creating dist");
         fs::write(out.join("notes.txt"), "x").expect("writing");
-        fs::write(
-            out.join("terraform-provider-qualys_0.9.0_linux_amd64.zip"),
-            "old",
+        let other_version = out.join("terraform-provider-qualys_0.9.0_linux_amd64.zip");
+        fs::write(&other_version, "old").expect("writing");
+        let stale = out.join("terraform-provider-qualys_0.1.0_windows_amd64.zip");
+        fs::write(&stale, "stale").expect("writing");
+
+        let artifacts = package(
+            &[
+                (platform("linux_amd64"), linux),
+                (platform("darwin_arm64"), darwin),
+            ],
+            "0.1.0",
+            &out,
         )
-        .expect("writing");
+        .expect("packaging");
 
-        package(&binary, "0.1.0", "linux", "amd64", &out).expect("linux");
-        let artifacts = package(&binary, "0.1.0", "darwin", "arm64", &out).expect("darwin");
-
+        assert!(out.join("notes.txt").exists() && other_version.exists());
+        assert!(!stale.exists(), "the earlier run's zip is removed");
         let listed = sums(&artifacts.sha256sums);
         let names: Vec<&str> = listed.iter().map(|(_, name)| name.as_str()).collect();
         assert_eq!(
@@ -481,16 +429,16 @@ mod tests {
     fn the_same_binary_packs_to_the_same_zip() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let binary = fake_binary(dir.path(), b"same bytes");
+        let linux = platform("linux_amd64");
         let first =
-            package(&binary, "0.1.0", "linux", "amd64", &dir.path().join("a")).expect("first");
-        let second =
-            package(&binary, "0.1.0", "linux", "amd64", &dir.path().join("b")).expect("second");
+            package(&[(linux, binary.clone())], "0.1.0", &dir.path().join("a")).expect("first");
+        let second = package(&[(linux, binary)], "0.1.0", &dir.path().join("b")).expect("second");
         assert_eq!(
-            fs::read(&first.zip).expect("first zip"),
-            fs::read(&second.zip).expect("second zip")
+            fs::read(&first.zips[0]).expect("first zip"),
+            fs::read(&second.zips[0]).expect("second zip")
         );
         let mut archive =
-            zip::ZipArchive::new(File::open(&first.zip).expect("the zip")).expect("a zip");
+            zip::ZipArchive::new(File::open(&first.zips[0]).expect("the zip")).expect("a zip");
         let entry = archive.by_index(0).expect("the only entry");
         assert!(
             entry.last_modified() == Some(DateTime::default()),
@@ -503,6 +451,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         let binary = fake_binary(dir.path(), b"provider");
         let out = dir.path().join("dist");
+        let linux = platform("linux_amd64");
         for version in [
             "v0.1.0",
             "0.1",
@@ -514,30 +463,29 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    package(&binary, version, "linux", "amd64", &out),
+                    package(&[(linux, binary.clone())], version, &out),
                     Err(ReleaseError::Version(_))
                 ),
                 "{version:?}"
             );
         }
-        for (os, arch) in [("Linux", "amd64"), ("linux", "../x"), ("", "amd64")] {
-            assert!(
-                matches!(
-                    package(&binary, "0.1.0", os, arch, &out),
-                    Err(ReleaseError::PlatformName { .. })
-                ),
-                "{os}/{arch}"
-            );
-        }
-        assert!(!out.exists(), "nothing written for refused inputs");
         assert!(matches!(
-            package(&dir.path().join("missing"), "0.1.0", "linux", "amd64", &out),
+            package(&[], "0.1.0", &out),
+            Err(ReleaseError::NothingToPackage)
+        ));
+        assert!(matches!(
+            package(&[(linux, binary.clone()), (linux, binary.clone())], "0.1.0", &out),
+            Err(ReleaseError::DuplicatePlatform(name)) if name == "linux_amd64"
+        ));
+        assert!(matches!(
+            package(&[(linux, dir.path().join("missing"))], "0.1.0", &out),
             Err(ReleaseError::Io { .. })
         ));
         assert!(matches!(
-            package(dir.path(), "0.1.0", "linux", "amd64", &out),
+            package(&[(linux, dir.path().to_path_buf())], "0.1.0", &out),
             Err(ReleaseError::NotAFile(_))
         ));
-        assert!(package(&binary, "1.0.0-rc.1", "linux", "amd64", &out).is_ok());
+        assert!(!out.exists(), "nothing written for refused inputs");
+        assert!(package(&[(linux, binary)], "1.0.0-rc.1", &out).is_ok());
     }
 }

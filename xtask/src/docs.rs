@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::plugin::api::{Provider, Schemas};
-use crate::plugin::schema::{Attribute, Block, Schema};
-use crate::plugin::value::Type;
-use crate::provider::{PLATFORMS, QualysProvider};
+use tfqualys::plugin::api::{Provider, Schemas};
+use tfqualys::plugin::schema::{Attribute, Block, Schema};
+use tfqualys::plugin::value::Type;
+use tfqualys::provider::{PLATFORMS, QualysProvider};
 
 const PROVIDER_NAME: &str = "qualys";
 const BINARY_NAME: &str = "terraform-provider-qualys";
@@ -534,7 +534,8 @@ mod tests {
     use super::*;
 
     fn repo() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        static ROOT: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(crate::repo_root);
+        &ROOT
     }
 
     fn schemas() -> Schemas {
