@@ -139,3 +139,34 @@ fn the_provider_dies_with_terraform() {
         dir.display()
     );
 }
+
+/// A parent that is gone before the provider has even started: whether the provider arms the
+/// parent-death signal in time or finds its parent id changed, it must not stay.
+#[test]
+fn a_provider_orphaned_during_start_up_exits() {
+    let mut parent = via_shell("\"$0\" & echo \"pid $!\"")
+        .spawn()
+        .expect("starting sh");
+    let mut stdout = BufReader::new(parent.stdout.take().expect("piped stdout"));
+    let pid = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).expect("reading sh's output") > 0,
+            "sh ended without printing the provider's pid"
+        );
+        if let Some(p) = line.trim().strip_prefix("pid ") {
+            break p.parse::<u32>().expect("a pid");
+        }
+    };
+    parent.wait().expect("reaping sh");
+    let gone = wait_until_gone(pid, Duration::from_secs(5));
+    if !gone {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        gone,
+        "the orphaned provider (pid {pid}) still runs after 5 s"
+    );
+}
