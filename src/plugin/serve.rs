@@ -246,8 +246,10 @@ pub async fn serve<P: Provider>(
 /// On Linux the kernel sends SIGTERM at the parent's death (`PR_SET_PDEATHSIG`; strictly, at
 /// the death of the parent's thread that started us, and Go's threads live as long as
 /// Terraform does). Other unixes have no such signal: a task polls the parent id once a second.
-/// Either way the death is seen as a parent id other than the one read at start, which also
-/// covers a parent that died before the signal was armed.
+/// Either way the death is seen as a parent id other than the one read first thing in `main`,
+/// which also covers a parent that died before the signal was armed. A parent dead before
+/// `main` ran is not seen so; but Terraform holds the only read end of our stdout, so the
+/// handshake line then fails to write (EPIPE) and the process exits with the error.
 struct ParentWatch {
     parent: u32,
 }
