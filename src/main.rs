@@ -16,6 +16,8 @@ Terraform starts this program itself; you do not need to run it. Options:
   --help      this text";
 
 fn main() -> ExitCode {
+    // First, so the parent id read is Terraform's even if Terraform dies during start-up.
+    let env = serve::Environment::from_process();
     let mut debug = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
@@ -46,7 +48,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let env = serve::Environment::from_process();
     match runtime.block_on(serve::serve(
         QualysProvider::new(),
         PROVIDER_ADDRESS,

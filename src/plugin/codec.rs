@@ -5,7 +5,8 @@
 //! Wire rules (Terraform's object wire format): an object is a map with every attribute present
 //! (nil for null); unknown is a msgpack extension (we write type 0 and accept any type, since
 //! newer Terraform sends refined unknowns as type 12); numbers may arrive as int, uint, float or
-//! a decimal string; a `dynamic` value is the pair `[type JSON, value]`.
+//! a decimal string, and we send decimal strings (see `encode_number`); a `dynamic` value is
+//! the pair `[type JSON, value]`.
 
 use std::collections::BTreeMap;
 

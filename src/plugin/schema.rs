@@ -61,15 +61,15 @@ impl Attribute {
         presence: Presence,
         description: &str,
     ) -> Attribute {
+        let ty = Type::Object(
+            attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        );
         Attribute {
-            ty: Type::Object(
-                attributes
-                    .iter()
-                    .map(|a| (a.name.clone(), a.ty.clone()))
-                    .collect(),
-            ),
             nested: Some(attributes),
-            ..Attribute::new(name, Type::Dynamic, presence, description)
+            ..Attribute::new(name, ty, presence, description)
         }
     }
 

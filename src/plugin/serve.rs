@@ -64,6 +64,8 @@ pub struct Environment {
     pub protocol_versions: Option<String>,
     pub client_cert: Option<String>,
     pub tls_disabled: bool,
+    /// The process that started us (Terraform), read as early as the process can.
+    pub parent_pid: u32,
 }
 
 impl Environment {
@@ -74,6 +76,7 @@ impl Environment {
             protocol_versions: var("PLUGIN_PROTOCOL_VERSIONS"),
             client_cert: var("PLUGIN_CLIENT_CERT").filter(|s| !s.is_empty()),
             tls_disabled: var("TF_DISABLE_PLUGIN_TLS").is_some_and(|s| !s.is_empty()),
+            parent_pid: std::os::unix::process::parent_id(),
         }
     }
 }
@@ -142,7 +145,7 @@ pub async fn serve<P: Provider>(
         });
     }
     // A person's `--debug` process may outlive the shell or IDE that started it.
-    let parent = (!debug).then(|| ParentWatch::arm(&shutdown_tx));
+    let parent = (!debug).then(|| ParentWatch::arm(env.parent_pid, &shutdown_tx));
 
     // go-plugin's mode: the socket is Terraform's alone, whatever the umask says.
     let socket_dir = tempfile::Builder::new()
@@ -243,16 +246,17 @@ pub async fn serve<P: Provider>(
 /// On Linux the kernel sends SIGTERM at the parent's death (`PR_SET_PDEATHSIG`; strictly, at
 /// the death of the parent's thread that started us, and Go's threads live as long as
 /// Terraform does). Other unixes have no such signal: a task polls the parent id once a second.
-/// Either way the death is seen as a changed parent id, which also covers a parent that died
-/// before the signal was armed.
+/// Either way the death is seen as a parent id other than the one read first thing in `main`,
+/// which also covers a parent that died before the signal was armed. A parent dead before
+/// `main` ran is not seen so; but Terraform holds the only read end of our stdout, so the
+/// handshake line then fails to write (EPIPE) and the process exits with the error.
 struct ParentWatch {
     parent: u32,
 }
 
 impl ParentWatch {
     /// On Linux the signal reaches the SIGTERM handler; elsewhere the poller sends `shutdown`.
-    fn arm(shutdown: &mpsc::Sender<()>) -> ParentWatch {
-        let parent = std::os::unix::process::parent_id();
+    fn arm(parent: u32, shutdown: &mpsc::Sender<()>) -> ParentWatch {
         #[cfg(target_os = "linux")]
         {
             let _ = shutdown;

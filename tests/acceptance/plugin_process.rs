@@ -139,3 +139,34 @@ fn the_provider_dies_with_terraform() {
         dir.display()
     );
 }
+
+/// A Terraform that dies before the provider's `main` runs is out of reach of the parent-id
+/// check (the id read at start is already the reaper's), but it held the only read end of the
+/// provider's stdout: the handshake line then fails to write and the provider exits.
+#[test]
+fn a_provider_whose_terraform_is_gone_before_the_handshake_exits() {
+    let mut child = Command::new(provider_binary())
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("TF_DISABLE_PLUGIN_TLS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the provider");
+    // Close the only read end of its stdout, as a dead Terraform's exit does.
+    drop(child.stdout.take());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("polling the provider") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let status = status.expect("the provider exits when nobody reads its handshake");
+    assert_eq!(status.code(), Some(1));
+}
