@@ -336,27 +336,24 @@ fn group(attribute: &Attribute) -> &'static str {
 }
 
 /// The "Schema" section: attributes grouped Required / Optional / Read-Only, sorted by name,
-/// then one nested section per attribute of an object type.
+/// then one nested section per nested attribute (its own attributes grouped the same way, with
+/// their descriptions) or attribute of an object type (its fields).
 fn schema_markdown(block: &Block) -> String {
     let mut attributes: Vec<&Attribute> = block.attributes.iter().collect();
     attributes.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = "## Schema\n".to_string();
-    for heading in GROUPS {
-        let members: Vec<&Attribute> = attributes
-            .iter()
-            .copied()
-            .filter(|a| group(a) == heading)
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        out += &format!("\n### {heading}\n\n");
-        for attribute in members {
-            out += &attribute_line(attribute);
-        }
-    }
+    out += &grouped(&attributes, "###");
     for attribute in &attributes {
-        if let Some(fields) = object_fields(&attribute.ty) {
+        if let Some(nested) = &attribute.nested {
+            let mut inner: Vec<&Attribute> = nested.iter().collect();
+            inner.sort_by(|a, b| a.name.cmp(&b.name));
+            out += &format!(
+                "\n<a id=\"{}\"></a>\n### Nested Schema for `{}`\n",
+                anchor(&attribute.name),
+                attribute.name,
+            );
+            out += &grouped(&inner, "####");
+        } else if let Some(fields) = object_fields(&attribute.ty) {
             out += &format!(
                 "\n<a id=\"{}\"></a>\n### Nested Schema for `{}`\n\n{}:\n\n",
                 anchor(&attribute.name),
@@ -371,8 +368,32 @@ fn schema_markdown(block: &Block) -> String {
     out
 }
 
+/// Attributes (sorted) under one heading per group.
+fn grouped(attributes: &[&Attribute], level: &str) -> String {
+    let mut out = String::new();
+    for heading in GROUPS {
+        let members: Vec<&Attribute> = attributes
+            .iter()
+            .copied()
+            .filter(|a| group(a) == heading)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        out += &format!("\n{level} {heading}\n\n");
+        for attribute in members {
+            out += &attribute_line(attribute);
+        }
+    }
+    out
+}
+
 fn attribute_line(attribute: &Attribute) -> String {
-    let mut kind = type_name(&attribute.ty);
+    let mut kind = if attribute.nested.is_some() {
+        "Attributes".to_string()
+    } else {
+        type_name(&attribute.ty)
+    };
     if attribute.sensitive {
         kind += ", Sensitive";
     }
@@ -382,7 +403,7 @@ fn attribute_line(attribute: &Attribute) -> String {
         line += " ";
         line += description;
     }
-    if object_fields(&attribute.ty).is_some() {
+    if attribute.nested.is_some() || object_fields(&attribute.ty).is_some() {
         line += &format!(
             " (see [below for nested schema](#{}))",
             anchor(&attribute.name)
@@ -606,8 +627,18 @@ mod tests {
         ];
         for (path, schema) in cases {
             let text = page(path);
-            for a in &schema.block.attributes {
-                let prefix = format!("- `{}` ({}", a.name, type_name(&a.ty));
+            let nested = schema
+                .block
+                .attributes
+                .iter()
+                .flat_map(|a| a.nested.iter().flatten());
+            for a in schema.block.attributes.iter().chain(nested) {
+                let kind = if a.nested.is_some() {
+                    "Attributes".to_string()
+                } else {
+                    type_name(&a.ty)
+                };
+                let prefix = format!("- `{}` ({kind}", a.name);
                 let line = text
                     .lines()
                     .find(|l| l.starts_with(&prefix))
@@ -644,14 +675,19 @@ mod tests {
                 "### Optional",
                 "### Read-Only",
                 "### Nested Schema for `polling_frequency`",
+                "#### Optional",
+                "### Nested Schema for `timeouts`",
+                "#### Optional",
                 "## Import",
             ]
         );
         assert!(text.contains("- `arn` (String) "));
         assert!(text.contains("- `cspm_regions` (Set of String) "));
-        assert!(text.contains("- `polling_frequency` (Object) "));
+        assert!(text.contains("- `polling_frequency` (Attributes) "));
+        assert!(text.contains("### Nested Schema for `timeouts`"));
+        assert!(text.contains("- `create` (String) Creating the connector"));
         assert!(text.contains("(see [below for nested schema](#nestedatt--polling_frequency))"));
-        assert!(text.contains("Optional:\n\n- `hours` (Number)\n- `minutes` (Number)\n"));
+        assert!(text.contains("#### Optional\n\n- `hours` (Number) Whole hours"));
         let example = std::fs::read_to_string(
             repo().join("examples/resources/qualys_aws_connector/resource.tf"),
         )
