@@ -73,6 +73,7 @@ pub fn render_with(schemas: &Schemas, root: &Path) -> Result<BTreeMap<PathBuf, S
             schema,
             example: read(root, &dir.join("resource.tf"))?,
             import: read_optional(root, &dir.join("import.sh"))?,
+            import_block: read_optional(root, &dir.join("import-by-string-id.tf"))?,
         };
         pages.insert(page.path(), page.render());
     }
@@ -84,6 +85,7 @@ pub fn render_with(schemas: &Schemas, root: &Path) -> Result<BTreeMap<PathBuf, S
             schema,
             example: read(root, &dir.join("data-source.tf"))?,
             import: None,
+            import_block: None,
         };
         pages.insert(page.path(), page.render());
     }
@@ -268,6 +270,8 @@ struct Page<'a> {
     schema: &'a Schema,
     example: String,
     import: Option<String>,
+    /// `import-by-string-id.tf`: the same imports as `import` blocks (Terraform 1.5+).
+    import_block: Option<String>,
 }
 
 impl Page<'_> {
@@ -287,7 +291,7 @@ impl Page<'_> {
         let mut out = front_matter(
             &format!("{} {} - {BINARY_NAME}", self.type_name, self.kind.title()),
             SUBCATEGORY,
-            description,
+            &plain_summary(description),
         );
         out += &format!(
             "\n# {} ({})\n\n{description}\n\n## Example Usage\n\n{}\n\n",
@@ -296,14 +300,51 @@ impl Page<'_> {
             fenced("terraform", &self.example)
         );
         out += &schema_markdown(&self.schema.block);
+        if self.import.is_some() || self.import_block.is_some() {
+            out += "\n## Import\n\nImport is supported using the following syntax:\n";
+        }
+        if let Some(block) = &self.import_block {
+            out += &format!(
+                "\nIn Terraform v1.5.0 and later, the [`import` block]\
+                 (https://developer.hashicorp.com/terraform/language/import) can be used with \
+                 the `id` attribute, for example:\n\n{}\n",
+                fenced("terraform", block)
+            );
+        }
         if let Some(import) = &self.import {
             out += &format!(
-                "\n## Import\n\nImport is supported using the following syntax:\n\n{}\n",
+                "\nThe [`terraform import` command]\
+                 (https://developer.hashicorp.com/terraform/cli/commands/import) can be used, \
+                 for example:\n\n{}\n",
                 fenced("shell", import)
             );
         }
         out
     }
+}
+
+/// The registry's page description: the first paragraph as plain text on one line (no code
+/// spans, links as their text).
+fn plain_summary(description: &str) -> String {
+    let first = description.split("\n\n").next().unwrap_or_default();
+    let mut out = String::new();
+    let mut rest = first;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find("](").map(|i| open + i) else {
+            break;
+        };
+        let Some(end) = rest[close..].find(')').map(|i| close + i) else {
+            break;
+        };
+        out += &rest[..open];
+        out += &rest[open + 1..close];
+        rest = &rest[end + 1..];
+    }
+    out += rest;
+    out.replace('`', "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// YAML front matter in tfplugindocs's form; the description as a literal block.
@@ -847,5 +888,26 @@ mod tests {
                 schemas.data_sources["qualys_aws_regions"].block.description
             )
         );
+    }
+
+    #[test]
+    fn the_front_matter_description_is_one_plain_paragraph() {
+        assert_eq!(
+            plain_summary(
+                "Reads `x` from [the API](https://example.com)\n  and more.\n\nSecond paragraph."
+            ),
+            "Reads x from the API and more."
+        );
+        let text = page("docs/resources/aws_connector.md");
+        let front = text.splitn(3, "---\n").nth(1).expect("front matter");
+        let description: Vec<&str> = front
+            .lines()
+            .skip_while(|l| !l.starts_with("description:"))
+            .skip(1)
+            .collect();
+        assert_eq!(description.len(), 1, "{front}");
+        assert!(!description[0].contains('`'), "{front}");
+        assert!(text.contains("the [`import` block]"));
+        assert!(text.contains("```terraform\n# Terraform 1.5 or later"));
     }
 }
