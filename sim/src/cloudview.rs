@@ -1,6 +1,6 @@
 //! CloudView v1 AWS connectors, `/cloudview-api/rest/v1/aws/connectors[/{uuid}]`: JSON bodies
-//! shaped like seed 000, Spring pages with 0-based `pageNo`, Java-style dates, and errors as
-//! 4xx statuses with `{timestamp, status, error, errorCode, message, path}`.
+//! shaped like seed 000 and the Swagger spec (EVIDENCE 1), Spring pages with 0-based `pageNo`,
+//! Java-style dates in GMT, and errors as 4xx statuses with `{errorCode, message, timestamp}`.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -77,21 +77,19 @@ impl From<ValidationError> for CvError {
     }
 }
 
-/// A CloudView error response.
-pub fn error_response(status: StatusCode, code: &str, message: &str, path: &str) -> Response {
+/// A CloudView error response: `{errorCode, message, timestamp}` with the timestamp in epoch
+/// milliseconds (EVIDENCE 1, the Swagger spec's `ApiErrorFacade`).
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({
-        "timestamp": dates::iso(dates::now()),
-        "status": status.as_u16(),
-        "error": status.canonical_reason().unwrap_or("Error"),
         "errorCode": code,
         "message": message,
-        "path": path,
+        "timestamp": dates::epoch_millis(time::OffsetDateTime::now_utc()),
     });
     (status, Json(body)).into_response()
 }
 
-fn reply(result: Result<Response, CvError>, uri: &Uri) -> Response {
-    result.unwrap_or_else(|e| error_response(e.status, e.code, &e.message, uri.path()))
+fn reply(result: Result<Response, CvError>) -> Response {
+    result.unwrap_or_else(|e| error_response(e.status, e.code, &e.message))
 }
 
 fn rules(app: &AppState) -> Rules {
@@ -112,11 +110,10 @@ pub async fn list(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
     Query(params): Query<HashMap<String, String>>,
-    uri: Uri,
 ) -> Response {
     let result = ListQuery::parse(&params)
         .map(|query| Json(query.page(app.store.visible(&user))).into_response());
-    reply(result, &uri)
+    reply(result)
 }
 
 /// `GET /{uuid}`.
@@ -124,20 +121,15 @@ pub async fn get(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
     Path(id): Path<String>,
-    uri: Uri,
 ) -> Response {
     let result = key(&id).and_then(|key| Ok(app.store.get(key, &user)?));
-    reply(
-        result.map(|c| Json(connector_json(&c)).into_response()),
-        &uri,
-    )
+    reply(result.map(|c| Json(connector_json(&c)).into_response()))
 }
 
 /// `POST` with seed 000's body.
 pub async fn create(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
-    uri: Uri,
     body: Bytes,
 ) -> Response {
     let result = change(&body).and_then(|change| {
@@ -145,10 +137,7 @@ pub async fn create(
             .store
             .create(&change, Origin::Cloudview, rules(&app), &user)?)
     });
-    reply(
-        result.map(|c| Json(connector_json(&c)).into_response()),
-        &uri,
-    )
+    reply(result.map(|c| Json(connector_json(&c)).into_response()))
 }
 
 /// `PUT /{uuid}` with the create body; absent fields stay unchanged.
@@ -156,48 +145,65 @@ pub async fn update(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
     Path(id): Path<String>,
-    uri: Uri,
     body: Bytes,
 ) -> Response {
     let result = key(&id).and_then(|key| {
         let change = change(&body)?;
         Ok(app.store.update(key, &change, rules(&app), &user)?)
     });
-    reply(
-        result.map(|c| Json(connector_json(&c)).into_response()),
-        &uri,
-    )
+    reply(result.map(|c| Json(connector_json(&c)).into_response()))
 }
 
-/// `DELETE` with `{"connectorIds": [..]}`: all or none; 204 when done.
+/// `DELETE` with a bare array of ids, `["<uuid>", ...]` (EVIDENCE 1: the Swagger spec's body is
+/// a list of strings): all or none; 200 with `{}` when done (DECISION: the spec allows 200 or
+/// 204; the simulator answers 200).
 pub async fn delete(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
-    uri: Uri,
     body: Bytes,
 ) -> Response {
-    let result = delete_keys(&body).and_then(|keys| {
+    let result = id_list(&body).and_then(|keys| {
         app.store.delete(&keys, &user)?;
-        Ok(StatusCode::NO_CONTENT.into_response())
+        Ok(Json(json!({})).into_response())
     });
-    reply(result, &uri)
+    reply(result)
 }
 
-fn delete_keys(body: &[u8]) -> Result<Vec<Key>, CvError> {
-    let expected = "expected a body {\"connectorIds\": [\"<uuid>\", ...]}";
-    let value: Value = serde_json::from_slice(body).map_err(|_| CvError::bad_request(expected))?;
-    let Some(Value::Array(ids)) = value.get("connectorIds") else {
-        return Err(CvError::bad_request(expected));
+/// The bare JSON array of connector ids that delete, run, enable and disable take. Other shapes
+/// answer 400 in the words of Spring's Jackson reader, as the Java service would (DECISION on
+/// the wording; EVIDENCE 1 for the shape).
+fn id_list(body: &[u8]) -> Result<Vec<Key>, CvError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| CvError::bad_request(format!("JSON parse error: {e}")))?;
+    let Value::Array(ids) = value else {
+        return Err(CvError::bad_request(jackson_mismatch(&value)));
     };
     if ids.is_empty() {
-        return Err(CvError::bad_request("connectorIds is empty"));
+        return Err(CvError::bad_request("connector ids must not be empty"));
     }
     ids.iter()
         .map(|id| match id {
             Value::String(s) => key(s),
-            _ => Err(CvError::bad_request(expected)),
+            other => Err(CvError::bad_request(jackson_mismatch(other))),
         })
         .collect()
+}
+
+fn jackson_mismatch(value: &Value) -> String {
+    let (kind, token) = match value {
+        Value::Object(_) => ("Object", "START_OBJECT"),
+        Value::Array(_) => ("Array", "START_ARRAY"),
+        Value::String(_) => ("String", "VALUE_STRING"),
+        Value::Number(_) => ("Integer", "VALUE_NUMBER_INT"),
+        Value::Bool(_) => ("Boolean", "VALUE_TRUE"),
+        Value::Null => ("Null", "VALUE_NULL"),
+    };
+    let what = format!(
+        "Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from {kind} value (token `JsonToken.{token}`)"
+    );
+    format!(
+        "JSON parse error: {what}; nested exception is com.fasterxml.jackson.databind.exc.MismatchedInputException: {what}\n at [Source: (PushbackInputStream); line: 1, column: 1]"
+    )
 }
 
 fn change(body: &[u8]) -> Result<Change, CvError> {
@@ -215,6 +221,8 @@ fn change(body: &[u8]) -> Result<Change, CvError> {
             is_gov_cloud: lenient::boolean(o, "isGovCloud")?,
             is_china: lenient::boolean(o, "isChinaRegion")?,
             disabled: lenient::boolean(o, "isDisabled")?,
+            // EVIDENCE 1: create and update bodies carry remediationEnabled.
+            remediation_enabled: lenient::boolean(o, "remediationEnabled")?,
             run_frequency: polling_frequency(o)?,
             // isPortalConnector is not taken from requests (seed 000 answers false).
             ..Change::default()
@@ -243,7 +251,10 @@ fn polling_frequency(o: &Map<String, Value>) -> Result<Option<u64>, FieldError> 
     ))
 }
 
-/// A connector as CloudView shows it (seed 000).
+/// A connector as CloudView shows it: seed 000's fields plus `remediationEnabled`,
+/// `accountAlias` and `qualysTags` (EVIDENCE 1). `groups` is optional in the spec: DECISION, it
+/// is `[]` on CloudView-made connectors (as in seed 000) and absent on QPS-made ones, so a
+/// client meets both forms.
 fn connector_json(c: &Connector) -> Value {
     let mut v = json!({
         "name": c.name,
@@ -257,8 +268,10 @@ fn connector_json(c: &Connector) -> Value {
         "isGovCloud": c.partition == Partition::GovCloud,
         "isChinaRegion": c.partition == Partition::China,
         "awsAccountId": c.aws_account_id,
+        "accountAlias": "",
         "isDisabled": c.disabled,
-        "groups": [],
+        "remediationEnabled": c.remediation_enabled,
+        "qualysTags": [],
         "pollingFrequency": {"hours": c.run_frequency / 60, "minutes": c.run_frequency % 60},
         "error": c.error,
         "baseAccountId": QUALYS_AWS_ACCOUNT_ID,
@@ -266,8 +279,15 @@ fn connector_json(c: &Connector) -> Value {
         "arn": c.arn,
         "isPortalConnector": c.portal_connector_uuid.is_some(),
     });
-    if let (Some(portal), Value::Object(map)) = (c.portal_connector_uuid, &mut v) {
-        map.insert("portalConnectorUuid".into(), json!(portal.to_string()));
+    if let Value::Object(map) = &mut v {
+        match c.portal_connector_uuid {
+            Some(portal) => {
+                map.insert("portalConnectorUuid".into(), json!(portal.to_string()));
+            }
+            None => {
+                map.insert("groups".into(), json!([]));
+            }
+        }
     }
     v
 }
@@ -497,23 +517,41 @@ mod tests {
         assert_eq!(json["isPortalConnector"], true);
         assert!(json["portalConnectorUuid"].is_string());
         assert_eq!(json["pollingFrequency"], json!({"hours": 4, "minutes": 0}));
+        assert!(json.get("groups").is_none());
         let cv = connector_json(&Connector::blank(Origin::Cloudview, dates::now()));
         assert_eq!(cv["isPortalConnector"], false);
         assert!(cv.get("portalConnectorUuid").is_none());
+        assert_eq!(cv["groups"], json!([]));
+        assert_eq!(cv["remediationEnabled"], false);
+        assert_eq!(cv["qualysTags"], json!([]));
     }
 
     #[test]
-    fn delete_body_forms() {
+    fn id_list_forms() {
         let id = Uuid::new_v4();
-        let body = format!(r#"{{"connectorIds": ["{id}"]}}"#);
-        assert_eq!(delete_keys(body.as_bytes()), Ok(vec![Key::Uuid(id)]));
         assert_eq!(
-            delete_keys(format!(r#"["{id}"]"#).as_bytes()).map_err(|e| e.status),
-            Err(StatusCode::BAD_REQUEST)
+            id_list(format!(r#"["{id}"]"#).as_bytes()),
+            Ok(vec![Key::Uuid(id)])
+        );
+        let object = id_list(format!(r#"{{"connectorIds": ["{id}"]}}"#).as_bytes())
+            .expect_err("object form refused");
+        assert_eq!(object.status, StatusCode::BAD_REQUEST);
+        assert!(
+            object.message.starts_with(
+                "JSON parse error: Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from Object value"
+            ),
+            "{}",
+            object.message
         );
         assert_eq!(
-            delete_keys(br#"{"connectorIds": ["nope"]}"#).map_err(|e| e.status),
+            id_list(br#"["nope"]"#).map_err(|e| e.status),
             Err(StatusCode::NOT_FOUND)
         );
+        for bad in [&b"[]"[..], b"[1]", b"not json"] {
+            assert_eq!(
+                id_list(bad).map_err(|e| e.status),
+                Err(StatusCode::BAD_REQUEST)
+            );
+        }
     }
 }

@@ -60,7 +60,6 @@ fn family_error(
     status: StatusCode,
     code: ResponseCode,
     message: &str,
-    path: &str,
 ) -> Response {
     match family {
         Family::Qps(version) => {
@@ -74,7 +73,7 @@ fn family_error(
             };
             qps::respond(version, status, &Reply::Failure(failure), &app.base_url)
         }
-        Family::CloudView => cloudview::error_response(status, code.as_str(), message, path),
+        Family::CloudView => cloudview::error_response(status, code.as_str(), message),
     }
 }
 
@@ -103,7 +102,7 @@ pub async fn gate(State(app): State<Arc<AppState>>, req: Request, next: Next) ->
             return response;
         }
     };
-    let work = tokio::spawn(carry_out(app, family, path, fault, req, next));
+    let work = tokio::spawn(carry_out(app, family, fault, req, next));
     let response = match work.await {
         Ok(response) => response,
         Err(_) => {
@@ -124,7 +123,6 @@ pub async fn gate(State(app): State<Arc<AppState>>, req: Request, next: Next) ->
 async fn carry_out(
     app: Arc<AppState>,
     family: Family,
-    path: String,
     fault: Option<crate::faults::FaultAction>,
     mut req: Request,
     next: Next,
@@ -142,7 +140,6 @@ async fn carry_out(
             StatusCode::UNAUTHORIZED,
             ResponseCode::Unauthorized,
             "Bad username or password",
-            &path,
         );
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -159,7 +156,6 @@ async fn carry_out(
                 StatusCode::CONFLICT,
                 ResponseCode::LimitExceeded,
                 &throttled.reason,
-                &path,
             );
             limits::apply(&throttled.headers, response.headers_mut());
             return response;

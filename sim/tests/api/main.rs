@@ -2,6 +2,7 @@
 
 mod admin;
 mod cli;
+mod cloudview_ops;
 mod common;
 mod limits;
 mod load;

@@ -236,6 +236,6 @@ async fn cloudview_pages_sorts_and_filters() {
     assert_eq!(names(&page), ["alpha", "charlie"]);
     let (status, error) = api.cv(Method::GET, "?sort=color:asc", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(error["status"], 400);
+    assert_eq!(error["errorCode"], "INVALID_REQUEST");
     sim.stop().await;
 }
