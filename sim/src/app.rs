@@ -9,6 +9,7 @@ use axum::routing::{any, get};
 use axum::{Json, Router, middleware};
 use serde_json::json;
 
+use crate::accounts::BaseAccounts;
 use crate::calls::Calls;
 use crate::config::{SimConfig, User};
 use crate::faults::Faults;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub calls: Calls,
     pub latency: Duration,
     pub region_selection: bool,
+    pub accounts: BaseAccounts,
     pub base_url: String,
 }
 
@@ -39,6 +41,7 @@ impl AppState {
             calls: Calls::default(),
             latency: config.latency,
             region_selection: config.region_selection,
+            accounts: BaseAccounts::new(config.customer_base_accounts.clone()),
             base_url,
         }
     }
@@ -58,6 +61,10 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(cloudview::list)
                 .post(cloudview::create)
                 .delete(cloudview::delete),
+        )
+        .route(
+            &format!("{connectors}/awsBaseAccountId"),
+            get(cloudview::base_accounts),
         )
         .route(
             &format!("{connectors}/{{id}}"),

@@ -14,12 +14,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::accounts::BaseAccounts;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::change::{Change, Rules};
 use crate::dates;
 use crate::lenient::{self, FieldError};
-use crate::model::{Connector, Origin, QUALYS_AWS_ACCOUNT_ID};
+use crate::model::{Connector, Origin};
 use crate::regions::Partition;
 use crate::store::{Key, StoreError};
 use crate::validate::{Api, ValidationError};
@@ -112,8 +113,20 @@ pub async fn list(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let result = ListQuery::parse(&params)
-        .map(|query| Json(query.page(app.store.visible(&user))).into_response());
+        .map(|query| Json(query.page(app.store.visible(&user), &app.accounts)).into_response());
     reply(result)
+}
+
+/// `GET /awsBaseAccountId` (EVIDENCE 1: the Swagger spec's `getAwsAccountIdUsingGET`): the
+/// Qualys accounts roles must trust, as a JSON object of strings (EVIDENCE 1, 3).
+pub async fn base_accounts(State(app): State<Arc<AppState>>) -> Response {
+    let record: Map<String, Value> = app
+        .accounts
+        .fields()
+        .into_iter()
+        .map(|(name, account)| (name.to_owned(), Value::String(account)))
+        .collect();
+    Json(Value::Object(record)).into_response()
 }
 
 /// `GET /{uuid}`.
@@ -123,7 +136,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Response {
     let result = key(&id).and_then(|key| Ok(app.store.get(key, &user)?));
-    reply(result.map(|c| Json(connector_json(&c)).into_response()))
+    reply(result.map(|c| Json(connector_json(&c, &app.accounts)).into_response()))
 }
 
 /// `POST` with seed 000's body.
@@ -137,7 +150,7 @@ pub async fn create(
             .store
             .create(&change, Origin::Cloudview, rules(&app), &user)?)
     });
-    reply(result.map(|c| Json(connector_json(&c)).into_response()))
+    reply(result.map(|c| Json(connector_json(&c, &app.accounts)).into_response()))
 }
 
 /// `PUT /{uuid}` with the create body; absent fields stay unchanged.
@@ -151,7 +164,7 @@ pub async fn update(
         let change = change(&body)?;
         Ok(app.store.update(key, &change, rules(&app), &user)?)
     });
-    reply(result.map(|c| Json(connector_json(&c)).into_response()))
+    reply(result.map(|c| Json(connector_json(&c, &app.accounts)).into_response()))
 }
 
 /// `DELETE` with a bare array of ids, `["<uuid>", ...]` (EVIDENCE 1: the Swagger spec's body is
@@ -255,7 +268,7 @@ fn polling_frequency(o: &Map<String, Value>) -> Result<Option<u64>, FieldError> 
 /// `accountAlias` and `qualysTags` (EVIDENCE 1). `groups` is optional in the spec: DECISION, it
 /// is `[]` on CloudView-made connectors (as in seed 000) and absent on QPS-made ones, so a
 /// client meets both forms.
-fn connector_json(c: &Connector) -> Value {
+fn connector_json(c: &Connector, accounts: &BaseAccounts) -> Value {
     let mut v = json!({
         "name": c.name,
         "connectorId": c.cloudview_uuid.to_string(),
@@ -274,7 +287,7 @@ fn connector_json(c: &Connector) -> Value {
         "qualysTags": [],
         "pollingFrequency": {"hours": c.run_frequency / 60, "minutes": c.run_frequency % 60},
         "error": c.error,
-        "baseAccountId": QUALYS_AWS_ACCOUNT_ID,
+        "baseAccountId": accounts.trusted_by(c.partition),
         "externalId": c.external_id,
         "arn": c.arn,
         "isPortalConnector": c.portal_connector_uuid.is_some(),
@@ -311,37 +324,24 @@ enum Filter<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ListQuery<'a> {
-    page_no: u64,
-    page_size: u64,
+    paging: Paging,
     sort: Option<(SortField, bool)>,
     filter: Option<Filter<'a>>,
 }
 
 impl<'a> ListQuery<'a> {
     fn parse(params: &'a HashMap<String, String>) -> Result<ListQuery<'a>, CvError> {
-        let number = |name: &str, default: u64| -> Result<u64, CvError> {
-            params.get(name).map_or(Ok(default), |v| {
-                v.trim().parse().map_err(|_| {
-                    CvError::bad_request(format!("{name} must be a non-negative integer"))
-                })
-            })
-        };
-        let page_no = number("pageNo", 0)?;
-        let page_size = number("pageSize", DEFAULT_PAGE_SIZE)?;
-        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            return Err(CvError::bad_request("pageSize must be between 1 and 1000"));
-        }
+        let paging = Paging::parse(params)?;
         let sort = params.get("sort").map(|s| parse_sort(s)).transpose()?;
         let filter = params.get("filter").map(|f| parse_filter(f)).transpose()?;
         Ok(ListQuery {
-            page_no,
-            page_size,
+            paging,
             sort,
             filter,
         })
     }
 
-    fn page(&self, connectors: Vec<Connector>) -> Value {
+    fn page(&self, connectors: Vec<Connector>, accounts: &BaseAccounts) -> Value {
         let mut matching: Vec<Connector> = connectors
             .into_iter()
             .filter(|c| match self.filter {
@@ -358,42 +358,70 @@ impl<'a> ListQuery<'a> {
                 if descending { order.reverse() } else { order }
             });
         }
-        let total = matching.len() as u64;
-        let total_pages = total.div_ceil(self.page_size);
         let content: Vec<Value> = matching
             .iter()
-            .skip(
-                usize::try_from(self.page_no.saturating_mul(self.page_size)).unwrap_or(usize::MAX),
-            )
-            .take(usize::try_from(self.page_size).unwrap_or(usize::MAX))
-            .map(connector_json)
+            .map(|c| connector_json(c, accounts))
             .collect();
-        let sort = json!({
-            "sorted": self.sort.is_some(),
-            "unsorted": self.sort.is_none(),
-            "empty": self.sort.is_none(),
-        });
-        json!({
-            "pageable": {
-                "sort": sort,
-                "offset": self.page_no.saturating_mul(self.page_size),
-                "pageNumber": self.page_no,
-                "pageSize": self.page_size,
-                "paged": true,
-                "unpaged": false,
-            },
-            "totalElements": total,
-            "totalPages": total_pages,
-            "last": self.page_no.saturating_add(1) >= total_pages,
-            "first": self.page_no == 0,
-            "sort": sort,
-            "numberOfElements": content.len(),
-            "size": self.page_size,
-            "number": self.page_no,
-            "empty": content.is_empty(),
-            "content": content,
-        })
+        spring_page(content, self.paging, self.sort.is_some())
     }
+}
+
+/// `pageNo` (0-based) and `pageSize` of a CloudView list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Paging {
+    page_no: u64,
+    page_size: u64,
+}
+
+impl Paging {
+    fn parse(params: &HashMap<String, String>) -> Result<Paging, CvError> {
+        let number = |name: &str, default: u64| -> Result<u64, CvError> {
+            params.get(name).map_or(Ok(default), |v| {
+                v.trim().parse().map_err(|_| {
+                    CvError::bad_request(format!("{name} must be a non-negative integer"))
+                })
+            })
+        };
+        let page_no = number("pageNo", 0)?;
+        let page_size = number("pageSize", DEFAULT_PAGE_SIZE)?;
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(CvError::bad_request("pageSize must be between 1 and 1000"));
+        }
+        Ok(Paging { page_no, page_size })
+    }
+}
+
+/// One Spring `Page` of `items` (all of them, in order).
+fn spring_page(items: Vec<Value>, paging: Paging, sorted: bool) -> Value {
+    let Paging { page_no, page_size } = paging;
+    let total = items.len() as u64;
+    let total_pages = total.div_ceil(page_size);
+    let content: Vec<Value> = items
+        .into_iter()
+        .skip(usize::try_from(page_no.saturating_mul(page_size)).unwrap_or(usize::MAX))
+        .take(usize::try_from(page_size).unwrap_or(usize::MAX))
+        .collect();
+    let sort = json!({"sorted": sorted, "unsorted": !sorted, "empty": !sorted});
+    json!({
+        "pageable": {
+            "sort": sort,
+            "offset": page_no.saturating_mul(page_size),
+            "pageNumber": page_no,
+            "pageSize": page_size,
+            "paged": true,
+            "unpaged": false,
+        },
+        "totalElements": total,
+        "totalPages": total_pages,
+        "last": page_no.saturating_add(1) >= total_pages,
+        "first": page_no == 0,
+        "sort": sort,
+        "numberOfElements": content.len(),
+        "size": page_size,
+        "number": page_no,
+        "empty": content.is_empty(),
+        "content": content,
+    })
 }
 
 fn parse_sort(s: &str) -> Result<(SortField, bool), CvError> {
@@ -466,7 +494,9 @@ mod tests {
     #[test]
     fn spring_page_fields() {
         let p = params(&[("pageNo", "1"), ("pageSize", "2")]);
-        let page = ListQuery::parse(&p).expect("valid").page(connectors(5));
+        let page = ListQuery::parse(&p)
+            .expect("valid")
+            .page(connectors(5), &BaseAccounts::default());
         assert_eq!(page["totalElements"], 5);
         assert_eq!(page["totalPages"], 3);
         assert_eq!(page["number"], 1);
@@ -479,7 +509,9 @@ mod tests {
     #[test]
     fn sort_and_filter() {
         let p = params(&[("sort", "name:asc"), ("filter", "name:C")]);
-        let page = ListQuery::parse(&p).expect("valid").page(connectors(3));
+        let page = ListQuery::parse(&p)
+            .expect("valid")
+            .page(connectors(3), &BaseAccounts::default());
         let names: Vec<&str> = page["content"]
             .as_array()
             .expect("array")
@@ -513,12 +545,15 @@ mod tests {
     #[test]
     fn portal_connectors_show_their_uuid() {
         let qps = Connector::blank(Origin::Qps, dates::now());
-        let json = connector_json(&qps);
+        let json = connector_json(&qps, &BaseAccounts::default());
         assert_eq!(json["isPortalConnector"], true);
         assert!(json["portalConnectorUuid"].is_string());
         assert_eq!(json["pollingFrequency"], json!({"hours": 4, "minutes": 0}));
         assert!(json.get("groups").is_none());
-        let cv = connector_json(&Connector::blank(Origin::Cloudview, dates::now()));
+        let cv = connector_json(
+            &Connector::blank(Origin::Cloudview, dates::now()),
+            &BaseAccounts::default(),
+        );
         assert_eq!(cv["isPortalConnector"], false);
         assert!(cv.get("portalConnectorUuid").is_none());
         assert_eq!(cv["groups"], json!([]));

@@ -39,15 +39,27 @@ pub fn classify(method: &Method, path: &str) -> Option<(Family, String)> {
             Version::V3 => 3,
             Version::V2 => 2,
         };
-        return Some((Family::Qps(version), format!("qps{major}.{op}")));
+        // The connector's own operations by verb, the other objects by what they are.
+        let name = match segments.get(3).map(|o| o.to_ascii_lowercase()).as_deref() {
+            Some("assetdataconnectorerrors") => "errors",
+            Some("awsbaseaccount") => "baseaccount",
+            _ => op,
+        };
+        return Some((Family::Qps(version), format!("qps{major}.{name}")));
     }
     let rest = path.strip_prefix(CLOUDVIEW)?;
-    let op = match (rest.is_empty(), method.as_str()) {
-        (true, "GET") => "list",
-        (true, "POST") => "create",
-        (true, "DELETE") => "delete",
-        (false, "GET") if !rest[1..].contains('/') => "get",
-        (false, "PUT") if !rest[1..].contains('/') => "update",
+    let segments: Vec<&str> = rest.split('/').skip(1).collect();
+    let op = match (segments.as_slice(), method.as_str()) {
+        ([], "GET") => "list",
+        ([], "POST") => "create",
+        ([], "DELETE") => "delete",
+        (["run"], "POST") => "run",
+        (["enable"], "PATCH") => "enable",
+        (["disable"], "PATCH") => "disable",
+        (["awsBaseAccountId"], "GET") => "baseaccount",
+        ([_, "errors"], "GET") => "errors",
+        ([_], "GET") => "get",
+        ([_], "PUT") => "update",
         _ => return None,
     };
     Some((Family::CloudView, format!("cloudview.{op}")))
@@ -71,7 +83,7 @@ fn family_error(
                     _ => "Wait X-RateLimit-ToWait-Sec seconds and retry.".into(),
                 },
             };
-            qps::respond(version, status, &Reply::Failure(failure), &app.base_url)
+            qps::respond(version, status, &Reply::Failure(failure), app)
         }
         Family::CloudView => cloudview::error_response(status, code.as_str(), message),
     }
@@ -210,6 +222,41 @@ mod tests {
                 Method::PATCH,
                 "/cloudview-api/rest/v1/aws/connectors/abc",
                 None,
+            ),
+            (
+                Method::POST,
+                "/cloudview-api/rest/v1/aws/connectors/run",
+                Some("cloudview.run"),
+            ),
+            (
+                Method::PATCH,
+                "/cloudview-api/rest/v1/aws/connectors/enable",
+                Some("cloudview.enable"),
+            ),
+            (
+                Method::PATCH,
+                "/cloudview-api/rest/v1/aws/connectors/disable",
+                Some("cloudview.disable"),
+            ),
+            (
+                Method::GET,
+                "/cloudview-api/rest/v1/aws/connectors/abc/errors",
+                Some("cloudview.errors"),
+            ),
+            (
+                Method::GET,
+                "/cloudview-api/rest/v1/aws/connectors/awsBaseAccountId",
+                Some("cloudview.baseaccount"),
+            ),
+            (
+                Method::POST,
+                "/qps/rest/3.0/search/am/assetdataconnectorerrors",
+                Some("qps3.errors"),
+            ),
+            (
+                Method::GET,
+                "/qps/rest/2.0/get/am/awsbaseaccount/4765",
+                Some("qps2.baseaccount"),
             ),
             (Method::GET, "/qps/rest/4.0/get/am/x", None),
             (Method::GET, "/elsewhere", None),

@@ -9,9 +9,16 @@ use uuid::Uuid;
 
 use crate::regions::Partition;
 
-/// The Qualys AWS account that connector roles must trust (`qualysAwsAccountId` in QPS,
-/// `baseAccountId` in CloudView).
+/// The Qualys AWS account that commercial (`aws`) connector roles must trust
+/// (`qualysAwsAccountId` in QPS, `baseAccountId` in CloudView, `globalAccountId` in the base
+/// account endpoints).
 pub const QUALYS_AWS_ACCOUNT_ID: &str = "805950163170";
+/// The Qualys account GovCloud roles trust (`govAccountId`). EVIDENCE 3 says GovCloud and China
+/// connectors are assumed by other Qualys accounts; the real values are not public, so this is
+/// a DECISION value.
+pub const QUALYS_GOV_AWS_ACCOUNT_ID: &str = "263853710419";
+/// The Qualys account China roles trust (`chinaAccountId`); a DECISION value like the GovCloud one.
+pub const QUALYS_CHINA_AWS_ACCOUNT_ID: &str = "582140937635";
 /// The simulated subscription's platform id, used in generated external IDs.
 pub const POD: &str = "USPOD01";
 /// The simulated subscription id, used in generated external IDs.

@@ -133,15 +133,39 @@ fn handle(
     let Some(version) = Version::parse(target.version) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let reply = if target.object.eq_ignore_ascii_case("awsassetdataconnector") {
-        match Operation::parse(target.op) {
+    let reply = match target.object.to_ascii_lowercase().as_str() {
+        "awsassetdataconnector" => match Operation::parse(target.op) {
             Some(op) => dispatch(app, user, method, op, target.id, body),
             None => invalid(format!("unknown operation `{}`", target.op)),
-        }
-    } else {
-        invalid(format!("unknown object `am/{}`", target.object))
+        },
+        "awsbaseaccount" => base_account(method, &target),
+        _ => invalid(format!("unknown object `am/{}`", target.object)),
     };
-    respond(version, StatusCode::OK, &reply, &app.base_url)
+    respond(version, StatusCode::OK, &reply, app)
+}
+
+/// `get/am/awsbaseaccount/<id>` and `search/am/awsbaseaccount` (EVIDENCE 3): the subscription's
+/// one record. DECISION: search filters are not read (there is one record to find).
+fn base_account(method: &Method, target: &Target<'_>) -> Reply {
+    let reading = [Method::GET, Method::POST].contains(method);
+    match (target.op, target.id) {
+        ("get", Some(id)) if reading => {
+            if id.parse::<u64>().ok() == Some(response::base_account_id()) {
+                Reply::BaseAccount
+            } else {
+                Reply::Failure(Failure {
+                    code: ResponseCode::ObjectNotFound,
+                    message: format!("Object not found: AwsBaseAccount {id}"),
+                    resolution: "Search awsbaseaccount for the record's id.".into(),
+                })
+            }
+        }
+        ("search", None) if reading => Reply::BaseAccount,
+        _ => invalid(format!(
+            "{method} {}/am/awsbaseaccount is not supported: use get/<id> or search",
+            target.op
+        )),
+    }
 }
 
 fn invalid(message: String) -> Reply {

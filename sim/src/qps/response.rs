@@ -9,8 +9,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::accounts::BaseAccounts;
+use crate::app::AppState;
 use crate::dates;
-use crate::model::{Connector, QUALYS_AWS_ACCOUNT_ID};
+use crate::model::{Connector, SUBSCRIPTION_ID};
 use crate::regions::Partition;
 use crate::xml::Element;
 
@@ -58,32 +60,40 @@ pub enum Reply {
     Page(Page),
     /// Delete: the id only.
     Deleted(u64),
+    /// `awsbaseaccount` get and search: the subscription's one record.
+    BaseAccount,
     Failure(Failure),
 }
 
 /// The HTTP response for `reply` in `version`'s encoding.
-pub fn respond(version: Version, status: StatusCode, reply: &Reply, base_url: &str) -> Response {
+pub fn respond(version: Version, status: StatusCode, reply: &Reply, app: &AppState) -> Response {
     match version {
         Version::V3 => (
             status,
             [(header::CONTENT_TYPE, "application/json")],
-            json_body(reply).to_string(),
+            json_body(reply, &app.accounts).to_string(),
         )
             .into_response(),
         Version::V2 => (
             status,
             [(header::CONTENT_TYPE, "text/xml;charset=UTF-8")],
-            xml_body(reply, base_url).to_document(),
+            xml_body(reply, &app.accounts, &app.base_url).to_document(),
         )
             .into_response(),
     }
+}
+
+/// The id of the subscription's one `awsbaseaccount` record (DECISION: the simulated
+/// subscription id; public material does not say what the id is).
+pub fn base_account_id() -> u64 {
+    SUBSCRIPTION_ID.parse().unwrap_or_default()
 }
 
 fn flag(b: bool) -> Value {
     Value::String(b.to_string())
 }
 
-fn json_body(reply: &Reply) -> Value {
+fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
     let mut response = Map::new();
     let (code, data): (ResponseCode, Vec<Value>) = match reply {
         Reply::Failure(f) => {
@@ -93,8 +103,22 @@ fn json_body(reply: &Reply) -> Value {
             );
             (f.code, Vec::new())
         }
-        Reply::Connector(c) => (ResponseCode::Success, vec![json_connector(c)]),
-        Reply::Deleted(id) => (ResponseCode::Success, vec![json!({"id": id})]),
+        Reply::Connector(c) => (
+            ResponseCode::Success,
+            vec![wrapped(json_connector(c, accounts))],
+        ),
+        Reply::Deleted(id) => (ResponseCode::Success, vec![wrapped(json!({"id": id}))]),
+        Reply::BaseAccount => {
+            let mut record = Map::new();
+            record.insert("id".into(), json!(base_account_id()));
+            for (name, account) in accounts.fields() {
+                record.insert(name.into(), json!(account));
+            }
+            (
+                ResponseCode::Success,
+                vec![json!({"AwsBaseAccount": record})],
+            )
+        }
         Reply::Page(page) => {
             response.insert("hasMoreRecords".into(), flag(page.has_more));
             if let Some(last) = page.items.last() {
@@ -102,7 +126,10 @@ fn json_body(reply: &Reply) -> Value {
             }
             (
                 ResponseCode::Success,
-                page.items.iter().map(json_connector).collect(),
+                page.items
+                    .iter()
+                    .map(|c| wrapped(json_connector(c, accounts)))
+                    .collect(),
             )
         }
     };
@@ -111,13 +138,14 @@ fn json_body(reply: &Reply) -> Value {
         response.insert("count".into(), json!(data.len()));
     }
     if !data.is_empty() {
-        let wrapped = data
-            .into_iter()
-            .map(|c| json!({"AwsAssetDataConnector": c}))
-            .collect();
-        response.insert("data".into(), Value::Array(wrapped));
+        response.insert("data".into(), Value::Array(data));
     }
     json!({ "ServiceResponse": response })
+}
+
+/// A connector in `data`: wrapped in its object name.
+fn wrapped(connector: Value) -> Value {
+    json!({ "AwsAssetDataConnector": connector })
 }
 
 fn json_regions(wrapper: &str, codes: &BTreeSet<String>) -> Value {
@@ -131,7 +159,7 @@ fn json_regions(wrapper: &str, codes: &BTreeSet<String>) -> Value {
     json!({ "list": list })
 }
 
-fn json_connector(c: &Connector) -> Value {
+fn json_connector(c: &Connector, accounts: &BaseAccounts) -> Value {
     json!({
         "id": c.id,
         "name": c.name,
@@ -139,7 +167,7 @@ fn json_connector(c: &Connector) -> Value {
         "arn": c.arn,
         "externalId": c.external_id,
         "awsAccountId": c.aws_account_id,
-        "qualysAwsAccountId": QUALYS_AWS_ACCOUNT_ID,
+        "qualysAwsAccountId": accounts.trusted_by(c.partition),
         "allRegions": flag(c.all_regions),
         "cspmRegions": json_regions("CspmRegionSimple", &c.cspm_regions),
         "endpoints": json_regions("AwsEndpointSimple", &c.endpoints),
@@ -155,7 +183,7 @@ fn json_connector(c: &Connector) -> Value {
     })
 }
 
-fn xml_body(reply: &Reply, base_url: &str) -> Element {
+fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
     let root = Element::new("ServiceResponse")
         .attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance")
         .attribute(
@@ -171,7 +199,19 @@ fn xml_body(reply: &Reply, base_url: &str) -> Element {
                 .child(Element::leaf("responseCode", f.code.as_str()))
                 .child(details);
         }
-        Reply::Connector(c) => (ResponseCode::Success, vec![xml_connector(c)], Vec::new()),
+        Reply::Connector(c) => (
+            ResponseCode::Success,
+            vec![xml_connector(c, accounts)],
+            Vec::new(),
+        ),
+        Reply::BaseAccount => {
+            let record = accounts.fields().into_iter().fold(
+                Element::new("AwsBaseAccount")
+                    .child(Element::leaf("id", base_account_id().to_string())),
+                |record, (name, account)| record.child(Element::leaf(name, account)),
+            );
+            (ResponseCode::Success, vec![record], Vec::new())
+        }
         Reply::Deleted(id) => (
             ResponseCode::Success,
             vec![Element::new("AwsAssetDataConnector").child(Element::leaf("id", id.to_string()))],
@@ -184,7 +224,10 @@ fn xml_body(reply: &Reply, base_url: &str) -> Element {
             }
             (
                 ResponseCode::Success,
-                page.items.iter().map(xml_connector).collect(),
+                page.items
+                    .iter()
+                    .map(|c| xml_connector(c, accounts))
+                    .collect(),
                 paging,
             )
         }
@@ -208,7 +251,7 @@ fn xml_regions(field: &'static str, wrapper: &'static str, codes: &BTreeSet<Stri
     Element::new(field).child(set)
 }
 
-fn xml_connector(c: &Connector) -> Element {
+fn xml_connector(c: &Connector, accounts: &BaseAccounts) -> Element {
     Element::new("AwsAssetDataConnector")
         .child(Element::leaf("id", c.id.to_string()))
         .child(Element::leaf("name", c.name.as_str()))
@@ -216,7 +259,10 @@ fn xml_connector(c: &Connector) -> Element {
         .child(Element::leaf("arn", c.arn.as_str()))
         .child(Element::leaf("externalId", c.external_id.as_str()))
         .child(Element::leaf("awsAccountId", c.aws_account_id.as_str()))
-        .child(Element::leaf("qualysAwsAccountId", QUALYS_AWS_ACCOUNT_ID))
+        .child(Element::leaf(
+            "qualysAwsAccountId",
+            accounts.trusted_by(c.partition),
+        ))
         .child(Element::leaf("connectorState", c.state.as_str()))
         .child(xml_regions("endpoints", "AwsEndpointSimple", &c.endpoints))
         .child(Element::leaf("allRegions", c.all_regions.to_string()))
@@ -259,7 +305,10 @@ mod tests {
 
     #[test]
     fn v3_quirks() {
-        let body = json_body(&Reply::Connector(Box::new(connector())));
+        let body = json_body(
+            &Reply::Connector(Box::new(connector())),
+            &BaseAccounts::default(),
+        );
         let response = &body["ServiceResponse"];
         assert_eq!(response["responseCode"], "SUCCESS");
         assert_eq!(response["count"], 1);
@@ -276,10 +325,13 @@ mod tests {
 
     #[test]
     fn empty_search_has_no_data() {
-        let body = json_body(&Reply::Page(Page {
-            items: Vec::new(),
-            has_more: false,
-        }));
+        let body = json_body(
+            &Reply::Page(Page {
+                items: Vec::new(),
+                has_more: false,
+            }),
+            &BaseAccounts::default(),
+        );
         let response = &body["ServiceResponse"];
         assert_eq!(response["count"], 0);
         assert_eq!(response["hasMoreRecords"], "false");
@@ -289,11 +341,14 @@ mod tests {
 
     #[test]
     fn failures_carry_details_and_no_count() {
-        let body = json_body(&Reply::Failure(Failure {
-            code: ResponseCode::ObjectNotFound,
-            message: "m".into(),
-            resolution: "r".into(),
-        }));
+        let body = json_body(
+            &Reply::Failure(Failure {
+                code: ResponseCode::ObjectNotFound,
+                message: "m".into(),
+                resolution: "r".into(),
+            }),
+            &BaseAccounts::default(),
+        );
         let response = &body["ServiceResponse"];
         assert_eq!(response["responseCode"], "OBJECT_NOT_FOUND");
         assert_eq!(response["responseErrorDetails"]["errorMessage"], "m");
@@ -302,7 +357,12 @@ mod tests {
 
     #[test]
     fn v2_reads_back_like_the_seed() {
-        let doc = xml_body(&Reply::Connector(Box::new(connector())), "http://h").to_document();
+        let doc = xml_body(
+            &Reply::Connector(Box::new(connector())),
+            &BaseAccounts::default(),
+            "http://h",
+        )
+        .to_document();
         let back = crate::xml::parse(&doc).expect("valid XML");
         let response = &back["ServiceResponse"];
         assert_eq!(response["responseCode"], "SUCCESS");

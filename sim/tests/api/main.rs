@@ -1,5 +1,6 @@
 //! End-to-end tests of the simulator over HTTP on loopback.
 
+mod accounts;
 mod admin;
 mod cli;
 mod cloudview_ops;
