@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::app::AppState;
 use crate::faults::{ChaosSpec, FaultSpec};
 use crate::lenient::{self, FieldError};
-use crate::model::{Connector, ConnectorState};
+use crate::model::{Connector, ConnectorState, Origin};
 use crate::regions::Partition;
 use crate::server::Peer;
 use crate::store::Key;
@@ -163,6 +163,14 @@ fn apply_patch(c: &mut Connector, fields: &Map<String, Value>) -> Result<(), Pat
                     .ok_or_else(|| FieldError::new(f, "unknown connector state"))?
             }
             "totalAssets" => c.total_assets = n(f)?,
+            // Lets a test merge a CloudView connector into the Connector app, or the reverse.
+            "origin" => {
+                c.origin = match s(f)?.as_str() {
+                    "qps" => Origin::Qps,
+                    "cloudview" => Origin::Cloudview,
+                    _ => return Err(FieldError::new(f, "expected qps or cloudview").into()),
+                }
+            }
             "lastSync" | "lastSyncedOn" => c.last_sync = date(fields, f)?,
             "nextSync" | "nextSyncedOn" => c.next_sync = date(fields, f)?,
             _ => return Err(PatchError::Unknown(field.clone())),

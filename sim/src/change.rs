@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::model::{Connector, ConnectorState, generated_external_id};
+use crate::model::{Connector, ConnectorState, Origin, generated_external_id};
 use crate::regions::Partition;
 use crate::validate::{
     Api, ValidationError, parse_arn, validate_external_id, validate_frequency, validate_name,
@@ -81,6 +81,12 @@ impl Change {
         creating: bool,
         now: OffsetDateTime,
     ) -> Result<(), ValidationError> {
+        // Each API changes only the connectors it made (EVIDENCE, see ValidationError).
+        match (creating, rules.api, c.origin) {
+            (false, Api::CloudView, Origin::Qps) => return Err(ValidationError::NotMerged),
+            (false, Api::Qps, Origin::Cloudview) => return Err(ValidationError::NotConnectorApp),
+            _ => {}
+        }
         if creating {
             if self.name.is_none() {
                 return Err(ValidationError::Missing("name"));
@@ -373,25 +379,47 @@ mod tests {
         assert_eq!(c.state, ConnectorState::Disabled);
     }
 
+    const CLOUDVIEW: Rules = Rules {
+        api: Api::CloudView,
+        region_selection: true,
+    };
+
+    fn rename() -> Change {
+        Change {
+            name: Some("m".into()),
+            ..Change::default()
+        }
+    }
+
     #[test]
     fn cloudview_update_requires_a_new_format_external_id() {
         let mut c = create(&base(), QPS).expect("valid");
+        c.origin = Origin::Cloudview;
         c.external_id = "legacy_id".into();
-        let cv = Rules {
-            api: Api::CloudView,
-            ..QPS
-        };
-        let rename = Change {
-            name: Some("m".into()),
-            ..Change::default()
-        };
         assert!(matches!(
-            rename.apply_to(&mut c.clone(), cv, false, crate::dates::now()),
+            rename().apply_to(&mut c, CLOUDVIEW, false, crate::dates::now()),
             Err(ValidationError::ExternalIdFormat(_))
         ));
+    }
+
+    #[test]
+    fn each_api_updates_only_what_it_made() {
+        let now = crate::dates::now();
+        let mut qps_made = create(&base(), QPS).expect("valid");
+        assert_eq!(
+            rename().apply_to(&mut qps_made.clone(), CLOUDVIEW, false, now),
+            Err(ValidationError::NotMerged)
+        );
+        assert!(rename().apply_to(&mut qps_made, QPS, false, now).is_ok());
+        let mut cv_made = create(&base(), QPS).expect("valid");
+        cv_made.origin = Origin::Cloudview;
+        assert_eq!(
+            rename().apply_to(&mut cv_made.clone(), QPS, false, now),
+            Err(ValidationError::NotConnectorApp)
+        );
         assert!(
-            rename
-                .apply_to(&mut c, QPS, false, crate::dates::now())
+            rename()
+                .apply_to(&mut cv_made, CLOUDVIEW, false, now)
                 .is_ok()
         );
     }

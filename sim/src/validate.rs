@@ -53,6 +53,14 @@ pub enum ValidationError {
     RegionSelectionDisabled,
     #[error("the connector is disabled and cannot be run")]
     ConnectorDisabled,
+    /// CloudView asked to change a connector the Connector app made (EVIDENCE: CloudView 1.23
+    /// release notes, via qualys-api.md's "Public evidence").
+    #[error("Connector cannot be updated until it is merged into the Connector app")]
+    NotMerged,
+    /// The Connector app (QPS) asked to change a connector CloudView made (EVIDENCE: the
+    /// docs.qualys.com v3 update page, via qualys-api.md's "Public evidence").
+    #[error("Only connectors created in the Connector app can be updated through this API")]
+    NotConnectorApp,
 }
 
 impl ValidationError {
@@ -73,6 +81,8 @@ impl ValidationError {
             | ValidationError::UnsupportedRegion { .. } => "INVALID_REGIONS",
             ValidationError::RegionSelectionDisabled => "REGION_SELECTION_DISABLED",
             ValidationError::ConnectorDisabled => "CONNECTOR_DISABLED",
+            ValidationError::NotMerged => "CONNECTOR_NOT_MERGED",
+            ValidationError::NotConnectorApp => "INVALID_REQUEST",
         }
     }
 
@@ -107,6 +117,10 @@ impl ValidationError {
                 "Contact Qualys support to enable region selection for your subscription."
             }
             ValidationError::ConnectorDisabled => "Enable the connector first.",
+            ValidationError::NotMerged => "Update the connector through the Connector app API.",
+            ValidationError::NotConnectorApp => {
+                "Update the connector through the API that created it."
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ mod cloudview_ops;
 mod common;
 mod limits;
 mod load;
+mod origin;
 mod persistence;
 mod scope;
 mod search;
