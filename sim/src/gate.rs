@@ -12,7 +12,7 @@ use axum::response::Response;
 use crate::app::AppState;
 use crate::auth::{self, Caller};
 use crate::cloudview;
-use crate::limits;
+use crate::limits::{self, Budget, Over};
 use crate::qps::{self, Failure, Reply, ResponseCode, Version};
 use crate::server::ConnectionControl;
 
@@ -159,17 +159,32 @@ async fn carry_out(
         );
         return response;
     };
-    let permit = match app.limits.admit(&user.name) {
+    let budget = match family {
+        Family::Qps(_) => Budget::Qps,
+        Family::CloudView => Budget::CloudView,
+    };
+    let permit = match app.limits.admit(&user.name, budget) {
         Ok(permit) => permit,
         Err(throttled) => {
+            // CloudView throttles with 429 as well as 409 (EVIDENCE 2). DECISION: 429 with
+            // Retry-After for its rate limit, 409 for concurrency; QPS always 409.
+            let status = match (family, throttled.over) {
+                (Family::CloudView, Over::Rate) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::CONFLICT,
+            };
             let mut response = family_error(
                 &app,
                 family,
-                StatusCode::CONFLICT,
+                status,
                 ResponseCode::LimitExceeded,
                 &throttled.reason,
             );
             limits::apply(&throttled.headers, response.headers_mut());
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(throttled.wait));
+            }
             return response;
         }
     };
