@@ -52,8 +52,23 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-async fn list(State(app): State<Arc<AppState>>) -> Json<Vec<Connector>> {
-    Json(app.store.all())
+/// Every connector in the store's form, plus `warnings` where its settings do less than they
+/// suggest (see [`Connector::warnings`]).
+async fn list(State(app): State<Arc<AppState>>) -> Json<Vec<Value>> {
+    let connectors = app
+        .store
+        .all()
+        .into_iter()
+        .map(|c| {
+            let warnings = c.warnings();
+            let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+            if let (false, Value::Object(map)) = (warnings.is_empty(), &mut v) {
+                map.insert("warnings".into(), json!(warnings));
+            }
+            v
+        })
+        .collect();
+    Json(connectors)
 }
 
 async fn remove(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {

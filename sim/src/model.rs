@@ -1,7 +1,7 @@
 //! The connector as the simulator stores it: one record behind QPS v3, QPS v2 and CloudView, and
 //! the fixed values of the simulated subscription.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -78,6 +78,24 @@ impl ConnectorState {
     }
 }
 
+/// Activation modules seen in public material (EVIDENCE 2, 3).
+pub const ACTIVATION_MODULES: &[&str] = &["VM", "PC", "CERTVIEW", "CLOUDVIEW", "SCA", "CSA"];
+/// Connector apps (EVIDENCE 2): asset inventory, cloud inventory, cloud security assessment
+/// (CSPM).
+pub const APPS: &[&str] = &["AI", "CI", "CSA"];
+/// The app without which a connector's CSPM region selection scans nothing (EVIDENCE 2: the CSA
+/// app "creates a CSPM connector").
+pub const CSPM_APP: &str = "CSA";
+
+/// One `ConnectorAppInfo` besides its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub identifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_id: Option<u64>,
+}
+
 /// One stored connector. Serialized as is into the state file and `GET /_sim/connectors`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,6 +114,15 @@ pub struct Connector {
     pub all_regions: bool,
     pub cspm_regions: BTreeSet<String>,
     pub endpoints: BTreeSet<String>,
+    /// QPS `activation` modules (VM, PC, ...).
+    #[serde(default)]
+    pub activation: BTreeSet<String>,
+    /// QPS `connectorAppInfos`, by app name (AI, CI, CSA).
+    #[serde(default)]
+    pub apps: BTreeMap<String, AppInfo>,
+    /// QPS `defaultTags`: tag ids.
+    #[serde(default)]
+    pub default_tags: BTreeSet<u64>,
     pub disabled: bool,
     pub run_frequency: u32,
     #[serde(rename = "isRemediationEnabled")]
@@ -127,6 +154,11 @@ impl Connector {
             all_regions: true,
             cspm_regions: BTreeSet::new(),
             endpoints: BTreeSet::new(),
+            // DECISION: what Qualys does when a create names no modules or apps is not public
+            // (EVIDENCE 2, 3); the simulator stores none, which a client can observe.
+            activation: BTreeSet::new(),
+            apps: BTreeMap::new(),
+            default_tags: BTreeSet::new(),
             disabled: false,
             run_frequency: DEFAULT_RUN_FREQUENCY,
             remediation_enabled: false,
@@ -136,6 +168,20 @@ impl Connector {
             next_sync: now,
             error: NOT_SYNCED_ERROR.to_owned(),
         }
+    }
+
+    /// Why the connector does not do what its settings suggest, for the admin view: CSPM
+    /// regions without the CSA app (DECISION: accepted, since public material does not say
+    /// Qualys refuses it, but reported).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.cspm_regions.is_empty() && !self.apps.contains_key(CSPM_APP) {
+            warnings.push(
+                "cspmRegions are set but the connector has no CSA app: no CSPM scan uses them"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 
     /// Marks the connector as (re)configured at `now`: the next sync is one period away.

@@ -159,8 +159,49 @@ fn json_regions(wrapper: &str, codes: &BTreeSet<String>) -> Value {
     json!({ "list": list })
 }
 
+/// A QList in a v3 response: `{"list": [...]}`, or `{"count": 0}` when empty.
+fn json_list(items: Vec<Value>) -> Value {
+    if items.is_empty() {
+        json!({"count": 0})
+    } else {
+        json!({ "list": items })
+    }
+}
+
+/// `activation`, `defaultTags` and `connectorAppInfos` in the `list` form of every QList
+/// (DECISION on the exact nesting, mirroring the request's `set` form of EVIDENCE 2: one
+/// `ConnectorAppInfoQList` per app).
+fn json_modules_apps_tags(c: &Connector) -> [(&'static str, Value); 3] {
+    let modules = c
+        .activation
+        .iter()
+        .map(|m| json!({"ActivationModule": m}))
+        .collect();
+    let tags = c
+        .default_tags
+        .iter()
+        .map(|id| json!({"TagSimple": {"id": id}}))
+        .collect();
+    let apps = c
+        .apps
+        .iter()
+        .map(|(name, app)| {
+            let mut info = json!({"name": name, "identifier": app.identifier});
+            if let (Some(tag), Value::Object(map)) = (app.tag_id, &mut info) {
+                map.insert("tagId".into(), json!(tag));
+            }
+            json!({"ConnectorAppInfoQList": {"list": [{"ConnectorAppInfo": info}]}})
+        })
+        .collect();
+    [
+        ("activation", json_list(modules)),
+        ("defaultTags", json_list(tags)),
+        ("connectorAppInfos", json_list(apps)),
+    ]
+}
+
 fn json_connector(c: &Connector, accounts: &BaseAccounts) -> Value {
-    json!({
+    let mut v = json!({
         "id": c.id,
         "name": c.name,
         "description": c.description,
@@ -180,7 +221,13 @@ fn json_connector(c: &Connector, accounts: &BaseAccounts) -> Value {
         "lastSync": dates::iso(c.last_sync),
         "nextSync": dates::iso(c.next_sync),
         "cloudviewUuid": c.cloudview_uuid.to_string(),
-    })
+    });
+    if let Value::Object(map) = &mut v {
+        for (name, value) in json_modules_apps_tags(c) {
+            map.insert(name.into(), value);
+        }
+    }
+    v
 }
 
 fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
@@ -251,8 +298,32 @@ fn xml_regions(field: &'static str, wrapper: &'static str, codes: &BTreeSet<Stri
     Element::new(field).child(set)
 }
 
+/// `activation`, `defaultTags` and `connectorAppInfos` inside `<set>`, like the regions.
+fn xml_modules_apps_tags(c: &Connector) -> [Element; 3] {
+    let modules = c.activation.iter().fold(Element::new("set"), |set, m| {
+        set.child(Element::leaf("ActivationModule", m.as_str()))
+    });
+    let tags = c.default_tags.iter().fold(Element::new("set"), |set, id| {
+        set.child(Element::new("TagSimple").child(Element::leaf("id", id.to_string())))
+    });
+    let apps = c.apps.iter().fold(Element::new("set"), |set, (name, app)| {
+        let mut info = Element::new("ConnectorAppInfo")
+            .child(Element::leaf("name", name.as_str()))
+            .child(Element::leaf("identifier", app.identifier.as_str()));
+        if let Some(tag) = app.tag_id {
+            info = info.child(Element::leaf("tagId", tag.to_string()));
+        }
+        set.child(Element::new("ConnectorAppInfoQList").child(Element::new("set").child(info)))
+    });
+    [
+        Element::new("activation").child(modules),
+        Element::new("defaultTags").child(tags),
+        Element::new("connectorAppInfos").child(apps),
+    ]
+}
+
 fn xml_connector(c: &Connector, accounts: &BaseAccounts) -> Element {
-    Element::new("AwsAssetDataConnector")
+    let connector = Element::new("AwsAssetDataConnector")
         .child(Element::leaf("id", c.id.to_string()))
         .child(Element::leaf("name", c.name.as_str()))
         .child(Element::leaf("description", c.description.as_str()))
@@ -287,7 +358,10 @@ fn xml_connector(c: &Connector, accounts: &BaseAccounts) -> Element {
         ))
         .child(Element::leaf("lastSync", dates::iso(c.last_sync)))
         .child(Element::leaf("nextSync", dates::iso(c.next_sync)))
-        .child(Element::leaf("cloudviewUuid", c.cloudview_uuid.to_string()))
+        .child(Element::leaf("cloudviewUuid", c.cloudview_uuid.to_string()));
+    xml_modules_apps_tags(c)
+        .into_iter()
+        .fold(connector, Element::child)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod apps;
 mod cli;
 mod cloudview_ops;
 mod common;
