@@ -1,7 +1,7 @@
 //! Replays the seeds' sample requests (account ids and other `XXX` placeholders filled in) and
 //! checks the responses carry what the seeds show, ids and dates aside.
 
-use qualys_sim::{QUALYS_AWS_ACCOUNT_ID, SimConfig};
+use qualys_sim::{QUALYS_AWS_ACCOUNT_ID, QUALYS_GOV_AWS_ACCOUNT_ID, SimConfig};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -254,7 +254,8 @@ fn assert_seed_cv_response(c: &Value, description: &str) {
     assert_eq!(c["groups"], json!([]));
     assert_eq!(c["pollingFrequency"], json!({"hours": 1, "minutes": 1}));
     assert_eq!(c["error"], "50004");
-    assert_eq!(c["baseAccountId"], QUALYS_AWS_ACCOUNT_ID);
+    // A GovCloud role trusts the GovCloud base account (EVIDENCE 3; the seed masks its value).
+    assert_eq!(c["baseAccountId"], QUALYS_GOV_AWS_ACCOUNT_ID);
     assert_eq!(c["externalId"], "USPOD01-4765-9011278609223");
     assert_eq!(
         c["arn"],
