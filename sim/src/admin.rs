@@ -21,6 +21,7 @@ use crate::model::{Connector, ConnectorState, Origin};
 use crate::regions::Partition;
 use crate::server::Peer;
 use crate::store::Key;
+use crate::syncs::RoleSpec;
 use crate::validate::parse_arn;
 
 /// The `/_sim/` routes.
@@ -34,6 +35,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sim/faults", post(add_fault))
         .route("/_sim/chaos", post(set_chaos).delete(clear_chaos))
         .route("/_sim/calls", get(calls))
+        .route(
+            "/_sim/roles",
+            get(roles).post(set_role).put(set_role).delete(clear_roles),
+        )
         .route("/_sim/reset", post(reset))
         .route_layer(middleware::from_fn(loopback_only))
 }
@@ -221,6 +226,26 @@ async fn clear_chaos(State(app): State<Arc<AppState>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+async fn roles(State(app): State<Arc<AppState>>) -> Json<Vec<RoleSpec>> {
+    Json(app.roles.all())
+}
+
+async fn set_role(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let spec: RoleSpec = match serde_json::from_slice(&body) {
+        Ok(spec) => spec,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    match app.roles.set(spec) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+async fn clear_roles(State(app): State<Arc<AppState>>) -> StatusCode {
+    app.roles.clear();
+    StatusCode::NO_CONTENT
+}
+
 async fn calls(State(app): State<Arc<AppState>>) -> Response {
     Json(app.calls.counts()).into_response()
 }
@@ -230,6 +255,7 @@ async fn reset(State(app): State<Arc<AppState>>) -> StatusCode {
     app.faults.clear();
     app.calls.clear();
     app.limits.reset();
+    app.roles.clear();
     StatusCode::NO_CONTENT
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, patch, post};
 use axum::{Json, Router, middleware};
 use serde_json::json;
 
@@ -15,6 +15,7 @@ use crate::config::{SimConfig, User};
 use crate::faults::Faults;
 use crate::limits::Limits;
 use crate::store::Store;
+use crate::syncs::Roles;
 use crate::{admin, cloudview, gate, qps};
 
 /// Everything handlers share.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub latency: Duration,
     pub region_selection: bool,
     pub accounts: BaseAccounts,
+    pub roles: Roles,
+    pub sync_delay: Duration,
     pub base_url: String,
 }
 
@@ -42,6 +45,8 @@ impl AppState {
             latency: config.latency,
             region_selection: config.region_selection,
             accounts: BaseAccounts::new(config.customer_base_accounts.clone()),
+            roles: Roles::default(),
+            sync_delay: config.sync_delay,
             base_url,
         }
     }
@@ -65,6 +70,13 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(
             &format!("{connectors}/awsBaseAccountId"),
             get(cloudview::base_accounts),
+        )
+        .route(&format!("{connectors}/run"), post(cloudview::run))
+        .route(&format!("{connectors}/enable"), patch(cloudview::enable))
+        .route(&format!("{connectors}/disable"), patch(cloudview::disable))
+        .route(
+            &format!("{connectors}/{{id}}/errors"),
+            get(cloudview::errors),
         )
         .route(
             &format!("{connectors}/{{id}}"),

@@ -18,11 +18,13 @@ use crate::accounts::BaseAccounts;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::change::{Change, Rules};
+use crate::config::User;
 use crate::dates;
 use crate::lenient::{self, FieldError};
 use crate::model::{Connector, Origin};
 use crate::regions::Partition;
 use crate::store::{Key, StoreError};
+use crate::syncs;
 use crate::validate::{Api, ValidationError};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -182,6 +184,77 @@ pub async fn delete(
     reply(result)
 }
 
+/// `POST /run` with a bare array of ids (EVIDENCE 1): queues a sync of each, all or none (an
+/// unknown id is a 404, a disabled connector a 400 `CONNECTOR_DISABLED`); 200 with `{}`.
+pub async fn run(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let result = id_list(&body).and_then(|keys| {
+        let tickets = app.store.begin_syncs(&keys, &user)?;
+        syncs::drive(&app, tickets);
+        Ok(Json(json!({})).into_response())
+    });
+    reply(result)
+}
+
+/// `PATCH /enable` with a bare array of ids (EVIDENCE 1): all or none; 200 with `{}`.
+pub async fn enable(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    set_disabled(&app, &user, &body, false)
+}
+
+/// `PATCH /disable` with a bare array of ids (EVIDENCE 1): all or none; 200 with `{}`.
+pub async fn disable(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    set_disabled(&app, &user, &body, true)
+}
+
+fn set_disabled(app: &AppState, user: &User, body: &[u8], disabled: bool) -> Response {
+    let result = id_list(body).and_then(|keys| {
+        app.store.set_disabled(&keys, disabled, user)?;
+        Ok(Json(json!({})).into_response())
+    });
+    reply(result)
+}
+
+/// `GET /{uuid}/errors?pageNo&pageSize` (EVIDENCE 1): a Spring page of the last failed sync's
+/// errors, `{connectorId, connectorName, error, occuredOn, region}` (sic, the spec's spelling),
+/// `occuredOn` in CloudView's date form.
+pub async fn errors(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let result = key(&id).and_then(|key| {
+        let paging = Paging::parse(&params)?;
+        let c = app.store.get(key, &user)?;
+        let items = c
+            .sync_errors
+            .iter()
+            .map(|e| {
+                json!({
+                    "connectorId": c.cloudview_uuid.to_string(),
+                    "connectorName": c.name,
+                    "error": e.message,
+                    "occuredOn": dates::java(e.occurred_on),
+                    "region": e.region,
+                })
+            })
+            .collect();
+        Ok(Json(spring_page(items, paging, false)).into_response())
+    });
+    reply(result)
+}
+
 /// The bare JSON array of connector ids that delete, run, enable and disable take. Other shapes
 /// answer 400 in the words of Spring's Jackson reader, as the Java service would (DECISION on
 /// the wording; EVIDENCE 1 for the shape).
@@ -274,7 +347,7 @@ fn connector_json(c: &Connector, accounts: &BaseAccounts) -> Value {
         "connectorId": c.cloudview_uuid.to_string(),
         "description": c.description,
         "provider": "AWS",
-        "state": c.state.as_str(),
+        "state": c.state.cloudview_str(),
         "totalAssets": c.total_assets,
         "lastSyncedOn": dates::java(c.last_sync),
         "nextSyncedOn": dates::java(c.next_sync),
@@ -348,7 +421,7 @@ impl<'a> ListQuery<'a> {
                 None => true,
                 Some(Filter::NameContains(n)) => c.name.to_lowercase().contains(&n.to_lowercase()),
                 Some(Filter::AwsAccountId(a)) => c.aws_account_id == a,
-                Some(Filter::State(s)) => c.state.as_str().eq_ignore_ascii_case(s),
+                Some(Filter::State(s)) => c.state.cloudview_str().eq_ignore_ascii_case(s),
             })
             .collect();
         if let Some((field, descending)) = self.sort {
@@ -463,7 +536,7 @@ fn compare(field: SortField, a: &Connector, b: &Connector) -> Ordering {
         SortField::Name => a.name.cmp(&b.name),
         SortField::LastSyncedOn => a.last_sync.cmp(&b.last_sync),
         SortField::NextSyncedOn => a.next_sync.cmp(&b.next_sync),
-        SortField::State => a.state.as_str().cmp(b.state.as_str()),
+        SortField::State => a.state.cloudview_str().cmp(b.state.cloudview_str()),
         SortField::AwsAccountId => a.aws_account_id.cmp(&b.aws_account_id),
         SortField::TotalAssets => a.total_assets.cmp(&b.total_assets),
     }

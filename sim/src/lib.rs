@@ -29,6 +29,7 @@ mod qps;
 mod regions;
 mod server;
 mod store;
+mod syncs;
 mod validate;
 mod xml;
 

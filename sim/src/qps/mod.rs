@@ -18,6 +18,7 @@ use crate::change::Rules;
 use crate::config::User;
 use crate::model::Origin;
 use crate::store::{Key, StoreError};
+use crate::syncs;
 use crate::validate::{Api, ValidationError};
 
 pub use response::{Failure, Reply, ResponseCode, respond};
@@ -124,7 +125,7 @@ struct Target<'a> {
 }
 
 fn handle(
-    app: &AppState,
+    app: &Arc<AppState>,
     user: &User,
     method: &Method,
     target: Target<'_>,
@@ -139,6 +140,7 @@ fn handle(
             None => invalid(format!("unknown operation `{}`", target.op)),
         },
         "awsbaseaccount" => base_account(method, &target),
+        "assetdataconnectorerrors" => sync_errors(app, user, method, &target, body),
         _ => invalid(format!("unknown object `am/{}`", target.object)),
     };
     respond(version, StatusCode::OK, &reply, app)
@@ -168,6 +170,30 @@ fn base_account(method: &Method, target: &Target<'_>) -> Reply {
     }
 }
 
+/// `search/am/assetdataconnectorerrors` (EVIDENCE 3): the errors of the last failed sync of the
+/// connectors its Criteria select (field `id` is the connector's id, as EVIDENCE 3 filters;
+/// `name` and `awsAccountId` work too; no Criteria: every visible connector), up to
+/// `limitResults`, in ascending connector id order.
+fn sync_errors(
+    app: &AppState,
+    user: &User,
+    method: &Method,
+    target: &Target<'_>,
+    body: &[u8],
+) -> Reply {
+    if target.op != "search" || target.id.is_some() || *method != Method::POST {
+        return invalid(format!(
+            "{method} {}/am/assetdataconnectorerrors is not supported: use POST search",
+            target.op
+        ));
+    }
+    let result = request::service_request(body).and_then(|request| Search::parse(request.as_ref()));
+    match result {
+        Ok(search) => Reply::Errors(search.errors(app.store.visible(user))),
+        Err(e) => Reply::Failure(validation_failure(&e)),
+    }
+}
+
 fn invalid(message: String) -> Reply {
     Reply::Failure(Failure {
         code: ResponseCode::InvalidRequest,
@@ -177,7 +203,7 @@ fn invalid(message: String) -> Reply {
 }
 
 fn dispatch(
-    app: &AppState,
+    app: &Arc<AppState>,
     user: &User,
     method: &Method,
     op: Operation,
@@ -214,7 +240,11 @@ fn dispatch(
                 Reply::Connector(Box::new(app.store.update(key, &change, rules, user)?))
             }
             Operation::Get => Reply::Connector(Box::new(app.store.get(key, user)?)),
-            Operation::Run => Reply::Connector(Box::new(app.store.run(key, user)?)),
+            Operation::Run => {
+                let tickets = app.store.begin_syncs(&[key], user)?;
+                syncs::drive(app, tickets);
+                Reply::Connector(Box::new(app.store.get(key, user)?))
+            }
             Operation::Delete => {
                 let deleted = app.store.delete(&[key], user)?;
                 Reply::Deleted(deleted.first().map_or(0, |c| c.id))

@@ -12,12 +12,12 @@ use serde_json::{Map, Value, json};
 use crate::accounts::BaseAccounts;
 use crate::app::AppState;
 use crate::dates;
-use crate::model::{Connector, SUBSCRIPTION_ID};
+use crate::model::{Connector, NOT_SYNCED_ERROR, SUBSCRIPTION_ID};
 use crate::regions::Partition;
 use crate::xml::Element;
 
 use super::Version;
-use super::search::Page;
+use super::search::{ErrorItem, ErrorPage, Page};
 
 /// `responseCode` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +62,8 @@ pub enum Reply {
     Deleted(u64),
     /// `awsbaseaccount` get and search: the subscription's one record.
     BaseAccount,
+    /// `assetdataconnectorerrors` search.
+    Errors(ErrorPage),
     Failure(Failure),
 }
 
@@ -108,6 +110,13 @@ fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
             vec![wrapped(json_connector(c, accounts))],
         ),
         Reply::Deleted(id) => (ResponseCode::Success, vec![wrapped(json!({"id": id}))]),
+        Reply::Errors(page) => {
+            response.insert("hasMoreRecords".into(), flag(page.has_more));
+            (
+                ResponseCode::Success,
+                page.items.iter().map(json_error).collect(),
+            )
+        }
         Reply::BaseAccount => {
             let mut record = Map::new();
             record.insert("id".into(), json!(base_account_id()));
@@ -141,6 +150,34 @@ fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
         response.insert("data".into(), Value::Array(data));
     }
     json!({ "ServiceResponse": response })
+}
+
+/// DECISION on the wrapper and fields, which public material does not show: the object name
+/// from the path (`assetdataconnectorerrors`), the connector's id and name, the region, the
+/// message and when it happened.
+fn json_error(item: &ErrorItem) -> Value {
+    json!({"AssetDataConnectorErrors": {
+        "connectorId": item.connector_id,
+        "connectorName": item.connector_name,
+        "region": item.error.region,
+        "errorMessage": item.error.message,
+        "created": dates::iso(item.error.occurred_on),
+    }})
+}
+
+fn xml_error(item: &ErrorItem) -> Element {
+    Element::new("AssetDataConnectorErrors")
+        .child(Element::leaf("connectorId", item.connector_id.to_string()))
+        .child(Element::leaf("connectorName", item.connector_name.as_str()))
+        .child(Element::leaf("region", item.error.region.as_str()))
+        .child(Element::leaf("errorMessage", item.error.message.as_str()))
+        .child(Element::leaf("created", dates::iso(item.error.occurred_on)))
+}
+
+/// The last sync's error for QPS's `lastError` (EVIDENCE 3): CloudView's "not synced yet" code
+/// is not an error message.
+fn last_error(c: &Connector) -> Option<&str> {
+    Some(c.error.as_str()).filter(|e| !e.is_empty() && *e != NOT_SYNCED_ERROR)
 }
 
 /// A connector in `data`: wrapped in its object name.
@@ -226,6 +263,9 @@ fn json_connector(c: &Connector, accounts: &BaseAccounts) -> Value {
         for (name, value) in json_modules_apps_tags(c) {
             map.insert(name.into(), value);
         }
+        if let Some(error) = last_error(c) {
+            map.insert("lastError".into(), json!(error));
+        }
     }
     v
 }
@@ -250,6 +290,11 @@ fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
             ResponseCode::Success,
             vec![xml_connector(c, accounts)],
             Vec::new(),
+        ),
+        Reply::Errors(page) => (
+            ResponseCode::Success,
+            page.items.iter().map(xml_error).collect(),
+            vec![Element::leaf("hasMoreRecords", page.has_more.to_string())],
         ),
         Reply::BaseAccount => {
             let record = accounts.fields().into_iter().fold(
@@ -359,6 +404,10 @@ fn xml_connector(c: &Connector, accounts: &BaseAccounts) -> Element {
         .child(Element::leaf("lastSync", dates::iso(c.last_sync)))
         .child(Element::leaf("nextSync", dates::iso(c.next_sync)))
         .child(Element::leaf("cloudviewUuid", c.cloudview_uuid.to_string()));
+    let connector = match last_error(c) {
+        Some(error) => connector.child(Element::leaf("lastError", error)),
+        None => connector,
+    };
     xml_modules_apps_tags(c)
         .into_iter()
         .fold(connector, Element::child)

@@ -13,4 +13,5 @@ mod persistence;
 mod scope;
 mod search;
 mod seeds;
+mod syncs;
 mod validation;
