@@ -18,6 +18,7 @@ use crate::app::AppState;
 use crate::faults::{ChaosSpec, FaultSpec};
 use crate::lenient::{self, FieldError};
 use crate::model::{Connector, ConnectorState, Origin};
+use crate::quirks::QuirksSpec;
 use crate::regions::Partition;
 use crate::server::Peer;
 use crate::store::Key;
@@ -35,6 +36,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sim/faults", post(add_fault))
         .route("/_sim/chaos", post(set_chaos).delete(clear_chaos))
         .route("/_sim/calls", get(calls))
+        .route("/_sim/quirks", get(quirks).post(set_quirks))
         .route(
             "/_sim/roles",
             get(roles).post(set_role).put(set_role).delete(clear_roles),
@@ -226,6 +228,20 @@ async fn clear_chaos(State(app): State<Arc<AppState>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+async fn quirks(State(app): State<Arc<AppState>>) -> Json<QuirksSpec> {
+    Json(app.quirks.get())
+}
+
+async fn set_quirks(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<QuirksSpec>(&body) {
+        Ok(spec) => {
+            app.quirks.set(spec);
+            Json(app.quirks.get()).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
 async fn roles(State(app): State<Arc<AppState>>) -> Json<Vec<RoleSpec>> {
     Json(app.roles.all())
 }
@@ -256,6 +272,7 @@ async fn reset(State(app): State<Arc<AppState>>) -> StatusCode {
     app.calls.clear();
     app.limits.reset();
     app.roles.clear();
+    app.quirks.clear();
     StatusCode::NO_CONTENT
 }
 

@@ -14,6 +14,7 @@ use crate::calls::Calls;
 use crate::config::{SimConfig, User};
 use crate::faults::Faults;
 use crate::limits::Limits;
+use crate::quirks::Quirks;
 use crate::store::Store;
 use crate::syncs::Roles;
 use crate::{admin, cloudview, gate, qps};
@@ -29,6 +30,7 @@ pub struct AppState {
     pub region_selection: bool,
     pub accounts: BaseAccounts,
     pub roles: Roles,
+    pub quirks: Quirks,
     pub sync_delay: Duration,
     pub base_url: String,
 }
@@ -46,6 +48,7 @@ impl AppState {
             region_selection: config.region_selection,
             accounts: BaseAccounts::new(config.customer_base_accounts.clone()),
             roles: Roles::default(),
+            quirks: Quirks::default(),
             sync_delay: config.sync_delay,
             base_url,
         }

@@ -114,8 +114,17 @@ pub async fn list(
     Extension(Caller(user)): Extension<Caller>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let result = ListQuery::parse(&params)
-        .map(|query| Json(query.page(app.store.visible(&user), &app.accounts)).into_response());
+    let result = ListQuery::parse(&params).map(|mut query| {
+        let ignore_paging = app.quirks.cloudview_ignores_paging();
+        if ignore_paging {
+            query.paging.page_no = 0;
+        }
+        let mut page = query.page(app.store.visible(&user), &app.accounts);
+        if let (true, Value::Object(map)) = (ignore_paging, &mut page) {
+            map.insert("last".into(), Value::Bool(false));
+        }
+        Json(page).into_response()
+    });
     reply(result)
 }
 

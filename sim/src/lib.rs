@@ -26,6 +26,7 @@ mod limits;
 mod model;
 mod persist;
 mod qps;
+mod quirks;
 mod regions;
 mod server;
 mod store;

@@ -251,7 +251,13 @@ fn dispatch(
             }
             Operation::Search => {
                 let search = Search::parse(request.as_ref())?;
-                Reply::Page(search.page(app.store.visible(user)))
+                if app.quirks.qps_ignores_paging() {
+                    let mut page = search.without_paging().page(app.store.visible(user));
+                    page.has_more = true;
+                    Reply::Page(page)
+                } else {
+                    Reply::Page(search.page(app.store.visible(user)))
+                }
             }
         };
         Ok::<Reply, StoreError>(reply)

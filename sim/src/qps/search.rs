@@ -112,6 +112,15 @@ impl Search {
         })
     }
 
+    /// The same search without its paging: no start, no `id GREATER` criteria (the
+    /// `qps_ignore_paging` quirk).
+    pub fn without_paging(mut self) -> Search {
+        self.start = Start::Offset(1);
+        self.criteria
+            .retain(|k| !(k.field == Field::Id && k.operator == Operator::Greater));
+        self
+    }
+
     /// The sync errors of the connectors the criteria select, up to the limit (the start
     /// preferences do not apply: DECISION, errors are few).
     pub fn errors(&self, connectors: Vec<Connector>) -> ErrorPage {

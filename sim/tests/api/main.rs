@@ -9,6 +9,7 @@ mod common;
 mod limits;
 mod load;
 mod origin;
+mod paging;
 mod persistence;
 mod scope;
 mod search;
