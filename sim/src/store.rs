@@ -500,6 +500,31 @@ mod tests {
     }
 
     #[test]
+    fn state_files_of_earlier_versions_still_load() {
+        let all = User::new("a", "a");
+        let store = Store::default();
+        let c = store
+            .create(&change("123456789012"), Origin::Qps, RULES, &all)
+            .expect("created");
+        let mut snapshot: serde_json::Value =
+            serde_json::from_slice(&store.to_json()).expect("JSON");
+        let fields = [
+            "activation",
+            "apps",
+            "defaultTags",
+            "syncErrors",
+            "syncNumber",
+        ];
+        if let Some(stored) = snapshot["connectors"][0].as_object_mut() {
+            for field in fields {
+                assert!(stored.remove(field).is_some(), "{field}");
+            }
+        }
+        let restored = Store::from_json(snapshot.to_string().as_bytes()).expect("loads");
+        assert_eq!(restored.all(), vec![c]);
+    }
+
+    #[test]
     fn snapshot_round_trips_and_keeps_counting() {
         let store = Store::default();
         let all = User::new("a", "a");
@@ -511,6 +536,26 @@ mod tests {
             .create(&change("123456789012"), Origin::Qps, RULES, &all)
             .expect("created");
         assert_eq!(d.id, c.id + 1);
+        store
+            .patch(Key::Id(d.id), |c| {
+                c.activation.insert("VM".into());
+                c.default_tags.insert(5);
+                c.apps.insert(
+                    "CSA".into(),
+                    crate::model::AppInfo {
+                        identifier: c.arn.clone(),
+                        tag_id: Some(7),
+                    },
+                );
+                c.sync_errors.push(crate::model::SyncError {
+                    region: "us-east-1".into(),
+                    message: "denied".into(),
+                    occurred_on: dates::now(),
+                });
+                Ok::<(), StoreError>(())
+            })
+            .expect("patched");
+        let d = store.get(Key::Id(d.id), &all).expect("stored");
         let restored = Store::from_json(&store.to_json()).expect("parses");
         assert_eq!(restored.all(), vec![d.clone()]);
         let e = restored

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -182,7 +181,7 @@ pub fn drive(app: &Arc<AppState>, tickets: Vec<SyncTicket>) {
             tokio::time::sleep(step).await;
             app.store
                 .during_sync(ticket, |c| c.state = ConnectorState::Processing);
-            tokio::time::sleep(app.sync_delay.saturating_sub(step * 2).max(Duration::ZERO)).await;
+            tokio::time::sleep(app.sync_delay.saturating_sub(step * 2)).await;
             finish(&app, ticket);
         });
     }
