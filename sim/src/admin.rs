@@ -17,10 +17,12 @@ use time::format_description::well_known::Rfc3339;
 use crate::app::AppState;
 use crate::faults::{ChaosSpec, FaultSpec};
 use crate::lenient::{self, FieldError};
-use crate::model::{Connector, ConnectorState};
+use crate::model::{Connector, ConnectorState, Origin};
+use crate::quirks::QuirksSpec;
 use crate::regions::Partition;
 use crate::server::Peer;
 use crate::store::Key;
+use crate::syncs::RoleSpec;
 use crate::validate::parse_arn;
 
 /// The `/_sim/` routes.
@@ -34,6 +36,11 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sim/faults", post(add_fault))
         .route("/_sim/chaos", post(set_chaos).delete(clear_chaos))
         .route("/_sim/calls", get(calls))
+        .route("/_sim/quirks", get(quirks).post(set_quirks))
+        .route(
+            "/_sim/roles",
+            get(roles).post(set_role).put(set_role).delete(clear_roles),
+        )
         .route("/_sim/reset", post(reset))
         .route_layer(middleware::from_fn(loopback_only))
 }
@@ -52,8 +59,23 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-async fn list(State(app): State<Arc<AppState>>) -> Json<Vec<Connector>> {
-    Json(app.store.all())
+/// Every connector in the store's form, plus `warnings` where its settings do less than they
+/// suggest (see [`Connector::warnings`]).
+async fn list(State(app): State<Arc<AppState>>) -> Json<Vec<Value>> {
+    let connectors = app
+        .store
+        .all()
+        .into_iter()
+        .map(|c| {
+            let warnings = c.warnings();
+            let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+            if let (false, Value::Object(map)) = (warnings.is_empty(), &mut v) {
+                map.insert("warnings".into(), json!(warnings));
+            }
+            v
+        })
+        .collect();
+    Json(connectors)
 }
 
 async fn remove(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
@@ -163,6 +185,14 @@ fn apply_patch(c: &mut Connector, fields: &Map<String, Value>) -> Result<(), Pat
                     .ok_or_else(|| FieldError::new(f, "unknown connector state"))?
             }
             "totalAssets" => c.total_assets = n(f)?,
+            // Lets a test merge a CloudView connector into the Connector app, or the reverse.
+            "origin" => {
+                c.origin = match s(f)?.as_str() {
+                    "qps" => Origin::Qps,
+                    "cloudview" => Origin::Cloudview,
+                    _ => return Err(FieldError::new(f, "expected qps or cloudview").into()),
+                }
+            }
             "lastSync" | "lastSyncedOn" => c.last_sync = date(fields, f)?,
             "nextSync" | "nextSyncedOn" => c.next_sync = date(fields, f)?,
             _ => return Err(PatchError::Unknown(field.clone())),
@@ -198,6 +228,40 @@ async fn clear_chaos(State(app): State<Arc<AppState>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+async fn quirks(State(app): State<Arc<AppState>>) -> Json<QuirksSpec> {
+    Json(app.quirks.get())
+}
+
+async fn set_quirks(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<QuirksSpec>(&body) {
+        Ok(spec) => {
+            app.quirks.set(spec);
+            Json(app.quirks.get()).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+async fn roles(State(app): State<Arc<AppState>>) -> Json<Vec<RoleSpec>> {
+    Json(app.roles.all())
+}
+
+async fn set_role(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let spec: RoleSpec = match serde_json::from_slice(&body) {
+        Ok(spec) => spec,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    match app.roles.set(spec) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+async fn clear_roles(State(app): State<Arc<AppState>>) -> StatusCode {
+    app.roles.clear();
+    StatusCode::NO_CONTENT
+}
+
 async fn calls(State(app): State<Arc<AppState>>) -> Response {
     Json(app.calls.counts()).into_response()
 }
@@ -207,6 +271,8 @@ async fn reset(State(app): State<Arc<AppState>>) -> StatusCode {
     app.faults.clear();
     app.calls.clear();
     app.limits.reset();
+    app.roles.clear();
+    app.quirks.clear();
     StatusCode::NO_CONTENT
 }
 

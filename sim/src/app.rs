@@ -5,15 +5,18 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, patch, post};
 use axum::{Json, Router, middleware};
 use serde_json::json;
 
+use crate::accounts::BaseAccounts;
 use crate::calls::Calls;
 use crate::config::{SimConfig, User};
 use crate::faults::Faults;
 use crate::limits::Limits;
+use crate::quirks::Quirks;
 use crate::store::Store;
+use crate::syncs::Roles;
 use crate::{admin, cloudview, gate, qps};
 
 /// Everything handlers share.
@@ -25,6 +28,10 @@ pub struct AppState {
     pub calls: Calls,
     pub latency: Duration,
     pub region_selection: bool,
+    pub accounts: BaseAccounts,
+    pub roles: Roles,
+    pub quirks: Quirks,
+    pub sync_delay: Duration,
     pub base_url: String,
 }
 
@@ -39,6 +46,10 @@ impl AppState {
             calls: Calls::default(),
             latency: config.latency,
             region_selection: config.region_selection,
+            accounts: BaseAccounts::new(config.customer_base_accounts.clone()),
+            roles: Roles::default(),
+            quirks: Quirks::default(),
+            sync_delay: config.sync_delay,
             base_url,
         }
     }
@@ -58,6 +69,17 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(cloudview::list)
                 .post(cloudview::create)
                 .delete(cloudview::delete),
+        )
+        .route(
+            &format!("{connectors}/awsBaseAccountId"),
+            get(cloudview::base_accounts),
+        )
+        .route(&format!("{connectors}/run"), post(cloudview::run))
+        .route(&format!("{connectors}/enable"), patch(cloudview::enable))
+        .route(&format!("{connectors}/disable"), patch(cloudview::disable))
+        .route(
+            &format!("{connectors}/{{id}}/errors"),
+            get(cloudview::errors),
         )
         .route(
             &format!("{connectors}/{{id}}"),

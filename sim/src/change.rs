@@ -1,11 +1,13 @@
 //! A create or update request in API-neutral form, and how it is applied to a stored connector
 //! with the seeds' rules checked on the result.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 
-use crate::model::{Connector, ConnectorState, generated_external_id};
+use crate::model::{
+    ACTIVATION_MODULES, APPS, AppInfo, Connector, ConnectorState, Origin, generated_external_id,
+};
 use crate::regions::Partition;
 use crate::validate::{
     Api, ValidationError, parse_arn, validate_external_id, validate_frequency, validate_name,
@@ -13,23 +15,40 @@ use crate::validate::{
 
 /// QList operations on a collection: `set` replaces (an empty `set` clears), then `add`, then
 /// `remove`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListOps {
-    pub set: Option<Vec<String>>,
-    pub add: Vec<String>,
-    pub remove: Vec<String>,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListOps<T = String> {
+    pub set: Option<Vec<T>>,
+    pub add: Vec<T>,
+    pub remove: Vec<T>,
 }
 
-impl ListOps {
+impl<T> Default for ListOps<T> {
+    fn default() -> ListOps<T> {
+        ListOps {
+            set: None,
+            add: Vec::new(),
+            remove: Vec::new(),
+        }
+    }
+}
+
+impl<T> ListOps<T> {
     /// A plain replacement.
-    pub fn replace(items: Vec<String>) -> ListOps {
+    pub fn replace(items: Vec<T>) -> ListOps<T> {
         ListOps {
             set: Some(items),
             ..ListOps::default()
         }
     }
 
-    fn apply(&self, current: &mut BTreeSet<String>) {
+    /// The items a `set` or `add` names (those that must be valid).
+    fn named(&self) -> impl Iterator<Item = &T> {
+        self.set.iter().flatten().chain(self.add.iter())
+    }
+}
+
+impl<T: Ord + Clone> ListOps<T> {
+    fn apply(&self, current: &mut BTreeSet<T>) {
         if let Some(items) = &self.set {
             *current = items.iter().cloned().collect();
         }
@@ -42,6 +61,47 @@ impl ListOps {
     /// Whether the operations name any region to keep (an empty `set` or a `remove` does not).
     fn selects_any(&self) -> bool {
         self.set.as_ref().is_some_and(|s| !s.is_empty()) || !self.add.is_empty()
+    }
+}
+
+/// A `ConnectorAppInfo` of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct App {
+    pub name: String,
+    /// Required by `set` and `add`; a `remove` needs only the name.
+    pub identifier: Option<String>,
+    pub tag_id: Option<u64>,
+}
+
+impl ListOps<App> {
+    /// QList semantics keyed by app name: `set` replaces, `add` adds or replaces an app,
+    /// `remove` drops apps by name.
+    fn apply_apps(&self, current: &mut BTreeMap<String, AppInfo>) -> Result<(), ValidationError> {
+        let info = |app: &App| -> Result<(String, AppInfo), ValidationError> {
+            let identifier = app
+                .identifier
+                .clone()
+                .filter(|i| !i.trim().is_empty())
+                .ok_or(ValidationError::Missing("ConnectorAppInfo.identifier"))?;
+            Ok((
+                app.name.clone(),
+                AppInfo {
+                    identifier,
+                    tag_id: app.tag_id,
+                },
+            ))
+        };
+        if let Some(apps) = &self.set {
+            *current = apps.iter().map(info).collect::<Result<_, _>>()?;
+        }
+        for app in &self.add {
+            let (name, app) = info(app)?;
+            current.insert(name, app);
+        }
+        for app in &self.remove {
+            current.remove(&app.name);
+        }
+        Ok(())
     }
 }
 
@@ -61,6 +121,12 @@ pub struct Change {
     /// Minutes between syncs, not yet range-checked.
     pub run_frequency: Option<u64>,
     pub remediation_enabled: Option<bool>,
+    /// QPS `activation` modules (EVIDENCE 2).
+    pub activation: Option<ListOps>,
+    /// QPS `connectorAppInfos` (EVIDENCE 2, 3).
+    pub apps: Option<ListOps<App>>,
+    /// QPS `defaultTags` tag ids (EVIDENCE 2).
+    pub default_tags: Option<ListOps<u64>>,
 }
 
 /// What a request is checked against besides its own content.
@@ -81,6 +147,12 @@ impl Change {
         creating: bool,
         now: OffsetDateTime,
     ) -> Result<(), ValidationError> {
+        // Each API changes only the connectors it made (EVIDENCE, see ValidationError).
+        match (creating, rules.api, c.origin) {
+            (false, Api::CloudView, Origin::Qps) => return Err(ValidationError::NotMerged),
+            (false, Api::Qps, Origin::Cloudview) => return Err(ValidationError::NotConnectorApp),
+            _ => {}
+        }
         if creating {
             if self.name.is_none() {
                 return Err(ValidationError::Missing("name"));
@@ -118,6 +190,7 @@ impl Change {
         if let Some(remediation) = self.remediation_enabled {
             c.remediation_enabled = remediation;
         }
+        self.apply_modules_apps_tags(c)?;
         if let Some(disabled) = self.disabled {
             if disabled != c.disabled {
                 c.state = if disabled {
@@ -129,6 +202,32 @@ impl Change {
             c.disabled = disabled;
         }
         c.reschedule(now);
+        Ok(())
+    }
+
+    fn apply_modules_apps_tags(&self, c: &mut Connector) -> Result<(), ValidationError> {
+        if let Some(ops) = &self.activation {
+            if let Some(bad) = ops
+                .named()
+                .find(|m| !ACTIVATION_MODULES.contains(&m.as_str()))
+            {
+                return Err(ValidationError::UnknownModule(bad.clone()));
+            }
+            ops.apply(&mut c.activation);
+        }
+        if let Some(ops) = &self.apps {
+            if let Some(bad) = ops
+                .named()
+                .chain(ops.remove.iter())
+                .find(|a| !APPS.contains(&a.name.as_str()))
+            {
+                return Err(ValidationError::UnknownApp(bad.name.clone()));
+            }
+            ops.apply_apps(&mut c.apps)?;
+        }
+        if let Some(ops) = &self.default_tags {
+            ops.apply(&mut c.default_tags);
+        }
         Ok(())
     }
 
@@ -345,6 +444,70 @@ mod tests {
         assert!(current.is_empty());
     }
 
+    fn app(name: &str, identifier: Option<&str>) -> App {
+        App {
+            name: name.into(),
+            identifier: identifier.map(str::to_owned),
+            tag_id: None,
+        }
+    }
+
+    #[test]
+    fn modules_apps_and_tags_follow_qlist_semantics() {
+        let mut change = base();
+        change.activation = Some(ListOps::replace(regions(&["VM", "PC"])));
+        change.apps = Some(ListOps::replace(vec![
+            app("AI", Some("arn:a")),
+            app("CSA", Some("arn:a")),
+        ]));
+        change.default_tags = Some(ListOps::replace(vec![7, 3]));
+        let mut c = create(&change, QPS).expect("valid");
+        assert_eq!(c.activation, regions(&["PC", "VM"]).into_iter().collect());
+        assert_eq!(c.apps.keys().collect::<Vec<_>>(), ["AI", "CSA"]);
+        assert_eq!(c.default_tags, [3, 7].into());
+        let edit = Change {
+            activation: Some(ListOps {
+                set: None,
+                add: regions(&["SCA"]),
+                remove: regions(&["VM"]),
+            }),
+            apps: Some(ListOps {
+                set: None,
+                add: vec![app("CI", Some("arn:b"))],
+                remove: vec![app("CSA", None)],
+            }),
+            default_tags: Some(ListOps::replace(Vec::new())),
+            ..Change::default()
+        };
+        edit.apply_to(&mut c, QPS, false, crate::dates::now())
+            .expect("valid");
+        assert_eq!(c.activation, regions(&["PC", "SCA"]).into_iter().collect());
+        assert_eq!(c.apps.keys().collect::<Vec<_>>(), ["AI", "CI"]);
+        assert_eq!(c.apps["CI"].identifier, "arn:b");
+        assert!(c.default_tags.is_empty());
+    }
+
+    #[test]
+    fn unknown_modules_and_apps_and_apps_without_identifier() {
+        let mut change = base();
+        change.activation = Some(ListOps::replace(regions(&["VMX"])));
+        assert_eq!(
+            create(&change, QPS),
+            Err(ValidationError::UnknownModule("VMX".into()))
+        );
+        let mut change = base();
+        change.apps = Some(ListOps::replace(vec![app("XX", Some("a"))]));
+        assert_eq!(
+            create(&change, QPS),
+            Err(ValidationError::UnknownApp("XX".into()))
+        );
+        change.apps = Some(ListOps::replace(vec![app("AI", None)]));
+        assert_eq!(
+            create(&change, QPS),
+            Err(ValidationError::Missing("ConnectorAppInfo.identifier"))
+        );
+    }
+
     #[test]
     fn switching_all_regions_on_drops_kept_regions() {
         let mut change = base();
@@ -373,25 +536,47 @@ mod tests {
         assert_eq!(c.state, ConnectorState::Disabled);
     }
 
+    const CLOUDVIEW: Rules = Rules {
+        api: Api::CloudView,
+        region_selection: true,
+    };
+
+    fn rename() -> Change {
+        Change {
+            name: Some("m".into()),
+            ..Change::default()
+        }
+    }
+
     #[test]
     fn cloudview_update_requires_a_new_format_external_id() {
         let mut c = create(&base(), QPS).expect("valid");
+        c.origin = Origin::Cloudview;
         c.external_id = "legacy_id".into();
-        let cv = Rules {
-            api: Api::CloudView,
-            ..QPS
-        };
-        let rename = Change {
-            name: Some("m".into()),
-            ..Change::default()
-        };
         assert!(matches!(
-            rename.apply_to(&mut c.clone(), cv, false, crate::dates::now()),
+            rename().apply_to(&mut c, CLOUDVIEW, false, crate::dates::now()),
             Err(ValidationError::ExternalIdFormat(_))
         ));
+    }
+
+    #[test]
+    fn each_api_updates_only_what_it_made() {
+        let now = crate::dates::now();
+        let mut qps_made = create(&base(), QPS).expect("valid");
+        assert_eq!(
+            rename().apply_to(&mut qps_made.clone(), CLOUDVIEW, false, now),
+            Err(ValidationError::NotMerged)
+        );
+        assert!(rename().apply_to(&mut qps_made, QPS, false, now).is_ok());
+        let mut cv_made = create(&base(), QPS).expect("valid");
+        cv_made.origin = Origin::Cloudview;
+        assert_eq!(
+            rename().apply_to(&mut cv_made.clone(), QPS, false, now),
+            Err(ValidationError::NotConnectorApp)
+        );
         assert!(
-            rename
-                .apply_to(&mut c, QPS, false, crate::dates::now())
+            rename()
+                .apply_to(&mut cv_made, CLOUDVIEW, false, now)
                 .is_ok()
         );
     }

@@ -1,6 +1,6 @@
 //! CloudView v1 AWS connectors, `/cloudview-api/rest/v1/aws/connectors[/{uuid}]`: JSON bodies
-//! shaped like seed 000, Spring pages with 0-based `pageNo`, Java-style dates, and errors as
-//! 4xx statuses with `{timestamp, status, error, errorCode, message, path}`.
+//! shaped like seed 000 and the Swagger spec (EVIDENCE 1), Spring pages with 0-based `pageNo`,
+//! Java-style dates in GMT, and errors as 4xx statuses with `{errorCode, message, timestamp}`.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -9,19 +9,22 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::accounts::BaseAccounts;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::change::{Change, Rules};
+use crate::config::User;
 use crate::dates;
 use crate::lenient::{self, FieldError};
-use crate::model::{Connector, Origin, QUALYS_AWS_ACCOUNT_ID};
+use crate::model::{Connector, Origin};
 use crate::regions::Partition;
 use crate::store::{Key, StoreError};
+use crate::syncs;
 use crate::validate::{Api, ValidationError};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -77,21 +80,19 @@ impl From<ValidationError> for CvError {
     }
 }
 
-/// A CloudView error response.
-pub fn error_response(status: StatusCode, code: &str, message: &str, path: &str) -> Response {
+/// A CloudView error response: `{errorCode, message, timestamp}` with the timestamp in epoch
+/// milliseconds (EVIDENCE 1, the Swagger spec's `ApiErrorFacade`).
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({
-        "timestamp": dates::iso(dates::now()),
-        "status": status.as_u16(),
-        "error": status.canonical_reason().unwrap_or("Error"),
         "errorCode": code,
         "message": message,
-        "path": path,
+        "timestamp": dates::epoch_millis(time::OffsetDateTime::now_utc()),
     });
     (status, Json(body)).into_response()
 }
 
-fn reply(result: Result<Response, CvError>, uri: &Uri) -> Response {
-    result.unwrap_or_else(|e| error_response(e.status, e.code, &e.message, uri.path()))
+fn reply(result: Result<Response, CvError>) -> Response {
+    result.unwrap_or_else(|e| error_response(e.status, e.code, &e.message))
 }
 
 fn rules(app: &AppState) -> Rules {
@@ -112,11 +113,31 @@ pub async fn list(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
     Query(params): Query<HashMap<String, String>>,
-    uri: Uri,
 ) -> Response {
-    let result = ListQuery::parse(&params)
-        .map(|query| Json(query.page(app.store.visible(&user))).into_response());
-    reply(result, &uri)
+    let result = ListQuery::parse(&params).map(|mut query| {
+        let ignore_paging = app.quirks.cloudview_ignores_paging();
+        if ignore_paging {
+            query.paging.page_no = 0;
+        }
+        let mut page = query.page(app.store.visible(&user), &app.accounts);
+        if let (true, Value::Object(map)) = (ignore_paging, &mut page) {
+            map.insert("last".into(), Value::Bool(false));
+        }
+        Json(page).into_response()
+    });
+    reply(result)
+}
+
+/// `GET /awsBaseAccountId` (EVIDENCE 1: the Swagger spec's `getAwsAccountIdUsingGET`): the
+/// Qualys accounts roles must trust, as a JSON object of strings (EVIDENCE 1, 3).
+pub async fn base_accounts(State(app): State<Arc<AppState>>) -> Response {
+    let record: Map<String, Value> = app
+        .accounts
+        .fields()
+        .into_iter()
+        .map(|(name, account)| (name.to_owned(), Value::String(account)))
+        .collect();
+    Json(Value::Object(record)).into_response()
 }
 
 /// `GET /{uuid}`.
@@ -124,20 +145,15 @@ pub async fn get(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
     Path(id): Path<String>,
-    uri: Uri,
 ) -> Response {
     let result = key(&id).and_then(|key| Ok(app.store.get(key, &user)?));
-    reply(
-        result.map(|c| Json(connector_json(&c)).into_response()),
-        &uri,
-    )
+    reply(result.map(|c| Json(connector_json(&c, &app.accounts)).into_response()))
 }
 
 /// `POST` with seed 000's body.
 pub async fn create(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
-    uri: Uri,
     body: Bytes,
 ) -> Response {
     let result = change(&body).and_then(|change| {
@@ -145,10 +161,7 @@ pub async fn create(
             .store
             .create(&change, Origin::Cloudview, rules(&app), &user)?)
     });
-    reply(
-        result.map(|c| Json(connector_json(&c)).into_response()),
-        &uri,
-    )
+    reply(result.map(|c| Json(connector_json(&c, &app.accounts)).into_response()))
 }
 
 /// `PUT /{uuid}` with the create body; absent fields stay unchanged.
@@ -156,48 +169,136 @@ pub async fn update(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
     Path(id): Path<String>,
-    uri: Uri,
     body: Bytes,
 ) -> Response {
     let result = key(&id).and_then(|key| {
         let change = change(&body)?;
         Ok(app.store.update(key, &change, rules(&app), &user)?)
     });
-    reply(
-        result.map(|c| Json(connector_json(&c)).into_response()),
-        &uri,
-    )
+    reply(result.map(|c| Json(connector_json(&c, &app.accounts)).into_response()))
 }
 
-/// `DELETE` with `{"connectorIds": [..]}`: all or none; 204 when done.
+/// `DELETE` with a bare array of ids, `["<uuid>", ...]` (EVIDENCE 1: the Swagger spec's body is
+/// a list of strings): all or none; 200 with `{}` when done (DECISION: the spec allows 200 or
+/// 204; the simulator answers 200).
 pub async fn delete(
     State(app): State<Arc<AppState>>,
     Extension(Caller(user)): Extension<Caller>,
-    uri: Uri,
     body: Bytes,
 ) -> Response {
-    let result = delete_keys(&body).and_then(|keys| {
+    let result = id_list(&body).and_then(|keys| {
         app.store.delete(&keys, &user)?;
-        Ok(StatusCode::NO_CONTENT.into_response())
+        Ok(Json(json!({})).into_response())
     });
-    reply(result, &uri)
+    reply(result)
 }
 
-fn delete_keys(body: &[u8]) -> Result<Vec<Key>, CvError> {
-    let expected = "expected a body {\"connectorIds\": [\"<uuid>\", ...]}";
-    let value: Value = serde_json::from_slice(body).map_err(|_| CvError::bad_request(expected))?;
-    let Some(Value::Array(ids)) = value.get("connectorIds") else {
-        return Err(CvError::bad_request(expected));
+/// `POST /run` with a bare array of ids (EVIDENCE 1): queues a sync of each, all or none (an
+/// unknown id is a 404, a disabled connector a 400 `CONNECTOR_DISABLED`); 200 with `{}`.
+pub async fn run(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let result = id_list(&body).and_then(|keys| {
+        let tickets = app.store.begin_syncs(&keys, &user)?;
+        syncs::drive(&app, tickets);
+        Ok(Json(json!({})).into_response())
+    });
+    reply(result)
+}
+
+/// `PATCH /enable` with a bare array of ids (EVIDENCE 1): all or none; 200 with `{}`.
+pub async fn enable(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    set_disabled(&app, &user, &body, false)
+}
+
+/// `PATCH /disable` with a bare array of ids (EVIDENCE 1): all or none; 200 with `{}`.
+pub async fn disable(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    set_disabled(&app, &user, &body, true)
+}
+
+fn set_disabled(app: &AppState, user: &User, body: &[u8], disabled: bool) -> Response {
+    let result = id_list(body).and_then(|keys| {
+        app.store.set_disabled(&keys, disabled, user)?;
+        Ok(Json(json!({})).into_response())
+    });
+    reply(result)
+}
+
+/// `GET /{uuid}/errors?pageNo&pageSize` (EVIDENCE 1): a Spring page of the last failed sync's
+/// errors, `{connectorId, connectorName, error, occuredOn, region}` (sic, the spec's spelling),
+/// `occuredOn` in CloudView's date form.
+pub async fn errors(
+    State(app): State<Arc<AppState>>,
+    Extension(Caller(user)): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let result = key(&id).and_then(|key| {
+        let paging = Paging::parse(&params)?;
+        let c = app.store.get(key, &user)?;
+        let items = c
+            .sync_errors
+            .iter()
+            .map(|e| {
+                json!({
+                    "connectorId": c.cloudview_uuid.to_string(),
+                    "connectorName": c.name,
+                    "error": e.message,
+                    "occuredOn": dates::java(e.occurred_on),
+                    "region": e.region,
+                })
+            })
+            .collect();
+        Ok(Json(spring_page(items, paging, false)).into_response())
+    });
+    reply(result)
+}
+
+/// The bare JSON array of connector ids that delete, run, enable and disable take. Other shapes
+/// answer 400 in the words of Spring's Jackson reader, as the Java service would (DECISION on
+/// the wording; EVIDENCE 1 for the shape).
+fn id_list(body: &[u8]) -> Result<Vec<Key>, CvError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| CvError::bad_request(format!("JSON parse error: {e}")))?;
+    let Value::Array(ids) = value else {
+        return Err(CvError::bad_request(jackson_mismatch(&value)));
     };
     if ids.is_empty() {
-        return Err(CvError::bad_request("connectorIds is empty"));
+        return Err(CvError::bad_request("connector ids must not be empty"));
     }
     ids.iter()
         .map(|id| match id {
             Value::String(s) => key(s),
-            _ => Err(CvError::bad_request(expected)),
+            other => Err(CvError::bad_request(jackson_mismatch(other))),
         })
         .collect()
+}
+
+fn jackson_mismatch(value: &Value) -> String {
+    let (kind, token) = match value {
+        Value::Object(_) => ("Object", "START_OBJECT"),
+        Value::Array(_) => ("Array", "START_ARRAY"),
+        Value::String(_) => ("String", "VALUE_STRING"),
+        Value::Number(_) => ("Integer", "VALUE_NUMBER_INT"),
+        Value::Bool(_) => ("Boolean", "VALUE_TRUE"),
+        Value::Null => ("Null", "VALUE_NULL"),
+    };
+    let what = format!(
+        "Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from {kind} value (token `JsonToken.{token}`)"
+    );
+    format!(
+        "JSON parse error: {what}; nested exception is com.fasterxml.jackson.databind.exc.MismatchedInputException: {what}\n at [Source: (PushbackInputStream); line: 1, column: 1]"
+    )
 }
 
 fn change(body: &[u8]) -> Result<Change, CvError> {
@@ -215,6 +316,8 @@ fn change(body: &[u8]) -> Result<Change, CvError> {
             is_gov_cloud: lenient::boolean(o, "isGovCloud")?,
             is_china: lenient::boolean(o, "isChinaRegion")?,
             disabled: lenient::boolean(o, "isDisabled")?,
+            // EVIDENCE 1: create and update bodies carry remediationEnabled.
+            remediation_enabled: lenient::boolean(o, "remediationEnabled")?,
             run_frequency: polling_frequency(o)?,
             // isPortalConnector is not taken from requests (seed 000 answers false).
             ..Change::default()
@@ -243,31 +346,43 @@ fn polling_frequency(o: &Map<String, Value>) -> Result<Option<u64>, FieldError> 
     ))
 }
 
-/// A connector as CloudView shows it (seed 000).
-fn connector_json(c: &Connector) -> Value {
+/// A connector as CloudView shows it: seed 000's fields plus `remediationEnabled`,
+/// `accountAlias` and `qualysTags` (EVIDENCE 1). `groups` is optional in the spec: DECISION, it
+/// is `[]` on CloudView-made connectors (as in seed 000) and absent on QPS-made ones, so a
+/// client meets both forms.
+fn connector_json(c: &Connector, accounts: &BaseAccounts) -> Value {
     let mut v = json!({
         "name": c.name,
         "connectorId": c.cloudview_uuid.to_string(),
         "description": c.description,
         "provider": "AWS",
-        "state": c.state.as_str(),
+        "state": c.state.cloudview_str(),
         "totalAssets": c.total_assets,
         "lastSyncedOn": dates::java(c.last_sync),
         "nextSyncedOn": dates::java(c.next_sync),
         "isGovCloud": c.partition == Partition::GovCloud,
         "isChinaRegion": c.partition == Partition::China,
         "awsAccountId": c.aws_account_id,
+        "accountAlias": "",
         "isDisabled": c.disabled,
-        "groups": [],
+        "remediationEnabled": c.remediation_enabled,
+        "qualysTags": [],
         "pollingFrequency": {"hours": c.run_frequency / 60, "minutes": c.run_frequency % 60},
         "error": c.error,
-        "baseAccountId": QUALYS_AWS_ACCOUNT_ID,
+        "baseAccountId": accounts.trusted_by(c.partition),
         "externalId": c.external_id,
         "arn": c.arn,
         "isPortalConnector": c.portal_connector_uuid.is_some(),
     });
-    if let (Some(portal), Value::Object(map)) = (c.portal_connector_uuid, &mut v) {
-        map.insert("portalConnectorUuid".into(), json!(portal.to_string()));
+    if let Value::Object(map) = &mut v {
+        match c.portal_connector_uuid {
+            Some(portal) => {
+                map.insert("portalConnectorUuid".into(), json!(portal.to_string()));
+            }
+            None => {
+                map.insert("groups".into(), json!([]));
+            }
+        }
     }
     v
 }
@@ -291,14 +406,57 @@ enum Filter<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ListQuery<'a> {
-    page_no: u64,
-    page_size: u64,
+    paging: Paging,
     sort: Option<(SortField, bool)>,
     filter: Option<Filter<'a>>,
 }
 
 impl<'a> ListQuery<'a> {
     fn parse(params: &'a HashMap<String, String>) -> Result<ListQuery<'a>, CvError> {
+        let paging = Paging::parse(params)?;
+        let sort = params.get("sort").map(|s| parse_sort(s)).transpose()?;
+        let filter = params.get("filter").map(|f| parse_filter(f)).transpose()?;
+        Ok(ListQuery {
+            paging,
+            sort,
+            filter,
+        })
+    }
+
+    fn page(&self, connectors: Vec<Connector>, accounts: &BaseAccounts) -> Value {
+        let mut matching: Vec<Connector> = connectors
+            .into_iter()
+            .filter(|c| match self.filter {
+                None => true,
+                Some(Filter::NameContains(n)) => c.name.to_lowercase().contains(&n.to_lowercase()),
+                Some(Filter::AwsAccountId(a)) => c.aws_account_id == a,
+                Some(Filter::State(s)) => c.state.cloudview_str().eq_ignore_ascii_case(s),
+            })
+            .collect();
+        if let Some((field, descending)) = self.sort {
+            // Stable: ties keep creation order.
+            matching.sort_by(|a, b| {
+                let order = compare(field, a, b);
+                if descending { order.reverse() } else { order }
+            });
+        }
+        let content: Vec<Value> = matching
+            .iter()
+            .map(|c| connector_json(c, accounts))
+            .collect();
+        spring_page(content, self.paging, self.sort.is_some())
+    }
+}
+
+/// `pageNo` (0-based) and `pageSize` of a CloudView list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Paging {
+    page_no: u64,
+    page_size: u64,
+}
+
+impl Paging {
+    fn parse(params: &HashMap<String, String>) -> Result<Paging, CvError> {
         let number = |name: &str, default: u64| -> Result<u64, CvError> {
             params.get(name).map_or(Ok(default), |v| {
                 v.trim().parse().map_err(|_| {
@@ -311,69 +469,41 @@ impl<'a> ListQuery<'a> {
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             return Err(CvError::bad_request("pageSize must be between 1 and 1000"));
         }
-        let sort = params.get("sort").map(|s| parse_sort(s)).transpose()?;
-        let filter = params.get("filter").map(|f| parse_filter(f)).transpose()?;
-        Ok(ListQuery {
-            page_no,
-            page_size,
-            sort,
-            filter,
-        })
+        Ok(Paging { page_no, page_size })
     }
+}
 
-    fn page(&self, connectors: Vec<Connector>) -> Value {
-        let mut matching: Vec<Connector> = connectors
-            .into_iter()
-            .filter(|c| match self.filter {
-                None => true,
-                Some(Filter::NameContains(n)) => c.name.to_lowercase().contains(&n.to_lowercase()),
-                Some(Filter::AwsAccountId(a)) => c.aws_account_id == a,
-                Some(Filter::State(s)) => c.state.as_str().eq_ignore_ascii_case(s),
-            })
-            .collect();
-        if let Some((field, descending)) = self.sort {
-            // Stable: ties keep creation order.
-            matching.sort_by(|a, b| {
-                let order = compare(field, a, b);
-                if descending { order.reverse() } else { order }
-            });
-        }
-        let total = matching.len() as u64;
-        let total_pages = total.div_ceil(self.page_size);
-        let content: Vec<Value> = matching
-            .iter()
-            .skip(
-                usize::try_from(self.page_no.saturating_mul(self.page_size)).unwrap_or(usize::MAX),
-            )
-            .take(usize::try_from(self.page_size).unwrap_or(usize::MAX))
-            .map(connector_json)
-            .collect();
-        let sort = json!({
-            "sorted": self.sort.is_some(),
-            "unsorted": self.sort.is_none(),
-            "empty": self.sort.is_none(),
-        });
-        json!({
-            "pageable": {
-                "sort": sort,
-                "offset": self.page_no.saturating_mul(self.page_size),
-                "pageNumber": self.page_no,
-                "pageSize": self.page_size,
-                "paged": true,
-                "unpaged": false,
-            },
-            "totalElements": total,
-            "totalPages": total_pages,
-            "last": self.page_no.saturating_add(1) >= total_pages,
-            "first": self.page_no == 0,
+/// One Spring `Page` of `items` (all of them, in order).
+fn spring_page(items: Vec<Value>, paging: Paging, sorted: bool) -> Value {
+    let Paging { page_no, page_size } = paging;
+    let total = items.len() as u64;
+    let total_pages = total.div_ceil(page_size);
+    let content: Vec<Value> = items
+        .into_iter()
+        .skip(usize::try_from(page_no.saturating_mul(page_size)).unwrap_or(usize::MAX))
+        .take(usize::try_from(page_size).unwrap_or(usize::MAX))
+        .collect();
+    let sort = json!({"sorted": sorted, "unsorted": !sorted, "empty": !sorted});
+    json!({
+        "pageable": {
             "sort": sort,
-            "numberOfElements": content.len(),
-            "size": self.page_size,
-            "number": self.page_no,
-            "empty": content.is_empty(),
-            "content": content,
-        })
-    }
+            "offset": page_no.saturating_mul(page_size),
+            "pageNumber": page_no,
+            "pageSize": page_size,
+            "paged": true,
+            "unpaged": false,
+        },
+        "totalElements": total,
+        "totalPages": total_pages,
+        "last": page_no.saturating_add(1) >= total_pages,
+        "first": page_no == 0,
+        "sort": sort,
+        "numberOfElements": content.len(),
+        "size": page_size,
+        "number": page_no,
+        "empty": content.is_empty(),
+        "content": content,
+    })
 }
 
 fn parse_sort(s: &str) -> Result<(SortField, bool), CvError> {
@@ -415,7 +545,7 @@ fn compare(field: SortField, a: &Connector, b: &Connector) -> Ordering {
         SortField::Name => a.name.cmp(&b.name),
         SortField::LastSyncedOn => a.last_sync.cmp(&b.last_sync),
         SortField::NextSyncedOn => a.next_sync.cmp(&b.next_sync),
-        SortField::State => a.state.as_str().cmp(b.state.as_str()),
+        SortField::State => a.state.cloudview_str().cmp(b.state.cloudview_str()),
         SortField::AwsAccountId => a.aws_account_id.cmp(&b.aws_account_id),
         SortField::TotalAssets => a.total_assets.cmp(&b.total_assets),
     }
@@ -446,7 +576,9 @@ mod tests {
     #[test]
     fn spring_page_fields() {
         let p = params(&[("pageNo", "1"), ("pageSize", "2")]);
-        let page = ListQuery::parse(&p).expect("valid").page(connectors(5));
+        let page = ListQuery::parse(&p)
+            .expect("valid")
+            .page(connectors(5), &BaseAccounts::default());
         assert_eq!(page["totalElements"], 5);
         assert_eq!(page["totalPages"], 3);
         assert_eq!(page["number"], 1);
@@ -459,7 +591,9 @@ mod tests {
     #[test]
     fn sort_and_filter() {
         let p = params(&[("sort", "name:asc"), ("filter", "name:C")]);
-        let page = ListQuery::parse(&p).expect("valid").page(connectors(3));
+        let page = ListQuery::parse(&p)
+            .expect("valid")
+            .page(connectors(3), &BaseAccounts::default());
         let names: Vec<&str> = page["content"]
             .as_array()
             .expect("array")
@@ -493,27 +627,48 @@ mod tests {
     #[test]
     fn portal_connectors_show_their_uuid() {
         let qps = Connector::blank(Origin::Qps, dates::now());
-        let json = connector_json(&qps);
+        let json = connector_json(&qps, &BaseAccounts::default());
         assert_eq!(json["isPortalConnector"], true);
         assert!(json["portalConnectorUuid"].is_string());
         assert_eq!(json["pollingFrequency"], json!({"hours": 4, "minutes": 0}));
-        let cv = connector_json(&Connector::blank(Origin::Cloudview, dates::now()));
+        assert!(json.get("groups").is_none());
+        let cv = connector_json(
+            &Connector::blank(Origin::Cloudview, dates::now()),
+            &BaseAccounts::default(),
+        );
         assert_eq!(cv["isPortalConnector"], false);
         assert!(cv.get("portalConnectorUuid").is_none());
+        assert_eq!(cv["groups"], json!([]));
+        assert_eq!(cv["remediationEnabled"], false);
+        assert_eq!(cv["qualysTags"], json!([]));
     }
 
     #[test]
-    fn delete_body_forms() {
+    fn id_list_forms() {
         let id = Uuid::new_v4();
-        let body = format!(r#"{{"connectorIds": ["{id}"]}}"#);
-        assert_eq!(delete_keys(body.as_bytes()), Ok(vec![Key::Uuid(id)]));
         assert_eq!(
-            delete_keys(format!(r#"["{id}"]"#).as_bytes()).map_err(|e| e.status),
-            Err(StatusCode::BAD_REQUEST)
+            id_list(format!(r#"["{id}"]"#).as_bytes()),
+            Ok(vec![Key::Uuid(id)])
+        );
+        let object = id_list(format!(r#"{{"connectorIds": ["{id}"]}}"#).as_bytes())
+            .expect_err("object form refused");
+        assert_eq!(object.status, StatusCode::BAD_REQUEST);
+        assert!(
+            object.message.starts_with(
+                "JSON parse error: Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from Object value"
+            ),
+            "{}",
+            object.message
         );
         assert_eq!(
-            delete_keys(br#"{"connectorIds": ["nope"]}"#).map_err(|e| e.status),
+            id_list(br#"["nope"]"#).map_err(|e| e.status),
             Err(StatusCode::NOT_FOUND)
         );
+        for bad in [&b"[]"[..], b"[1]", b"not json"] {
+            assert_eq!(
+                id_list(bad).map_err(|e| e.status),
+                Err(StatusCode::BAD_REQUEST)
+            );
+        }
     }
 }

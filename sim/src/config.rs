@@ -23,6 +23,32 @@ pub struct SimConfig {
     /// Whether the subscription has CSPM region selection. Default true; false makes every
     /// request that gives `cspmRegions` answer `INVALID_REQUEST`.
     pub region_selection: bool,
+    /// How long a sync started by `run` takes to reach its verdict. Default zero: the verdict
+    /// is in `run`'s own answer.
+    pub sync_delay: Duration,
+    /// Qualys AWS accounts this subscription uses instead of Qualys's shared ones, per partition.
+    /// Default: none.
+    pub customer_base_accounts: CustomerBaseAccounts,
+}
+
+/// The subscription's own base accounts (12-digit AWS account ids), per partition. Public
+/// material shows they exist (`customerGlobalAccount`, ...: EVIDENCE 1, 3), not their values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerBaseAccounts {
+    pub global: Option<String>,
+    pub gov: Option<String>,
+    pub china: Option<String>,
+}
+
+impl CustomerBaseAccounts {
+    /// `self` with the accounts `other` sets added (the command line gives one at a time).
+    pub fn merge(self, other: CustomerBaseAccounts) -> CustomerBaseAccounts {
+        CustomerBaseAccounts {
+            global: other.global.or(self.global),
+            gov: other.gov.or(self.gov),
+            china: other.china.or(self.china),
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -35,6 +61,8 @@ impl Default for SimConfig {
             rate_limit: None,
             concurrency: None,
             region_selection: true,
+            sync_delay: Duration::ZERO,
+            customer_base_accounts: CustomerBaseAccounts::default(),
         }
     }
 }
@@ -82,6 +110,8 @@ pub enum ConfigError {
     ScopeAccount(String),
     #[error("rate limit must be CALLS/SECONDS with both above zero, got `{0}`")]
     RateLimit(String),
+    #[error("customer base account must be global|gov|china=<12-digit AWS account id>, got `{0}`")]
+    CustomerBaseAccount(String),
 }
 
 /// Parses `NAME:PASSWORD` or `NAME:PASSWORD:ACCOUNT,ACCOUNT...` (the latter gives a scope).
@@ -98,10 +128,7 @@ pub fn parse_user(spec: &str) -> Result<User, ConfigError> {
         None => None,
         Some(accounts) => {
             let accounts: Vec<String> = accounts.split(',').map(|a| a.trim().to_owned()).collect();
-            if let Some(bad) = accounts
-                .iter()
-                .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
-            {
+            if let Some(bad) = accounts.iter().find(|a| !is_account_id(a)) {
                 return Err(ConfigError::ScopeAccount(bad.clone()));
             }
             Some(accounts)
@@ -112,6 +139,36 @@ pub fn parse_user(spec: &str) -> Result<User, ConfigError> {
         password: password.to_owned(),
         scope,
     })
+}
+
+/// Parses `global=111111111111`, `gov=...` or `china=...` into a set of one account.
+pub fn parse_customer_base_account(spec: &str) -> Result<CustomerBaseAccounts, ConfigError> {
+    let bad = || ConfigError::CustomerBaseAccount(spec.to_owned());
+    let (partition, account) = spec.split_once('=').ok_or_else(bad)?;
+    let account = account.trim();
+    if !is_account_id(account) {
+        return Err(bad());
+    }
+    let account = Some(account.to_owned());
+    match partition.trim() {
+        "global" => Ok(CustomerBaseAccounts {
+            global: account,
+            ..CustomerBaseAccounts::default()
+        }),
+        "gov" => Ok(CustomerBaseAccounts {
+            gov: account,
+            ..CustomerBaseAccounts::default()
+        }),
+        "china" => Ok(CustomerBaseAccounts {
+            china: account,
+            ..CustomerBaseAccounts::default()
+        }),
+        _ => Err(bad()),
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Parses `CALLS/SECONDS`, e.g. `300/3600`.
@@ -170,6 +227,25 @@ mod tests {
         assert!(parse_rate_limit("0/10").is_err());
         assert!(parse_rate_limit("10").is_err());
         assert!(parse_rate_limit("x/10").is_err());
+    }
+
+    #[test]
+    fn customer_base_accounts_merge_one_by_one() {
+        let accounts = ["global=111111111111", "china=333333333333"]
+            .into_iter()
+            .map(|s| parse_customer_base_account(s).expect("valid"))
+            .fold(CustomerBaseAccounts::default(), CustomerBaseAccounts::merge);
+        assert_eq!(accounts.global.as_deref(), Some("111111111111"));
+        assert_eq!(accounts.gov, None);
+        assert_eq!(accounts.china.as_deref(), Some("333333333333"));
+        for bad in [
+            "global",
+            "mars=111111111111",
+            "gov=1111",
+            "gov=11111111111x",
+        ] {
+            assert!(parse_customer_base_account(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

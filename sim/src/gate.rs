@@ -12,7 +12,7 @@ use axum::response::Response;
 use crate::app::AppState;
 use crate::auth::{self, Caller};
 use crate::cloudview;
-use crate::limits;
+use crate::limits::{self, Budget, Over};
 use crate::qps::{self, Failure, Reply, ResponseCode, Version};
 use crate::server::ConnectionControl;
 
@@ -39,15 +39,27 @@ pub fn classify(method: &Method, path: &str) -> Option<(Family, String)> {
             Version::V3 => 3,
             Version::V2 => 2,
         };
-        return Some((Family::Qps(version), format!("qps{major}.{op}")));
+        // The connector's own operations by verb, the other objects by what they are.
+        let name = match segments.get(3).map(|o| o.to_ascii_lowercase()).as_deref() {
+            Some("assetdataconnectorerrors") => "errors",
+            Some("awsbaseaccount") => "baseaccount",
+            _ => op,
+        };
+        return Some((Family::Qps(version), format!("qps{major}.{name}")));
     }
     let rest = path.strip_prefix(CLOUDVIEW)?;
-    let op = match (rest.is_empty(), method.as_str()) {
-        (true, "GET") => "list",
-        (true, "POST") => "create",
-        (true, "DELETE") => "delete",
-        (false, "GET") if !rest[1..].contains('/') => "get",
-        (false, "PUT") if !rest[1..].contains('/') => "update",
+    let segments: Vec<&str> = rest.split('/').skip(1).collect();
+    let op = match (segments.as_slice(), method.as_str()) {
+        ([], "GET") => "list",
+        ([], "POST") => "create",
+        ([], "DELETE") => "delete",
+        (["run"], "POST") => "run",
+        (["enable"], "PATCH") => "enable",
+        (["disable"], "PATCH") => "disable",
+        (["awsBaseAccountId"], "GET") => "baseaccount",
+        ([_, "errors"], "GET") => "errors",
+        ([_], "GET") => "get",
+        ([_], "PUT") => "update",
         _ => return None,
     };
     Some((Family::CloudView, format!("cloudview.{op}")))
@@ -60,7 +72,6 @@ fn family_error(
     status: StatusCode,
     code: ResponseCode,
     message: &str,
-    path: &str,
 ) -> Response {
     match family {
         Family::Qps(version) => {
@@ -72,9 +83,9 @@ fn family_error(
                     _ => "Wait X-RateLimit-ToWait-Sec seconds and retry.".into(),
                 },
             };
-            qps::respond(version, status, &Reply::Failure(failure), &app.base_url)
+            qps::respond(version, status, &Reply::Failure(failure), app)
         }
-        Family::CloudView => cloudview::error_response(status, code.as_str(), message, path),
+        Family::CloudView => cloudview::error_response(status, code.as_str(), message),
     }
 }
 
@@ -103,7 +114,7 @@ pub async fn gate(State(app): State<Arc<AppState>>, req: Request, next: Next) ->
             return response;
         }
     };
-    let work = tokio::spawn(carry_out(app, family, path, fault, req, next));
+    let work = tokio::spawn(carry_out(app, family, fault, req, next));
     let response = match work.await {
         Ok(response) => response,
         Err(_) => {
@@ -124,7 +135,6 @@ pub async fn gate(State(app): State<Arc<AppState>>, req: Request, next: Next) ->
 async fn carry_out(
     app: Arc<AppState>,
     family: Family,
-    path: String,
     fault: Option<crate::faults::FaultAction>,
     mut req: Request,
     next: Next,
@@ -142,7 +152,6 @@ async fn carry_out(
             StatusCode::UNAUTHORIZED,
             ResponseCode::Unauthorized,
             "Bad username or password",
-            &path,
         );
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -150,18 +159,32 @@ async fn carry_out(
         );
         return response;
     };
-    let permit = match app.limits.admit(&user.name) {
+    let budget = match family {
+        Family::Qps(_) => Budget::Qps,
+        Family::CloudView => Budget::CloudView,
+    };
+    let permit = match app.limits.admit(&user.name, budget) {
         Ok(permit) => permit,
         Err(throttled) => {
+            // CloudView throttles with 429 as well as 409 (EVIDENCE 2). DECISION: 429 with
+            // Retry-After for its rate limit, 409 for concurrency; QPS always 409.
+            let status = match (family, throttled.over) {
+                (Family::CloudView, Over::Rate) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::CONFLICT,
+            };
             let mut response = family_error(
                 &app,
                 family,
-                StatusCode::CONFLICT,
+                status,
                 ResponseCode::LimitExceeded,
                 &throttled.reason,
-                &path,
             );
             limits::apply(&throttled.headers, response.headers_mut());
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(throttled.wait));
+            }
             return response;
         }
     };
@@ -214,6 +237,41 @@ mod tests {
                 Method::PATCH,
                 "/cloudview-api/rest/v1/aws/connectors/abc",
                 None,
+            ),
+            (
+                Method::POST,
+                "/cloudview-api/rest/v1/aws/connectors/run",
+                Some("cloudview.run"),
+            ),
+            (
+                Method::PATCH,
+                "/cloudview-api/rest/v1/aws/connectors/enable",
+                Some("cloudview.enable"),
+            ),
+            (
+                Method::PATCH,
+                "/cloudview-api/rest/v1/aws/connectors/disable",
+                Some("cloudview.disable"),
+            ),
+            (
+                Method::GET,
+                "/cloudview-api/rest/v1/aws/connectors/abc/errors",
+                Some("cloudview.errors"),
+            ),
+            (
+                Method::GET,
+                "/cloudview-api/rest/v1/aws/connectors/awsBaseAccountId",
+                Some("cloudview.baseaccount"),
+            ),
+            (
+                Method::POST,
+                "/qps/rest/3.0/search/am/assetdataconnectorerrors",
+                Some("qps3.errors"),
+            ),
+            (
+                Method::GET,
+                "/qps/rest/2.0/get/am/awsbaseaccount/4765",
+                Some("qps2.baseaccount"),
             ),
             (Method::GET, "/qps/rest/4.0/get/am/x", None),
             (Method::GET, "/elsewhere", None),

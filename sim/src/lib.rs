@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accounts;
 mod admin;
 mod app;
 mod auth;
@@ -25,9 +26,11 @@ mod limits;
 mod model;
 mod persist;
 mod qps;
+mod quirks;
 mod regions;
 mod server;
 mod store;
+mod syncs;
 mod validate;
 mod xml;
 
@@ -40,8 +43,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{ConfigError, RateLimit, SimConfig, User, parse_rate_limit, parse_user};
-pub use model::{FIRST_ID, QUALYS_AWS_ACCOUNT_ID};
+pub use config::{
+    ConfigError, CustomerBaseAccounts, RateLimit, SimConfig, User, parse_customer_base_account,
+    parse_rate_limit, parse_user,
+};
+pub use model::{
+    FIRST_ID, QUALYS_AWS_ACCOUNT_ID, QUALYS_CHINA_AWS_ACCOUNT_ID, QUALYS_GOV_AWS_ACCOUNT_ID,
+};
 
 use app::AppState;
 use store::Store;

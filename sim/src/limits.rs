@@ -1,7 +1,8 @@
 //! Per-user rate and concurrency limits with Qualys's headers: `X-RateLimit-Limit`,
 //! `X-RateLimit-Window-Sec`, `X-RateLimit-Remaining`, `X-RateLimit-ToWait-Sec`,
-//! `X-Concurrency-Limit-Limit`, `X-Concurrency-Limit-Running`. One fixed-window budget per user
-//! covers all APIs.
+//! `X-Concurrency-Limit-Limit`, `X-Concurrency-Limit-Running`. Rate limits are per user and per
+//! API (QPS v3 and v2 share one, CloudView has its own), concurrency is per user across APIs and
+//! checked first (EVIDENCE: Qualys API limits docs, via qualys-api.md's "Public evidence").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,14 +12,33 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::config::RateLimit;
 
-#[derive(Debug)]
-struct Usage {
-    window_start: Instant,
-    used: u32,
-    running: u32,
+/// Which API's rate budget a call uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Budget {
+    Qps,
+    CloudView,
 }
 
-type UsageMap = Arc<Mutex<HashMap<String, Usage>>>;
+/// Which limit a refused call is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Over {
+    Rate,
+    Concurrency,
+}
+
+#[derive(Debug)]
+struct Window {
+    start: Instant,
+    used: u32,
+}
+
+#[derive(Debug, Default)]
+struct Usage {
+    windows: HashMap<(String, Budget), Window>,
+    running: HashMap<String, u32>,
+}
+
+type UsageMap = Arc<Mutex<Usage>>;
 
 /// The limits of a simulator run and each user's use of them.
 #[derive(Debug)]
@@ -39,10 +59,13 @@ pub struct Permit {
     headers: LimitHeaders,
 }
 
-/// A call over a limit: answer 409 with these headers.
+/// A call over a limit: answer 409 (or CloudView's 429) with these headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttled {
+    pub over: Over,
     pub reason: String,
+    /// Seconds until a retry can succeed.
+    pub wait: u64,
     pub headers: LimitHeaders,
 }
 
@@ -65,8 +88,8 @@ impl Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(u) = usage.get_mut(&self.user) {
-            u.running = u.running.saturating_sub(1);
+        if let Some(running) = usage.running.get_mut(&self.user) {
+            *running = running.saturating_sub(1);
         }
     }
 }
@@ -80,57 +103,66 @@ impl Limits {
         }
     }
 
-    /// Admits a call of `user` or says which limit it is over.
-    pub fn admit(&self, user: &str) -> Result<Permit, Throttled> {
+    /// Admits a call of `user` to the API of `budget`, or says which limit it is over.
+    pub fn admit(&self, user: &str, budget: Budget) -> Result<Permit, Throttled> {
         let now = Instant::now();
-        let mut usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
-        let u = usage.entry(user.to_owned()).or_insert(Usage {
-            window_start: now,
-            used: 0,
-            running: 0,
-        });
+        let mut guard = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
+        let usage = &mut *guard;
+        let running = usage.running.entry(user.to_owned()).or_insert(0);
         let mut headers = LimitHeaders::new();
         if let Some(limit) = self.concurrency
-            && u.running >= limit
+            && *running >= limit
         {
             headers.push(("x-concurrency-limit-limit", limit.to_string()));
-            headers.push(("x-concurrency-limit-running", u.running.to_string()));
+            headers.push(("x-concurrency-limit-running", running.to_string()));
             headers.push(("x-ratelimit-towait-sec", "1".into()));
             return Err(Throttled {
+                over: Over::Concurrency,
                 reason: format!("concurrency limit of {limit} calls reached"),
+                wait: 1,
                 headers,
             });
         }
         if let Some(rate) = self.rate {
-            if now.duration_since(u.window_start) >= rate.window {
-                u.window_start = now;
-                u.used = 0;
+            let window = usage
+                .windows
+                .entry((user.to_owned(), budget))
+                .or_insert(Window {
+                    start: now,
+                    used: 0,
+                });
+            if now.duration_since(window.start) >= rate.window {
+                window.start = now;
+                window.used = 0;
             }
             headers.push(("x-ratelimit-limit", rate.calls.to_string()));
             headers.push(("x-ratelimit-window-sec", rate.window.as_secs().to_string()));
-            if u.used >= rate.calls {
-                let left = rate
-                    .window
-                    .saturating_sub(now.duration_since(u.window_start));
-                let wait = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            if window.used >= rate.calls {
+                let left = rate.window.saturating_sub(now.duration_since(window.start));
+                let wait = (left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1);
                 headers.push(("x-ratelimit-remaining", "0".into()));
-                headers.push(("x-ratelimit-towait-sec", wait.max(1).to_string()));
+                headers.push(("x-ratelimit-towait-sec", wait.to_string()));
                 return Err(Throttled {
+                    over: Over::Rate,
                     reason: format!(
                         "rate limit of {} calls per {} seconds reached",
                         rate.calls,
                         rate.window.as_secs()
                     ),
+                    wait,
                     headers,
                 });
             }
-            u.used += 1;
-            headers.push(("x-ratelimit-remaining", (rate.calls - u.used).to_string()));
+            window.used += 1;
+            headers.push((
+                "x-ratelimit-remaining",
+                (rate.calls - window.used).to_string(),
+            ));
         }
-        u.running += 1;
+        *running += 1;
         if let Some(limit) = self.concurrency {
             headers.push(("x-concurrency-limit-limit", limit.to_string()));
-            headers.push(("x-concurrency-limit-running", u.running.to_string()));
+            headers.push(("x-concurrency-limit-running", running.to_string()));
         }
         Ok(Permit {
             usage: Arc::clone(&self.usage),
@@ -141,14 +173,9 @@ impl Limits {
 
     /// Forgets all use (a new window for everyone).
     pub fn reset(&self) {
-        self.usage
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|_, u| {
-                u.used = 0;
-                u.window_start = Instant::now();
-                u.running > 0
-            });
+        let mut usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
+        usage.windows.clear();
+        usage.running.retain(|_, running| *running > 0);
     }
 }
 
@@ -173,10 +200,10 @@ mod tests {
             }),
             None,
         );
-        let first = limits.admit("u").expect("admitted");
+        let first = limits.admit("u", Budget::Qps).expect("admitted");
         assert_eq!(header(first.headers(), "x-ratelimit-remaining"), Some("1"));
-        let _second = limits.admit("u").expect("admitted");
-        let throttled = limits.admit("u").expect_err("over the limit");
+        let _second = limits.admit("u", Budget::Qps).expect("admitted");
+        let throttled = limits.admit("u", Budget::Qps).expect_err("over the limit");
         assert_eq!(
             header(&throttled.headers, "x-ratelimit-remaining"),
             Some("0")
@@ -186,9 +213,14 @@ mod tests {
             .and_then(|w| w.parse().ok())
             .expect("wait");
         assert!((1..=60).contains(&wait));
-        assert!(limits.admit("other").is_ok(), "budgets are per user");
+        assert!(
+            limits.admit("other", Budget::Qps).is_ok(),
+            "budgets are per user"
+        );
+        assert!(limits.admit("u", Budget::CloudView).is_ok(), "and per API");
+        assert_eq!(throttled.over, Over::Rate);
         limits.reset();
-        assert!(limits.admit("u").is_ok());
+        assert!(limits.admit("u", Budget::Qps).is_ok());
     }
 
     #[test]
@@ -200,26 +232,29 @@ mod tests {
             }),
             None,
         );
-        drop(limits.admit("u").expect("admitted"));
-        assert!(limits.admit("u").is_err());
+        drop(limits.admit("u", Budget::Qps).expect("admitted"));
+        assert!(limits.admit("u", Budget::Qps).is_err());
         std::thread::sleep(Duration::from_millis(30));
-        assert!(limits.admit("u").is_ok());
+        assert!(limits.admit("u", Budget::Qps).is_ok());
     }
 
     #[test]
     fn concurrency_counts_running_calls() {
         let limits = Limits::new(None, Some(1));
-        let running = limits.admit("u").expect("admitted");
+        let running = limits.admit("u", Budget::Qps).expect("admitted");
         assert_eq!(
             header(running.headers(), "x-concurrency-limit-running"),
             Some("1")
         );
-        let throttled = limits.admit("u").expect_err("over the limit");
+        let throttled = limits
+            .admit("u", Budget::CloudView)
+            .expect_err("concurrency spans APIs");
+        assert_eq!(throttled.over, Over::Concurrency);
         assert_eq!(
             header(&throttled.headers, "x-concurrency-limit-limit"),
             Some("1")
         );
         drop(running);
-        assert!(limits.admit("u").is_ok());
+        assert!(limits.admit("u", Budget::Qps).is_ok());
     }
 }

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use qualys_sim::{RateLimit, Sim, SimConfig, User, parse_rate_limit, parse_user};
+use qualys_sim::{
+    CustomerBaseAccounts, RateLimit, Sim, SimConfig, User, parse_customer_base_account,
+    parse_rate_limit, parse_user,
+};
 
 /// A stateful simulator of the Qualys QPS v3/v2 and CloudView v1 AWS connector APIs.
 #[derive(Parser, Debug)]
@@ -35,6 +38,14 @@ struct Cli {
     /// The subscription has no CSPM region selection: cspmRegions answers INVALID_REQUEST.
     #[arg(long)]
     no_region_selection: bool,
+    /// How long a sync started by `run` takes to reach its verdict, in milliseconds (0: the
+    /// verdict is in run's own answer).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    sync_delay_ms: u64,
+    /// PARTITION=ACCOUNT with PARTITION global, gov or china (repeatable): the subscription's own
+    /// Qualys base account for that partition's connectors.
+    #[arg(long = "customer-base-account", value_name = "PARTITION=ACCOUNT", value_parser = parse_customer_base_account)]
+    customer_base_accounts: Vec<CustomerBaseAccounts>,
 }
 
 impl Cli {
@@ -52,6 +63,11 @@ impl Cli {
             rate_limit: self.rate_limit,
             concurrency: self.concurrency,
             region_selection: !self.no_region_selection,
+            sync_delay: Duration::from_millis(self.sync_delay_ms),
+            customer_base_accounts: self
+                .customer_base_accounts
+                .into_iter()
+                .fold(CustomerBaseAccounts::default(), CustomerBaseAccounts::merge),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The connector as the simulator stores it: one record behind QPS v3, QPS v2 and CloudView, and
 //! the fixed values of the simulated subscription.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -9,9 +9,16 @@ use uuid::Uuid;
 
 use crate::regions::Partition;
 
-/// The Qualys AWS account that connector roles must trust (`qualysAwsAccountId` in QPS,
-/// `baseAccountId` in CloudView).
+/// The Qualys AWS account that commercial (`aws`) connector roles must trust
+/// (`qualysAwsAccountId` in QPS, `baseAccountId` in CloudView, `globalAccountId` in the base
+/// account endpoints).
 pub const QUALYS_AWS_ACCOUNT_ID: &str = "805950163170";
+/// The Qualys account GovCloud roles trust (`govAccountId`). EVIDENCE 3 says GovCloud and China
+/// connectors are assumed by other Qualys accounts; the real values are not public, so this is
+/// a DECISION value.
+pub const QUALYS_GOV_AWS_ACCOUNT_ID: &str = "263853710419";
+/// The Qualys account China roles trust (`chinaAccountId`); a DECISION value like the GovCloud one.
+pub const QUALYS_CHINA_AWS_ACCOUNT_ID: &str = "582140937635";
 /// The simulated subscription's platform id, used in generated external IDs.
 pub const POD: &str = "USPOD01";
 /// The simulated subscription id, used in generated external IDs.
@@ -31,44 +38,104 @@ pub enum Origin {
     Cloudview,
 }
 
-/// `connectorState` (QPS) and `state` (CloudView).
+/// `connectorState` (QPS) and `state` (CloudView): the values EVIDENCE 3 lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConnectorState {
     Pending,
     Queued,
     Running,
+    Processing,
     Success,
     Error,
+    FinishedSuccess,
+    FinishedErrors,
     Disabled,
+    Incomplete,
 }
 
+const STATES: [ConnectorState; 10] = [
+    ConnectorState::Pending,
+    ConnectorState::Queued,
+    ConnectorState::Running,
+    ConnectorState::Processing,
+    ConnectorState::Success,
+    ConnectorState::Error,
+    ConnectorState::FinishedSuccess,
+    ConnectorState::FinishedErrors,
+    ConnectorState::Disabled,
+    ConnectorState::Incomplete,
+];
+
 impl ConnectorState {
-    /// The wire spelling, e.g. `PENDING`.
+    /// The QPS spelling, e.g. `FINISHED_SUCCESS`.
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectorState::Pending => "PENDING",
             ConnectorState::Queued => "QUEUED",
             ConnectorState::Running => "RUNNING",
+            ConnectorState::Processing => "PROCESSING",
             ConnectorState::Success => "SUCCESS",
             ConnectorState::Error => "ERROR",
+            ConnectorState::FinishedSuccess => "FINISHED_SUCCESS",
+            ConnectorState::FinishedErrors => "FINISHED_ERRORS",
             ConnectorState::Disabled => "DISABLED",
+            ConnectorState::Incomplete => "INCOMPLETE",
         }
+    }
+
+    /// CloudView's spelling. DECISION: CloudView reports a sync's verdict as `SUCCESS` / `ERROR`
+    /// (the only verdicts seed 000 shows) where QPS says `FINISHED_SUCCESS` / `FINISHED_ERRORS`.
+    pub fn cloudview_str(self) -> &'static str {
+        match self {
+            ConnectorState::FinishedSuccess => "SUCCESS",
+            ConnectorState::FinishedErrors => "ERROR",
+            other => other.as_str(),
+        }
+    }
+
+    /// Whether a sync is under way.
+    pub fn syncing(self) -> bool {
+        matches!(
+            self,
+            ConnectorState::Queued | ConnectorState::Running | ConnectorState::Processing
+        )
     }
 
     /// Parses the wire spelling, case-insensitively.
     pub fn parse(s: &str) -> Option<ConnectorState> {
-        [
-            ConnectorState::Pending,
-            ConnectorState::Queued,
-            ConnectorState::Running,
-            ConnectorState::Success,
-            ConnectorState::Error,
-            ConnectorState::Disabled,
-        ]
-        .into_iter()
-        .find(|state| state.as_str().eq_ignore_ascii_case(s))
+        STATES
+            .into_iter()
+            .find(|state| state.as_str().eq_ignore_ascii_case(s))
     }
+}
+
+/// One error a failed sync reported, served by both errors endpoints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncError {
+    pub region: String,
+    pub message: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_on: OffsetDateTime,
+}
+
+/// Activation modules seen in public material (EVIDENCE 2, 3).
+pub const ACTIVATION_MODULES: &[&str] = &["VM", "PC", "CERTVIEW", "CLOUDVIEW", "SCA", "CSA"];
+/// Connector apps (EVIDENCE 2): asset inventory, cloud inventory, cloud security assessment
+/// (CSPM).
+pub const APPS: &[&str] = &["AI", "CI", "CSA"];
+/// The app without which a connector's CSPM region selection scans nothing (EVIDENCE 2: the CSA
+/// app "creates a CSPM connector").
+pub const CSPM_APP: &str = "CSA";
+
+/// One `ConnectorAppInfo` besides its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub identifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_id: Option<u64>,
 }
 
 /// One stored connector. Serialized as is into the state file and `GET /_sim/connectors`.
@@ -89,6 +156,15 @@ pub struct Connector {
     pub all_regions: bool,
     pub cspm_regions: BTreeSet<String>,
     pub endpoints: BTreeSet<String>,
+    /// QPS `activation` modules (VM, PC, ...).
+    #[serde(default)]
+    pub activation: BTreeSet<String>,
+    /// QPS `connectorAppInfos`, by app name (AI, CI, CSA).
+    #[serde(default)]
+    pub apps: BTreeMap<String, AppInfo>,
+    /// QPS `defaultTags`: tag ids.
+    #[serde(default)]
+    pub default_tags: BTreeSet<u64>,
     pub disabled: bool,
     pub run_frequency: u32,
     #[serde(rename = "isRemediationEnabled")]
@@ -101,6 +177,12 @@ pub struct Connector {
     #[serde(with = "time::serde::rfc3339")]
     pub next_sync: OffsetDateTime,
     pub error: String,
+    /// What the last sync reported, if it failed.
+    #[serde(default)]
+    pub sync_errors: Vec<SyncError>,
+    /// Counts syncs started, so that a sync overtaken by a newer one does not report.
+    #[serde(default)]
+    pub sync_number: u64,
 }
 
 impl Connector {
@@ -120,6 +202,11 @@ impl Connector {
             all_regions: true,
             cspm_regions: BTreeSet::new(),
             endpoints: BTreeSet::new(),
+            // DECISION: what Qualys does when a create names no modules or apps is not public
+            // (EVIDENCE 2, 3); the simulator stores none, which a client can observe.
+            activation: BTreeSet::new(),
+            apps: BTreeMap::new(),
+            default_tags: BTreeSet::new(),
             disabled: false,
             run_frequency: DEFAULT_RUN_FREQUENCY,
             remediation_enabled: false,
@@ -128,7 +215,23 @@ impl Connector {
             last_sync: now,
             next_sync: now,
             error: NOT_SYNCED_ERROR.to_owned(),
+            sync_errors: Vec::new(),
+            sync_number: 0,
         }
+    }
+
+    /// Why the connector does not do what its settings suggest, for the admin view: CSPM
+    /// regions without the CSA app (DECISION: accepted, since public material does not say
+    /// Qualys refuses it, but reported).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.cspm_regions.is_empty() && !self.apps.contains_key(CSPM_APP) {
+            warnings.push(
+                "cspmRegions are set but the connector has no CSA app: no CSPM scan uses them"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 
     /// Marks the connector as (re)configured at `now`: the next sync is one period away.
@@ -155,11 +258,20 @@ mod tests {
 
     #[test]
     fn states_round_trip() {
-        for s in ["PENDING", "queued", "Success", "DISABLED"] {
+        for s in [
+            "PENDING",
+            "queued",
+            "Success",
+            "DISABLED",
+            "finished_errors",
+        ] {
             let state = ConnectorState::parse(s).expect("known state");
             assert!(state.as_str().eq_ignore_ascii_case(s));
         }
         assert_eq!(ConnectorState::parse("GONE"), None);
+        assert_eq!(ConnectorState::FinishedSuccess.cloudview_str(), "SUCCESS");
+        assert_eq!(ConnectorState::FinishedErrors.cloudview_str(), "ERROR");
+        assert_eq!(ConnectorState::Processing.cloudview_str(), "PROCESSING");
     }
 
     #[test]

@@ -63,12 +63,16 @@ impl Partition {
 
     /// Whether Qualys supports region `code` for connectors of this partition.
     pub fn supports(self, code: &str) -> bool {
-        let table = match self {
+        self.regions().contains(&code)
+    }
+
+    /// The supported region codes of the partition.
+    pub fn regions(self) -> &'static [&'static str] {
+        match self {
             Partition::Global => GLOBAL,
             Partition::GovCloud => GOV_CLOUD,
             Partition::China => CHINA,
-        };
-        table.contains(&code)
+        }
     }
 }
 

@@ -38,6 +38,13 @@ impl Key {
     }
 }
 
+/// A sync started by [`Store::begin_syncs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncTicket {
+    pub id: u64,
+    pub sync_number: u64,
+}
+
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -170,17 +177,80 @@ impl Store {
         })
     }
 
-    /// Carries out a sync at once: the connector ends in `SUCCESS` (no background transitions).
-    pub fn run(&self, key: Key, caller: &User) -> Result<Connector, StoreError> {
-        self.modify(key, caller, |c| {
-            if c.disabled {
-                return Err(ValidationError::ConnectorDisabled.into());
+    /// Queues a sync of each of `keys` (all or none: unknown or disabled connectors refuse the
+    /// lot). Each connector is `QUEUED`, its sync numbered; the [`SyncTicket`]s name them.
+    pub fn begin_syncs(&self, keys: &[Key], caller: &User) -> Result<Vec<SyncTicket>, StoreError> {
+        let mut inner = self.lock();
+        let ids = keys
+            .iter()
+            .map(|key| Store::find(&mut inner, *key, caller))
+            .collect::<Result<Vec<u64>, StoreError>>()?;
+        if ids
+            .iter()
+            .any(|id| inner.connectors.get(id).is_none_or(|c| c.disabled))
+        {
+            return Err(ValidationError::ConnectorDisabled.into());
+        }
+        let tickets = ids
+            .iter()
+            .filter_map(|id| {
+                let c = inner.connectors.get_mut(id)?;
+                c.state = ConnectorState::Queued;
+                c.sync_number += 1;
+                Some(SyncTicket {
+                    id: c.id,
+                    sync_number: c.sync_number,
+                })
+            })
+            .collect();
+        drop(inner);
+        self.changed.notify_one();
+        Ok(tickets)
+    }
+
+    /// Applies `f` to the connector of `ticket` if that sync is still under way (not overtaken by
+    /// a newer sync, the connector not deleted, disabled or put in another state meanwhile).
+    pub fn during_sync(&self, ticket: SyncTicket, f: impl FnOnce(&mut Connector)) -> bool {
+        let mut inner = self.lock();
+        let Some(c) = inner.connectors.get_mut(&ticket.id) else {
+            return false;
+        };
+        if c.sync_number != ticket.sync_number || !c.state.syncing() {
+            return false;
+        }
+        f(c);
+        drop(inner);
+        self.changed.notify_one();
+        true
+    }
+
+    /// Sets `disabled` on each of `keys`, all or none (CloudView enable and disable).
+    pub fn set_disabled(
+        &self,
+        keys: &[Key],
+        disabled: bool,
+        caller: &User,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let ids = keys
+            .iter()
+            .map(|key| Store::find(&mut inner, *key, caller))
+            .collect::<Result<Vec<u64>, StoreError>>()?;
+        for id in ids {
+            if let Some(c) = inner.connectors.get_mut(&id)
+                && c.disabled != disabled
+            {
+                c.disabled = disabled;
+                c.state = if disabled {
+                    ConnectorState::Disabled
+                } else {
+                    ConnectorState::Pending
+                };
             }
-            c.state = ConnectorState::Success;
-            c.error.clear();
-            c.reschedule(dates::now());
-            Ok(())
-        })
+        }
+        drop(inner);
+        self.changed.notify_one();
+        Ok(())
     }
 
     fn modify(
@@ -378,16 +448,80 @@ mod tests {
     }
 
     #[test]
-    fn run_syncs_at_once() {
+    fn a_newer_sync_overtakes_an_older_one() {
         let store = Store::default();
         let all = User::new("a", "a");
         let c = store
             .create(&change("123456789012"), Origin::Qps, RULES, &all)
             .expect("created");
-        assert_eq!(c.error, crate::model::NOT_SYNCED_ERROR);
-        let ran = store.run(Key::Id(c.id), &all).expect("ran");
-        assert_eq!(ran.state, ConnectorState::Success);
-        assert_eq!(ran.error, "");
+        let first = store.begin_syncs(&[Key::Id(c.id)], &all).expect("queued")[0];
+        assert_eq!(
+            store.get(Key::Id(c.id), &all).map(|c| c.state),
+            Ok(ConnectorState::Queued)
+        );
+        let second = store.begin_syncs(&[Key::Id(c.id)], &all).expect("queued")[0];
+        assert!(!store.during_sync(first, |c| c.state = ConnectorState::Running));
+        assert!(store.during_sync(second, |c| c.state = ConnectorState::FinishedSuccess));
+        assert!(
+            !store.during_sync(second, |c| c.state = ConnectorState::Running),
+            "a finished sync is over"
+        );
+    }
+
+    #[test]
+    fn disabled_connectors_do_not_sync_and_enabling_is_all_or_nothing() {
+        let store = Store::default();
+        let all = User::new("a", "a");
+        let c = store
+            .create(&change("123456789012"), Origin::Qps, RULES, &all)
+            .expect("created");
+        store
+            .set_disabled(&[Key::Id(c.id)], true, &all)
+            .expect("disabled");
+        assert_eq!(
+            store.begin_syncs(&[Key::Id(c.id)], &all),
+            Err(StoreError::Invalid(ValidationError::ConnectorDisabled))
+        );
+        assert_eq!(
+            store.set_disabled(&[Key::Id(c.id), Key::Id(1)], false, &all),
+            Err(StoreError::NotFound)
+        );
+        assert_eq!(
+            store.get(Key::Id(c.id), &all).map(|c| c.state),
+            Ok(ConnectorState::Disabled)
+        );
+        store
+            .set_disabled(&[Key::Id(c.id)], false, &all)
+            .expect("enabled");
+        assert_eq!(
+            store.get(Key::Id(c.id), &all).map(|c| c.state),
+            Ok(ConnectorState::Pending)
+        );
+    }
+
+    #[test]
+    fn state_files_of_earlier_versions_still_load() {
+        let all = User::new("a", "a");
+        let store = Store::default();
+        let c = store
+            .create(&change("123456789012"), Origin::Qps, RULES, &all)
+            .expect("created");
+        let mut snapshot: serde_json::Value =
+            serde_json::from_slice(&store.to_json()).expect("JSON");
+        let fields = [
+            "activation",
+            "apps",
+            "defaultTags",
+            "syncErrors",
+            "syncNumber",
+        ];
+        if let Some(stored) = snapshot["connectors"][0].as_object_mut() {
+            for field in fields {
+                assert!(stored.remove(field).is_some(), "{field}");
+            }
+        }
+        let restored = Store::from_json(snapshot.to_string().as_bytes()).expect("loads");
+        assert_eq!(restored.all(), vec![c]);
     }
 
     #[test]
@@ -402,6 +536,26 @@ mod tests {
             .create(&change("123456789012"), Origin::Qps, RULES, &all)
             .expect("created");
         assert_eq!(d.id, c.id + 1);
+        store
+            .patch(Key::Id(d.id), |c| {
+                c.activation.insert("VM".into());
+                c.default_tags.insert(5);
+                c.apps.insert(
+                    "CSA".into(),
+                    crate::model::AppInfo {
+                        identifier: c.arn.clone(),
+                        tag_id: Some(7),
+                    },
+                );
+                c.sync_errors.push(crate::model::SyncError {
+                    region: "us-east-1".into(),
+                    message: "denied".into(),
+                    occurred_on: dates::now(),
+                });
+                Ok::<(), StoreError>(())
+            })
+            .expect("patched");
+        let d = store.get(Key::Id(d.id), &all).expect("stored");
         let restored = Store::from_json(&store.to_json()).expect("parses");
         assert_eq!(restored.all(), vec![d.clone()]);
         let e = restored

@@ -51,8 +51,20 @@ pub enum ValidationError {
     },
     #[error("region selection (cspmRegions) is not enabled for this subscription")]
     RegionSelectionDisabled,
+    #[error("activation module `{0}` is not one of VM, PC, CERTVIEW, CLOUDVIEW, SCA, CSA")]
+    UnknownModule(String),
+    #[error("connector app `{0}` is not one of AI, CI, CSA")]
+    UnknownApp(String),
     #[error("the connector is disabled and cannot be run")]
     ConnectorDisabled,
+    /// CloudView asked to change a connector the Connector app made (EVIDENCE: CloudView 1.23
+    /// release notes, via qualys-api.md's "Public evidence").
+    #[error("Connector cannot be updated until it is merged into the Connector app")]
+    NotMerged,
+    /// The Connector app (QPS) asked to change a connector CloudView made (EVIDENCE: the
+    /// docs.qualys.com v3 update page, via qualys-api.md's "Public evidence").
+    #[error("Only connectors created in the Connector app can be updated through this API")]
+    NotConnectorApp,
 }
 
 impl ValidationError {
@@ -72,7 +84,10 @@ impl ValidationError {
             | ValidationError::EndpointOutsideCspm(_)
             | ValidationError::UnsupportedRegion { .. } => "INVALID_REGIONS",
             ValidationError::RegionSelectionDisabled => "REGION_SELECTION_DISABLED",
+            ValidationError::UnknownModule(_) | ValidationError::UnknownApp(_) => "INVALID_REQUEST",
             ValidationError::ConnectorDisabled => "CONNECTOR_DISABLED",
+            ValidationError::NotMerged => "CONNECTOR_NOT_MERGED",
+            ValidationError::NotConnectorApp => "INVALID_REQUEST",
         }
     }
 
@@ -106,7 +121,15 @@ impl ValidationError {
             ValidationError::RegionSelectionDisabled => {
                 "Contact Qualys support to enable region selection for your subscription."
             }
+            ValidationError::UnknownModule(_) => {
+                "Use activation modules among VM, PC, CERTVIEW, CLOUDVIEW, SCA, CSA."
+            }
+            ValidationError::UnknownApp(_) => "Use connector apps among AI, CI, CSA.",
             ValidationError::ConnectorDisabled => "Enable the connector first.",
+            ValidationError::NotMerged => "Update the connector through the Connector app API.",
+            ValidationError::NotConnectorApp => {
+                "Update the connector through the API that created it."
+            }
         }
     }
 }

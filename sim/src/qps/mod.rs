@@ -18,6 +18,7 @@ use crate::change::Rules;
 use crate::config::User;
 use crate::model::Origin;
 use crate::store::{Key, StoreError};
+use crate::syncs;
 use crate::validate::{Api, ValidationError};
 
 pub use response::{Failure, Reply, ResponseCode, respond};
@@ -124,7 +125,7 @@ struct Target<'a> {
 }
 
 fn handle(
-    app: &AppState,
+    app: &Arc<AppState>,
     user: &User,
     method: &Method,
     target: Target<'_>,
@@ -133,15 +134,64 @@ fn handle(
     let Some(version) = Version::parse(target.version) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let reply = if target.object.eq_ignore_ascii_case("awsassetdataconnector") {
-        match Operation::parse(target.op) {
+    let reply = match target.object.to_ascii_lowercase().as_str() {
+        "awsassetdataconnector" => match Operation::parse(target.op) {
             Some(op) => dispatch(app, user, method, op, target.id, body),
             None => invalid(format!("unknown operation `{}`", target.op)),
-        }
-    } else {
-        invalid(format!("unknown object `am/{}`", target.object))
+        },
+        "awsbaseaccount" => base_account(method, &target),
+        "assetdataconnectorerrors" => sync_errors(app, user, method, &target, body),
+        _ => invalid(format!("unknown object `am/{}`", target.object)),
     };
-    respond(version, StatusCode::OK, &reply, &app.base_url)
+    respond(version, StatusCode::OK, &reply, app)
+}
+
+/// `get/am/awsbaseaccount/<id>` and `search/am/awsbaseaccount` (EVIDENCE 3): the subscription's
+/// one record. DECISION: search filters are not read (there is one record to find).
+fn base_account(method: &Method, target: &Target<'_>) -> Reply {
+    let reading = [Method::GET, Method::POST].contains(method);
+    match (target.op, target.id) {
+        ("get", Some(id)) if reading => {
+            if id.parse::<u64>().ok() == Some(response::base_account_id()) {
+                Reply::BaseAccount
+            } else {
+                Reply::Failure(Failure {
+                    code: ResponseCode::ObjectNotFound,
+                    message: format!("Object not found: AwsBaseAccount {id}"),
+                    resolution: "Search awsbaseaccount for the record's id.".into(),
+                })
+            }
+        }
+        ("search", None) if reading => Reply::BaseAccount,
+        _ => invalid(format!(
+            "{method} {}/am/awsbaseaccount is not supported: use get/<id> or search",
+            target.op
+        )),
+    }
+}
+
+/// `search/am/assetdataconnectorerrors` (EVIDENCE 3): the errors of the last failed sync of the
+/// connectors its Criteria select (field `id` is the connector's id, as EVIDENCE 3 filters;
+/// `name` and `awsAccountId` work too; no Criteria: every visible connector), up to
+/// `limitResults`, in ascending connector id order.
+fn sync_errors(
+    app: &AppState,
+    user: &User,
+    method: &Method,
+    target: &Target<'_>,
+    body: &[u8],
+) -> Reply {
+    if target.op != "search" || target.id.is_some() || *method != Method::POST {
+        return invalid(format!(
+            "{method} {}/am/assetdataconnectorerrors is not supported: use POST search",
+            target.op
+        ));
+    }
+    let result = request::service_request(body).and_then(|request| Search::parse(request.as_ref()));
+    match result {
+        Ok(search) => Reply::Errors(search.errors(app.store.visible(user))),
+        Err(e) => Reply::Failure(validation_failure(&e)),
+    }
 }
 
 fn invalid(message: String) -> Reply {
@@ -153,7 +203,7 @@ fn invalid(message: String) -> Reply {
 }
 
 fn dispatch(
-    app: &AppState,
+    app: &Arc<AppState>,
     user: &User,
     method: &Method,
     op: Operation,
@@ -190,14 +240,24 @@ fn dispatch(
                 Reply::Connector(Box::new(app.store.update(key, &change, rules, user)?))
             }
             Operation::Get => Reply::Connector(Box::new(app.store.get(key, user)?)),
-            Operation::Run => Reply::Connector(Box::new(app.store.run(key, user)?)),
+            Operation::Run => {
+                let tickets = app.store.begin_syncs(&[key], user)?;
+                syncs::drive(app, tickets);
+                Reply::Connector(Box::new(app.store.get(key, user)?))
+            }
             Operation::Delete => {
                 let deleted = app.store.delete(&[key], user)?;
                 Reply::Deleted(deleted.first().map_or(0, |c| c.id))
             }
             Operation::Search => {
                 let search = Search::parse(request.as_ref())?;
-                Reply::Page(search.page(app.store.visible(user)))
+                if app.quirks.qps_ignores_paging() {
+                    let mut page = search.without_paging().page(app.store.visible(user));
+                    page.has_more = true;
+                    Reply::Page(page)
+                } else {
+                    Reply::Page(search.page(app.store.visible(user)))
+                }
             }
         };
         Ok::<Reply, StoreError>(reply)

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::change::{Change, ListOps};
+use crate::change::{App, Change, ListOps};
 use crate::lenient::{self, FieldError};
 use crate::validate::ValidationError;
 use crate::xml;
@@ -54,56 +54,60 @@ pub fn connector_change(request: Option<&Map<String, Value>>) -> Result<Change, 
         arn: lenient::string(c, "arn")?,
         external_id: lenient::string(c, "externalId")?,
         all_regions: lenient::boolean(c, "allRegions")?,
-        cspm_regions: list_ops(c, "cspmRegions", "CspmRegionSimple")?,
-        endpoints: list_ops(c, "endpoints", "AwsEndpointSimple")?,
+        cspm_regions: qlist(c, "cspmRegions", "CspmRegionSimple", region("cspmRegions"))?,
+        endpoints: qlist(c, "endpoints", "AwsEndpointSimple", region("endpoints"))?,
         is_gov_cloud: lenient::boolean(c, "isGovCloudConfigured")?,
         // isChinaConfigured is output only in QPS: the ARN's partition decides.
         is_china: None,
         disabled: lenient::boolean(c, "disabled")?,
         run_frequency: lenient::unsigned(c, "runFrequency")?,
         remediation_enabled: lenient::boolean(c, "isRemediationEnabled")?,
+        activation: qlist(c, "activation", "ActivationModule", module)?,
+        apps: qlist(c, "connectorAppInfos", "ConnectorAppInfoQList", app_list)?.map(flatten),
+        default_tags: qlist(c, "defaultTags", "TagSimple", tag)?,
     })
 }
 
-/// A QList request: `{"set": {"<Wrapper>": [{"regionCode": ".."}]}, "add": .., "remove": ..}`;
-/// leniently also a bare array (taken as `set`) and `list` (taken as `set`).
-fn list_ops(
+/// A QList request: `{"set": {"<Wrapper>": [item, ...]}, "add": .., "remove": ..}`; leniently
+/// also a bare array (taken as `set`), `list` (taken as `set`), and a lone item for a list.
+/// `item` reads one element (already unwrapped from `{"<Wrapper>": ..}` when so wrapped).
+fn qlist<T>(
     c: &Map<String, Value>,
     field: &str,
     wrapper: &str,
-) -> Result<Option<ListOps>, ValidationError> {
+    item: impl Fn(&Value) -> Result<T, ValidationError>,
+) -> Result<Option<ListOps<T>>, ValidationError> {
     let Some(value) = c.get(field) else {
         return Ok(None);
+    };
+    let read = |v: &Value| -> Result<Vec<T>, ValidationError> {
+        elements(v, wrapper).into_iter().map(&item).collect()
     };
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::Array(_) => Ok(Some(ListOps::replace(codes(value, field, wrapper)?))),
+        Value::Array(_) => Ok(Some(ListOps::replace(read(value)?))),
         Value::Object(ops) => {
             let known = ["set", "list", "add", "remove"];
             if !ops.keys().any(|k| known.contains(&k.as_str())) {
                 return Err(FieldError::new(field, "expected set, add or remove").into());
             }
-            let set = match ops.get("set").or_else(|| ops.get("list")) {
-                Some(v) => Some(codes(v, field, wrapper)?),
-                None => None,
-            };
-            let add = match ops.get("add") {
-                Some(v) => codes(v, field, wrapper)?,
-                None => Vec::new(),
-            };
-            let remove = match ops.get("remove") {
-                Some(v) => codes(v, field, wrapper)?,
-                None => Vec::new(),
-            };
+            let set = ops
+                .get("set")
+                .or_else(|| ops.get("list"))
+                .map(read)
+                .transpose()?;
+            let add = ops.get("add").map(read).transpose()?.unwrap_or_default();
+            let remove = ops.get("remove").map(read).transpose()?.unwrap_or_default();
             Ok(Some(ListOps { set, add, remove }))
         }
         _ => Err(FieldError::new(field, "expected set, add or remove").into()),
     }
 }
 
-/// Region codes from `{"<Wrapper>": item | [items]}`, `[items]` or `[{"<Wrapper>": item}]`.
-fn codes(value: &Value, field: &str, wrapper: &str) -> Result<Vec<String>, ValidationError> {
+/// The elements of `{"<Wrapper>": item | [items]}`, `[items]` or `[{"<Wrapper>": item}]`, each
+/// unwrapped.
+fn elements<'a>(value: &'a Value, wrapper: &str) -> Vec<&'a Value> {
     let items = match value {
         Value::Object(map) if map.contains_key(wrapper) => {
             lenient::items(map.get(wrapper).unwrap_or(&Value::Null))
@@ -113,18 +117,76 @@ fn codes(value: &Value, field: &str, wrapper: &str) -> Result<Vec<String>, Valid
     };
     items
         .into_iter()
-        .map(|item| {
-            let item = item.get(wrapper).unwrap_or(item);
-            match item {
-                Value::String(code) => Ok(code.trim().to_owned()),
-                Value::Object(map) => match lenient::string(map, "regionCode")? {
-                    Some(code) => Ok(code.trim().to_owned()),
-                    None => Err(FieldError::new(field, "item without regionCode").into()),
-                },
-                _ => Err(FieldError::new(field, "expected region items").into()),
-            }
+        .flat_map(|item| match item.get(wrapper) {
+            Some(inner) => lenient::items(inner),
+            None => vec![item],
         })
         .collect()
+}
+
+/// A region code: `{"regionCode": ".."}` or a bare string.
+fn region(field: &str) -> impl Fn(&Value) -> Result<String, ValidationError> + '_ {
+    move |item| match item {
+        Value::String(code) => Ok(code.trim().to_owned()),
+        Value::Object(map) => match lenient::string(map, "regionCode")? {
+            Some(code) => Ok(code.trim().to_owned()),
+            None => Err(FieldError::new(field, "item without regionCode").into()),
+        },
+        _ => Err(FieldError::new(field, "expected region items").into()),
+    }
+}
+
+/// An `ActivationModule`: a string such as `VM` (EVIDENCE 2).
+fn module(item: &Value) -> Result<String, ValidationError> {
+    match item {
+        Value::String(m) => Ok(m.trim().to_owned()),
+        _ => Err(FieldError::new("activation", "expected module names").into()),
+    }
+}
+
+/// A `TagSimple`: `{"id": N}` (EVIDENCE 2; the ids may come as strings, as Qualys's own tag
+/// script sends them from a CSV) or a bare id.
+fn tag(item: &Value) -> Result<u64, ValidationError> {
+    let bad = || FieldError::new("defaultTags", "expected tag ids").into();
+    match item {
+        Value::Object(map) => lenient::unsigned(map, "id").ok().flatten().ok_or_else(bad),
+        Value::Number(n) => n.as_u64().ok_or_else(bad),
+        Value::String(s) => s.trim().parse().map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+/// A `ConnectorAppInfoQList` item: `{"set": {"ConnectorAppInfo": {name, identifier, tagId?}}}`
+/// (EVIDENCE 2, 3), leniently also without the inner `set`, with several `ConnectorAppInfo`.
+fn app_list(item: &Value) -> Result<Vec<App>, ValidationError> {
+    let inner = item
+        .get("set")
+        .or_else(|| item.get("list"))
+        .or_else(|| item.get("add"))
+        .unwrap_or(item);
+    elements(inner, "ConnectorAppInfo")
+        .into_iter()
+        .map(|info| {
+            let Value::Object(map) = info else {
+                return Err(FieldError::new("ConnectorAppInfo", "expected an object").into());
+            };
+            let name = lenient::string(map, "name")?
+                .ok_or(ValidationError::Missing("ConnectorAppInfo.name"))?;
+            Ok(App {
+                name: name.trim().to_owned(),
+                identifier: lenient::string(map, "identifier")?,
+                tag_id: lenient::unsigned(map, "tagId")?,
+            })
+        })
+        .collect()
+}
+
+fn flatten(ops: ListOps<Vec<App>>) -> ListOps<App> {
+    ListOps {
+        set: ops.set.map(|lists| lists.into_iter().flatten().collect()),
+        add: ops.add.into_iter().flatten().collect(),
+        remove: ops.remove.into_iter().flatten().collect(),
+    }
 }
 
 #[cfg(test)]

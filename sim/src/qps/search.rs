@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::lenient::{self, FieldError};
-use crate::model::Connector;
+use crate::model::{Connector, SyncError};
 use crate::validate::ValidationError;
 
 const DEFAULT_LIMIT: u64 = 100;
@@ -56,6 +56,21 @@ pub struct Page {
     pub has_more: bool,
 }
 
+/// One sync error of a connector, as the errors search lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorItem {
+    pub connector_id: u64,
+    pub connector_name: String,
+    pub error: SyncError,
+}
+
+/// The errors search's results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorPage {
+    pub items: Vec<ErrorItem>,
+    pub has_more: bool,
+}
+
 impl Search {
     /// Reads `filters` and `preferences` of a `ServiceRequest` (absent: everything, 100 a page).
     pub fn parse(request: Option<&Map<String, Value>>) -> Result<Search, ValidationError> {
@@ -95,6 +110,38 @@ impl Search {
             limit,
             start,
         })
+    }
+
+    /// The same search without its paging: no start, no `id GREATER` criteria (the
+    /// `qps_ignore_paging` quirk).
+    pub fn without_paging(mut self) -> Search {
+        self.start = Start::Offset(1);
+        self.criteria
+            .retain(|k| !(k.field == Field::Id && k.operator == Operator::Greater));
+        self
+    }
+
+    /// The sync errors of the connectors the criteria select, up to the limit (the start
+    /// preferences do not apply: DECISION, errors are few).
+    pub fn errors(&self, connectors: Vec<Connector>) -> ErrorPage {
+        let mut all = connectors
+            .into_iter()
+            .filter(|c| self.criteria.iter().all(|k| k.matches(c)))
+            .flat_map(|c| {
+                c.sync_errors.into_iter().map(move |error| ErrorItem {
+                    connector_id: c.id,
+                    connector_name: c.name.clone(),
+                    error,
+                })
+            });
+        let items = all
+            .by_ref()
+            .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
+            .collect();
+        ErrorPage {
+            items,
+            has_more: all.next().is_some(),
+        }
     }
 
     /// The page of `connectors` (ascending ids) this search selects.

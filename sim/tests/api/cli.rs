@@ -55,6 +55,12 @@ async fn binary_prints_its_url_and_keeps_state_across_restarts() {
         "--concurrency",
         "4",
         "--no-region-selection",
+        "--sync-delay-ms",
+        "0",
+        "--customer-base-account",
+        "global=111111111111",
+        "--customer-base-account",
+        "china=333333333333",
     ];
     let (child, url) = spawn(&args);
     let port = url
@@ -81,6 +87,10 @@ async fn binary_prints_its_url_and_keeps_state_across_restarts() {
         refused["responseCode"], "INVALID_REQUEST",
         "--no-region-selection"
     );
+    assert_eq!(created["qualysAwsAccountId"], "111111111111");
+    let (_, accounts) = api.cv(Method::GET, "/awsBaseAccountId", None).await;
+    assert_eq!(accounts["customerGlobalAccount"], "111111111111");
+    assert_eq!(accounts["customerChinaAccount"], "333333333333");
     let (status, page) = api.as_user("scoped", "pw").cv(Method::GET, "", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["totalElements"], 0, "scope from --user");
@@ -115,4 +125,10 @@ fn bad_flags_are_refused() {
         .expect("runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("CALLS/SECONDS"));
+    let output = Command::new(env!("CARGO_BIN_EXE_qualys-sim"))
+        .args(["--customer-base-account", "mars=111111111111"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("global|gov|china"));
 }

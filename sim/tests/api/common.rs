@@ -208,3 +208,21 @@ pub fn cv_body(name: &str, external_id: &str) -> Value {
         "pollingFrequency": {"hours": 4, "minutes": 0}
     })
 }
+
+/// A CloudView error body as the Swagger spec shows it (EVIDENCE 1): `{errorCode, message,
+/// timestamp}`, the timestamp in epoch milliseconds of about now.
+pub fn assert_cv_error(error: &Value, code: &str) {
+    assert_eq!(error["errorCode"], code, "{error}");
+    assert!(error["message"].is_string(), "{error}");
+    let millis = error["timestamp"].as_i64().expect("epoch milliseconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    assert!(
+        (now - millis).abs() < 60_000,
+        "{millis} is not about now ({now})"
+    );
+    let fields: Vec<&String> = error.as_object().expect("object").keys().collect();
+    assert_eq!(fields, ["errorCode", "message", "timestamp"]);
+}

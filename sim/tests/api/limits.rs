@@ -1,4 +1,6 @@
-//! Rate and concurrency limits: 409 with Qualys's headers, in each API's error form.
+//! Rate and concurrency limits with Qualys's headers, in each API's error form: QPS answers 409,
+//! CloudView 429 with `Retry-After` for its rate limit (EVIDENCE 2; DECISION which limit) and
+//! 409 for concurrency. Rate budgets are per user and per API (EVIDENCE: Qualys API limits docs).
 
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn rate_limit_answers_409_with_headers() {
+async fn rate_limits_are_per_user_and_per_api() {
     let config = SimConfig {
         rate_limit: Some(RateLimit {
             calls: 3,
@@ -63,10 +65,50 @@ async fn rate_limit_answers_409_with_headers() {
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["ServiceResponse"]["responseCode"], "LIMIT_EXCEEDED");
 
-    let (status, error) = api.cv(Method::GET, "", None).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(error["status"], 409);
-    assert_eq!(error["errorCode"], "LIMIT_EXCEEDED");
+    // QPS v2 is the same API as v3: its budget is spent too.
+    let response = api
+        .request(Method::GET, &qps_path("2.0", "get", Some(1)))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("text")
+            .contains("LIMIT_EXCEEDED")
+    );
+
+    // CloudView has a budget of its own, and throttles with 429 and Retry-After.
+    for remaining in ["2", "1", "0"] {
+        let response = api
+            .request(Method::GET, CONNECTORS)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            header(&response, "x-ratelimit-remaining").as_deref(),
+            Some(remaining)
+        );
+    }
+    let response = api
+        .request(Method::GET, CONNECTORS)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = header(&response, "retry-after")
+        .and_then(|w| w.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(
+        header(&response, "x-ratelimit-towait-sec"),
+        Some(retry.to_string())
+    );
+    let error: Value = response.json().await.expect("JSON");
+    assert_cv_error(&error, "LIMIT_EXCEEDED");
 
     // Per user; and a throttled call is not counted as a connector call carried out.
     let (status, _) = api
@@ -78,7 +120,7 @@ async fn rate_limit_answers_409_with_headers() {
 }
 
 #[tokio::test]
-async fn concurrency_limit_answers_409_with_headers() {
+async fn concurrency_limit_answers_409_in_both_apis() {
     let config = SimConfig {
         concurrency: Some(1),
         latency: Duration::from_millis(400),
@@ -86,9 +128,12 @@ async fn concurrency_limit_answers_409_with_headers() {
     };
     let (sim, api) = start(config).await;
     let slow = api.request(Method::GET, CONNECTORS).send();
+    // Concurrency is per user across APIs: a QPS call waits for no CloudView slot of its own.
     let fast = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        api.request(Method::GET, CONNECTORS).send().await
+        api.request(Method::POST, &qps_path("3.0", "search", None))
+            .send()
+            .await
     };
     let (slow, fast) = tokio::join!(slow, fast);
     let slow = slow.expect("answered");

@@ -1,0 +1,86 @@
+//! Switchable misbehaviour for tests of the client's defences (`/_sim/quirks`): a search that
+//! ignores its paging, so that a client's "paging that cannot loop" can be tested end to end.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// The body of `POST /_sim/quirks` (fields left out keep their setting) and of its `GET`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuirksSpec {
+    /// QPS connector searches ignore `startFromOffset`, `startFromId` and `id GREATER`
+    /// criteria, always answer the first page, and say `hasMoreRecords: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qps_ignore_paging: Option<bool>,
+    /// CloudView lists ignore `pageNo`, always answer page 0, and say `last: false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudview_ignore_paging: Option<bool>,
+}
+
+/// The quirks in force (all off by default and after a reset).
+#[derive(Debug, Default)]
+pub struct Quirks {
+    qps_ignore_paging: AtomicBool,
+    cloudview_ignore_paging: AtomicBool,
+}
+
+impl Quirks {
+    pub fn set(&self, spec: QuirksSpec) {
+        if let Some(on) = spec.qps_ignore_paging {
+            self.qps_ignore_paging.store(on, Ordering::Relaxed);
+        }
+        if let Some(on) = spec.cloudview_ignore_paging {
+            self.cloudview_ignore_paging.store(on, Ordering::Relaxed);
+        }
+    }
+
+    pub fn get(&self) -> QuirksSpec {
+        QuirksSpec {
+            qps_ignore_paging: Some(self.qps_ignores_paging()),
+            cloudview_ignore_paging: Some(self.cloudview_ignores_paging()),
+        }
+    }
+
+    pub fn qps_ignores_paging(&self) -> bool {
+        self.qps_ignore_paging.load(Ordering::Relaxed)
+    }
+
+    pub fn cloudview_ignores_paging(&self) -> bool {
+        self.cloudview_ignore_paging.load(Ordering::Relaxed)
+    }
+
+    pub fn clear(&self) {
+        self.set(QuirksSpec {
+            qps_ignore_paging: Some(false),
+            cloudview_ignore_paging: Some(false),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_keeps_what_is_left_out_and_clear_turns_all_off() {
+        let quirks = Quirks::default();
+        quirks.set(QuirksSpec {
+            qps_ignore_paging: Some(true),
+            ..QuirksSpec::default()
+        });
+        quirks.set(QuirksSpec {
+            cloudview_ignore_paging: Some(true),
+            ..QuirksSpec::default()
+        });
+        assert!(quirks.qps_ignores_paging() && quirks.cloudview_ignores_paging());
+        quirks.clear();
+        assert_eq!(
+            quirks.get(),
+            QuirksSpec {
+                qps_ignore_paging: Some(false),
+                cloudview_ignore_paging: Some(false)
+            }
+        );
+    }
+}
