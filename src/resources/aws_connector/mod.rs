@@ -73,6 +73,7 @@ impl Api {
 
 mod apply;
 mod flatten;
+pub mod model;
 mod plan;
 mod read;
 mod schema;
@@ -82,6 +83,7 @@ mod validate;
 
 use apply::*;
 use flatten::*;
+use model::polling_value;
 use plan::*;
 use read::*;
 use schema::TIMEOUTS;

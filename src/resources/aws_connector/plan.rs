@@ -8,12 +8,6 @@ use crate::plugin::value::Value;
 use super::*;
 use crate::resources::validators::{parse_role_arn, validate_cloudview_external_id};
 
-pub(super) fn polling_value(minutes: u32) -> Value {
-    Value::object([
-        ("hours", Value::int(i64::from(minutes / 60))),
-        ("minutes", Value::int(i64::from(minutes % 60))),
-    ])
-}
 
 /// What an argument becomes when the configuration leaves it out, for a known `api`.
 /// `None`: Qualys reports it: keep what Terraform proposed (the prior value on updates).

@@ -1,0 +1,172 @@
+//! A connector's Terraform shape as one typed model, shared by the resource and every data
+//! source that reads connectors: one flatten per API family (the client's models to
+//! [`Connector`]), and one conversion of the model to Terraform attribute values.
+
+use std::collections::BTreeMap;
+
+use crate::plugin::value::Value;
+use crate::qualys::{cloudview, qps};
+use crate::resources::validators::parse_role_arn;
+
+use super::{Api, DEFAULT_POLLING_MINUTES};
+
+/// A connector as Qualys reports it, in the resource's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connector {
+    pub id: String,
+    pub api: Api,
+    pub name: Option<String>,
+    pub description: String,
+    pub arn: Option<String>,
+    pub external_id: Option<String>,
+    pub is_gov_cloud: bool,
+    pub is_china_region: bool,
+    /// CloudView only: whether a portal connector is linked.
+    pub is_portal_connector: Option<bool>,
+    pub polling_minutes: u32,
+    /// QPS only.
+    pub all_regions: Option<bool>,
+    /// QPS only; empty when `all_regions` is true (the lists do not apply then).
+    pub cspm_regions: Vec<String>,
+    pub inventory_regions: Vec<String>,
+    pub disabled: bool,
+    /// QPS only.
+    pub remediation_enabled: Option<bool>,
+    pub aws_account_id: Option<String>,
+    pub qualys_aws_account_id: Option<String>,
+    pub state: Option<String>,
+    pub cloudview_uuid: Option<String>,
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.clone().filter(|s| !s.is_empty())
+}
+
+fn account_of(reported: &Option<String>, arn: &Option<String>) -> Option<String> {
+    non_empty(reported).or_else(|| {
+        arn.as_deref()
+            .and_then(|a| parse_role_arn(a).ok())
+            .map(|r| r.account_id.to_string())
+    })
+}
+
+fn sorted(codes: &Option<Vec<String>>) -> Vec<String> {
+    let mut codes = codes.clone().unwrap_or_default();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+impl Connector {
+    /// Flatten of a QPS connector (v3 or v2, as `api` says).
+    pub fn from_qps(c: &qps::Connector, api: Api) -> Connector {
+        let all_regions = c.all_regions.unwrap_or(true);
+        let scoped = |codes: &Option<Vec<String>>| {
+            if all_regions {
+                Vec::new()
+            } else {
+                sorted(codes)
+            }
+        };
+        Connector {
+            id: c.id.to_string(),
+            api,
+            name: non_empty(&c.name),
+            description: c.description.clone().unwrap_or_default(),
+            arn: non_empty(&c.arn),
+            external_id: non_empty(&c.external_id),
+            is_gov_cloud: c.is_gov_cloud_configured.unwrap_or(false),
+            is_china_region: c.is_china_configured.unwrap_or(false),
+            is_portal_connector: None,
+            polling_minutes: c.run_frequency.unwrap_or(DEFAULT_POLLING_MINUTES),
+            all_regions: Some(all_regions),
+            cspm_regions: scoped(&c.cspm_regions),
+            inventory_regions: scoped(&c.endpoints),
+            disabled: c.disabled.unwrap_or(false),
+            remediation_enabled: Some(c.is_remediation_enabled.unwrap_or(false)),
+            aws_account_id: account_of(&c.aws_account_id, &c.arn),
+            qualys_aws_account_id: non_empty(&c.qualys_aws_account_id),
+            state: non_empty(&c.connector_state),
+            cloudview_uuid: non_empty(&c.cloudview_uuid),
+        }
+    }
+
+    /// Flatten of a CloudView connector.
+    pub fn from_cloudview(c: &cloudview::Connector) -> Connector {
+        Connector {
+            id: c.connector_id.clone(),
+            api: Api::CloudView,
+            name: non_empty(&c.name),
+            description: c.description.clone().unwrap_or_default(),
+            arn: non_empty(&c.arn),
+            external_id: non_empty(&c.external_id),
+            is_gov_cloud: c.is_gov_cloud.unwrap_or(false),
+            is_china_region: c.is_china_region.unwrap_or(false),
+            is_portal_connector: Some(c.is_portal_connector.unwrap_or(false)),
+            polling_minutes: c
+                .polling_frequency
+                .map(|p| p.hours * 60 + p.minutes)
+                .unwrap_or(DEFAULT_POLLING_MINUTES),
+            all_regions: None,
+            cspm_regions: Vec::new(),
+            inventory_regions: Vec::new(),
+            disabled: c.is_disabled.unwrap_or(false),
+            remediation_enabled: None,
+            aws_account_id: account_of(&c.aws_account_id, &c.arn),
+            qualys_aws_account_id: non_empty(&c.base_account_id),
+            state: non_empty(&c.state),
+            cloudview_uuid: Some(c.connector_id.clone()),
+        }
+    }
+
+    /// The ID `terraform import` and `import` blocks take for this connector.
+    pub fn import_id(&self) -> String {
+        format!("{}:{}", self.api.as_str(), self.id)
+    }
+
+    /// The connector's attributes as Terraform values (region lists null when empty),
+    /// keyed by attribute name.
+    pub fn attributes(&self) -> BTreeMap<String, Value> {
+        let string = |s: &Option<String>| s.clone().map(Value::string).unwrap_or(Value::Null);
+        let flag = |b: Option<bool>| b.map(Value::Bool).unwrap_or(Value::Null);
+        let regions = |codes: &[String]| {
+            if codes.is_empty() {
+                Value::Null
+            } else {
+                Value::Set(codes.iter().cloned().map(Value::string).collect())
+            }
+        };
+        [
+            ("id", Value::string(self.id.clone())),
+            ("api", Value::string(self.api.as_str())),
+            ("name", string(&self.name)),
+            ("description", Value::string(self.description.clone())),
+            ("arn", string(&self.arn)),
+            ("external_id", string(&self.external_id)),
+            ("is_gov_cloud", Value::Bool(self.is_gov_cloud)),
+            ("is_china_region", Value::Bool(self.is_china_region)),
+            ("is_portal_connector", flag(self.is_portal_connector)),
+            ("polling_frequency", polling_value(self.polling_minutes)),
+            ("all_regions", flag(self.all_regions)),
+            ("cspm_regions", regions(&self.cspm_regions)),
+            ("inventory_regions", regions(&self.inventory_regions)),
+            ("disabled", Value::Bool(self.disabled)),
+            ("remediation_enabled", flag(self.remediation_enabled)),
+            ("aws_account_id", string(&self.aws_account_id)),
+            ("qualys_aws_account_id", string(&self.qualys_aws_account_id)),
+            ("state", string(&self.state)),
+            ("cloudview_uuid", string(&self.cloudview_uuid)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+}
+
+/// `polling_frequency` as a value: `{ hours, minutes }`.
+pub fn polling_value(minutes: u32) -> Value {
+    Value::object([
+        ("hours", Value::int(i64::from(minutes / 60))),
+        ("minutes", Value::int(i64::from(minutes % 60))),
+    ])
+}
