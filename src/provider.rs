@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::time::Duration;
 
-use crate::data_sources::aws_regions;
+use crate::data_sources::{aws_connector as connector_data, aws_connectors, aws_regions};
 use crate::plugin::api::{
     self, ApplyRequest, ApplyResponse, DataSourceResponse, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse, Schemas,
@@ -630,10 +630,14 @@ impl QualysProvider {
                     aws_connector::TYPE_NAME.to_string(),
                     aws_connector::schema(),
                 )]),
-                data_sources: BTreeMap::from([(
-                    aws_regions::TYPE_NAME.to_string(),
-                    aws_regions::schema(),
-                )]),
+                data_sources: BTreeMap::from([
+                    (aws_regions::TYPE_NAME.to_string(), aws_regions::schema()),
+                    (
+                        connector_data::TYPE_NAME.to_string(),
+                        connector_data::schema(),
+                    ),
+                    (aws_connectors::TYPE_NAME.to_string(), aws_connectors::schema()),
+                ]),
             },
             client: RwLock::new(None),
             env: process_env,
@@ -731,6 +735,8 @@ impl api::Provider for QualysProvider {
     fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
         match type_name {
             aws_regions::TYPE_NAME => aws_regions::validate(config),
+            connector_data::TYPE_NAME => connector_data::validate(config),
+            aws_connectors::TYPE_NAME => aws_connectors::validate(config),
             _ => unsupported(type_name),
         }
     }
@@ -798,6 +804,14 @@ impl api::Provider for QualysProvider {
     async fn read_data_source(&self, type_name: &str, config: Value) -> DataSourceResponse {
         let result = match type_name {
             aws_regions::TYPE_NAME => aws_regions::read(&config),
+            connector_data::TYPE_NAME => match self.client() {
+                Ok(client) => connector_data::read(&client, &config).await,
+                Err(diagnostics) => Err(diagnostics),
+            },
+            aws_connectors::TYPE_NAME => match self.client() {
+                Ok(client) => aws_connectors::read(&client, &config).await,
+                Err(diagnostics) => Err(diagnostics),
+            },
             _ => Err(unsupported(type_name)),
         };
         match result {

@@ -29,7 +29,7 @@ pub enum Api {
 }
 
 impl Api {
-    fn parse(s: &str) -> Option<Api> {
+    pub fn parse(s: &str) -> Option<Api> {
         match s {
             "v3" => Some(Api::V3),
             "v2" => Some(Api::V2),
@@ -38,7 +38,7 @@ impl Api {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Api::V3 => "v3",
             Api::V2 => "v2",
@@ -54,7 +54,7 @@ impl Api {
         }
     }
 
-    fn qps_version(self) -> Option<QpsVersion> {
+    pub fn qps_version(self) -> Option<QpsVersion> {
         match self {
             Api::V3 => Some(QpsVersion::V3),
             Api::V2 => Some(QpsVersion::V2),
