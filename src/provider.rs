@@ -636,7 +636,10 @@ impl QualysProvider {
                         connector_data::TYPE_NAME.to_string(),
                         connector_data::schema(),
                     ),
-                    (aws_connectors::TYPE_NAME.to_string(), aws_connectors::schema()),
+                    (
+                        aws_connectors::TYPE_NAME.to_string(),
+                        aws_connectors::schema(),
+                    ),
                 ]),
             },
             client: RwLock::new(None),

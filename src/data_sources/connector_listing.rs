@@ -57,7 +57,10 @@ pub fn connector_values(connector: &Connector) -> BTreeMap<String, Value> {
 
 /// Every connector the user can see, once each, under the API that manages it (`v2` when
 /// `qps_as` says so for QPS-made ones). Two listings, each paged: never a call per connector.
-pub async fn list_all(client: &Client, qps_as: QpsVersion) -> Result<Vec<Connector>, qualys::Error> {
+pub async fn list_all(
+    client: &Client,
+    qps_as: QpsVersion,
+) -> Result<Vec<Connector>, qualys::Error> {
     let api = match qps_as {
         QpsVersion::V3 => Api::V3,
         QpsVersion::V2 => Api::V2,

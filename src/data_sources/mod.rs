@@ -2,5 +2,5 @@
 
 pub mod aws_connector;
 pub mod aws_connectors;
-mod connector_listing;
 pub mod aws_regions;
+mod connector_listing;

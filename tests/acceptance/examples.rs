@@ -40,8 +40,7 @@ fn example_workdir(example: &str, harness: &str, sim: &SimFixture) -> Workdir {
     for entry in entries {
         let path = entry.expect("a directory entry").path();
         // Import blocks need Terraform 1.5: import_blocks_example runs that file on its own.
-        if path.extension().is_some_and(|e| e == "tf")
-            && !path.ends_with("import-by-string-id.tf")
+        if path.extension().is_some_and(|e| e == "tf") && !path.ends_with("import-by-string-id.tf")
         {
             let name = path.file_name().and_then(|n| n.to_str()).expect("a name");
             let text = std::fs::read_to_string(&path).expect("reading an example");

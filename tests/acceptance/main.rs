@@ -1,6 +1,7 @@
 //! Acceptance tests: the provider binary driven by the real Terraform CLI (and, for the
 //! protocol's corners, by a go-plugin client of our own), against qualys-sim on 127.0.0.1.
 
+mod adoption;
 mod aws_connector;
 mod examples;
 mod modern;

@@ -8,7 +8,6 @@ use crate::plugin::value::Value;
 use super::*;
 use crate::resources::validators::{parse_role_arn, validate_cloudview_external_id};
 
-
 /// What an argument becomes when the configuration leaves it out, for a known `api`.
 /// `None`: Qualys reports it: keep what Terraform proposed (the prior value on updates).
 pub(super) fn default_for(name: &str, api: Api, creating: bool) -> Option<Value> {
