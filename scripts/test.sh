@@ -11,11 +11,43 @@ echo "==> cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo xtask docs --check (docs/ generated from the schema and examples/)"
 cargo xtask docs --check
-echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform)"
+echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform 1.0.3)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+# The first pass ran the pinned 1.0.3 unless TF_ACC_TERRAFORM_PATH named another.
+first_version=1.0.3
+if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then
+  first_version=$("$TF_ACC_TERRAFORM_PATH" version | sed -n 's/^Terraform v//p' | head -n1)
+fi
+
+# The newest Terraform this machine has (TF_ACC_TERRAFORM_PATHS, colon-separated, then PATH and
+# /usr/local/bin): the acceptance suite runs again with it. Tests of newer Terraform's own
+# features use it in the first pass too, and fail plainly when there is none.
+newest=""
+newest_version=""
+IFS=: read -r -a candidates <<<"${TF_ACC_TERRAFORM_PATHS:-}"
+candidates+=("$(command -v terraform || true)" /usr/local/bin/terraform)
+for candidate in "${candidates[@]}"; do
+  [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+  version=$("$candidate" version 2>/dev/null | sed -n 's/^Terraform v//p' | head -n1)
+  [ -n "$version" ] && [ "$version" != "$first_version" ] || continue
+  if [ -z "$newest_version" ] || [ "$(printf '%s\n%s\n' "$newest_version" "$version" | sort -V | tail -n1)" = "$version" ]; then
+    newest=$candidate
+    newest_version=$version
+  fi
+done
+versions="Terraform $first_version"
+if [ -n "$newest" ]; then
+  echo "==> the acceptance tests again, with Terraform $newest_version ($newest)"
+  TF_ACC_TERRAFORM_PATH=$newest cargo test --locked --test acceptance 2>&1 | tee -a "$log"
+  versions="$versions and $newest_version"
+else
+  echo "==> no Terraform newer than $first_version found: the acceptance tests ran with $first_version only"
+fi
+
 echo "==> the demo, end to end (scripts/demo.sh)"
 scripts/demo.sh
-# One closing line for every test binary's results together.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+# One closing line for every test binary's results together, and the Terraform versions.
+awk -v versions="$versions" '/^test result:/ { p += $4; f += $6 }
+  END { printf "tests: %d passed, %d failed; acceptance tests on %s\n", p, f, versions }' "$log"

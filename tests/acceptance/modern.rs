@@ -9,7 +9,7 @@ use qualys_sim::SimConfig;
 use serde_json::json;
 
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Workdir, terraform, terraform_latest};
+use crate::support::terraform::{Workdir, terraform_latest, terraform_oldest};
 
 const ARN: &str = "arn:aws:iam::123456789012:role/QualysConnector";
 const CHINA_ARN: &str = "arn:aws-cn:iam::123456789012:role/QualysConnector";
@@ -98,7 +98,7 @@ fn polling_frequency_with_hours_only_on_terraform_1_11() {
 
 #[test]
 fn polling_frequency_with_hours_only_on_terraform_1_0() {
-    polling_hours_only(terraform().to_path_buf());
+    polling_hours_only(terraform_oldest());
 }
 
 fn timed_out_create(
@@ -159,7 +159,7 @@ fn timeouts_create_keeps_what_qualys_created_on_terraform_1_11() {
 
 #[test]
 fn timeouts_create_keeps_what_qualys_created_on_terraform_1_0() {
-    timeout_keeps_the_created_connector(terraform().to_path_buf());
+    timeout_keeps_the_created_connector(terraform_oldest());
 }
 
 #[test]

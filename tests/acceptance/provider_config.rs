@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Run, Workdir, terraform, terraform_latest};
+use crate::support::terraform::{Run, Workdir, terraform_latest, terraform_oldest};
 
 const SECRET: &str = "TopSecretPw99";
 
@@ -81,7 +81,7 @@ fn null_required_arguments_fail_before_any_request(binary: PathBuf) {
 
 #[test]
 fn null_required_arguments_fail_at_plan_on_terraform_1_0() {
-    null_required_arguments_fail_before_any_request(terraform().to_path_buf());
+    null_required_arguments_fail_before_any_request(terraform_oldest());
 }
 
 #[test]

@@ -12,7 +12,7 @@ use tfqualys::provider::QualysProvider;
 
 use crate::support::plugin_client::Plugin;
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Workdir, provider_binary, terraform, terraform_latest};
+use crate::support::terraform::{Workdir, provider_binary, terraform_latest, terraform_oldest};
 
 const CONNECTOR: &str = r#"
 resource "qualys_aws_connector" "c" {
@@ -79,7 +79,7 @@ fn refresh_only_after_apply_is_clean_on_terraform_1_11() {
 
 #[test]
 fn refresh_only_after_apply_is_clean_on_terraform_1_0() {
-    refresh_only_sees_exactly_the_drift(terraform().to_path_buf());
+    refresh_only_sees_exactly_the_drift(terraform_oldest());
 }
 
 /// `planned_by_provider`: whether Terraform asks the provider to plan the destroy, as 1.3+ does
@@ -118,7 +118,7 @@ fn plan_destroy_on_terraform_1_11() {
 
 #[test]
 fn plan_destroy_on_terraform_1_0() {
-    plan_destroy_then_destroy(terraform().to_path_buf(), false);
+    plan_destroy_then_destroy(terraform_oldest(), false);
 }
 
 /// Terraform 1.6+ caches the schema of a provider that declares `get_provider_schema_optional`

@@ -119,6 +119,22 @@ pub fn terraform() -> &'static Path {
     }
 }
 
+/// Terraform 1.0.3, the oldest release the provider supports, whatever `TF_ACC_TERRAFORM_PATH`
+/// says: for the tests that check how 1.0.3 behaves in every pass of the suite.
+pub fn terraform_oldest() -> PathBuf {
+    static OLDEST: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = OLDEST.get_or_init(|| {
+        match find_on_path() {
+            Some(p) if version_of(&p).as_deref() == Some(PINNED_VERSION) => Ok(p),
+            _ => install_pinned(),
+        }
+    });
+    match found {
+        Ok(p) => p.clone(),
+        Err(e) => panic!("Terraform {PINNED_VERSION} could not be found or installed: {e}"),
+    }
+}
+
 /// The newest Terraform this machine has besides the pinned one, for the tests of what newer
 /// Terraform does (import blocks, generated config, `terraform test`): the highest version
 /// among `TF_ACC_TERRAFORM_PATHS` (colon-separated), `TF_ACC_TERRAFORM_PATH`, PATH and
@@ -170,7 +186,7 @@ fn find_latest() -> Result<PathBuf, String> {
 /// PATH or /usr/local/bin. Missing means the test fails saying so: it never passes unrun.
 pub fn terraform_version(version: &str) -> PathBuf {
     if version == PINNED_VERSION {
-        return terraform().to_path_buf();
+        return terraform_oldest();
     }
     let mut candidates: Vec<PathBuf> = std::env::var_os("TF_ACC_TERRAFORM_PATH")
         .map(PathBuf::from)
