@@ -31,6 +31,7 @@
 mod batch;
 pub mod cloudview;
 mod error;
+pub mod fuzzing;
 mod http;
 mod lenient;
 pub mod qps;
@@ -107,12 +108,12 @@ impl ClientConfig {
     }
 }
 
-/// Never prints the password.
+/// Never prints the password, nor user info wrongly put into a URL.
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("api_url", &self.api_url)
-            .field("cloudview_url", &self.cloudview_url)
+            .field("api_url", &http::redact_url(&self.api_url))
+            .field("cloudview_url", &http::redact_url(&self.cloudview_url))
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("insecure_skip_verify", &self.insecure_skip_verify)
@@ -305,8 +306,16 @@ pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
 /// (`lookup` returns the connectors matching the request) and adopt exactly one match.
 /// `keep_error_if_absent`: when nothing matches, return `cause` itself rather than
 /// [`Error::CreateUnconfirmed`] (used when Qualys did answer, but unreadably).
+///
+/// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
+/// an unreadable answer) is tried again after the transport's backoff until the
+/// operation's `deadline`: giving up early would make the next apply create a duplicate.
+/// The deadline is stretched to [`RECOVERY_LOOKUP_MIN`] from now, because the create may
+/// have used it up. Finding nothing is checked once more after a short pause, in case
+/// Qualys was still committing the create.
 async fn recover_create<T, F, Fut>(
     transport: &Transport,
+    deadline: Deadline,
     name: &str,
     cause: Error,
     keep_error_if_absent: bool,
@@ -314,12 +323,12 @@ async fn recover_create<T, F, Fut>(
     id_of: fn(&T) -> String,
 ) -> Result<T, Error>
 where
-    F: Fn() -> Fut,
+    F: Fn(Deadline) -> Fut,
     Fut: Future<Output = Result<Vec<T>, Error>>,
 {
-    /// Pause before looking a second time, in case Qualys was still committing the create.
     const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
     warn!(name, error = %cause, "create not confirmed; looking the connector up before anything else");
+    let deadline = deadline.at_least(RECOVERY_LOOKUP_MIN);
     let unconfirmed =
         |candidates: Vec<String>, lookup_error: Option<&Error>| Error::CreateUnconfirmed {
             name: name.to_owned(),
@@ -329,24 +338,38 @@ where
             },
             candidates,
         };
-    for look in 0..2 {
-        if look > 0
-            && let Err(e) = transport.pause(SECOND_LOOK_AFTER).await
-        {
-            return Err(unconfirmed(Vec::new(), Some(&e)));
-        }
-        let mut matching = match lookup().await {
-            Ok(found) => found,
+    let mut empty_looks = 0;
+    let mut failed_looks = 0;
+    loop {
+        let wait = match lookup(deadline).await {
+            Ok(mut matching) => match matching.len() {
+                0 => {
+                    empty_looks += 1;
+                    if empty_looks >= 2 || !deadline.allows(SECOND_LOOK_AFTER) {
+                        break;
+                    }
+                    SECOND_LOOK_AFTER
+                }
+                1 => {
+                    let adopted = matching.remove(0);
+                    warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
+                    return Ok(adopted);
+                }
+                _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
+            },
+            Err(e) if lookup_may_succeed_later(&e) => {
+                let wait = transport.backoff(failed_looks);
+                failed_looks += 1;
+                if !deadline.allows(wait) {
+                    return Err(unconfirmed(Vec::new(), Some(&e)));
+                }
+                warn!(name, error = %e, attempt = failed_looks, "lookup after an unconfirmed create failed; trying again");
+                wait
+            }
             Err(e) => return Err(unconfirmed(Vec::new(), Some(&e))),
         };
-        match matching.len() {
-            0 => continue,
-            1 => {
-                let adopted = matching.remove(0);
-                warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
-                return Ok(adopted);
-            }
-            _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
+        if let Err(e) = transport.pause(wait).await {
+            return Err(unconfirmed(Vec::new(), Some(&e)));
         }
     }
     if keep_error_if_absent {
@@ -356,9 +379,46 @@ where
     }
 }
 
-/// Budget of the lookups made to recover a create whose answer was lost. They get their own
-/// deadline because the create may have used up the operation's.
-const RECOVERY_LOOKUP_BUDGET: Duration = Duration::from_secs(60);
+/// Whether a failed lookup is worth repeating: the failure says nothing about the lookup
+/// itself being wrong.
+fn lookup_may_succeed_later(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::Api { .. }
+            | Error::Throttled { .. }
+            | Error::Transport { .. }
+            | Error::Decode { .. }
+    )
+}
+
+/// Least time the lookups recovering a create get, even when the create used up the
+/// operation's deadline.
+const RECOVERY_LOOKUP_MIN: Duration = Duration::from_secs(60);
+
+/// Turns an answer whose connector lacks identity fields (absent or blank) into
+/// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
+/// half-empty connector. `created_id` is the id of a connector Qualys made, which the
+/// caller must still keep.
+fn require_identity(
+    context: impl FnOnce() -> String,
+    created_id: Option<String>,
+    fields: [(&str, Option<&str>); 3],
+) -> Result<(), Error> {
+    let missing: Vec<String> = fields
+        .iter()
+        .filter(|(_, value)| value.is_none_or(|v| v.trim().is_empty()))
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Incomplete {
+            context: context(),
+            id: created_id,
+            missing,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -397,6 +457,18 @@ mod tests {
         let text = format!("{c:?}");
         assert!(!text.contains("s3cr3t-pw"), "{text}");
         assert!(text.contains("<redacted>"));
+        let in_url = ClientConfig::new(
+            "https://demo:s3cr3t-pw@a.example",
+            "https://demo:s3cr3t-pw@b.example",
+            "demo",
+            "pw",
+        );
+        let text = format!("{in_url:?}");
+        assert!(!text.contains("s3cr3t-pw"), "{text}");
+        let err = Client::new(in_url).err().map(|e| format!("{e} {e:?}"));
+        let err = err.unwrap_or_default();
+        assert!(err.contains("credentials"), "{err}");
+        assert!(!err.contains("s3cr3t-pw"), "{err}");
     }
 
     #[test]
