@@ -220,17 +220,12 @@ fn is_transient_server_error(status: StatusCode) -> bool {
 
 /// Whether a network error will fail the same way on every try: a TLS handshake that
 /// rustls refused (untrusted or invalid certificate, no common protocol, a fatal alert).
-/// rustls's error sits inside an `io::Error`, whose `source()` skips it, so both are
-/// looked into.
+/// rustls's error sits inside nested `io::Error`s, whose `source()` skips the error they
+/// wrap, so those are opened with `get_ref`.
 fn is_permanent(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(err);
     while let Some(e) = current {
-        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(tls) = tls {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return matches!(
                 tls,
                 rustls::Error::InvalidCertificate(_)
@@ -241,7 +236,13 @@ fn is_permanent(err: &(dyn std::error::Error + 'static)) -> bool {
                     | rustls::Error::InvalidCertRevocationList(_)
             );
         }
-        current = e.source();
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
     }
     false
 }
