@@ -1314,6 +1314,19 @@ async fn server_errors_on_reads_are_retried_permanent_errors_are_not() {
             );
         }
     }
+    // A read whose connection was dropped before the answer is sent again.
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "drop_connection": true}),
+    )
+    .await;
+    let before = count(&calls(&sim).await, "qps3.get");
+    client
+        .qps(QpsVersion::V3)
+        .get(created.id)
+        .await
+        .expect("get after a drop");
+    assert_eq!(count(&calls(&sim).await, "qps3.get") - before, 2);
     // Retries end: a 500 that never goes away is reported after max_retries.
     fault(
         &sim,

@@ -24,6 +24,10 @@
 //!   [`Client::with_deadline`] (Terraform's per-operation timeout), else
 //!   `operation_timeout` from the configuration. Retries and waits never pass it.
 //! - **Stop.** [`Client::stop`] is what Terraform's StopProvider calls; see [`http`].
+//! - **Nothing half-read becomes state.** Bodies nest at most a few dozen levels (checked
+//!   before decoding; see [`fuzzing`] for the decoders' public entry points), listings end,
+//!   and a connector answered without its name, ARN or external ID is
+//!   [`Error::Incomplete`] (carrying the id when Qualys made it).
 //! - **Reads are batched.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are the
 //!   entry points the resource uses to refresh; concurrent reads are coalesced (see
 //!   [`batch`]). `get` stays available for a single uncoalesced call.
@@ -62,7 +66,9 @@ pub struct ClientConfig {
     pub password: String,
     /// Turns TLS certificate verification off (logged as a warning).
     pub insecure_skip_verify: bool,
-    /// Retries of a throttled (409/429/503) or unconnectable call. Default 5.
+    /// Retries of a call that was throttled (409/429/503) or could not connect, and of a
+    /// read or other repeatable call that got a 500/502/504 or lost its answer. Never used
+    /// for a TLS certificate failure or a 4xx. Default 5.
     pub max_retries: u32,
     /// Calls in flight at once across the whole client. Default 2, Qualys's default tier.
     pub max_concurrency: usize,
