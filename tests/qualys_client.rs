@@ -1,7 +1,9 @@
 //! The Qualys client against qualys-sim: every operation of every API family, paging, the
 //! fault API (throttling, outages, lost answers, malformed bodies, bad credentials), the
-//! concurrency limit, stop, deadlines, batched reads and log redaction. Loopback only; each
-//! test starts its own simulator and finishes in a few seconds.
+//! concurrency limit, stop, deadlines, batched reads and log redaction, and the regressions
+//! of issue 9 (deep nesting, incomplete answers, endless paging, which failures are retried,
+//! an untrusted certificate, user info in URLs, create recovery). Loopback only; each test
+//! starts its own simulator (or TLS server) and finishes in a few seconds.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
