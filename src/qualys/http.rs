@@ -444,33 +444,17 @@ impl Transport {
                     trace!(body = %excerpt(&reply.body), "qualys response body");
                     if is_transient_server_error(reply.status) && call.safety == Safety::Idempotent
                     {
+                        // Out of retries, the 5xx itself is the answer the caller maps.
                         let wait = shared.retry.backoff(attempt - 1);
                         if attempt > shared.retry.max_retries || !deadline.allows(wait) {
                             return Ok(reply);
                         }
-                        debug!(
-                            wait_ms = wait.as_millis(),
-                            attempt, "qualys call will be retried"
-                        );
-                        self.pause(wait).await.map_err(SendError::Failed)?;
-                        continue;
-                    }
-                    if !is_throttle(reply.status) {
+                        wait
+                    } else if !is_throttle(reply.status) {
                         return Ok(reply);
+                    } else {
+                        Self::throttle_wait(&reply, &headers, attempt, shared.retry, deadline)?
                     }
-                    let asked = server_wait(&headers, SystemTime::now());
-                    let wait = match asked {
-                        Some(w) if !w.is_zero() => w + jitter(w.min(Duration::from_secs(10)) / 10),
-                        _ => shared.retry.backoff(attempt - 1),
-                    };
-                    if attempt > shared.retry.max_retries || !deadline.allows(wait) {
-                        return Err(SendError::Failed(Error::Throttled {
-                            status: reply.status.as_u16(),
-                            attempts: attempt,
-                            retry_after: asked,
-                        }));
-                    }
-                    wait
                 }
                 Err(err) => {
                     debug!(
@@ -515,6 +499,30 @@ impl Transport {
             );
             self.pause(wait).await.map_err(SendError::Failed)?;
         }
+    }
+
+    /// How long to wait before retrying a throttled call (409, 429, 503): what the server
+    /// asked for, else the backoff; [`Error::Throttled`] when retries or time run out.
+    fn throttle_wait(
+        reply: &Reply,
+        headers: &HeaderMap,
+        attempt: u32,
+        retry: RetryPolicy,
+        deadline: Deadline,
+    ) -> Result<Duration, SendError> {
+        let asked = server_wait(headers, SystemTime::now());
+        let wait = match asked {
+            Some(w) if !w.is_zero() => w + jitter(w.min(Duration::from_secs(10)) / 10),
+            _ => retry.backoff(attempt - 1),
+        };
+        if attempt > retry.max_retries || !deadline.allows(wait) {
+            return Err(SendError::Failed(Error::Throttled {
+                status: reply.status.as_u16(),
+                attempts: attempt,
+                retry_after: asked,
+            }));
+        }
+        Ok(wait)
     }
 
     /// One HTTP exchange: send, then read the body, all within `timeout`.
