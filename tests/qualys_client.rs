@@ -1200,6 +1200,41 @@ async fn incomplete_answers_are_errors_that_keep_a_created_id() {
         .unwrap_err();
     assert!(matches!(err, Error::Incomplete { .. }), "{err}");
     assert_eq!(err.created_id(), Some(uuid), "{err}");
+
+    // An id-only create answer whose re-read is complete is a success (the seed's v3 create
+    // answer has no name either).
+    let real = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("real"))
+        .await
+        .expect("create");
+    let id_only = json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 1,
+        "data": [{"AwsAssetDataConnector": {"id": real.id}}]}});
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "status": 200, "body": id_only}),
+    )
+    .await;
+    let again = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("real"))
+        .await
+        .expect("complete after the re-read");
+    assert_eq!(again, real);
+    let real_uuid = real.cloudview_uuid.clone().expect("uuid");
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/cloudview-api", "status": 200,
+                       "body": {"connectorId": real_uuid}}),
+    )
+    .await;
+    let again = client
+        .cloudview()
+        .create(&cloudview_spec("bare"))
+        .await
+        .expect("complete after the re-read");
+    assert_eq!(again.connector_id, real_uuid);
+    assert_eq!(again.name.as_deref(), Some("real"));
     sim.stop().await;
 }
 
