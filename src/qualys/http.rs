@@ -247,6 +247,11 @@ fn is_permanent(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// Whether `err` is a network failure that no retry can mend (see [`is_permanent`]).
+pub(crate) fn is_permanent_failure(err: &Error) -> bool {
+    matches!(err, Error::Transport { source, .. } if is_permanent(&**source))
+}
+
 /// `raw` for messages, with any user info (`user:password@`) replaced by `***`. Works on
 /// text that does not parse as a URL too.
 pub(crate) fn redact_url(raw: &str) -> String {
@@ -474,8 +479,7 @@ impl Transport {
                         } else {
                             transport_error(err, timeout)
                         };
-                    let permanent = matches!(&error, Error::Transport { source, .. } if is_permanent(&**source));
-                    if permanent {
+                    if is_permanent_failure(&error) {
                         return Err(SendError::Failed(error));
                     }
                     let nothing_sent =

@@ -388,13 +388,11 @@ where
 /// Whether a failed lookup is worth repeating: the failure says nothing about the lookup
 /// itself being wrong.
 fn lookup_may_succeed_later(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Api { .. }
-            | Error::Throttled { .. }
-            | Error::Transport { .. }
-            | Error::Decode { .. }
-    )
+    match err {
+        Error::Transport { .. } => !http::is_permanent_failure(err),
+        Error::Api { .. } | Error::Throttled { .. } | Error::Decode { .. } => true,
+        _ => false,
+    }
 }
 
 /// Least time the lookups recovering a create get, even when the create used up the
