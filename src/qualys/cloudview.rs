@@ -28,7 +28,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
-use super::{Client, aws_account_id_from_arn, recover_create, require_identity};
+use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
 const CONNECTORS_PATH: &str = "/cloudview-api/rest/v1/aws/connectors";
 const JSON: &str = "application/json";
@@ -458,7 +458,7 @@ impl CloudView<'_> {
         };
         let adopted = recover_create(
             self.client.transport(),
-            self.client.deadline(),
+            recovery_deadline(self.client.deadline()),
             &spec.name,
             cause,
             keep_error_if_absent,

@@ -314,10 +314,9 @@ pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
 /// [`Error::CreateUnconfirmed`] (used when Qualys did answer, but unreadably).
 ///
 /// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
-/// an unreadable answer) is tried again after the transport's backoff until the
-/// operation's `deadline`: giving up early would make the next apply create a duplicate.
-/// The deadline is stretched to [`RECOVERY_LOOKUP_MIN`] from now, because the create may
-/// have used it up. Finding nothing is checked once more after a short pause, in case
+/// an unreadable answer) is tried again after the transport's backoff until `deadline`
+/// (the operation's, see [`recovery_deadline`]): giving up early would make the next apply
+/// create a duplicate. Finding nothing is checked once more after a short pause, in case
 /// Qualys was still committing the create.
 async fn recover_create<T, F, Fut>(
     transport: &Transport,
@@ -334,7 +333,6 @@ where
 {
     const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
     warn!(name, error = %cause, "create not confirmed; looking the connector up before anything else");
-    let deadline = deadline.at_least(RECOVERY_LOOKUP_MIN);
     let unconfirmed =
         |candidates: Vec<String>, lookup_error: Option<&Error>| Error::CreateUnconfirmed {
             name: name.to_owned(),
@@ -398,6 +396,12 @@ fn lookup_may_succeed_later(err: &Error) -> bool {
 /// Least time the lookups recovering a create get, even when the create used up the
 /// operation's deadline.
 const RECOVERY_LOOKUP_MIN: Duration = Duration::from_secs(60);
+
+/// The deadline of the lookups recovering a create: the operation's, stretched to
+/// [`RECOVERY_LOOKUP_MIN`] from now.
+fn recovery_deadline(operation: Deadline) -> Deadline {
+    operation.at_least(RECOVERY_LOOKUP_MIN)
+}
 
 /// Turns an answer whose connector lacks identity fields (absent or blank) into
 /// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
@@ -495,6 +499,155 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("':'"), "{err}");
+    }
+
+    fn fast_transport() -> Transport {
+        Transport::new(TransportSettings {
+            username: "demo",
+            password: "pw",
+            user_agent: "ua",
+            insecure_skip_verify: false,
+            max_concurrency: 1,
+            request_timeout: Duration::from_secs(1),
+            retry: RetryPolicy {
+                max_retries: 1,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(40),
+            },
+        })
+        .unwrap()
+    }
+
+    fn server_error() -> Error {
+        Error::Api {
+            status: 500,
+            code: None,
+            message: "lookup trouble".into(),
+            resolution: None,
+        }
+    }
+
+    /// Failed lookups are repeated with backoff until the deadline, not given up after one
+    /// failure or a fixed number of tries; a final error is not repeated.
+    #[tokio::test]
+    async fn recovery_keeps_looking_until_the_deadline() {
+        let transport = fast_transport();
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Err::<Vec<String>, _>(server_error()) }
+        };
+        let started = Instant::now();
+        let deadline = Deadline::after(Duration::from_millis(600));
+        let err = recover_create(
+            &transport,
+            deadline,
+            "n",
+            Error::Stopped,
+            false,
+            lookup,
+            |s| s.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::CreateUnconfirmed { cause, .. } if cause.contains("lookup trouble")),
+            "{err}"
+        );
+        let elapsed = started.elapsed();
+        assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+        assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+        assert!(
+            looks.load(std::sync::atomic::Ordering::SeqCst) >= 8,
+            "{looks:?}"
+        );
+
+        // Failures, then the connector: adopted.
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            let n = looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if n < 4 {
+                    Err(server_error())
+                } else {
+                    Ok(vec!["2000001".to_string()])
+                }
+            }
+        };
+        let deadline = Deadline::after(Duration::from_secs(5));
+        let adopted = recover_create(
+            &transport,
+            deadline,
+            "n",
+            Error::Stopped,
+            false,
+            lookup,
+            |s| s.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(adopted, "2000001");
+
+        // A refusal is final.
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async {
+                Err::<Vec<String>, _>(Error::Unauthorized {
+                    message: "no".into(),
+                })
+            }
+        };
+        let err = recover_create(
+            &transport,
+            deadline,
+            "n",
+            Error::Stopped,
+            false,
+            lookup,
+            |s| s.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::CreateUnconfirmed { .. }), "{err}");
+        assert_eq!(looks.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn recovery_gets_at_least_a_minute_past_a_spent_deadline() {
+        let spent = recovery_deadline(Deadline::at(Instant::now()));
+        assert!(spent.instant() >= Instant::now() + Duration::from_secs(59));
+        let far = Instant::now() + Duration::from_secs(600);
+        assert_eq!(recovery_deadline(Deadline::at(far)).instant(), far);
+    }
+
+    #[test]
+    fn identity_fields_absent_or_blank_are_missing() {
+        let ok = require_identity(
+            || "c".into(),
+            None,
+            [
+                ("name", Some("n")),
+                ("arn", Some("a")),
+                ("externalId", Some("x")),
+            ],
+        );
+        assert!(ok.is_ok());
+        let err = require_identity(
+            || "create".into(),
+            Some("7".into()),
+            [
+                ("name", Some(" ")),
+                ("arn", None),
+                ("externalId", Some("x")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.created_id(), Some("7"));
+        assert!(
+            matches!(&err, Error::Incomplete { missing, context, .. } if missing == &["name", "arn"] && context == "create"),
+            "{err}"
+        );
     }
 
     fn assert_send<T: Send>(_: &T) {}

@@ -47,7 +47,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, OneOrMany, excerpt};
-use super::{Client, aws_account_id_from_arn, recover_create, require_identity};
+use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
 /// Which dialect of the QPS API to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -356,7 +356,7 @@ impl Qps<'_> {
         };
         let adopted = recover_create(
             self.client.transport(),
-            self.client.deadline(),
+            recovery_deadline(self.client.deadline()),
             &spec.name,
             cause,
             keep_error_if_absent,
