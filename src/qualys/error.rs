@@ -3,8 +3,9 @@
 //! own message and resolution), with messages written for the person reading Terraform's
 //! output.
 //!
-//! No variant ever holds a credential: the transport never puts them in URLs, and
-//! `reqwest` errors carry only the URL.
+//! No variant ever holds a credential: the transport never puts them in URLs (a base URL
+//! with user info is refused, and shown with it replaced by `***`), and the URL a
+//! `reqwest` error carries has its user info removed.
 
 use std::fmt;
 use std::sync::Arc;

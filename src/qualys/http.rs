@@ -10,10 +10,16 @@
 //!   mean the request was not carried out, so they are retried for every operation, create
 //!   included. The wait is `X-RateLimit-ToWait-Sec`, else `Retry-After` (seconds or HTTP
 //!   date), else capped exponential backoff with equal jitter. Failing to connect is
-//!   retried the same way (nothing was sent). A lost answer (timeout, connection closed
-//!   after the request was written) is retried only for [`Safety::Idempotent`] calls; for a
-//!   create it comes back as [`SendError::Unanswered`] so the caller can look the object up
-//!   instead of creating it twice.
+//!   retried the same way (nothing was sent). A server error (500, 502, 504) and a lost
+//!   answer (timeout, connection reset or closed after the request was written) are retried
+//!   only for [`Safety::Idempotent`] calls (reads, update, delete, run); for a create the
+//!   5xx is returned as is and the lost answer comes back as [`SendError::Unanswered`], so
+//!   the caller can look the object up instead of creating it twice. Every retry counts
+//!   against `max_retries` and must fit the deadline; when they run out, the last 5xx is
+//!   returned as the answer.
+//! - **Permanent failures are not retried**: a TLS handshake that fails on the certificate
+//!   or the protocol (rustls's verdict does not change on a second try), and any status
+//!   other than the ones above (400, 401, 403, 404, a QPS `INVALID_REQUEST` in a 200).
 //! - **Deadlines.** Every call runs under a [`Deadline`]; each attempt's timeout is the
 //!   smaller of `request_timeout` and what is left, and a wait that would end past the
 //!   deadline is not started: the caller gets [`Error::Throttled`] at once.
@@ -22,8 +28,10 @@
 //!   the same way. A create already on the wire is left to finish (it is bounded by its
 //!   timeout) so that a connector Qualys made is not forgotten.
 //! - **Secrets.** The `Authorization` header is built once and marked sensitive; URLs never
-//!   hold credentials (rejected by [`parse_base_url`]); logs carry method, path, status,
-//!   attempt and timing, and at trace level body excerpts, never headers.
+//!   hold credentials (rejected by [`parse_base_url`], whose error shows the URL with its
+//!   user info replaced by `***`, as does every URL a network error carries); logs carry
+//!   method, path, status, attempt and timing, and at trace level body excerpts, never
+//!   headers.
 //! - **TLS.** rustls with the platform's trust store; `insecure_skip_verify` turns
 //!   verification off and logs a warning. Plain `http://` is allowed for loopback hosts only.
 //!   Redirects are not followed: an API that redirects is misconfigured, and following would
@@ -120,6 +128,16 @@ impl Deadline {
         }
     }
 
+    /// This deadline, or `min` from now if that is later.
+    pub(crate) fn at_least(self, min: Duration) -> Self {
+        let floor = Instant::now() + min;
+        if self.at >= floor {
+            self
+        } else {
+            Deadline::at(floor)
+        }
+    }
+
     pub(crate) fn instant(&self) -> Instant {
         self.at
     }
@@ -130,7 +148,7 @@ impl Deadline {
     }
 
     /// Whether a wait of `wait` still leaves time for one more attempt.
-    fn allows(&self, wait: Duration) -> bool {
+    pub(crate) fn allows(&self, wait: Duration) -> bool {
         Instant::now() + wait < self.at
     }
 
@@ -194,10 +212,65 @@ fn is_throttle(status: StatusCode) -> bool {
     matches!(status.as_u16(), 409 | 429 | 503)
 }
 
+/// Server errors that say nothing was decided for good: worth another try of a call that
+/// may be repeated.
+fn is_transient_server_error(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 502 | 504)
+}
+
+/// Whether a network error will fail the same way on every try: a TLS handshake that
+/// rustls refused (untrusted or invalid certificate, no common protocol, a fatal alert).
+/// rustls's error sits inside nested `io::Error`s, whose `source()` skips the error they
+/// wrap, so those are opened with `get_ref`.
+fn is_permanent(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::UnsupportedNameType
+                    | rustls::Error::PeerIncompatible(_)
+                    | rustls::Error::AlertReceived(_)
+                    | rustls::Error::InvalidCertRevocationList(_)
+            );
+        }
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
+    }
+    false
+}
+
+/// Whether `err` is a network failure that no retry can mend (see [`is_permanent`]).
+pub(crate) fn is_permanent_failure(err: &Error) -> bool {
+    matches!(err, Error::Transport { source, .. } if is_permanent(&**source))
+}
+
+/// `raw` for messages, with any user info (`user:password@`) replaced by `***`. Works on
+/// text that does not parse as a URL too.
+pub(crate) fn redact_url(raw: &str) -> String {
+    let Some(scheme_end) = raw.find("://") else {
+        return raw.to_owned();
+    };
+    let rest = &raw[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..scheme_end + 3], &rest[at..]),
+        None => raw.to_owned(),
+    }
+}
+
 /// Parses and checks a base URL from the provider configuration: `https://`, or `http://`
 /// to a loopback host (tests, simulators); no credentials, query or fragment.
 pub(crate) fn parse_base_url(field: &str, raw: &str) -> Result<Url, Error> {
-    let bad = |why: &str| Error::Config(format!("{field} {raw:?} {why}"));
+    let shown = redact_url(raw.trim());
+    let bad = |why: &str| Error::Config(format!("{field} {shown:?} {why}"));
     let url = Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a valid URL: {e}")))?;
     match url.scheme() {
         "https" => {}
@@ -313,6 +386,11 @@ impl Transport {
         self.shared.stop.is_cancelled()
     }
 
+    /// The backoff before retry `retry` (0-based), for retries made above the transport.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        self.shared.retry.backoff(retry)
+    }
+
     /// Sleeps for `wait` unless the provider is stopped first.
     pub(crate) async fn pause(&self, wait: Duration) -> Result<(), Error> {
         tokio::select! {
@@ -369,22 +447,19 @@ impl Transport {
                         "qualys call"
                     );
                     trace!(body = %excerpt(&reply.body), "qualys response body");
-                    if !is_throttle(reply.status) {
+                    if is_transient_server_error(reply.status) && call.safety == Safety::Idempotent
+                    {
+                        // Out of retries, the 5xx itself is the answer the caller maps.
+                        let wait = shared.retry.backoff(attempt - 1);
+                        if attempt > shared.retry.max_retries || !deadline.allows(wait) {
+                            return Ok(reply);
+                        }
+                        wait
+                    } else if !is_throttle(reply.status) {
                         return Ok(reply);
+                    } else {
+                        Self::throttle_wait(&reply, &headers, attempt, shared.retry, deadline)?
                     }
-                    let asked = server_wait(&headers, SystemTime::now());
-                    let wait = match asked {
-                        Some(w) if !w.is_zero() => w + jitter(w.min(Duration::from_secs(10)) / 10),
-                        _ => shared.retry.backoff(attempt - 1),
-                    };
-                    if attempt > shared.retry.max_retries || !deadline.allows(wait) {
-                        return Err(SendError::Failed(Error::Throttled {
-                            status: reply.status.as_u16(),
-                            attempts: attempt,
-                            retry_after: asked,
-                        }));
-                    }
-                    wait
                 }
                 Err(err) => {
                     debug!(
@@ -404,6 +479,9 @@ impl Transport {
                         } else {
                             transport_error(err, timeout)
                         };
+                    if is_permanent_failure(&error) {
+                        return Err(SendError::Failed(error));
+                    }
                     let nothing_sent =
                         matches!(&error, Error::Transport { source, .. } if source.is_connect());
                     if call.safety == Safety::NotIdempotent && !nothing_sent {
@@ -425,6 +503,30 @@ impl Transport {
             );
             self.pause(wait).await.map_err(SendError::Failed)?;
         }
+    }
+
+    /// How long to wait before retrying a throttled call (409, 429, 503): what the server
+    /// asked for, else the backoff; [`Error::Throttled`] when retries or time run out.
+    fn throttle_wait(
+        reply: &Reply,
+        headers: &HeaderMap,
+        attempt: u32,
+        retry: RetryPolicy,
+        deadline: Deadline,
+    ) -> Result<Duration, SendError> {
+        let asked = server_wait(headers, SystemTime::now());
+        let wait = match asked {
+            Some(w) if !w.is_zero() => w + jitter(w.min(Duration::from_secs(10)) / 10),
+            _ => retry.backoff(attempt - 1),
+        };
+        if attempt > retry.max_retries || !deadline.allows(wait) {
+            return Err(SendError::Failed(Error::Throttled {
+                status: reply.status.as_u16(),
+                attempts: attempt,
+                retry_after: asked,
+            }));
+        }
+        Ok(wait)
     }
 
     /// One HTTP exchange: send, then read the body, all within `timeout`.
@@ -464,7 +566,12 @@ impl Transport {
 
 /// A network error as the user reads it, with its causes (reqwest's own message is only
 /// "error sending request").
-fn transport_error(err: reqwest::Error, timeout: Duration) -> Error {
+fn transport_error(mut err: reqwest::Error, timeout: Duration) -> Error {
+    if let Some(url) = err.url_mut() {
+        // Base URLs are checked to hold no user info; this keeps it so whatever happens.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
     let message = if err.is_timeout() {
         format!(
             "no answer within {}s ({})",
@@ -582,8 +689,25 @@ mod tests {
             assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
             assert!(err.to_string().contains("api_url"), "{err}");
         }
-        let err = parse_base_url("api_url", "https://u:secret@h.example").unwrap_err();
-        assert!(!format!("{err}").is_empty());
+        for raw in [
+            "https://u:secret@h.example",
+            "https://u:secret@h.example/path",
+            "http://u:secret@10.0.0.1",
+            "https://:secret@h.example",
+            "https://u:secret@",
+            "ht!tp://u:secret@h.example",
+        ] {
+            let err = parse_base_url("api_url", raw).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(matches!(err, Error::Config(_)), "{raw}: {shown}");
+            assert!(!shown.contains("secret"), "{raw}: {shown}");
+        }
+        assert_eq!(
+            redact_url("https://u:p@h.example:8/a@b"),
+            "https://***@h.example:8/a@b"
+        );
+        assert_eq!(redact_url("https://h.example/a@b"), "https://h.example/a@b");
+        assert_eq!(redact_url("no scheme"), "no scheme");
     }
 
     #[test]

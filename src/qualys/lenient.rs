@@ -33,6 +33,70 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     }
 }
 
+/// Deepest nesting of JSON arrays/objects or XML elements a response body may have. A real
+/// answer nests about ten levels (envelope, data, wrapper, connector, collection, item,
+/// field); serde's decoders recurse once per level, so a hostile or broken body thousands of
+/// levels deep would overflow the stack and abort the whole provider. Bodies are checked
+/// before they are decoded, and a deeper one is an error.
+pub(crate) const MAX_NESTING: usize = 32;
+
+/// Checks that a JSON document nests at most [`MAX_NESTING`] levels. Only brackets outside
+/// strings count; anything else about the document is left to the decoder.
+pub(crate) fn check_json_nesting(body: &[u8]) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep());
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks that an XML document nests at most [`MAX_NESTING`] elements, reading it as a flat
+/// stream of events (no recursion). A document the reader rejects is reported as malformed.
+pub(crate) fn check_xml_nesting(xml: &str) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(_)) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep());
+                }
+            }
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("malformed XML: {e}")),
+        }
+    }
+}
+
+fn too_deep() -> String {
+    format!("the body nests deeper than {MAX_NESTING} levels")
+}
+
 /// A scalar as Qualys may send it: native JSON value, string, or XML text.
 enum Scalar {
     Missing,
@@ -495,6 +559,29 @@ mod tests {
         assert!(json(r#"{"regions":{"weird":[]}}"#).is_err());
         assert!(json(r#"{"regions":"us-east-1"}"#).is_err());
         assert!(json(r#"{"regions":42}"#).is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded_in_json_and_xml() {
+        let json = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(check_json_nesting(json(MAX_NESTING).as_bytes()).is_ok());
+        assert!(check_json_nesting(json(MAX_NESTING + 1).as_bytes()).is_err());
+        assert!(check_json_nesting(json(100_000).as_bytes()).is_err());
+        // Brackets inside strings, escaped quotes included, are text.
+        let quoted = format!(r#"{{"a":"\"{}"}}"#, "[".repeat(1000));
+        assert!(check_json_nesting(quoted.as_bytes()).is_ok());
+        let xml = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        assert!(check_xml_nesting(&xml(MAX_NESTING)).is_ok());
+        assert!(check_xml_nesting(&xml(MAX_NESTING + 1)).is_err());
+        assert!(check_xml_nesting(&xml(100_000)).is_err());
+        // Empty elements do not nest; comments and CDATA are text.
+        let flat = format!(
+            "<r>{}<!-- {} --></r>",
+            "<e/>".repeat(1000),
+            "<a>".repeat(1000)
+        );
+        assert!(check_xml_nesting(&flat).is_ok());
+        assert!(check_xml_nesting("<a><b></a>").is_err());
     }
 
     #[test]

@@ -24,6 +24,10 @@
 //!   [`Client::with_deadline`] (Terraform's per-operation timeout), else
 //!   `operation_timeout` from the configuration. Retries and waits never pass it.
 //! - **Stop.** [`Client::stop`] is what Terraform's StopProvider calls; see [`http`].
+//! - **Nothing half-read becomes state.** Bodies nest at most a few dozen levels (checked
+//!   before decoding; see [`fuzzing`] for the decoders' public entry points), listings end,
+//!   and a connector answered without its name, ARN or external ID is
+//!   [`Error::Incomplete`] (carrying the id when Qualys made it).
 //! - **Reads are batched.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are the
 //!   entry points the resource uses to refresh; concurrent reads are coalesced (see
 //!   [`batch`]). `get` stays available for a single uncoalesced call.
@@ -31,6 +35,7 @@
 mod batch;
 pub mod cloudview;
 mod error;
+pub mod fuzzing;
 mod http;
 mod inventory;
 mod lenient;
@@ -64,7 +69,9 @@ pub struct ClientConfig {
     pub password: String,
     /// Turns TLS certificate verification off (logged as a warning).
     pub insecure_skip_verify: bool,
-    /// Retries of a throttled (409/429/503) or unconnectable call. Default 5.
+    /// Retries of a call that was throttled (409/429/503) or could not connect, and of a
+    /// read or other repeatable call that got a 500/502/504 or lost its answer. Never used
+    /// for a TLS certificate failure or a 4xx. Default 5.
     pub max_retries: u32,
     /// Calls in flight at once across the whole client. Default 2, Qualys's default tier.
     pub max_concurrency: usize,
@@ -110,12 +117,12 @@ impl ClientConfig {
     }
 }
 
-/// Never prints the password.
+/// Never prints the password, nor user info wrongly put into a URL.
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("api_url", &self.api_url)
-            .field("cloudview_url", &self.cloudview_url)
+            .field("api_url", &http::redact_url(&self.api_url))
+            .field("cloudview_url", &http::redact_url(&self.cloudview_url))
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("insecure_skip_verify", &self.insecure_skip_verify)
@@ -310,8 +317,15 @@ pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
 /// (`lookup` returns the connectors matching the request) and adopt exactly one match.
 /// `keep_error_if_absent`: when nothing matches, return `cause` itself rather than
 /// [`Error::CreateUnconfirmed`] (used when Qualys did answer, but unreadably).
+///
+/// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
+/// an unreadable answer) is tried again after the transport's backoff until `deadline`
+/// (the operation's, see [`recovery_deadline`]): giving up early would make the next apply
+/// create a duplicate. Finding nothing is checked once more after a short pause, in case
+/// Qualys was still committing the create.
 async fn recover_create<T, F, Fut>(
     transport: &Transport,
+    deadline: Deadline,
     name: &str,
     cause: Error,
     keep_error_if_absent: bool,
@@ -319,10 +333,9 @@ async fn recover_create<T, F, Fut>(
     id_of: fn(&T) -> String,
 ) -> Result<T, Error>
 where
-    F: Fn() -> Fut,
+    F: Fn(Deadline) -> Fut,
     Fut: Future<Output = Result<Vec<T>, Error>>,
 {
-    /// Pause before looking a second time, in case Qualys was still committing the create.
     const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
     warn!(name, error = %cause, "create not confirmed; looking the connector up before anything else");
     let unconfirmed =
@@ -334,24 +347,38 @@ where
             },
             candidates,
         };
-    for look in 0..2 {
-        if look > 0
-            && let Err(e) = transport.pause(SECOND_LOOK_AFTER).await
-        {
-            return Err(unconfirmed(Vec::new(), Some(&e)));
-        }
-        let mut matching = match lookup().await {
-            Ok(found) => found,
+    let mut empty_looks = 0;
+    let mut failed_looks = 0;
+    loop {
+        let wait = match lookup(deadline).await {
+            Ok(mut matching) => match matching.len() {
+                0 => {
+                    empty_looks += 1;
+                    if empty_looks >= 2 || !deadline.allows(SECOND_LOOK_AFTER) {
+                        break;
+                    }
+                    SECOND_LOOK_AFTER
+                }
+                1 => {
+                    let adopted = matching.remove(0);
+                    warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
+                    return Ok(adopted);
+                }
+                _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
+            },
+            Err(e) if lookup_may_succeed_later(&e) => {
+                let wait = transport.backoff(failed_looks);
+                failed_looks += 1;
+                if !deadline.allows(wait) {
+                    return Err(unconfirmed(Vec::new(), Some(&e)));
+                }
+                warn!(name, error = %e, attempt = failed_looks, "lookup after an unconfirmed create failed; trying again");
+                wait
+            }
             Err(e) => return Err(unconfirmed(Vec::new(), Some(&e))),
         };
-        match matching.len() {
-            0 => continue,
-            1 => {
-                let adopted = matching.remove(0);
-                warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
-                return Ok(adopted);
-            }
-            _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
+        if let Err(e) = transport.pause(wait).await {
+            return Err(unconfirmed(Vec::new(), Some(&e)));
         }
     }
     if keep_error_if_absent {
@@ -361,9 +388,50 @@ where
     }
 }
 
-/// Budget of the lookups made to recover a create whose answer was lost. They get their own
-/// deadline because the create may have used up the operation's.
-const RECOVERY_LOOKUP_BUDGET: Duration = Duration::from_secs(60);
+/// Whether a failed lookup is worth repeating: the failure says nothing about the lookup
+/// itself being wrong.
+fn lookup_may_succeed_later(err: &Error) -> bool {
+    match err {
+        Error::Transport { .. } => !http::is_permanent_failure(err),
+        Error::Api { .. } | Error::Throttled { .. } | Error::Decode { .. } => true,
+        _ => false,
+    }
+}
+
+/// Least time the lookups recovering a create get, even when the create used up the
+/// operation's deadline.
+const RECOVERY_LOOKUP_MIN: Duration = Duration::from_secs(60);
+
+/// The deadline of the lookups recovering a create: the operation's, stretched to
+/// [`RECOVERY_LOOKUP_MIN`] from now.
+fn recovery_deadline(operation: Deadline) -> Deadline {
+    operation.at_least(RECOVERY_LOOKUP_MIN)
+}
+
+/// Turns an answer whose connector lacks identity fields (absent or blank) into
+/// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
+/// half-empty connector. `created_id` is the id of a connector Qualys made, which the
+/// caller must still keep.
+fn require_identity(
+    context: impl FnOnce() -> String,
+    created_id: Option<String>,
+    fields: [(&str, Option<&str>); 3],
+) -> Result<(), Error> {
+    let missing: Vec<String> = fields
+        .iter()
+        .filter(|(_, value)| value.is_none_or(|v| v.trim().is_empty()))
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Incomplete {
+            context: context(),
+            id: created_id,
+            missing,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -402,6 +470,18 @@ mod tests {
         let text = format!("{c:?}");
         assert!(!text.contains("s3cr3t-pw"), "{text}");
         assert!(text.contains("<redacted>"));
+        let in_url = ClientConfig::new(
+            "https://demo:s3cr3t-pw@a.example",
+            "https://demo:s3cr3t-pw@b.example",
+            "demo",
+            "pw",
+        );
+        let text = format!("{in_url:?}");
+        assert!(!text.contains("s3cr3t-pw"), "{text}");
+        let err = Client::new(in_url).err().map(|e| format!("{e} {e:?}"));
+        let err = err.unwrap_or_default();
+        assert!(err.contains("credentials"), "{err}");
+        assert!(!err.contains("s3cr3t-pw"), "{err}");
     }
 
     #[test]
@@ -424,6 +504,155 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("':'"), "{err}");
+    }
+
+    fn fast_transport() -> Transport {
+        Transport::new(TransportSettings {
+            username: "demo",
+            password: "pw",
+            user_agent: "ua",
+            insecure_skip_verify: false,
+            max_concurrency: 1,
+            request_timeout: Duration::from_secs(1),
+            retry: RetryPolicy {
+                max_retries: 1,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(40),
+            },
+        })
+        .unwrap()
+    }
+
+    fn server_error() -> Error {
+        Error::Api {
+            status: 500,
+            code: None,
+            message: "lookup trouble".into(),
+            resolution: None,
+        }
+    }
+
+    /// Failed lookups are repeated with backoff until the deadline, not given up after one
+    /// failure or a fixed number of tries; a final error is not repeated.
+    #[tokio::test]
+    async fn recovery_keeps_looking_until_the_deadline() {
+        let transport = fast_transport();
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Err::<Vec<String>, _>(server_error()) }
+        };
+        let started = Instant::now();
+        let deadline = Deadline::after(Duration::from_millis(600));
+        let err = recover_create(
+            &transport,
+            deadline,
+            "n",
+            Error::Stopped,
+            false,
+            lookup,
+            |s| s.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::CreateUnconfirmed { cause, .. } if cause.contains("lookup trouble")),
+            "{err}"
+        );
+        let elapsed = started.elapsed();
+        assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+        assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+        assert!(
+            looks.load(std::sync::atomic::Ordering::SeqCst) >= 8,
+            "{looks:?}"
+        );
+
+        // Failures, then the connector: adopted.
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            let n = looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if n < 4 {
+                    Err(server_error())
+                } else {
+                    Ok(vec!["2000001".to_string()])
+                }
+            }
+        };
+        let deadline = Deadline::after(Duration::from_secs(5));
+        let adopted = recover_create(
+            &transport,
+            deadline,
+            "n",
+            Error::Stopped,
+            false,
+            lookup,
+            |s| s.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(adopted, "2000001");
+
+        // A refusal is final.
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async {
+                Err::<Vec<String>, _>(Error::Unauthorized {
+                    message: "no".into(),
+                })
+            }
+        };
+        let err = recover_create(
+            &transport,
+            deadline,
+            "n",
+            Error::Stopped,
+            false,
+            lookup,
+            |s| s.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::CreateUnconfirmed { .. }), "{err}");
+        assert_eq!(looks.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn recovery_gets_at_least_a_minute_past_a_spent_deadline() {
+        let spent = recovery_deadline(Deadline::at(Instant::now()));
+        assert!(spent.instant() >= Instant::now() + Duration::from_secs(59));
+        let far = Instant::now() + Duration::from_secs(600);
+        assert_eq!(recovery_deadline(Deadline::at(far)).instant(), far);
+    }
+
+    #[test]
+    fn identity_fields_absent_or_blank_are_missing() {
+        let ok = require_identity(
+            || "c".into(),
+            None,
+            [
+                ("name", Some("n")),
+                ("arn", Some("a")),
+                ("externalId", Some("x")),
+            ],
+        );
+        assert!(ok.is_ok());
+        let err = require_identity(
+            || "create".into(),
+            Some("7".into()),
+            [
+                ("name", Some(" ")),
+                ("arn", None),
+                ("externalId", Some("x")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.created_id(), Some("7"));
+        assert!(
+            matches!(&err, Error::Incomplete { missing, context, .. } if missing == &["name", "arn"] && context == "create"),
+            "{err}"
+        );
     }
 
     fn assert_send<T: Send>(_: &T) {}

@@ -14,20 +14,27 @@
 //!   strings; region collections may be `list`/`set`, wrapped or bare (see
 //!   [`lenient`](super::lenient)); unknown fields are ignored. A `count` that promises
 //!   connectors the body does not hold is a decode error, never an empty result.
+//! - **Incomplete answers are errors.** A connector answered without its name, ARN or
+//!   external ID (by get, search, a batched read, update or create) is
+//!   [`Error::Incomplete`], never a connector with empty fields that Terraform would read as
+//!   drift or as an inconsistent apply.
 //! - **Writes re-read.** Create and update are followed by a `get` so the caller receives
 //!   every computed field (Qualys's update answers with the id only, and the v2 create
 //!   answer omits several fields). If that re-read fails after a successful create, the
-//!   connector from the create answer is returned anyway: losing the id of a connector that
-//!   exists would be worse than a few unknown computed fields.
+//!   connector from the create answer is returned if it is complete, else
+//!   [`Error::Incomplete`] carrying the new id: losing the id of a connector that exists
+//!   would lead to a duplicate.
 //! - **Create is never retried blindly.** When its answer is lost (timeout, connection
 //!   closed after sending) or undecodable, the connector is looked up by name and AWS
 //!   account (and matched on ARN and external ID) and adopted if exactly one matches;
-//!   otherwise the caller gets [`Error::CreateUnconfirmed`] listing the candidates. The
-//!   lookup runs on its own short deadline, because the create may have used up the
-//!   operation's.
+//!   otherwise the caller gets [`Error::CreateUnconfirmed`] listing the candidates. A
+//!   lookup that fails is tried again with backoff until the operation's deadline (at
+//!   least a minute, because the create may have used it up).
 //! - **Paging.** [`Qps::search_all`] follows `hasMoreRecords` with `startFromOffset`
 //!   (1-based), which needs no assumption about whether `startFromId` is inclusive, and
-//!   drops duplicates by id in case the collection shifts between pages.
+//!   drops duplicates by id in case the collection shifts between pages. Paging always
+//!   ends: a page that still says `hasMoreRecords` but adds no new id, or more than
+//!   `MAX_SEARCH_PAGES` pages, ends the listing with an [`Error::Decode`].
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -40,7 +47,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, OneOrMany, excerpt};
-use super::{Client, RECOVERY_LOOKUP_BUDGET, aws_account_id_from_arn, recover_create};
+use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
 /// Which dialect of the QPS API to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,6 +128,21 @@ pub struct Connector {
     pub next_sync: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub cloudview_uuid: Option<String>,
+}
+
+impl Connector {
+    /// `Err(Error::Incomplete)` unless the connector has a name, an ARN and an external ID.
+    fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
+        require_identity(
+            || format!("{context}, connector {}", self.id),
+            created.then(|| self.id.to_string()),
+            [
+                ("name", self.name.as_deref()),
+                ("arn", self.arn.as_deref()),
+                ("externalId", self.external_id.as_deref()),
+            ],
+        )
+    }
 }
 
 fn opt_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
@@ -223,6 +245,10 @@ impl Criterion {
 /// Most results QPS returns in one page.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
+/// Most pages [`Qps::search_all`] follows (100,000 connectors at 100 a page), against an
+/// answer that says `hasMoreRecords` forever.
+const MAX_SEARCH_PAGES: u32 = 1000;
+
 /// Ids per `id IN ...` search of a batched read, so that one answer fits one page.
 const IDS_PER_SEARCH: usize = 100;
 
@@ -289,10 +315,14 @@ impl Qps<'_> {
             return self.recover_create(spec, err, true).await;
         };
         info!(id = connector.id, version = %self.version, "QPS connector created");
+        let context = format!("QPS {} create connector", self.version);
         match self.get(connector.id).await {
             Ok(full) => Ok(full),
             Err(err) => {
                 warn!(id = connector.id, error = %err, "could not re-read the created connector; using the create answer");
+                // Whatever failed, Qualys made the connector: an incomplete answer still
+                // hands its id over (see `Error::created_id`).
+                connector.require_identity(&context, true)?;
                 Ok(connector)
             }
         }
@@ -310,10 +340,9 @@ impl Qps<'_> {
         if let Some(account) = aws_account_id_from_arn(&spec.arn) {
             criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
         }
-        let lookup = || async {
-            let found = self
-                .search_all_within(&criteria, Deadline::after(RECOVERY_LOOKUP_BUDGET))
-                .await?;
+        let criteria = &criteria;
+        let lookup = |deadline| async move {
+            let found = self.search_all_within(criteria, deadline).await?;
             Ok(found
                 .into_iter()
                 .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
@@ -325,15 +354,18 @@ impl Qps<'_> {
                 })
                 .collect())
         };
-        recover_create(
+        let adopted = recover_create(
             self.client.transport(),
+            recovery_deadline(self.client.deadline()),
             &spec.name,
             cause,
             keep_error_if_absent,
             lookup,
             |c: &Connector| c.id.to_string(),
         )
-        .await
+        .await?;
+        adopted.require_identity(&format!("QPS {} adopted connector", self.version), true)?;
+        Ok(adopted)
     }
 
     /// Reads one connector with a `get` call. [`Qps::read`] is the batched equivalent.
@@ -344,7 +376,10 @@ impl Qps<'_> {
         let answer = self.decode(&reply, &format!("get connector {id}"))?;
         let mut connectors = answer.connectors.into_iter();
         match (connectors.next(), connectors.next()) {
-            (Some(c), None) if c.id == id => Ok(c),
+            (Some(c), None) if c.id == id => {
+                c.require_identity(&format!("QPS {} get", self.version), false)?;
+                Ok(c)
+            }
             _ => Err(Error::Decode {
                 context: format!("QPS {} get connector {id}", self.version),
                 reason: "SUCCESS without exactly the connector asked for".into(),
@@ -371,11 +406,17 @@ impl Qps<'_> {
             return results;
         }
         for chunk in ids.chunks(IDS_PER_SEARCH) {
-            match self.search_all(&[Criterion::id_in(chunk)]).await {
+            let deadline = self.client.deadline();
+            match self
+                .search_all_within(&[Criterion::id_in(chunk)], deadline)
+                .await
+            {
                 Ok(found) => {
+                    let context = format!("QPS {} batched read", self.version);
                     for connector in found {
                         if chunk.contains(&connector.id) {
-                            results.insert(connector.id, Ok(connector));
+                            let checked = connector.require_identity(&context, false);
+                            results.insert(connector.id, checked.map(|()| connector));
                         }
                     }
                 }
@@ -399,9 +440,19 @@ impl Qps<'_> {
         results
     }
 
-    /// One page of a search.
+    /// One page of a search. A connector in it without its identity fields makes the page
+    /// [`Error::Incomplete`].
     pub async fn search(&self, search: &Search) -> Result<SearchPage, Error> {
-        self.search_within(search, self.client.deadline()).await
+        let page = self.search_within(search, self.client.deadline()).await?;
+        self.require_identities(&page.connectors)?;
+        Ok(page)
+    }
+
+    fn require_identities(&self, connectors: &[Connector]) -> Result<(), Error> {
+        let context = format!("QPS {} search", self.version);
+        connectors
+            .iter()
+            .try_for_each(|c| c.require_identity(&context, false))
     }
 
     async fn search_within(
@@ -421,10 +472,14 @@ impl Qps<'_> {
         })
     }
 
-    /// Every connector matching `criteria`, following `hasMoreRecords` across pages.
+    /// Every connector matching `criteria`, following `hasMoreRecords` across pages. A
+    /// connector without its identity fields makes the listing [`Error::Incomplete`].
     pub async fn search_all(&self, criteria: &[Criterion]) -> Result<Vec<Connector>, Error> {
-        self.search_all_within(criteria, self.client.deadline())
-            .await
+        let all = self
+            .search_all_within(criteria, self.client.deadline())
+            .await?;
+        self.require_identities(&all)?;
+        Ok(all)
     }
 
     pub(crate) async fn search_all_within(
@@ -435,26 +490,39 @@ impl Qps<'_> {
         let mut search = Search::new(criteria.to_vec());
         let mut seen = HashSet::new();
         let mut all = Vec::new();
-        loop {
+        let endless = |reason: String, offset: u32| Error::Decode {
+            context: format!("QPS {} search connectors", self.version),
+            reason,
+            excerpt: format!("page starting at offset {offset}"),
+        };
+        for page_no in 1..=MAX_SEARCH_PAGES {
             let page = self.search_within(&search, deadline).await?;
             let got = u32::try_from(page.connectors.len()).unwrap_or(u32::MAX);
+            let mut new = 0usize;
             for connector in page.connectors {
                 if seen.insert(connector.id) {
                     all.push(connector);
+                    new += 1;
                 }
             }
             if !page.has_more {
                 return Ok(all);
             }
-            if got == 0 {
-                return Err(Error::Decode {
-                    context: format!("QPS {} search connectors", self.version),
-                    reason: "hasMoreRecords is true but the page is empty".into(),
-                    excerpt: format!("offset {}", search.offset),
-                });
+            if new == 0 {
+                return Err(endless(
+                    format!(
+                        "hasMoreRecords is true but page {page_no} adds no connector not already \
+                         listed; the listing would never end"
+                    ),
+                    search.offset,
+                ));
             }
             search.offset = search.offset.saturating_add(got);
         }
+        Err(endless(
+            format!("hasMoreRecords is still true after {MAX_SEARCH_PAGES} pages"),
+            search.offset,
+        ))
     }
 
     /// Updates a connector, then re-reads it. Only the fields set in `spec` are sent.
@@ -753,11 +821,11 @@ fn encode_request(version: QpsVersion, parts: RequestParts<'_>) -> Result<Vec<u8
 
 /// A successful `ServiceResponse`, reduced to what the operations use.
 #[derive(Debug)]
-struct Answer {
+pub(crate) struct Answer {
     count: Option<u64>,
     has_more_records: bool,
     last_id: Option<u64>,
-    connectors: Vec<Connector>,
+    pub(crate) connectors: Vec<Connector>,
 }
 
 #[derive(Deserialize)]
@@ -888,6 +956,7 @@ fn parse_envelope(body: &[u8]) -> Result<ServiceResponse, Unreadable> {
         .map_err(|e| Unreadable::NotAnEnvelope(format!("the body is not UTF-8: {e}")))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
+        lenient::check_json_nesting(trimmed.as_bytes()).map_err(Unreadable::NotAnEnvelope)?;
         // Tell "not JSON" from "JSON of an unexpected shape" for the error mapping.
         let value: serde_json::Value = serde_json::from_str(trimmed)
             .map_err(|e| Unreadable::NotAnEnvelope(format!("malformed JSON: {e}")))?;
@@ -900,6 +969,7 @@ fn parse_envelope(body: &[u8]) -> Result<ServiceResponse, Unreadable> {
             .map(|e| e.service_response)
             .map_err(|e| Unreadable::BadContent(e.to_string()))
     } else if trimmed.starts_with('<') {
+        lenient::check_xml_nesting(trimmed).map_err(Unreadable::NotAnEnvelope)?;
         match xml_root_name(trimmed) {
             Ok(name) if name == "ServiceResponse" => {
                 quick_xml::de::from_str::<ServiceResponse>(trimmed)
@@ -931,7 +1001,7 @@ fn xml_root_name(xml: &str) -> Result<String, quick_xml::Error> {
 
 /// Maps a reply to the successful answer or the error it stands for. Context in errors is
 /// filled in by the caller.
-fn decode_reply(reply: &Reply) -> Result<Answer, Error> {
+pub(crate) fn decode_reply(reply: &Reply) -> Result<Answer, Error> {
     let status = reply.status;
     let decode_error = |reason: String| Error::Decode {
         context: String::new(),

@@ -370,8 +370,9 @@ fn failed_delete_keeps_the_resource_and_missing_one_deletes_fine() {
         "method": "POST",
         "path_prefix": "/qps/rest/2.0/delete",
         "count": 1,
-        "status": 500,
-        "body": "<ServiceResponse><responseCode>OTHER_ERROR</responseCode></ServiceResponse>"
+        // A refusal, not a server error: server errors on a delete are retried.
+        "status": 200,
+        "body": "<ServiceResponse><responseCode>INSUFFICIENT_PERMISSIONS</responseCode><responseErrorDetails><errorMessage>Not allowed to delete connectors</errorMessage></responseErrorDetails></ServiceResponse>"
     }));
     let destroy = wd.run(&["destroy", "-auto-approve", "-input=false"]);
     assert_eq!(destroy.code, 1, "{}", destroy.text());

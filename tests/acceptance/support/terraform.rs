@@ -123,11 +123,9 @@ pub fn terraform() -> &'static Path {
 /// says: for the tests that check how 1.0.3 behaves in every pass of the suite.
 pub fn terraform_oldest() -> PathBuf {
     static OLDEST: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let found = OLDEST.get_or_init(|| {
-        match find_on_path() {
-            Some(p) if version_of(&p).as_deref() == Some(PINNED_VERSION) => Ok(p),
-            _ => install_pinned(),
-        }
+    let found = OLDEST.get_or_init(|| match find_on_path() {
+        Some(p) if version_of(&p).as_deref() == Some(PINNED_VERSION) => Ok(p),
+        _ => install_pinned(),
     });
     match found {
         Ok(p) => p.clone(),
