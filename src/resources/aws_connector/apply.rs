@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::plugin::api::{ApplyRequest, ApplyResponse};
-use crate::plugin::diag::Diagnostic;
+use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, cloudview, qps};
 
@@ -192,6 +192,7 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
 /// create (and adopts a connector whose create answer was lost), so the answer is the state: no
 /// second read.
 pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
+    let started = Instant::now();
     let family = desired.api.family();
     let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
     match client.find_existing(family, &desired.name, account).await {
@@ -253,8 +254,29 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
                     .note_saved(family, id, &desired.name, &desired.arn)
                     .await;
             }
+            // The create's answer was lost when the time ran out, and the connector was found
+            // afterwards: it exists and is in the state, so this is no failure, but say so.
+            let limit = timeout_of(&planned, "create");
+            let diagnostics = if started.elapsed() > limit {
+                Diagnostic::warning(
+                    "Creating the Qualys connector took longer than timeouts.create",
+                    format!(
+                        "The create did not answer within {} (timeouts.create); the provider \
+                         then found the connector Qualys had made, after {}, and saved it in \
+                         the state.",
+                        humantime::format_duration(limit),
+                        humantime::format_duration(Duration::from_millis(
+                            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+                        ))
+                    ),
+                )
+                .into()
+            } else {
+                Diagnostics::default()
+            };
             ApplyResponse {
                 new_state: state,
+                diagnostics,
                 ..Default::default()
             }
         }
