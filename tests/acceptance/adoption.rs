@@ -175,45 +175,54 @@ fn singular_data_source_by_name_and_by_every_id_form() {
     );
 }
 
+/// The guide's example, with the name filter of this test's connectors.
+fn guide_example(which: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/guides/adopting-existing-connectors")
+        .join(which)
+        .join("main.tf");
+    let text = std::fs::read_to_string(&path).expect("reading the guide's example");
+    assert!(text.contains("\"^prod-\""), "{}", path.display());
+    text.replace("\"^prod-\"", "\"^adopt-\"")
+}
+
 /// Bulk adoption as the guide tells it: one `import` block with `for_each` over the plural
-/// data source, a resource with `for_each` over the same, and the next plan empty.
+/// data source, a resource with the same `for_each`, and the next plan empty.
 #[test]
 fn bulk_adoption_with_for_each_import_blocks_on_terraform_1_11() {
     let sim = SimFixture::start();
     let ids = made_outside(&sim, 60);
-    let wd = Workdir::new(
-        &(sim.provider_hcl("demo")
-            + r#"
-data "qualys_aws_connectors" "adopt" {
-  name_regex = "^adopt-"
-}
-
-locals {
-  adopted = { for c in data.qualys_aws_connectors.adopt.connectors : c.name => c }
-}
-
-import {
-  for_each = local.adopted
-  to       = qualys_aws_connector.adopted[each.key]
-  id       = each.value.import_id
-}
-
-resource "qualys_aws_connector" "adopted" {
-  for_each          = local.adopted
-  api               = each.value.api
-  name              = each.value.name
-  description       = each.value.description
-  arn               = each.value.arn
-  external_id       = each.value.external_id
-  polling_frequency = each.value.polling_frequency
-}
-"#),
-    )
-    .terraform(terraform_latest());
+    // Not every connector is plain: one GovCloud, one scoped to regions, one China.
+    sim.create_out_of_band(
+        "v3",
+        "adopt-gov",
+        "arn:aws-us-gov:iam::123456789012:role/Q",
+        "adopt-gov-x1",
+    );
+    sim.create_out_of_band(
+        "cloudview",
+        "adopt-china",
+        "arn:aws-cn:iam::123456789012:role/Q",
+        CV_EXTERNAL_ID,
+    );
+    let scoped = sim.create_out_of_band("v3", "adopt-scoped", &arn(600000000000), "adopt-sc");
+    sim.patch(
+        &scoped,
+        serde_json::json!({"allRegions": false, "cspmRegions": ["us-east-1", "eu-west-1"], "endpoints": ["us-east-1"]}),
+    );
+    let wd = Workdir::new(&(sim.provider_hcl("demo") + &guide_example("for-each")))
+        .terraform(terraform_latest());
+    let plan = wd.ok(&["plan", "-input=false"]);
+    assert!(
+        plan.stdout
+            .contains("123 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     wd.apply();
     assert_eq!(
         sim.connectors().len(),
-        ids.len(),
+        ids.len() + 3,
         "adopting created nothing"
     );
     let state = wd.ok(&["state", "list"]).stdout;
@@ -222,30 +231,19 @@ resource "qualys_aws_connector" "adopted" {
             .lines()
             .filter(|l| l.starts_with("qualys_aws_connector.adopted["))
             .count(),
-        120
+        123
     );
     wd.assert_empty_plan();
 }
 
-/// Bulk adoption with generated configuration: the data source renders the import blocks,
-/// Terraform writes the resources, and the next plan is empty.
+/// Bulk adoption with generated configuration, as the guide tells it: the data source renders
+/// the import blocks, Terraform writes the resources, and the next plan is empty.
 #[test]
 fn bulk_adoption_with_generated_config_on_terraform_1_11() {
     let sim = SimFixture::start();
     let ids = made_outside(&sim, 60);
-    let wd = Workdir::new(
-        &(sim.provider_hcl("demo")
-            + r#"
-data "qualys_aws_connectors" "adopt" {
-  name_regex = "^adopt-"
-}
-
-output "import_blocks" {
-  value = data.qualys_aws_connectors.adopt.import_blocks
-}
-"#),
-    )
-    .terraform(terraform_latest());
+    let wd = Workdir::new(&(sim.provider_hcl("demo") + &guide_example("generated-config")))
+        .terraform(terraform_latest());
     wd.apply();
     let blocks = wd.ok(&["output", "-raw", "import_blocks"]).stdout;
     assert_eq!(blocks.matches("import {").count(), 120, "{blocks}");

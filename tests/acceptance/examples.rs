@@ -257,6 +257,46 @@ fn data_source_example() {
 }
 
 #[test]
+fn connector_data_source_examples() {
+    let sim = SimFixture::start();
+    let production = sim.create_out_of_band(
+        "v3",
+        "production",
+        "arn:aws:iam::123456789012:role/QualysConnector",
+        "production-x1",
+    );
+    let gov_arn = "arn:aws-us-gov:iam::123456789012:role/QualysConnector";
+    let gov = sim.create_out_of_band("v3", "prod-gov-1", gov_arn, "prod-gov-x1");
+    sim.create_out_of_band("v3", "staging-gov", gov_arn, "staging-gov-x1");
+
+    let wd = example_workdir(
+        "data-sources/qualys_aws_connector",
+        REQUIRED_PROVIDERS,
+        &sim,
+    );
+    apply(&wd);
+    let outputs = wd.outputs();
+    assert_eq!(
+        outputs["production_role"],
+        "arn:aws:iam::123456789012:role/QualysConnector"
+    );
+    assert_eq!(outputs["production_state"], "PENDING");
+
+    let wd = example_workdir(
+        "data-sources/qualys_aws_connectors",
+        REQUIRED_PROVIDERS,
+        &sim,
+    );
+    apply(&wd);
+    assert_eq!(
+        wd.outputs()["gov_connectors"],
+        serde_json::json!({"prod-gov-1": format!("v3:{gov}")})
+    );
+    assert_eq!(sim.connectors().len(), 3, "reading created nothing");
+    assert!(!production.is_empty());
+}
+
+#[test]
 fn quickstart() {
     let sim = SimFixture::start();
     let wd = example_workdir("quickstart", "", &sim);
