@@ -360,6 +360,39 @@ mod tests {
     }
 
     #[test]
+    fn bench_arguments_parse() {
+        let root = Path::new("/repo");
+        let Ok(Cmd::Bench(options)) = parse(root, &words("bench --quick --api v2")) else {
+            panic!("bench arguments refused");
+        };
+        assert_eq!((options.ns, options.repeats), (vec![50], 1));
+        assert!(parse(root, &words("bench --bogus")).is_err());
+    }
+
+    /// The README's performance section quotes the command that produced its table.
+    #[test]
+    fn the_readme_quotes_a_bench_command_that_exists() {
+        let readme = std::fs::read_to_string(xtask::repo_root().join("README.md"))
+            .expect("reading README.md");
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with("Produced by `cargo xtask bench"))
+            .expect("README's performance section names the command behind its table");
+        let command = line
+            .split('`')
+            .nth(1)
+            .and_then(|c| c.strip_prefix("cargo xtask "))
+            .expect("a quoted cargo xtask command");
+        assert!(
+            matches!(
+                parse(Path::new("/repo"), &words(command)),
+                Ok(Cmd::Bench(_))
+            ),
+            "{command}"
+        );
+    }
+
+    #[test]
     fn release_arguments_parse() {
         let root = Path::new("/repo");
         let Ok(Cmd::Release(args)) = parse(
