@@ -663,6 +663,12 @@ impl Bench {
             _ => Calls::new(),
         };
         let failure = describe_failure(&outcome, no_changes, &self.options.timeout);
+        eprintln!(
+            "bench:   terraform {}: {:.2} s, calls {}",
+            args.join(" "),
+            outcome.wall.as_secs_f64(),
+            format_calls(&calls)
+        );
         if let Some(why) = &failure {
             eprintln!(
                 "bench:   terraform {} in {}: {why}\n{}",
