@@ -6,10 +6,12 @@
 //! - `platforms`: the release platforms, the one list the release workflow reads too.
 //! - `compile`: release builds of the provider for those platforms.
 //! - `release`: the registry's release artifacts (zips, manifest, SHA256SUMS).
+//! - `bench`: Terraform against qualys-sim beside hashicorp/null: wall time, API calls, RSS.
 //! - `sign`: SHA256SUMS's detached GPG signature, with a key from the environment.
 
 use std::path::{Path, PathBuf};
 
+pub mod bench;
 pub mod compile;
 pub mod docs;
 pub mod platforms;

@@ -11,6 +11,8 @@
 //!   skipped and why; with it, it packages `DIR/P/terraform-provider-qualys[.exe]` for every
 //!   platform and fails if one is missing (the workflow's publish job). `--sign` signs
 //!   SHA256SUMS with the key the environment names (see `xtask::sign`).
+//! - `bench [--quick] [...]`: the real Terraform against qualys-sim side by side with
+//!   hashicorp/null: median wall times, exact API calls, peak RSS (see `xtask::bench`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +25,8 @@ use xtask::sign::Signer;
 const USAGE: &str = "usage: cargo xtask docs [--check]
        cargo xtask platforms [--json]
        cargo xtask build --platform OS_ARCH [--out DIR]
-       cargo xtask release [--platform OS_ARCH]... [--prebuilt DIR] [--out DIR] [--sign]";
+       cargo xtask release [--platform OS_ARCH]... [--prebuilt DIR] [--out DIR] [--sign]
+       cargo xtask bench [--quick] [--n N,N] [--repeats R] [--api A,A] [--scenarios S,S] [...]";
 
 /// One command line, parsed.
 #[derive(Debug)]
@@ -39,6 +42,7 @@ enum Cmd {
         out: PathBuf,
     },
     Release(ReleaseArgs),
+    Bench(xtask::bench::Options),
 }
 
 fn parse(root: &Path, args: &[String]) -> Result<Cmd, String> {
@@ -57,12 +61,30 @@ fn parse(root: &Path, args: &[String]) -> Result<Cmd, String> {
             out: PathBuf::from(out),
         }),
         ["release", rest @ ..] => parse_release_args(root, rest).map(Cmd::Release),
+        ["bench", rest @ ..] => xtask::bench::Options::parse(
+            rest,
+            std::env::var_os("BENCH_TERRAFORM").map(PathBuf::from),
+        )
+        .map(Cmd::Bench)
+        .map_err(|e| e.to_string()),
         _ => Err(USAGE.to_string()),
     }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // The launcher the benchmark puts in front of each provider process (see `xtask::bench`).
+    if let [wrap, real, rest @ ..] = args.as_slice()
+        && wrap == "bench-rss-wrap"
+    {
+        return match xtask::bench::rss_wrap(real, rest) {
+            Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let root = xtask::repo_root();
     let result = parse(&root, &args).and_then(|cmd| match cmd {
         Cmd::Docs { check } => docs(&root, check),
@@ -72,6 +94,10 @@ fn main() -> ExitCode {
         }
         Cmd::Build { platform, out } => build(&root, platform, &out),
         Cmd::Release(args) => release(&root, args),
+        Cmd::Bench(options) => {
+            let line = format!("cargo xtask {}", args.join(" "));
+            xtask::bench::run(&root, options, line.trim_end()).map_err(|e| format!("bench: {e}"))
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -331,6 +357,39 @@ mod tests {
                 "the build job uses matrix.{key}"
             );
         }
+    }
+
+    #[test]
+    fn bench_arguments_parse() {
+        let root = Path::new("/repo");
+        let Ok(Cmd::Bench(options)) = parse(root, &words("bench --quick --api v2")) else {
+            panic!("bench arguments refused");
+        };
+        assert_eq!((options.ns, options.repeats), (vec![50], 1));
+        assert!(parse(root, &words("bench --bogus")).is_err());
+    }
+
+    /// The README's performance section quotes the command that produced its table.
+    #[test]
+    fn the_readme_quotes_a_bench_command_that_exists() {
+        let readme = std::fs::read_to_string(xtask::repo_root().join("README.md"))
+            .expect("reading README.md");
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with("Produced by `cargo xtask bench"))
+            .expect("README's performance section names the command behind its table");
+        let command = line
+            .split('`')
+            .nth(1)
+            .and_then(|c| c.strip_prefix("cargo xtask "))
+            .expect("a quoted cargo xtask command");
+        assert!(
+            matches!(
+                parse(Path::new("/repo"), &words(command)),
+                Ok(Cmd::Bench(_))
+            ),
+            "{command}"
+        );
     }
 
     #[test]
