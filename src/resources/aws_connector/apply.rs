@@ -100,6 +100,9 @@ impl Desired {
             disabled: Some(self.disabled),
             run_frequency: Some(self.polling_minutes),
             is_remediation_enabled: Some(self.remediation_enabled),
+            activation_modules: None,
+            connector_apps: None,
+            default_tag_ids: None,
         }
     }
 
@@ -116,6 +119,7 @@ impl Desired {
                 hours: self.polling_minutes / 60,
                 minutes: self.polling_minutes % 60,
             }),
+            remediation_enabled: None,
         }
     }
 }
