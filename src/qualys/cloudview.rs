@@ -12,8 +12,9 @@
 //!   keeps that size for the client's life. Page numbers therefore always refer to one size. That key moves while we page, so results are
 //!   de-duplicated by `connectorId`; a connector missed by a page is caught by the batched
 //!   read's confirming `get`. The list ends at `last`, at `totalPages`, or at an empty page;
-//!   a page that adds no new connector yet is not the last, more connectors than
-//!   `totalElements`, or more than `MAX_PAGES` pages end it with an [`Error::Decode`],
+//!   a page answered as another page number than asked, a page that adds no new connector
+//!   yet is not the last, more connectors than `totalElements`, or more than `MAX_PAGES`
+//!   pages end it with an [`Error::Decode`],
 //!   so a server repeating itself cannot keep the provider paging forever.
 //!   A bare JSON array is accepted as a single page.
 //! - **Delete, run, enable, disable** send the bare JSON array of ids `["<uuid>"]`, the
@@ -338,6 +339,14 @@ impl CloudView<'_> {
         };
         for page_no in 0..MAX_PAGES {
             let page = self.list_page_within(page_no, name, deadline).await?;
+            // A server ignoring `pageNo` answers page 0 again, with a `totalPages` that would
+            // end the listing short of its last connectors.
+            if page.number != page_no {
+                return Err(endless(format!(
+                    "asked for page {page_no}, answered page {}",
+                    page.number
+                )));
+            }
             let empty = page.connectors.is_empty();
             let mut new = 0usize;
             for c in page.connectors {
