@@ -631,7 +631,7 @@ impl CloudView<'_> {
     }
 
     /// The errors of the connector's last failed sync (`GET /{id}/errors`), every page up
-    /// to [`MAX_PAGES`].
+    /// to `MAX_PAGES`.
     pub async fn sync_errors(&self, id: &str) -> Result<Vec<SyncError>, Error> {
         let id = checked_id(id)?;
         let deadline = self.client.deadline();

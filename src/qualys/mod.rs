@@ -30,7 +30,13 @@
 //!   [`Error::Incomplete`] (carrying the id when Qualys made it).
 //! - **Reads are batched.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are the
 //!   entry points the resource uses to refresh; concurrent reads are coalesced (see
-//!   [`batch`]). `get` stays available for a single uncoalesced call.
+//!   [`batch`]). `get` stays available for a single uncoalesced call. A batch whose
+//!   listing fails never tells its readers "not found": only a `get` of one id may.
+//! - **Syncs and trust.** Both families run connectors and report the last sync's errors as
+//!   [`SyncError`]s; [`Client::base_accounts`] gives the Qualys AWS accounts roles must
+//!   trust ([`BaseAccounts`]), asked once per client.
+//! - **One API per connector for changes.** Qualys refuses an update through the API that
+//!   did not make the connector; that is [`Error::WrongApi`], with Qualys's message.
 
 mod batch;
 pub mod cloudview;
