@@ -45,16 +45,27 @@ resource "qualys_aws_connector" "c" {{
     let wd = Workdir::new(&config(r#"["AI", "CI", "CSA"]"#, "[1001]"));
     wd.apply();
     let c = record(&sim, "apps");
-    assert_eq!(sorted(&c["apps"].as_array().map(|apps| {
-        json!(apps.iter().map(|a| a["name"].clone()).collect::<Vec<_>>())
-    }).unwrap_or_default()), ["AI", "CI", "CSA"], "{c}");
+    assert_eq!(
+        sorted(
+            &c["apps"]
+                .as_array()
+                .map(|apps| { json!(apps.iter().map(|a| a["name"].clone()).collect::<Vec<_>>()) })
+                .unwrap_or_default()
+        ),
+        ["AI", "CI", "CSA"],
+        "{c}"
+    );
     assert_eq!(sorted(&c["activation"]), ["PC", "VM"], "{c}");
     wd.assert_empty_plan();
 
     // Drop an app, change the tags: an update in place, no replacement.
     wd.write("main.tf", &config(r#"["AI", "CSA"]"#, "[1002, 1003]"));
     let plan = wd.ok(&["plan", "-input=false"]);
-    assert!(plan.stdout.contains("1 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     wd.apply();
     assert_eq!(sim.connectors().len(), 1, "updated in place");
     wd.assert_empty_plan();
@@ -217,7 +228,11 @@ resource "qualys_aws_connector" "c" {{
         "{}",
         run.text()
     );
-    assert_eq!(record(&sim, "cv-made")["description"], "", "nothing changed");
+    assert_eq!(
+        record(&sim, "cv-made")["description"],
+        "",
+        "nothing changed"
+    );
 }
 
 #[test]
@@ -243,7 +258,12 @@ resource "qualys_aws_connector" "c" {{
         "status": 404, "body": {"errorCode": "NOT_FOUND", "message": "Not Found", "timestamp": 0}
     }));
     let (code, run) = wd.plan_exit_code();
-    assert_eq!(code, 0, "no connector is planned for re-creation:\n{}", run.text());
+    assert_eq!(
+        code,
+        0,
+        "no connector is planned for re-creation:\n{}",
+        run.text()
+    );
     assert!(!run.flat().contains("not found"), "{}", run.text());
     assert_eq!(
         wd.ok(&["state", "list"]).stdout.lines().count(),
@@ -267,7 +287,11 @@ fn a_qps_listing_that_ignores_its_paging_ends_with_an_error() {
     // Three connectors fit one page, so ignoring the paging changes nothing here unless the
     // answer also claims more records: the simulator's quirk does.
     assert_eq!(run.code, 1, "{}", run.text());
-    assert!(run.flat().contains("Could not list the Qualys connectors"), "{}", run.text());
+    assert!(
+        run.flat().contains("Could not list the Qualys connectors"),
+        "{}",
+        run.text()
+    );
     assert!(
         sim.call_count("qps3.search") <= 10,
         "a handful of calls, not a loop: {}",
@@ -314,7 +338,10 @@ fn wait_for_sync_fails_the_apply_on_an_unassumable_role_and_passes_once_it_is_fi
         assert!(flat.contains(needle), "{needle:?} in:\n{}", run.text());
     }
     let state = wd.ok(&["state", "list"]).stdout;
-    assert!(state.contains("qualys_aws_connector.c"), "kept in state: {state}");
+    assert!(
+        state.contains("qualys_aws_connector.c"),
+        "kept in state: {state}"
+    );
     assert_eq!(sim.connectors().len(), 1);
 
     // The role is fixed: the next apply checks again and succeeds.

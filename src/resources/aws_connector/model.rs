@@ -69,11 +69,13 @@ pub fn rfc3339(reported: &Option<String>) -> Option<String> {
         "[weekday repr:short] [month repr:short] [day padding:zero] [hour]:[minute]:[second] \
          [ignore count:3] [year]"
     );
-    let parsed = time::OffsetDateTime::parse(&text, &Rfc3339).ok().or_else(|| {
-        time::PrimitiveDateTime::parse(&text, &java)
-            .ok()
-            .map(time::PrimitiveDateTime::assume_utc)
-    });
+    let parsed = time::OffsetDateTime::parse(&text, &Rfc3339)
+        .ok()
+        .or_else(|| {
+            time::PrimitiveDateTime::parse(&text, &java)
+                .ok()
+                .map(time::PrimitiveDateTime::assume_utc)
+        });
     Some(
         parsed
             .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
@@ -130,11 +132,15 @@ impl Connector {
             cloudview_uuid: non_empty(&c.cloudview_uuid),
             connector_apps: sorted_or_none(&c.connector_apps),
             activation_modules: sorted_or_none(&c.activation_modules),
-            default_tag_ids: c.default_tag_ids.clone().filter(|t| !t.is_empty()).map(|mut t| {
-                t.sort_unstable();
-                t.dedup();
-                t
-            }),
+            default_tag_ids: c
+                .default_tag_ids
+                .clone()
+                .filter(|t| !t.is_empty())
+                .map(|mut t| {
+                    t.sort_unstable();
+                    t.dedup();
+                    t
+                }),
             last_sync: rfc3339(&c.last_sync),
             next_sync: rfc3339(&c.next_sync),
             last_error: non_empty(&c.last_error),
@@ -268,7 +274,10 @@ mod tests {
     #[test]
     fn qualys_dates_read_as_rfc3339() {
         let date = |s: &str| rfc3339(&Some(s.to_string()));
-        assert_eq!(date("2021-01-13T05:17:58Z").as_deref(), Some("2021-01-13T05:17:58Z"));
+        assert_eq!(
+            date("2021-01-13T05:17:58Z").as_deref(),
+            Some("2021-01-13T05:17:58Z")
+        );
         assert_eq!(
             date("Wed Jan 13 05:17:58 UTC 2021").as_deref(),
             Some("2021-01-13T05:17:58Z")

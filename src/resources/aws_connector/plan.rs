@@ -29,9 +29,7 @@ pub(super) fn default_for(name: &str, api: Api, creating: bool) -> Option<Value>
         "activation_modules" if qps && creating => strings(&DEFAULT_MODULES),
         "default_tag_ids" if qps && creating => Value::Null,
         "connector_apps" | "activation_modules" | "default_tag_ids" if qps => return None,
-        "all_regions" | "connector_apps" | "activation_modules" | "default_tag_ids" => {
-            Value::Null
-        }
+        "all_regions" | "connector_apps" | "activation_modules" | "default_tag_ids" => Value::Null,
         _ => return None,
     })
 }
@@ -69,8 +67,13 @@ pub(super) fn api_of(v: &Value) -> Option<Api> {
 }
 
 /// What Qualys reports about syncs: unknown in a plan that changes the connector.
-pub(super) const SYNC_REPORTS: [&str; 5] =
-    ["state", "last_sync", "next_sync", "last_error", "total_assets"];
+pub(super) const SYNC_REPORTS: [&str; 5] = [
+    "state",
+    "last_sync",
+    "next_sync",
+    "last_error",
+    "total_assets",
+];
 
 /// Attributes that never reach Qualys: a change to them alone is no change of the connector.
 const LOCAL_ONLY: [&str; 7] = [

@@ -32,7 +32,10 @@ const READ_BY_QUALYS: [&str; 9] = [
 ];
 
 pub(super) fn is_failed_verdict(state: &Value) -> bool {
-    state.get("state").as_str().is_some_and(|s| FAILED.contains(&s))
+    state
+        .get("state")
+        .as_str()
+        .is_some_and(|s| FAILED.contains(&s))
 }
 
 /// Whether the apply from `prior` (None: a create) to `planned` must wait for a sync.
@@ -89,7 +92,11 @@ pub(super) async fn settle_disabled(
         cloudview.enable(&[id.as_str()]).await
     };
     let failed = |e: qualys::Error, state: Value| {
-        let what = if desired_disabled { "disable" } else { "enable" };
+        let what = if desired_disabled {
+            "disable"
+        } else {
+            "enable"
+        };
         (
             state,
             Diagnostic::error(
@@ -166,7 +173,11 @@ pub(super) async fn await_sync(
                 ));
             }
         }
-        let reported = current.get("state").as_str().unwrap_or_default().to_string();
+        let reported = current
+            .get("state")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         // A verdict counts once the connector moved: through a running state, or to a new
         // last_sync (a verdict already there before the run is the previous sync's).
         moved |= !(SUCCEEDED.contains(&reported.as_str()) || FAILED.contains(&reported.as_str()))

@@ -310,7 +310,7 @@ fn validate_codes(config: &Value, name: &str, allowed: &[&str], diags: &mut Diag
 fn validate_tag_ids(tags: &Value, diags: &mut Diagnostics) {
     for tag in tags.elements().unwrap_or_default() {
         if let Value::Number(n) = tag
-            && !n.as_i64().is_some_and(|id| id > 0)
+            && n.as_i64().is_none_or(|id| id <= 0)
         {
             diags.push(error_at(
                 "default_tag_ids",
