@@ -642,6 +642,10 @@ impl QualysProvider {
                         aws_connectors::TYPE_NAME.to_string(),
                         aws_connectors::schema(),
                     ),
+                    (
+                        aws_base_account::TYPE_NAME.to_string(),
+                        aws_base_account::schema(),
+                    ),
                 ]),
             },
             client: RwLock::new(None),

@@ -18,6 +18,14 @@ fn record(sim: &SimFixture, name: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no connector {name}"))
 }
 
+/// The connector apps of a simulator record (an object keyed by app name).
+fn app_names(record: &serde_json::Value) -> Vec<String> {
+    record["apps"]
+        .as_object()
+        .map(|apps| apps.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 fn sorted(v: &serde_json::Value) -> Vec<String> {
     crate::support::sim::sorted_strings(v)
 }
@@ -45,16 +53,9 @@ resource "qualys_aws_connector" "c" {{
     let wd = Workdir::new(&config(r#"["AI", "CI", "CSA"]"#, "[1001]"));
     wd.apply();
     let c = record(&sim, "apps");
-    assert_eq!(
-        sorted(
-            &c["apps"]
-                .as_array()
-                .map(|apps| { json!(apps.iter().map(|a| a["name"].clone()).collect::<Vec<_>>()) })
-                .unwrap_or_default()
-        ),
-        ["AI", "CI", "CSA"],
-        "{c}"
-    );
+    assert_eq!(app_names(&c), ["AI", "CI", "CSA"], "{c}");
+    assert_eq!(c["apps"]["CSA"]["identifier"], ARN, "{c}");
+    assert_eq!(c["defaultTags"], json!([1001]), "{c}");
     assert_eq!(sorted(&c["activation"]), ["PC", "VM"], "{c}");
     wd.assert_empty_plan();
 
@@ -68,6 +69,9 @@ resource "qualys_aws_connector" "c" {{
     );
     wd.apply();
     assert_eq!(sim.connectors().len(), 1, "updated in place");
+    let c = record(&sim, "apps");
+    assert_eq!(app_names(&c), ["AI", "CSA"], "{c}");
+    assert_eq!(c["defaultTags"], json!([1002, 1003]), "{c}");
     wd.assert_empty_plan();
 
     // CSPM regions without the CSA app: a warning at plan time, pointing at cspm_regions.

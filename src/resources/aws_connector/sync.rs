@@ -16,6 +16,7 @@ const FAILED: [&str; 3] = ["ERROR", "FINISHED_ERRORS", "INCOMPLETE"];
 
 /// How often the verdict is polled: each poll is one API call of the 300 an hour.
 const POLL_EVERY: Duration = Duration::from_secs(2);
+const STALE_POLLS: u32 = 5;
 
 /// Arguments whose change makes Qualys read the account differently: with `wait_for_sync`, an
 /// update of any of them is checked by a sync.
@@ -135,6 +136,7 @@ pub(super) async fn await_sync(
         return Ok(state);
     };
     let before = state.get("last_sync").clone();
+    let before_state = state.get("state").as_str().unwrap_or_default().to_string();
     let ran = match api.qps_version() {
         Some(version) => match id.parse::<u64>() {
             Ok(n) => client.qps(version).run(n).await,
@@ -155,8 +157,15 @@ pub(super) async fn await_sync(
         ));
     }
     let mut current = state;
-    let mut moved = false;
+    // A verdict counts once the connector moved since the run: it had none before (a new or
+    // changed connector), it went through a running state, or its last_sync changed. A verdict
+    // that stays as it was for STALE_POLLS polls is taken as the run's too (a sync that
+    // finished within the same second as the previous one).
+    let mut moved =
+        !(SUCCEEDED.contains(&before_state.as_str()) || FAILED.contains(&before_state.as_str()));
+    let mut polls = 0;
     loop {
+        polls += 1;
         match get(client, api, &id, like).await {
             Ok(read) => current = read,
             Err(e) => {
@@ -178,10 +187,9 @@ pub(super) async fn await_sync(
             .as_str()
             .unwrap_or_default()
             .to_string();
-        // A verdict counts once the connector moved: through a running state, or to a new
-        // last_sync (a verdict already there before the run is the previous sync's).
         moved |= !(SUCCEEDED.contains(&reported.as_str()) || FAILED.contains(&reported.as_str()))
-            || current.get("last_sync") != &before;
+            || current.get("last_sync") != &before
+            || polls >= STALE_POLLS;
         if moved && SUCCEEDED.contains(&reported.as_str()) {
             return Ok(current);
         }
