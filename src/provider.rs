@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::time::Duration;
 
-use crate::data_sources::{aws_connector as connector_data, aws_connectors, aws_regions};
+use crate::data_sources::{
+    aws_base_account, aws_connector as connector_data, aws_connectors, aws_regions,
+};
 use crate::plugin::api::{
     self, ApplyRequest, ApplyResponse, DataSourceResponse, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse, Schemas,
@@ -640,6 +642,10 @@ impl QualysProvider {
                         aws_connectors::TYPE_NAME.to_string(),
                         aws_connectors::schema(),
                     ),
+                    (
+                        aws_base_account::TYPE_NAME.to_string(),
+                        aws_base_account::schema(),
+                    ),
                 ]),
             },
             client: RwLock::new(None),
@@ -740,6 +746,7 @@ impl api::Provider for QualysProvider {
             aws_regions::TYPE_NAME => aws_regions::validate(config),
             connector_data::TYPE_NAME => connector_data::validate(config),
             aws_connectors::TYPE_NAME => aws_connectors::validate(config),
+            aws_base_account::TYPE_NAME => aws_base_account::validate(config),
             _ => unsupported(type_name),
         }
     }
@@ -813,6 +820,10 @@ impl api::Provider for QualysProvider {
             },
             aws_connectors::TYPE_NAME => match self.client() {
                 Ok(client) => aws_connectors::read(&client, &config).await,
+                Err(diagnostics) => Err(diagnostics),
+            },
+            aws_base_account::TYPE_NAME => match self.client() {
+                Ok(client) => aws_base_account::read(&client, &config).await,
                 Err(diagnostics) => Err(diagnostics),
             },
             _ => Err(unsupported(type_name)),

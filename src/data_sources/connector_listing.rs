@@ -21,7 +21,7 @@ pub fn connector_attributes() -> Vec<Attribute> {
         .block
         .attributes
         .into_iter()
-        .filter(|a| a.name != "timeouts")
+        .filter(|a| a.name != "timeouts" && a.name != "wait_for_sync")
         .map(|mut a| {
             a.presence = Presence::Computed;
             a.nested = None;

@@ -5,36 +5,54 @@
 //!   `{timestamp, status, error, errorCode, message, path}`. A 404 is
 //!   [`Error::NotFound`] only when it carries that JSON body; a bare 404 page means a wrong
 //!   `cloudview_url`, reported as [`Error::Api`] so it can never empty Terraform's state.
-//! - **Listing.** Pages are 0-based (`pageNo`), [`LIST_PAGE_SIZE`] each, sorted as the API
-//!   documents (`lastSyncedOn:desc`). That key moves while we page, so results are
+//! - **Listing.** Pages are 0-based (`pageNo`), sorted as the API documents
+//!   (`lastSyncedOn:desc`), as large as CloudView accepts: no public source gives the
+//!   `pageSize` maximum, so the first listing of a [`Client`] asks for [`PROBE_PAGE_SIZE`]
+//!   and, if CloudView answers 400, asks again for [`LIST_PAGE_SIZE`] (its default) and
+//!   keeps that size for the client's life. Page numbers therefore always refer to one size. That key moves while we page, so results are
 //!   de-duplicated by `connectorId`; a connector missed by a page is caught by the batched
 //!   read's confirming `get`. The list ends at `last`, at `totalPages`, or at an empty page;
-//!   a page that adds no new connector yet is not the last, more connectors than
-//!   `totalElements`, or more than `MAX_PAGES` pages end it with an [`Error::Decode`],
+//!   a page answered as another page number than asked, a page that adds no new connector
+//!   yet is not the last, more connectors than `totalElements`, or more than `MAX_PAGES`
+//!   pages end it with an [`Error::Decode`],
 //!   so a server repeating itself cannot keep the provider paging forever.
 //!   A bare JSON array is accepted as a single page.
-//! - **Delete.** DECISION body `{"connectorIds":[...]}`; on a 400 the bare array form some
-//!   public clients use is tried once.
+//! - **Delete, run, enable, disable** send the bare JSON array of ids `["<uuid>"]`, the
+//!   body CloudView's Swagger spec gives (no public source shows any other form); 200 with
+//!   `{}` and 204 are both success.
+//! - **Batched reads never say "not found" for a listing.** When the listing that serves a
+//!   batch fails in any way (a 404 included), each id is read with its own `get`, or gets the
+//!   listing's error when that error would repeat (stop, deadline, credentials, throttling);
+//!   only a `get` of that one id reports [`Error::NotFound`].
+//! - **Updates of connectors CloudView may not change** (`CONNECTOR_NOT_MERGED`: made in the
+//!   Connector app and not merged) are [`Error::WrongApi`] with CloudView's message.
 //! - **Create.** Never retried blindly; a lost answer leads to a lookup by name (the
 //!   `filter=name:` parameter) matched on AWS account, ARN and external ID.
 //! - **Update** answers with the whole object (the seed's sample), which is returned as is.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
+use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
 const CONNECTORS_PATH: &str = "/cloudview-api/rest/v1/aws/connectors";
 const JSON: &str = "application/json";
 
-/// Connectors per list page.
+/// Connectors per list page when CloudView refuses [`PROBE_PAGE_SIZE`]: CloudView's own
+/// default, which it always accepts. Also the page size of sync-error pages.
 pub const LIST_PAGE_SIZE: u32 = 50;
+
+/// The page size a client's first listing asks for (the largest QPS accepts; CloudView's
+/// maximum is not public).
+pub const PROBE_PAGE_SIZE: u32 = 1000;
 
 /// Upper bound on pages followed (50,000 connectors), against a server that never says
 /// "last".
@@ -99,6 +117,8 @@ pub struct Connector {
     pub portal_connector_uuid: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub is_portal_connector: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub remediation_enabled: Option<bool>,
 }
 
 impl Connector {
@@ -145,6 +165,9 @@ pub struct ConnectorSpec {
     pub is_portal_connector: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub polling_frequency: Option<PollingFrequency>,
+    /// `remediationEnabled` (CloudView's Swagger spec): whether CloudView may remediate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_enabled: Option<bool>,
 }
 
 /// One page of the connector list.
@@ -194,10 +217,31 @@ struct ErrorBody {
     message: Option<String>,
 }
 
-#[derive(Serialize)]
+/// One sync error as `GET /{id}/errors` lists it (the spec spells `occuredOn`).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DeleteRequest<'a> {
-    connector_ids: &'a [&'a str],
+struct WireSyncError {
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error: Option<String>,
+    #[serde(
+        default,
+        alias = "occurredOn",
+        deserialize_with = "lenient::opt_string"
+    )]
+    occured_on: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    region: Option<String>,
+}
+
+/// A Spring page of sync errors.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireErrorPage {
+    content: Vec<WireSyncError>,
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    total_pages: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    last: Option<bool>,
 }
 
 /// The CloudView API, borrowed from a [`Client`].
@@ -216,10 +260,44 @@ impl CloudView<'_> {
         Ok(page)
     }
 
+    /// One page at the client's page size, finding that size out on first use (see the
+    /// module documentation).
     async fn list_page_within(
         &self,
         page_no: u32,
         name: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Page, Error> {
+        let size = &self.client.shared.cloudview_page_size;
+        let known = size.load(Ordering::Relaxed);
+        if known != 0 {
+            return self.list_page_sized(page_no, name, known, deadline).await;
+        }
+        match self
+            .list_page_sized(page_no, name, PROBE_PAGE_SIZE, deadline)
+            .await
+        {
+            Ok(page) => {
+                size.store(PROBE_PAGE_SIZE, Ordering::Relaxed);
+                Ok(page)
+            }
+            Err(err @ Error::InvalidRequest { .. }) => {
+                warn!(error = %err, "CloudView refused pageSize={PROBE_PAGE_SIZE}; listing {LIST_PAGE_SIZE} a page from now on");
+                let page = self
+                    .list_page_sized(page_no, name, LIST_PAGE_SIZE, deadline)
+                    .await?;
+                size.store(LIST_PAGE_SIZE, Ordering::Relaxed);
+                Ok(page)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn list_page_sized(
+        &self,
+        page_no: u32,
+        name: Option<&str>,
+        page_size: u32,
         deadline: Deadline,
     ) -> Result<Page, Error> {
         let mut url = self.url(None);
@@ -227,7 +305,7 @@ impl CloudView<'_> {
             let mut query = url.query_pairs_mut();
             query
                 .append_pair("pageNo", &page_no.to_string())
-                .append_pair("pageSize", &LIST_PAGE_SIZE.to_string())
+                .append_pair("pageSize", &page_size.to_string())
                 .append_pair("sort", "lastSyncedOn:desc");
             if let Some(name) = name {
                 query.append_pair("filter", &format!("name:{name}"));
@@ -261,6 +339,14 @@ impl CloudView<'_> {
         };
         for page_no in 0..MAX_PAGES {
             let page = self.list_page_within(page_no, name, deadline).await?;
+            // A server ignoring `pageNo` answers page 0 again, with a `totalPages` that would
+            // end the listing short of its last connectors.
+            if page.number != page_no {
+                return Err(endless(format!(
+                    "asked for page {page_no}, answered page {}",
+                    page.number
+                )));
+            }
             let empty = page.connectors.is_empty();
             let mut new = 0usize;
             for c in page.connectors {
@@ -327,7 +413,8 @@ impl CloudView<'_> {
 
     /// Answers a batch of reads. One id: a `get`. Several: the first list page, then the
     /// remaining pages if there are no more of them than ids still missing, else a `get`
-    /// per missing id; an id the list lacks is confirmed with a `get`.
+    /// per missing id; an id the list lacks is confirmed with a `get`. A failed listing is
+    /// never reported as [`Error::NotFound`] (see the module documentation).
     pub(crate) async fn fetch_many(
         &self,
         ids: &[String],
@@ -372,16 +459,15 @@ impl CloudView<'_> {
                     }
                 }
             }
-            Err(
-                err @ (Error::Decode { .. } | Error::InvalidRequest { .. } | Error::Api { .. }),
-            ) => {
-                warn!(error = %err, "batched CloudView read: listing failed; reading one by one");
-            }
-            Err(err) => {
+            Err(err) if listing_error_repeats(&err) => {
                 return ids
                     .iter()
                     .map(|id| (id.clone(), Err(err.clone())))
                     .collect();
+            }
+            // A 404 included: a listing's failure says nothing about any one connector.
+            Err(err) => {
+                warn!(error = %err, "batched CloudView read: listing failed; reading one by one");
             }
         }
         for id in ids {
@@ -489,42 +575,118 @@ impl CloudView<'_> {
         Ok(connector)
     }
 
-    /// Deletes a connector. One already gone is [`Error::NotFound`].
+    /// Deletes a connector (`DELETE` on the collection with `["<uuid>"]`). One already gone
+    /// is [`Error::NotFound`].
     pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        let id = checked_id(id)?;
-        let what = format!("delete connector {id}");
-        let deadline = self.client.deadline();
-        let ids = [id];
-        let body = encode(&DeleteRequest {
-            connector_ids: &ids,
-        })?;
+        self.bulk_action(Method::DELETE, None, "delete", &[id])
+            .await
+    }
+
+    /// Enables connectors (`PATCH /enable`), all or none.
+    pub async fn enable(&self, ids: &[&str]) -> Result<(), Error> {
+        self.bulk_action(Method::PATCH, Some("enable"), "enable", ids)
+            .await
+    }
+
+    /// Disables connectors (`PATCH /disable`), all or none.
+    pub async fn disable(&self, ids: &[&str]) -> Result<(), Error> {
+        self.bulk_action(Method::PATCH, Some("disable"), "disable", ids)
+            .await
+    }
+
+    /// Starts a sync of each connector (`POST /run`), all or none. A disabled connector is
+    /// refused ([`Error::InvalidRequest`], `CONNECTOR_DISABLED`).
+    pub async fn run(&self, ids: &[&str]) -> Result<(), Error> {
+        self.bulk_action(Method::POST, Some("run"), "run", ids)
+            .await
+    }
+
+    /// The calls that take the bare JSON array of ids. A repeat after a lost answer is
+    /// harmless for each (a second delete answers 404, which the caller sees as gone).
+    async fn bulk_action(
+        &self,
+        method: Method,
+        sub_path: Option<&str>,
+        action: &str,
+        ids: &[&str],
+    ) -> Result<(), Error> {
+        let ids = ids
+            .iter()
+            .map(|id| checked_id(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let what = format!("{action} connector {}", ids.join(", "));
         let reply = self
             .send(
-                Method::DELETE,
-                self.url(None),
-                Some(body),
+                method,
+                self.url(sub_path),
+                Some(encode(&ids)?),
                 Safety::Idempotent,
-                deadline,
+                self.client.deadline(),
             )
             .await?;
-        match check(&reply, &what) {
-            Err(Error::InvalidRequest { .. }) if reply.status == StatusCode::BAD_REQUEST => {
-                warn!("CloudView refused {{\"connectorIds\":[..]}}; trying a bare array");
-                let body = encode(&ids)?;
-                let retry = self
-                    .send(
-                        Method::DELETE,
-                        self.url(None),
-                        Some(body),
-                        Safety::Idempotent,
-                        deadline,
-                    )
-                    .await?;
-                // If the other form fails too, the first answer says more.
-                check(&retry, &what).or_else(|_| check(&reply, &what))
+        check(&reply, &what)
+    }
+
+    /// The errors of the connector's last failed sync (`GET /{id}/errors`), every page up
+    /// to `MAX_PAGES`.
+    pub async fn sync_errors(&self, id: &str) -> Result<Vec<SyncError>, Error> {
+        let id = checked_id(id)?;
+        let deadline = self.client.deadline();
+        let what = format!("sync errors of connector {id}");
+        let mut errors = Vec::new();
+        for page_no in 0..MAX_PAGES {
+            let mut url = self.url(Some(&format!("{id}/errors")));
+            url.query_pairs_mut()
+                .append_pair("pageNo", &page_no.to_string())
+                .append_pair("pageSize", &LIST_PAGE_SIZE.to_string());
+            let reply = self
+                .send(Method::GET, url, None, Safety::Idempotent, deadline)
+                .await?;
+            check(&reply, &what)?;
+            let page: WireErrorPage = decode(&reply, &what)?;
+            let empty = page.content.is_empty();
+            let last = page
+                .last
+                .unwrap_or_else(|| page.total_pages.is_none_or(|total| page_no + 1 >= total));
+            errors.extend(page.content.into_iter().map(|e| SyncError {
+                region: e.region.filter(|r| !r.trim().is_empty()),
+                time: e.occured_on.filter(|t| !t.trim().is_empty()),
+                message: e.error.unwrap_or_default(),
+            }));
+            if last || empty {
+                return Ok(errors);
             }
-            other => other,
         }
+        Err(Error::Decode {
+            context: format!("CloudView {what}"),
+            reason: format!("still not the last page after {MAX_PAGES} pages"),
+            excerpt: String::new(),
+        })
+    }
+
+    /// The Qualys AWS accounts roles must trust (`GET /awsBaseAccountId`).
+    /// [`Client::base_accounts`] is the cached entry point.
+    pub async fn base_accounts(&self) -> Result<BaseAccounts, Error> {
+        let what = "base accounts";
+        let reply = self
+            .send(
+                Method::GET,
+                self.url(Some("awsBaseAccountId")),
+                None,
+                Safety::Idempotent,
+                self.client.deadline(),
+            )
+            .await?;
+        check(&reply, what)?;
+        let wire: WireBaseAccounts = decode(&reply, what)?;
+        wire.into_accounts().ok_or_else(|| Error::Decode {
+            context: format!("CloudView {what}"),
+            reason: "no account in the answer".into(),
+            excerpt: excerpt(&reply.body),
+        })
     }
 
     fn url(&self, id: Option<&str>) -> Url {
@@ -590,6 +752,20 @@ pub(crate) fn page_from_reply(reply: &Reply, page_no: u32) -> Result<Page, Error
     })
 }
 
+/// Whether a failed listing's error would come back from a `get` too: such errors are
+/// handed to every reader of the batch instead of a `get` each.
+fn listing_error_repeats(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::Stopped
+            | Error::Timeout(_)
+            | Error::Unauthorized { .. }
+            | Error::Throttled { .. }
+            | Error::Config(_)
+            | Error::Transport { .. }
+    )
+}
+
 /// Connector ids go into URL paths: only UUID characters are accepted.
 fn checked_id(id: &str) -> Result<&str, Error> {
     if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
@@ -624,6 +800,7 @@ fn check(reply: &Reply, what: &str) -> Result<(), Error> {
         .unwrap_or_else(|| excerpt(&reply.body));
     let code = body.as_ref().and_then(|b| b.error_code.clone());
     Err(match status.as_u16() {
+        400 if code.as_deref() == Some("CONNECTOR_NOT_MERGED") => Error::WrongApi { message },
         400 | 422 => Error::InvalidRequest {
             message: match &code {
                 Some(code) => format!("{message} (error code {code})"),
@@ -670,6 +847,7 @@ fn decode<T: for<'de> Deserialize<'de>>(reply: &Reply, what: &str) -> Result<T, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
 
     fn reply(status: u16, body: &str) -> Reply {
         Reply {
@@ -812,6 +990,7 @@ mod tests {
                 hours: 1,
                 minutes: 1,
             }),
+            remediation_enabled: None,
         };
         let v: serde_json::Value = serde_json::from_slice(&encode(&spec).unwrap()).unwrap();
         assert_eq!(
@@ -821,11 +1000,8 @@ mod tests {
                 "isGovCloud":true,"isChinaRegion":false,"isPortalConnector":true,
                 "pollingFrequency":{"hours":1,"minutes":1}})
         );
-        let v = serde_json::to_value(DeleteRequest {
-            connector_ids: &["a-b"],
-        })
-        .unwrap();
-        assert_eq!(v, serde_json::json!({"connectorIds":["a-b"]}));
+        let v: serde_json::Value = serde_json::from_slice(&encode(&["a-b"]).unwrap()).unwrap();
+        assert_eq!(v, serde_json::json!(["a-b"]));
     }
 
     #[test]

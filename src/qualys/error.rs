@@ -34,6 +34,13 @@ pub enum Error {
         resolution: Option<String>,
     },
 
+    /// Qualys refused to change a connector through this API because another API made it:
+    /// CloudView's `CONNECTOR_NOT_MERGED` (a Connector-app connector not yet merged), or the
+    /// Connector app's `INVALID_REQUEST` saying only connectors it created can be updated.
+    /// The message is Qualys's, verbatim.
+    #[error("{message}")]
+    WrongApi { message: String },
+
     /// Qualys kept answering 409, 429 or 503 after every retry allowed, or the wait it asked
     /// for would pass the operation's deadline.
     #[error(

@@ -22,7 +22,7 @@ fn reply(status: u16, body: &[u8]) -> Reply {
 /// A QPS answer (v3 JSON or v2 XML, sniffed) to any call: the number of connectors it
 /// holds, or the error it stands for. A status outside 100..=999 is taken as 200.
 pub fn decode_qps(status: u16, body: &[u8]) -> Result<usize, Error> {
-    qps::decode_reply(&reply(status, body)).map(|answer| answer.connectors.len())
+    qps::decode_reply(&reply(status, body)).map(|answer| answer.items.len())
 }
 
 /// A CloudView answer to a get, create or update: the connector's id, or the error it

@@ -475,6 +475,120 @@ impl<'de> Deserialize<'de> for RegionCode {
     }
 }
 
+/// Any JSON or XML value, keeping repeated keys (XML repeats an element to make a list,
+/// which a map type would collapse). Used for the QLists whose items are not regions
+/// (modules, apps, tags); nesting is bounded by the check every body passes first.
+pub(crate) enum Tree {
+    Null,
+    Scalar(String),
+    List(Vec<Tree>),
+    Map(Vec<(String, Tree)>),
+}
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TreeVisitor;
+        impl<'de> Visitor<'de> for TreeVisitor {
+            type Value = Tree;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Tree, E> {
+                Ok(Tree::Scalar(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Tree, E> {
+                Ok(Tree::Scalar(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Tree, E> {
+                Ok(Tree::Scalar(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Tree, E> {
+                Ok(Tree::Scalar(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Tree, E> {
+                Ok(Tree::Scalar(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Tree, E> {
+                Ok(Tree::Scalar(v))
+            }
+            fn visit_unit<E>(self) -> Result<Tree, E> {
+                Ok(Tree::Null)
+            }
+            fn visit_none<E>(self) -> Result<Tree, E> {
+                Ok(Tree::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Tree, D::Error> {
+                Tree::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tree, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Tree::List(items))
+            }
+            // An XML element holding only text (`<x>VM</x>`, possibly with attributes) is
+            // the text.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
+                let mut entries = Vec::new();
+                let mut text = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: Tree = map.next_value()?;
+                    if key == "$text" || key == "$value" {
+                        text = Some(value);
+                    } else if !key.starts_with('@') {
+                        entries.push((key, value));
+                    }
+                }
+                Ok(match text {
+                    Some(text) if entries.is_empty() => text,
+                    _ => Tree::Map(entries),
+                })
+            }
+        }
+        deserializer.deserialize_any(TreeVisitor)
+    }
+}
+
+impl Tree {
+    /// Every value under a key named `name`, at any depth, with lists under it flattened:
+    /// the items of a QList whatever its nesting (`list`/`set`, wrapped or bare, JSON or XML).
+    pub(crate) fn named<'a>(&'a self, name: &str, out: &mut Vec<&'a Tree>) {
+        match self {
+            Tree::Map(entries) => {
+                for (key, value) in entries {
+                    if key == name {
+                        match value {
+                            Tree::List(items) => out.extend(items),
+                            other => out.push(other),
+                        }
+                    } else {
+                        value.named(name, out);
+                    }
+                }
+            }
+            Tree::List(items) => items.iter().for_each(|item| item.named(name, out)),
+            Tree::Null | Tree::Scalar(_) => {}
+        }
+    }
+
+    /// The text of a scalar, trimmed; `None` for anything else or blank text.
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Tree::Scalar(s) => Some(s.trim()).filter(|s| !s.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// The value of a field of a map, first occurrence.
+    pub(crate) fn field(&self, name: &str) -> Option<&Tree> {
+        match self {
+            Tree::Map(entries) => entries.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

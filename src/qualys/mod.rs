@@ -30,7 +30,13 @@
 //!   [`Error::Incomplete`] (carrying the id when Qualys made it).
 //! - **Reads are batched.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are the
 //!   entry points the resource uses to refresh; concurrent reads are coalesced (see
-//!   [`batch`]). `get` stays available for a single uncoalesced call.
+//!   [`batch`]). `get` stays available for a single uncoalesced call. A batch whose
+//!   listing fails never tells its readers "not found": only a `get` of one id may.
+//! - **Syncs and trust.** Both families run connectors and report the last sync's errors as
+//!   [`SyncError`]s; [`Client::base_accounts`] gives the Qualys AWS accounts roles must
+//!   trust ([`BaseAccounts`]), asked once per client.
+//! - **One API per connector for changes.** Qualys refuses an update through the API that
+//!   did not make the connector; that is [`Error::WrongApi`], with Qualys's message.
 
 mod batch;
 pub mod cloudview;
@@ -40,6 +46,7 @@ mod http;
 mod inventory;
 mod lenient;
 pub mod qps;
+mod sync;
 
 use std::fmt;
 use std::future::Future;
@@ -47,12 +54,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
+use tokio::sync::OnceCell;
 use tracing::warn;
 
 pub use cloudview::CloudView;
 pub use error::Error;
 pub use inventory::{Existing, Family};
 pub use qps::{Qps, QpsVersion};
+pub use sync::{BaseAccounts, SyncError};
 
 use batch::Batcher;
 use http::{Deadline, RetryPolicy, Transport, TransportSettings};
@@ -154,6 +163,12 @@ struct Shared {
     qps_v2_reads: Batcher<u64, qps::Connector>,
     cloudview_reads: Batcher<String, cloudview::Connector>,
     inventory: Inventory,
+    /// CloudView's list page size once known (0 until the first list); see
+    /// [`cloudview`]'s "Listing".
+    cloudview_page_size: std::sync::atomic::AtomicU32,
+    /// The first successful [`Client::base_accounts`] answer: the accounts belong to the
+    /// subscription and do not change while the provider runs.
+    base_accounts: OnceCell<BaseAccounts>,
 }
 
 impl Client {
@@ -197,6 +212,8 @@ impl Client {
                 qps_v2_reads: Batcher::new(window),
                 cloudview_reads: Batcher::new(window),
                 inventory: Inventory::default(),
+                cloudview_page_size: std::sync::atomic::AtomicU32::new(0),
+                base_accounts: OnceCell::new(),
             }),
             deadline: None,
         })
@@ -231,6 +248,28 @@ impl Client {
     /// The CloudView API.
     pub fn cloudview(&self) -> CloudView<'_> {
         CloudView { client: self }
+    }
+
+    /// The Qualys AWS accounts connector roles must trust (per partition, and the
+    /// subscription's own ones when it has them). Asked once per client and kept after the
+    /// first success. QPS v3 (`awsbaseaccount`, the API the provider uses by default) is
+    /// asked first; CloudView's `awsBaseAccountId` only when QPS answers
+    /// [`Error::NotFound`] or [`Error::Unauthorized`] (a subscription or user without the
+    /// Connector app's API), because any other failure would fail CloudView's call too.
+    pub async fn base_accounts(&self) -> Result<BaseAccounts, Error> {
+        self.shared
+            .base_accounts
+            .get_or_try_init(|| async {
+                match self.qps(QpsVersion::V3).base_accounts().await {
+                    Err(err @ (Error::NotFound { .. } | Error::Unauthorized { .. })) => {
+                        warn!(error = %err, "QPS has no base accounts for this user; asking CloudView");
+                        self.cloudview().base_accounts().await
+                    }
+                    other => other,
+                }
+            })
+            .await
+            .cloned()
     }
 
     fn deadline(&self) -> Deadline {
@@ -677,6 +716,7 @@ mod tests {
             is_china_region: false,
             is_portal_connector: false,
             polling_frequency: None,
+            remediation_enabled: None,
         };
         let qps = client.qps(QpsVersion::V2);
         assert_send(&qps.create(&qps_spec));

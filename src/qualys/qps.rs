@@ -30,14 +30,25 @@
 //!   otherwise the caller gets [`Error::CreateUnconfirmed`] listing the candidates. A
 //!   lookup that fails is tried again with backoff until the operation's deadline (at
 //!   least a minute, because the create may have used it up).
-//! - **Paging.** [`Qps::search_all`] follows `hasMoreRecords` with `startFromOffset`
-//!   (1-based), which needs no assumption about whether `startFromId` is inclusive, and
-//!   drops duplicates by id in case the collection shifts between pages. Paging always
-//!   ends: a page that still says `hasMoreRecords` but adds no new id, or more than
-//!   `MAX_SEARCH_PAGES` pages, ends the listing with an [`Error::Decode`].
+//! - **Paging.** [`Qps::search_all`] asks for [`MAX_PAGE_SIZE`] connectors a page and
+//!   follows `hasMoreRecords` by adding `id GREATER <largest id so far>` to the caller's
+//!   criteria, the way the docs.qualys.com pages page this object (no public source shows
+//!   `startFromOffset` on it, and `id GREATER` needs no assumption about whether
+//!   `startFromId` is inclusive). Duplicates are dropped by id. Paging always ends: a page
+//!   that still says `hasMoreRecords` but adds no new id, or more than `MAX_SEARCH_PAGES`
+//!   pages, ends the listing with an [`Error::Decode`].
+//! - **Modules, apps, default tags** are sent in the forms of Qualys's own create scripts
+//!   (`activation.set.ActivationModule`, `connectorAppInfos.set.ConnectorAppInfoQList[].set.
+//!   ConnectorAppInfo {name, identifier}`, `defaultTags.set.TagSimple[{id}]`), in v2 as the
+//!   same elements; each app's identifier is the connector's role ARN.
+//! - **Updates Qualys refuses because CloudView made the connector** ("only connectors
+//!   created in the Connector app can be updated") are [`Error::WrongApi`].
+//! - **Sync errors and base accounts** come from the `assetdataconnectorerrors` and
+//!   `awsbaseaccount` objects (the docs.qualys.com Connector v3 pages).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::marker::PhantomData;
 
 use reqwest::{Method, StatusCode};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -46,7 +57,8 @@ use tracing::{info, warn};
 
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
-use super::lenient::{self, OneOrMany, excerpt};
+use super::lenient::{self, OneOrMany, Tree, excerpt};
+use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
 /// Which dialect of the QPS API to speak.
@@ -128,6 +140,20 @@ pub struct Connector {
     pub next_sync: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub cloudview_uuid: Option<String>,
+    /// `activation`: the modules the connector activates (VM, PC, CERTVIEW, ...).
+    #[serde(default, rename = "activation", deserialize_with = "opt_modules")]
+    pub activation_modules: Option<Vec<String>>,
+    /// `connectorAppInfos`: the names of the connector's apps (AI, CI, CSA).
+    #[serde(default, rename = "connectorAppInfos", deserialize_with = "opt_apps")]
+    pub connector_apps: Option<Vec<String>>,
+    /// `defaultTags`: ids of the tags put on the assets found.
+    #[serde(default, rename = "defaultTags", deserialize_with = "opt_tags")]
+    pub default_tag_ids: Option<Vec<u64>>,
+    /// The last sync's error message (read only).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub last_error: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    pub total_assets: Option<u64>,
 }
 
 impl Connector {
@@ -147,6 +173,50 @@ impl Connector {
 
 fn opt_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     lenient::region_codes(d).map(Some)
+}
+
+/// The items under `wrapper` anywhere in a QList (`list`/`set`, wrapped or not, JSON or XML).
+fn qlist_items<'de, D: Deserializer<'de>, T>(
+    d: D,
+    wrapper: &str,
+    item: impl Fn(&Tree) -> Result<T, String>,
+) -> Result<Option<Vec<T>>, D::Error> {
+    let tree = Tree::deserialize(d)?;
+    let mut found = Vec::new();
+    tree.named(wrapper, &mut found);
+    found
+        .into_iter()
+        .map(item)
+        .collect::<Result<Vec<T>, String>>()
+        .map(Some)
+        .map_err(de::Error::custom)
+}
+
+fn opt_modules<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    qlist_items(d, "ActivationModule", |t| {
+        t.text()
+            .map(str::to_owned)
+            .ok_or_else(|| "an ActivationModule that is not a module name".to_owned())
+    })
+}
+
+fn opt_apps<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    qlist_items(d, "ConnectorAppInfo", |t| {
+        t.field("name")
+            .and_then(Tree::text)
+            .map(str::to_owned)
+            .ok_or_else(|| "a ConnectorAppInfo without a name".to_owned())
+    })
+}
+
+fn opt_tags<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u64>>, D::Error> {
+    qlist_items(d, "TagSimple", |t| {
+        t.field("id")
+            .or(Some(t))
+            .and_then(Tree::text)
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| "a TagSimple without a numeric id".to_owned())
+    })
 }
 
 /// What to create, or what an update sets. `None` leaves a field out of the request (Qualys
@@ -169,6 +239,13 @@ pub struct ConnectorSpec {
     /// Minutes between syncs, 60 to 1440.
     pub run_frequency: Option<u32>,
     pub is_remediation_enabled: Option<bool>,
+    /// `activation`: module names such as `VM`, `PC`; `Some(vec![])` clears them.
+    pub activation_modules: Option<Vec<String>>,
+    /// `connectorAppInfos`: app names `AI`, `CI`, `CSA`, each sent with the role ARN as its
+    /// identifier; `Some(vec![])` clears them.
+    pub connector_apps: Option<Vec<String>>,
+    /// `defaultTags`: tag ids; `Some(vec![])` clears them.
+    pub default_tag_ids: Option<Vec<u64>>,
 }
 
 /// A field QPS search can filter on.
@@ -242,6 +319,18 @@ impl Criterion {
     }
 }
 
+const CONNECTOR_OBJECT: &str = "awsassetdataconnector";
+const ERRORS_OBJECT: &str = "assetdataconnectorerrors";
+const BASE_ACCOUNT_OBJECT: &str = "awsbaseaccount";
+
+/// Whether an `INVALID_REQUEST` message is the Connector app refusing to update a connector
+/// CloudView made ("Only connectors created in the Connector app can be updated ...").
+fn refuses_other_apis(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("created in the connector app")
+}
+
 /// Most results QPS returns in one page.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -258,8 +347,8 @@ pub struct Search {
     pub criteria: Vec<Criterion>,
     /// `limitResults`, 1 to [`MAX_PAGE_SIZE`].
     pub limit: u32,
-    /// `startFromOffset`, 1-based.
-    pub offset: u32,
+    /// Only connectors with a larger id: sent as the criterion `id GREATER <after_id>`.
+    pub after_id: Option<u64>,
 }
 
 impl Search {
@@ -267,8 +356,21 @@ impl Search {
         Search {
             criteria,
             limit: 100,
-            offset: 1,
+            after_id: None,
         }
+    }
+
+    /// The criteria as sent, paging included.
+    fn sent_criteria(&self) -> Vec<Criterion> {
+        let mut criteria = self.criteria.clone();
+        if let Some(id) = self.after_id {
+            criteria.push(Criterion {
+                field: SearchField::Id,
+                operator: Operator::Greater,
+                value: id.to_string(),
+            });
+        }
+        criteria
     }
 }
 
@@ -306,7 +408,7 @@ impl Qps<'_> {
             Err(SendError::Unanswered(err)) => return self.recover_create(spec, err, false).await,
             Err(SendError::Failed(err)) => return Err(err),
         };
-        let Some(connector) = created.connectors.into_iter().next() else {
+        let Some(connector) = created.items.into_iter().next() else {
             let err = Error::Decode {
                 context: format!("QPS {} create connector", self.version),
                 reason: "SUCCESS without the created connector".into(),
@@ -374,7 +476,7 @@ impl Qps<'_> {
         let call = self.call(Method::GET, "get", Some(id), Vec::new(), Safety::Idempotent);
         let reply = self.client.transport().send(&call, deadline).await?;
         let answer = self.decode(&reply, &format!("get connector {id}"))?;
-        let mut connectors = answer.connectors.into_iter();
+        let mut connectors = answer.items.into_iter();
         match (connectors.next(), connectors.next()) {
             (Some(c), None) if c.id == id => {
                 c.require_identity(&format!("QPS {} get", self.version), false)?;
@@ -420,8 +522,13 @@ impl Qps<'_> {
                         }
                     }
                 }
+                // A search's OBJECT_NOT_FOUND says nothing about any one connector.
                 Err(
-                    err @ (Error::InvalidRequest { .. } | Error::Decode { .. } | Error::Api { .. }),
+                    err @ (Error::InvalidRequest { .. }
+                    | Error::Decode { .. }
+                    | Error::Api { .. }
+                    | Error::NotFound { .. }
+                    | Error::Incomplete { .. }),
                 ) => {
                     warn!(error = %err, "batched QPS read failed; reading one by one");
                 }
@@ -465,10 +572,10 @@ impl Qps<'_> {
         let reply = self.client.transport().send(&call, deadline).await?;
         let answer = self.decode(&reply, "search connectors")?;
         Ok(SearchPage {
-            count: answer.count.unwrap_or(answer.connectors.len() as u64),
+            count: answer.count.unwrap_or(answer.items.len() as u64),
             has_more: answer.has_more_records,
             last_id: answer.last_id,
-            connectors: answer.connectors,
+            connectors: answer.items,
         })
     }
 
@@ -487,19 +594,27 @@ impl Qps<'_> {
         criteria: &[Criterion],
         deadline: Deadline,
     ) -> Result<Vec<Connector>, Error> {
-        let mut search = Search::new(criteria.to_vec());
+        let mut search = Search {
+            criteria: criteria.to_vec(),
+            limit: MAX_PAGE_SIZE,
+            after_id: None,
+        };
         let mut seen = HashSet::new();
         let mut all = Vec::new();
-        let endless = |reason: String, offset: u32| Error::Decode {
+        let endless = |reason: String, after: Option<u64>| Error::Decode {
             context: format!("QPS {} search connectors", self.version),
             reason,
-            excerpt: format!("page starting at offset {offset}"),
+            excerpt: match after {
+                Some(id) => format!("page after id {id}"),
+                None => "first page".into(),
+            },
         };
         for page_no in 1..=MAX_SEARCH_PAGES {
             let page = self.search_within(&search, deadline).await?;
-            let got = u32::try_from(page.connectors.len()).unwrap_or(u32::MAX);
             let mut new = 0usize;
+            let mut largest = search.after_id;
             for connector in page.connectors {
+                largest = largest.max(Some(connector.id));
                 if seen.insert(connector.id) {
                     all.push(connector);
                     new += 1;
@@ -508,20 +623,20 @@ impl Qps<'_> {
             if !page.has_more {
                 return Ok(all);
             }
-            if new == 0 {
+            if new == 0 || largest == search.after_id {
                 return Err(endless(
                     format!(
                         "hasMoreRecords is true but page {page_no} adds no connector not already \
                          listed; the listing would never end"
                     ),
-                    search.offset,
+                    search.after_id,
                 ));
             }
-            search.offset = search.offset.saturating_add(got);
+            search.after_id = largest;
         }
         Err(endless(
             format!("hasMoreRecords is still true after {MAX_SEARCH_PAGES} pages"),
-            search.offset,
+            search.after_id,
         ))
     }
 
@@ -531,7 +646,12 @@ impl Qps<'_> {
         let body = encode_request(self.version, RequestParts::data(spec))?;
         let call = self.call(Method::POST, "update", Some(id), body, Safety::Idempotent);
         let reply = self.client.transport().send(&call, deadline).await?;
-        self.decode(&reply, &format!("update connector {id}"))?;
+        match self.decode(&reply, &format!("update connector {id}")) {
+            Err(Error::InvalidRequest { message, .. }) if refuses_other_apis(&message) => {
+                return Err(Error::WrongApi { message });
+            }
+            other => other?,
+        };
         self.get(id).await
     }
 
@@ -543,6 +663,75 @@ impl Qps<'_> {
     /// Asks Qualys to run (sync) the connector now.
     pub async fn run(&self, id: u64) -> Result<(), Error> {
         self.simple_action("run", id).await
+    }
+
+    /// The errors of the connector's last failed sync (`assetdataconnectorerrors`, filtered
+    /// on the connector's id), up to [`MAX_PAGE_SIZE`] of them: Qualys keeps only the last
+    /// sync's errors, and this search has no paging of its own.
+    pub async fn sync_errors(&self, id: u64) -> Result<Vec<SyncError>, Error> {
+        let search = Search {
+            criteria: vec![Criterion::equals(SearchField::Id, id.to_string())],
+            limit: MAX_PAGE_SIZE,
+            after_id: None,
+        };
+        let body = encode_request(self.version, RequestParts::search(&search))?;
+        let call = self.call_on(
+            ERRORS_OBJECT,
+            Method::POST,
+            "search",
+            None,
+            body,
+            Safety::Idempotent,
+        );
+        let reply = self
+            .client
+            .transport()
+            .send(&call, self.client.deadline())
+            .await?;
+        let what = format!("sync errors of connector {id}");
+        let answer = decode_items::<WireSyncError>(&reply)
+            .map_err(|e| self.in_context(e, &what, "QPS AWS connector errors"))?;
+        Ok(answer
+            .items
+            .into_iter()
+            .filter(|e| e.connector_id.is_none_or(|c| c == id))
+            .map(|e| SyncError {
+                region: e.region.filter(|r| !r.trim().is_empty()),
+                time: e.created.filter(|t| !t.trim().is_empty()),
+                message: e.error_message.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The Qualys AWS accounts roles must trust (`awsbaseaccount`, searched: the record's id
+    /// is the subscription's, which the client does not know). [`Client::base_accounts`] is
+    /// the cached entry point.
+    pub async fn base_accounts(&self) -> Result<BaseAccounts, Error> {
+        let call = self.call_on(
+            BASE_ACCOUNT_OBJECT,
+            Method::POST,
+            "search",
+            None,
+            Vec::new(),
+            Safety::Idempotent,
+        );
+        let reply = self
+            .client
+            .transport()
+            .send(&call, self.client.deadline())
+            .await?;
+        let what = "base accounts";
+        let answer = decode_items::<BaseAccountItem>(&reply)
+            .map_err(|e| self.in_context(e, what, "QPS AWS base account"))?;
+        answer
+            .items
+            .into_iter()
+            .find_map(|item| item.0.into_accounts())
+            .ok_or_else(|| Error::Decode {
+                context: format!("QPS {} {what}", self.version),
+                reason: "no AwsBaseAccount with an account id in the answer".into(),
+                excerpt: excerpt(&reply.body),
+            })
     }
 
     async fn simple_action(&self, action: &'static str, id: u64) -> Result<(), Error> {
@@ -567,10 +756,19 @@ impl Qps<'_> {
         body: Vec<u8>,
         safety: Safety,
     ) -> Call {
-        let mut path = format!(
-            "/qps/rest/{}/{action}/am/awsassetdataconnector",
-            self.version.path()
-        );
+        self.call_on(CONNECTOR_OBJECT, method, action, id, body, safety)
+    }
+
+    fn call_on(
+        &self,
+        object: &str,
+        method: Method,
+        action: &str,
+        id: Option<u64>,
+        body: Vec<u8>,
+        safety: Safety,
+    ) -> Call {
+        let mut path = format!("/qps/rest/{}/{action}/am/{object}", self.version.path());
         if let Some(id) = id {
             path.push_str(&format!("/{id}"));
         }
@@ -588,8 +786,13 @@ impl Qps<'_> {
         }
     }
 
-    fn decode(&self, reply: &Reply, what: &str) -> Result<Answer, Error> {
-        decode_reply(reply).map_err(|e| match e {
+    fn decode(&self, reply: &Reply, what: &str) -> Result<Answer<Connector>, Error> {
+        decode_reply(reply).map_err(|e| self.in_context(e, what, "QPS AWS connector"))
+    }
+
+    /// Fills in what a decode error was about.
+    fn in_context(&self, e: Error, what: &str, object: &str) -> Error {
+        match e {
             Error::Decode {
                 reason, excerpt, ..
             } => Error::Decode {
@@ -598,10 +801,10 @@ impl Qps<'_> {
                 excerpt,
             },
             Error::NotFound { .. } => Error::NotFound {
-                what: format!("QPS AWS connector ({what})"),
+                what: format!("{object} ({what})"),
             },
             other => other,
-        })
+        }
     }
 }
 
@@ -652,6 +855,12 @@ struct WireConnector<'a> {
     run_frequency: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     is_remediation_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activation: Option<QSet<ModuleItems<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connector_app_infos: Option<QSet<AppLists<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_tags: Option<QSet<TagItems>>,
 }
 
 impl<'a> From<&'a ConnectorSpec> for WireConnector<'a> {
@@ -680,6 +889,31 @@ impl<'a> From<&'a ConnectorSpec> for WireConnector<'a> {
             disabled: spec.disabled,
             run_frequency: spec.run_frequency,
             is_remediation_enabled: spec.is_remediation_enabled,
+            activation: spec.activation_modules.as_ref().map(|modules| QSet {
+                set: ModuleItems {
+                    items: modules.iter().map(String::as_str).collect(),
+                },
+            }),
+            connector_app_infos: spec.connector_apps.as_ref().map(|apps| QSet {
+                set: AppLists {
+                    items: apps
+                        .iter()
+                        .map(|name| AppList {
+                            set: AppInfoWrapper {
+                                info: AppInfo {
+                                    name,
+                                    identifier: &spec.arn,
+                                },
+                            },
+                        })
+                        .collect(),
+                },
+            }),
+            default_tags: spec.default_tag_ids.as_ref().map(|ids| QSet {
+                set: TagItems {
+                    items: ids.iter().map(|&id| TagRef { id }).collect(),
+                },
+            }),
         }
     }
 }
@@ -688,6 +922,53 @@ impl<'a> From<&'a ConnectorSpec> for WireConnector<'a> {
 #[derive(Serialize)]
 struct RegionSet<T> {
     set: T,
+}
+
+/// `{"set": {...}}` of the other QLists (the same form as [`RegionSet`]).
+type QSet<T> = RegionSet<T>;
+
+/// `{"ActivationModule": ["VM", "PC"]}`; in XML one element per module.
+#[derive(Serialize)]
+struct ModuleItems<'a> {
+    #[serde(rename = "ActivationModule")]
+    items: Vec<&'a str>,
+}
+
+/// `{"ConnectorAppInfoQList": [{"set": {"ConnectorAppInfo": {..}}}, ..]}`, as Qualys's
+/// create script sends it: one QList per app.
+#[derive(Serialize)]
+struct AppLists<'a> {
+    #[serde(rename = "ConnectorAppInfoQList")]
+    items: Vec<AppList<'a>>,
+}
+
+#[derive(Serialize)]
+struct AppList<'a> {
+    set: AppInfoWrapper<'a>,
+}
+
+#[derive(Serialize)]
+struct AppInfoWrapper<'a> {
+    #[serde(rename = "ConnectorAppInfo")]
+    info: AppInfo<'a>,
+}
+
+#[derive(Serialize)]
+struct AppInfo<'a> {
+    name: &'a str,
+    identifier: &'a str,
+}
+
+/// `{"TagSimple": [{"id": N}]}`.
+#[derive(Serialize)]
+struct TagItems {
+    #[serde(rename = "TagSimple")]
+    items: Vec<TagRef>,
+}
+
+#[derive(Serialize)]
+struct TagRef {
+    id: u64,
 }
 
 #[derive(Serialize)]
@@ -722,7 +1003,6 @@ struct ServiceRequest<'a, C> {
 #[serde(rename_all = "camelCase")]
 struct Preferences {
     limit_results: u32,
-    start_from_offset: u32,
 }
 
 #[derive(Serialize)]
@@ -765,16 +1045,15 @@ struct JsonRequest<'a, C> {
 fn encode_request(version: QpsVersion, parts: RequestParts<'_>) -> Result<Vec<u8>, Error> {
     let preferences = parts.search.map(|s| Preferences {
         limit_results: s.limit.clamp(1, MAX_PAGE_SIZE),
-        start_from_offset: s.offset.max(1),
     });
+    let criteria = parts.search.map(Search::sent_criteria);
     let data = parts.data.map(|connector| DataOut { connector });
     let encode_error =
         |e: &dyn fmt::Display| Error::Config(format!("cannot encode the QPS request: {e}"));
     match version {
         QpsVersion::V3 => {
-            let criteria = parts.search.map(|s| Filters {
-                criteria: s
-                    .criteria
+            let criteria = criteria.as_ref().map(|criteria| Filters {
+                criteria: criteria
                     .iter()
                     .map(|c| JsonCriterion {
                         field: c.field.as_str(),
@@ -793,9 +1072,8 @@ fn encode_request(version: QpsVersion, parts: RequestParts<'_>) -> Result<Vec<u8
             serde_json::to_vec(&request).map_err(|e| encode_error(&e))
         }
         QpsVersion::V2 => {
-            let criteria = parts.search.map(|s| Filters {
-                criteria: s
-                    .criteria
+            let criteria = criteria.as_ref().map(|criteria| Filters {
+                criteria: criteria
                     .iter()
                     .map(|c| XmlCriterion {
                         field: c.field.as_str(),
@@ -821,16 +1099,52 @@ fn encode_request(version: QpsVersion, parts: RequestParts<'_>) -> Result<Vec<u8
 
 /// A successful `ServiceResponse`, reduced to what the operations use.
 #[derive(Debug)]
-pub(crate) struct Answer {
+pub(crate) struct Answer<T> {
     count: Option<u64>,
     has_more_records: bool,
     last_id: Option<u64>,
-    pub(crate) connectors: Vec<Connector>,
+    pub(crate) items: Vec<T>,
+}
+
+/// An object QPS answers in `data`, under its wrapper name.
+pub(crate) trait Item: for<'de> Deserialize<'de> {
+    const WRAPPER: &'static str;
+}
+
+impl Item for Connector {
+    const WRAPPER: &'static str = "AwsAssetDataConnector";
+}
+
+/// One sync error (DECISION: the wrapper and fields are not public; the object's own name
+/// and the names the docs use elsewhere).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireSyncError {
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    connector_id: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    region: Option<String>,
+    #[serde(default, alias = "message", deserialize_with = "lenient::opt_string")]
+    error_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    created: Option<String>,
+}
+
+impl Item for WireSyncError {
+    const WRAPPER: &'static str = "AssetDataConnectorErrors";
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ServiceResponse {
+#[serde(transparent)]
+struct BaseAccountItem(WireBaseAccounts);
+
+impl Item for BaseAccountItem {
+    const WRAPPER: &'static str = "AwsBaseAccount";
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", bound = "D: Deserialize<'de>")]
+struct ServiceResponse<D> {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     response_code: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_u64")]
@@ -839,10 +1153,14 @@ struct ServiceResponse {
     has_more_records: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_u64")]
     last_id: Option<u64>,
-    #[serde(default)]
-    data: Option<DataItems>,
+    #[serde(default = "none")]
+    data: Option<D>,
     #[serde(default)]
     response_error_details: Option<ErrorDetails>,
+}
+
+fn none<D>() -> Option<D> {
+    None
 }
 
 #[derive(Deserialize)]
@@ -855,27 +1173,26 @@ struct ErrorDetails {
 }
 
 #[derive(Deserialize)]
-struct JsonEnvelope {
+#[serde(bound = "D: Deserialize<'de>")]
+struct JsonEnvelope<D> {
     #[serde(rename = "ServiceResponse")]
-    service_response: ServiceResponse,
+    service_response: ServiceResponse<D>,
 }
 
 /// `data`: `[{"AwsAssetDataConnector":{..}}, ..]`, a single `{"AwsAssetDataConnector":{..}}`,
-/// a wrapper holding an array, or in XML the repeated `<AwsAssetDataConnector>` elements.
-/// Keys other than the connector wrapper are skipped; the `count` check catches a body
-/// whose connectors all hid under an unknown name.
-struct DataItems(Vec<Connector>);
+/// a wrapper holding an array, or in XML the repeated `<AwsAssetDataConnector>` elements
+/// (for other objects, their own wrapper name). Keys other than the wrapper are skipped;
+/// the `count` check catches a body whose items all hid under an unknown name.
+struct DataItems<T>(Vec<T>);
 
-const CONNECTOR_WRAPPER: &str = "AwsAssetDataConnector";
-
-impl DataItems {
+impl<T: Item> DataItems<T> {
     fn visit_wrappers<'de, A: MapAccess<'de>>(
         mut map: A,
-        out: &mut Vec<Connector>,
+        out: &mut Vec<T>,
     ) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            if key == CONNECTOR_WRAPPER {
-                out.extend(map.next_value::<OneOrMany<Connector>>()?.0);
+            if key == T::WRAPPER {
+                out.extend(map.next_value::<OneOrMany<T>>()?.0);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -884,33 +1201,33 @@ impl DataItems {
     }
 }
 
-impl<'de> Deserialize<'de> for DataItems {
+impl<'de, T: Item> Deserialize<'de> for DataItems<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct DataVisitor;
-        impl<'de> Visitor<'de> for DataVisitor {
-            type Value = DataItems;
+        struct DataVisitor<T>(PhantomData<T>);
+        impl<'de, T: Item> Visitor<'de> for DataVisitor<T> {
+            type Value = DataItems<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("connector wrappers")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DataItems, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DataItems<T>, A::Error> {
                 let mut out = Vec::new();
-                while let Some(Wrapper(items)) = seq.next_element::<Wrapper>()? {
+                while let Some(Wrapper(items)) = seq.next_element::<Wrapper<T>>()? {
                     out.extend(items);
                 }
                 Ok(DataItems(out))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DataItems, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DataItems<T>, A::Error> {
                 let mut out = Vec::new();
                 DataItems::visit_wrappers(map, &mut out)?;
                 Ok(DataItems(out))
             }
-            fn visit_unit<E>(self) -> Result<DataItems, E> {
+            fn visit_unit<E>(self) -> Result<DataItems<T>, E> {
                 Ok(DataItems(Vec::new()))
             }
-            fn visit_none<E>(self) -> Result<DataItems, E> {
+            fn visit_none<E>(self) -> Result<DataItems<T>, E> {
                 Ok(DataItems(Vec::new()))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<DataItems, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DataItems<T>, E> {
                 if v.trim().is_empty() {
                     Ok(DataItems(Vec::new()))
                 } else {
@@ -918,28 +1235,28 @@ impl<'de> Deserialize<'de> for DataItems {
                 }
             }
         }
-        deserializer.deserialize_any(DataVisitor)
+        deserializer.deserialize_any(DataVisitor(PhantomData))
     }
 }
 
 /// One element of the `data` array: `{"AwsAssetDataConnector": ...}`.
-struct Wrapper(Vec<Connector>);
+struct Wrapper<T>(Vec<T>);
 
-impl<'de> Deserialize<'de> for Wrapper {
+impl<'de, T: Item> Deserialize<'de> for Wrapper<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct WrapperVisitor;
-        impl<'de> Visitor<'de> for WrapperVisitor {
-            type Value = Wrapper;
+        struct WrapperVisitor<T>(PhantomData<T>);
+        impl<'de, T: Item> Visitor<'de> for WrapperVisitor<T> {
+            type Value = Wrapper<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object wrapping a connector")
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Wrapper, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Wrapper<T>, A::Error> {
                 let mut out = Vec::new();
                 DataItems::visit_wrappers(map, &mut out)?;
                 Ok(Wrapper(out))
             }
         }
-        deserializer.deserialize_any(WrapperVisitor)
+        deserializer.deserialize_any(WrapperVisitor(PhantomData))
     }
 }
 
@@ -951,7 +1268,7 @@ enum Unreadable {
     BadContent(String),
 }
 
-fn parse_envelope(body: &[u8]) -> Result<ServiceResponse, Unreadable> {
+fn parse_envelope<T: Item>(body: &[u8]) -> Result<ServiceResponse<DataItems<T>>, Unreadable> {
     let text = std::str::from_utf8(body)
         .map_err(|e| Unreadable::NotAnEnvelope(format!("the body is not UTF-8: {e}")))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
@@ -965,14 +1282,14 @@ fn parse_envelope(body: &[u8]) -> Result<ServiceResponse, Unreadable> {
                 "JSON without ServiceResponse".into(),
             ));
         }
-        serde_json::from_value::<JsonEnvelope>(value)
+        serde_json::from_value::<JsonEnvelope<DataItems<T>>>(value)
             .map(|e| e.service_response)
             .map_err(|e| Unreadable::BadContent(e.to_string()))
     } else if trimmed.starts_with('<') {
         lenient::check_xml_nesting(trimmed).map_err(Unreadable::NotAnEnvelope)?;
         match xml_root_name(trimmed) {
             Ok(name) if name == "ServiceResponse" => {
-                quick_xml::de::from_str::<ServiceResponse>(trimmed)
+                quick_xml::de::from_str::<ServiceResponse<DataItems<T>>>(trimmed)
                     .map_err(|e| Unreadable::BadContent(format!("malformed XML: {e}")))
             }
             Ok(name) => Err(Unreadable::NotAnEnvelope(format!(
@@ -1001,14 +1318,19 @@ fn xml_root_name(xml: &str) -> Result<String, quick_xml::Error> {
 
 /// Maps a reply to the successful answer or the error it stands for. Context in errors is
 /// filled in by the caller.
-pub(crate) fn decode_reply(reply: &Reply) -> Result<Answer, Error> {
+pub(crate) fn decode_reply(reply: &Reply) -> Result<Answer<Connector>, Error> {
+    decode_items(reply)
+}
+
+/// [`decode_reply`] for answers holding any [`Item`].
+fn decode_items<T: Item>(reply: &Reply) -> Result<Answer<T>, Error> {
     let status = reply.status;
     let decode_error = |reason: String| Error::Decode {
         context: String::new(),
         reason,
         excerpt: excerpt(&reply.body),
     };
-    let response = match parse_envelope(&reply.body) {
+    let response = match parse_envelope::<T>(&reply.body) {
         Ok(r) if r.response_code.is_some() => r,
         Ok(_) => {
             return Err(by_status(status, &reply.body)
@@ -1061,18 +1383,19 @@ pub(crate) fn decode_reply(reply: &Reply) -> Result<Answer, Error> {
             });
         }
     }
-    let connectors = response.data.map(|d| d.0).unwrap_or_default();
+    let items = response.data.map(|d| d.0).unwrap_or_default();
     let count = response.count;
-    if let Some(n) = count.filter(|n| *n > 0 && connectors.is_empty()) {
+    if let Some(n) = count.filter(|n| *n > 0 && items.is_empty()) {
         return Err(decode_error(format!(
-            "count is {n} but no connector could be read from data"
+            "count is {n} but no {} could be read from data",
+            T::WRAPPER
         )));
     }
     Ok(Answer {
         count,
         has_more_records: response.has_more_records.unwrap_or(false),
         last_id: response.last_id,
-        connectors,
+        items,
     })
 }
 
@@ -1109,7 +1432,7 @@ mod tests {
         }
     }
 
-    fn ok(body: &str) -> Answer {
+    fn ok(body: &str) -> Answer<Connector> {
         match decode_reply(&reply(200, body)) {
             Ok(a) => a,
             Err(e) => panic!("decode failed: {e}"),
@@ -1171,7 +1494,7 @@ mod tests {
     fn seed_v3_create_response() {
         let a = ok(SEED_V3_CREATE);
         assert_eq!(a.count, Some(1));
-        let c = &a.connectors[0];
+        let c = &a.items[0];
         assert_eq!(c.id, 2064449);
         assert_eq!(c.aws_account_id.as_deref(), Some("123456789012"));
         assert_eq!(
@@ -1188,7 +1511,7 @@ mod tests {
     #[test]
     fn seed_v2_create_response() {
         let a = ok(SEED_V2_CREATE);
-        let c = &a.connectors[0];
+        let c = &a.items[0];
         assert_eq!(c.id, 2064449);
         assert_eq!(c.name.as_deref(), Some("aws-v2-api"));
         assert_eq!(c.aws_account_id.as_deref(), Some("00000"));
@@ -1215,7 +1538,7 @@ mod tests {
             "unknownField":{"deep":[1,2]}}}}}"#,
         );
         assert!(!a.has_more_records);
-        let c = &a.connectors[0];
+        let c = &a.items[0];
         assert_eq!(c.id, 42);
         assert_eq!(c.all_regions, Some(true));
         assert_eq!(c.disabled, Some(false));
@@ -1245,7 +1568,7 @@ mod tests {
             );
             let a = ok(&body);
             assert_eq!(
-                a.connectors[0].cspm_regions,
+                a.items[0].cspm_regions,
                 Some(vec!["a".into(), "b".into()]),
                 "{shape}"
             );
@@ -1261,11 +1584,7 @@ mod tests {
             let body = format!(
                 r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{empty}}}}}]}}}}"#
             );
-            assert_eq!(
-                ok(&body).connectors[0].cspm_regions,
-                Some(vec![]),
-                "{empty}"
-            );
+            assert_eq!(ok(&body).items[0].cspm_regions, Some(vec![]), "{empty}");
         }
     }
 
@@ -1280,14 +1599,14 @@ mod tests {
         );
         assert!(a.has_more_records);
         assert_eq!(a.last_id, Some(8));
-        assert_eq!(a.connectors.len(), 2);
-        let first = &a.connectors[0];
+        assert_eq!(a.items.len(), 2);
+        let first = &a.items[0];
         assert_eq!(first.description.as_deref(), Some(""));
         assert_eq!(first.cspm_regions, Some(vec!["us-east-1".to_string()]));
         assert_eq!(first.endpoints, Some(vec![]));
         assert_eq!(first.disabled, Some(true));
-        assert_eq!(a.connectors[1].name.as_deref(), Some("second"));
-        assert_eq!(a.connectors[1].cspm_regions, Some(vec![]));
+        assert_eq!(a.items[1].name.as_deref(), Some("second"));
+        assert_eq!(a.items[1].cspm_regions, Some(vec![]));
     }
 
     #[test]
@@ -1299,7 +1618,7 @@ mod tests {
             r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>0</count><data/></ServiceResponse>"#,
         ] {
             let a = ok(body);
-            assert!(a.connectors.is_empty(), "{body}");
+            assert!(a.items.is_empty(), "{body}");
             assert_eq!(a.count, Some(0));
         }
     }
@@ -1432,7 +1751,100 @@ mod tests {
             disabled: Some(false),
             run_frequency: None,
             is_remediation_enabled: None,
+            activation_modules: None,
+            connector_apps: None,
+            default_tag_ids: None,
         }
+    }
+
+    /// The modules, apps and tags as Qualys's `aws_create_account_connectors.sh` sends them.
+    #[test]
+    fn modules_apps_and_tags_as_qualys_script_sends_them() {
+        let mut s = spec();
+        s.activation_modules = Some(vec!["VM".into(), "PC".into()]);
+        s.connector_apps = Some(vec!["AI".into(), "CI".into(), "CSA".into()]);
+        s.default_tag_ids = Some(vec![12345]);
+        let json = encode_request(QpsVersion::V3, RequestParts::data(&s)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let c = &v["ServiceRequest"]["data"]["AwsAssetDataConnector"];
+        let arn = "arn:aws:iam::123456789012:role/QAtest";
+        let app = |name: &str| serde_json::json!({"set": {"ConnectorAppInfo": {"name": name, "identifier": arn}}});
+        assert_eq!(
+            c["activation"],
+            serde_json::json!({"set": {"ActivationModule": ["VM", "PC"]}})
+        );
+        assert_eq!(
+            c["connectorAppInfos"],
+            serde_json::json!({"set": {"ConnectorAppInfoQList": [app("AI"), app("CI"), app("CSA")]}})
+        );
+        assert_eq!(
+            c["defaultTags"],
+            serde_json::json!({"set": {"TagSimple": [{"id": 12345}]}})
+        );
+        let xml =
+            String::from_utf8(encode_request(QpsVersion::V2, RequestParts::data(&s)).unwrap())
+                .unwrap();
+        for part in [
+            "<activation><set><ActivationModule>VM</ActivationModule><ActivationModule>PC</ActivationModule></set></activation>",
+            "<connectorAppInfos><set><ConnectorAppInfoQList><set><ConnectorAppInfo><name>AI</name><identifier>arn:aws:iam::123456789012:role/QAtest</identifier></ConnectorAppInfo></set></ConnectorAppInfoQList><ConnectorAppInfoQList>",
+            "<defaultTags><set><TagSimple><id>12345</id></TagSimple></set></defaultTags>",
+        ] {
+            assert!(xml.contains(part), "missing {part} in {xml}");
+        }
+        s.activation_modules = Some(vec![]);
+        s.connector_apps = None;
+        let json = encode_request(QpsVersion::V3, RequestParts::data(&s)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let c = &v["ServiceRequest"]["data"]["AwsAssetDataConnector"];
+        assert_eq!(
+            c["activation"],
+            serde_json::json!({"set": {"ActivationModule": []}})
+        );
+        assert!(c.get("connectorAppInfos").is_none(), "{c}");
+    }
+
+    #[test]
+    fn modules_apps_and_tags_read_in_every_form() {
+        let a = ok(
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
+            "activation":{"list":[{"ActivationModule":"VM"},{"ActivationModule":"PC"}]},
+            "defaultTags":{"list":[{"TagSimple":{"id":"7"}}]},
+            "connectorAppInfos":{"list":[{"ConnectorAppInfoQList":{"list":[{"ConnectorAppInfo":{"name":"AI","identifier":"arn","tagId":3}}]}},
+                                         {"ConnectorAppInfoQList":{"set":{"ConnectorAppInfo":{"name":"CSA"}}}}]},
+            "lastError":"denied","totalAssets":"4"}}]}}"#,
+        );
+        let c = &a.items[0];
+        assert_eq!(c.activation_modules, Some(vec!["VM".into(), "PC".into()]));
+        assert_eq!(c.default_tag_ids, Some(vec![7]));
+        assert_eq!(c.connector_apps, Some(vec!["AI".into(), "CSA".into()]));
+        assert_eq!(c.last_error.as_deref(), Some("denied"));
+        assert_eq!(c.total_assets, Some(4));
+        let empty = ok(
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
+            "activation":{"count":0},"defaultTags":{"count":0}}}]}}"#,
+        );
+        let c = &empty.items[0];
+        assert_eq!(c.activation_modules, Some(vec![]));
+        assert_eq!(c.default_tag_ids, Some(vec![]));
+        assert_eq!(c.connector_apps, None);
+        let xml = ok(
+            r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>1</count><data><AwsAssetDataConnector><id>1</id>
+            <activation><set><ActivationModule>VM</ActivationModule><ActivationModule>SCA</ActivationModule></set></activation>
+            <defaultTags><set><TagSimple><id>7</id></TagSimple><TagSimple><id>8</id></TagSimple></set></defaultTags>
+            <connectorAppInfos><set><ConnectorAppInfoQList><set><ConnectorAppInfo><name>CI</name><identifier>arn</identifier></ConnectorAppInfo></set></ConnectorAppInfoQList></set></connectorAppInfos>
+            <lastError>denied</lastError></AwsAssetDataConnector></data></ServiceResponse>"#,
+        );
+        let c = &xml.items[0];
+        assert_eq!(c.activation_modules, Some(vec!["VM".into(), "SCA".into()]));
+        assert_eq!(c.default_tag_ids, Some(vec![7, 8]));
+        assert_eq!(c.connector_apps, Some(vec!["CI".into()]));
+        assert_eq!(c.last_error.as_deref(), Some("denied"));
+        let bad = decode_reply(&reply(
+            200,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
+            "defaultTags":{"list":[{"TagSimple":{"id":"seven"}}]}}}]}}"#,
+        ));
+        assert!(matches!(bad, Err(Error::Decode { .. })), "{bad:?}");
     }
 
     #[test]
@@ -1506,23 +1918,31 @@ mod tests {
                 Criterion::id_in(&[1, 2, 3]),
             ],
             limit: 5000,
-            offset: 0,
+            after_id: Some(41),
         };
         let json = encode_request(QpsVersion::V3, RequestParts::search(&search)).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"ServiceRequest":{
-                "preferences":{"limitResults":1000,"startFromOffset":1},
+                "preferences":{"limitResults":1000},
                 "filters":{"Criteria":[
                     {"field":"name","operator":"EQUALS","value":"a&b"},
-                    {"field":"id","operator":"IN","value":"1,2,3"}]}}})
+                    {"field":"id","operator":"IN","value":"1,2,3"},
+                    {"field":"id","operator":"GREATER","value":"41"}]}}})
         );
         let xml = String::from_utf8(
             encode_request(QpsVersion::V2, RequestParts::search(&search)).unwrap(),
         )
         .unwrap();
-        assert!(xml.contains("<preferences><limitResults>1000</limitResults><startFromOffset>1</startFromOffset></preferences>"), "{xml}");
+        assert!(
+            xml.contains("<preferences><limitResults>1000</limitResults></preferences>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<Criteria field="id" operator="GREATER">41</Criteria>"#),
+            "{xml}"
+        );
         assert!(
             xml.contains(r#"<Criteria field="name" operator="EQUALS">a&amp;b</Criteria>"#),
             "{xml}"

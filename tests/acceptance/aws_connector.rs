@@ -472,9 +472,9 @@ fn plan_time_errors_name_the_attribute() {
         ),
         (
             "unsupported_argument",
-            "api = \"cloudview\"\n  remediation_enabled = true",
-            "remediation_enabled is not supported with api = \"cloudview\"",
-            "remediation_enabled = true",
+            "api = \"cloudview\"\n  connector_apps = [\"CSA\"]",
+            "connector_apps is not supported with api = \"cloudview\"",
+            "connector_apps = [\"CSA\"]",
         ),
     ];
     let mut config = sim.provider_hcl("demo");

@@ -297,6 +297,30 @@ fn connector_data_source_examples() {
 }
 
 #[test]
+fn base_account_data_source_example() {
+    let sim = SimFixture::start();
+    let wd = example_workdir(
+        "data-sources/qualys_aws_base_account",
+        REQUIRED_PROVIDERS,
+        &sim,
+    );
+    apply(&wd);
+    let policy: serde_json::Value = serde_json::from_str(
+        wd.outputs()["gov_trust_policy"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .expect("a JSON policy");
+    assert_eq!(
+        policy["Statement"][0]["Principal"]["AWS"],
+        format!(
+            "arn:aws-us-gov:iam::{}:root",
+            qualys_sim::QUALYS_GOV_AWS_ACCOUNT_ID
+        )
+    );
+}
+
+#[test]
 fn quickstart() {
     let sim = SimFixture::start();
     let wd = example_workdir("quickstart", "", &sim);

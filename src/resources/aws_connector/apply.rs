@@ -26,6 +26,9 @@ pub(super) struct Desired {
     inventory_regions: Option<Vec<String>>,
     disabled: bool,
     remediation_enabled: bool,
+    connector_apps: Option<Vec<String>>,
+    activation_modules: Option<Vec<String>>,
+    default_tag_ids: Option<Vec<u64>>,
 }
 
 pub(super) fn sorted_strings(v: &Value) -> Option<Vec<String>> {
@@ -68,6 +71,14 @@ impl Desired {
             inventory_regions: sorted_strings(planned.get("inventory_regions")),
             disabled: flag("disabled"),
             remediation_enabled: flag("remediation_enabled"),
+            connector_apps: sorted_strings(planned.get("connector_apps")),
+            activation_modules: sorted_strings(planned.get("activation_modules")),
+            default_tag_ids: planned.get("default_tag_ids").elements().map(|ids| {
+                ids.iter()
+                    .filter_map(|v| v.as_i64())
+                    .filter_map(|n| u64::try_from(n).ok())
+                    .collect()
+            }),
         })
     }
 
@@ -100,6 +111,9 @@ impl Desired {
             disabled: Some(self.disabled),
             run_frequency: Some(self.polling_minutes),
             is_remediation_enabled: Some(self.remediation_enabled),
+            connector_apps: self.connector_apps.clone(),
+            activation_modules: self.activation_modules.clone(),
+            default_tag_ids: self.default_tag_ids.clone(),
         }
     }
 
@@ -116,12 +130,58 @@ impl Desired {
                 hours: self.polling_minutes / 60,
                 minutes: self.polling_minutes % 60,
             }),
+            remediation_enabled: Some(self.remediation_enabled),
         }
     }
 }
 
 pub(super) fn api_error(summary: &str, e: &qualys::Error) -> Diagnostic {
     Diagnostic::error(summary, format!("{e}."))
+}
+
+/// After Qualys saved the connector: CloudView's enable/disable, then the sync verdict when
+/// `wait_for_sync` asks for one. `prior` is None for a create.
+async fn finish(
+    client: &Client,
+    desired: &Desired,
+    state: Value,
+    prior: Option<&Value>,
+    planned: &Value,
+    mut diagnostics: Diagnostics,
+) -> ApplyResponse {
+    let settled = match settle_disabled(client, state, desired.disabled, planned).await {
+        Ok(state) => state,
+        Err((state, d)) => {
+            diagnostics.push(d);
+            return ApplyResponse {
+                new_state: state,
+                diagnostics,
+                ..Default::default()
+            };
+        }
+    };
+    if !needs_sync(prior, planned) {
+        return ApplyResponse {
+            new_state: settled,
+            diagnostics,
+            ..Default::default()
+        };
+    }
+    match await_sync(client, settled, planned).await {
+        Ok(state) => ApplyResponse {
+            new_state: state,
+            diagnostics,
+            ..Default::default()
+        },
+        Err((state, d)) => {
+            diagnostics.push(d);
+            ApplyResponse {
+                new_state: state,
+                diagnostics,
+                ..Default::default()
+            }
+        }
+    }
 }
 
 /// The client bounded by the resource's `timeouts.<operation>` (default 20 minutes).
@@ -169,10 +229,29 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
         let client = bounded(client, &request.planned_state, "create");
         create(&client, &desired, request.planned_state).await
     } else if !differs_beyond_state(&request.planned_state, &request.prior_state) {
-        // Only `timeouts` changed: nothing to send to Qualys.
-        ApplyResponse {
-            new_state: request.planned_state,
-            ..Default::default()
+        // Nothing Qualys holds changed (`timeouts`, `wait_for_sync`, or a sync to check again
+        // after a failed one): nothing to send but, with `wait_for_sync`, the sync.
+        let client = bounded(client, &request.planned_state, "update");
+        let mut state = request.prior_state.clone();
+        for name in ["timeouts", "wait_for_sync"] {
+            state.set(name, request.planned_state.get(name).clone());
+        }
+        if !needs_sync(Some(&request.prior_state), &request.planned_state) {
+            return ApplyResponse {
+                new_state: request.planned_state,
+                ..Default::default()
+            };
+        }
+        match await_sync(&client, state, &request.planned_state).await {
+            Ok(state) => ApplyResponse {
+                new_state: state,
+                ..Default::default()
+            },
+            Err((state, d)) => ApplyResponse {
+                new_state: state,
+                diagnostics: d.into(),
+                ..Default::default()
+            },
         }
     } else {
         let client = bounded(client, &request.planned_state, "update");
@@ -274,11 +353,7 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             } else {
                 Diagnostics::default()
             };
-            ApplyResponse {
-                new_state: state,
-                diagnostics,
-                ..Default::default()
-            }
+            finish(client, desired, state, None, &planned, diagnostics).await
         }
         // Qualys created the connector but did not describe it: its id must reach the state
         // (Terraform then marks it tainted, and the next plan reads it and replaces it).
@@ -477,11 +552,21 @@ pub(super) async fn update(
             client
                 .note_saved(desired.api.family(), &id, &desired.name, &desired.arn)
                 .await;
-            ApplyResponse {
-                new_state: state,
-                ..Default::default()
-            }
+            finish(
+                client,
+                desired,
+                state,
+                Some(&prior),
+                &planned,
+                Diagnostics::default(),
+            )
+            .await
         }
+        Err(qualys::Error::WrongApi { message }) => ApplyResponse {
+            diagnostics: wrong_api(desired.api, &prior, &message).into(),
+            new_state: prior,
+            ..Default::default()
+        },
         // The update may not have happened: the prior state is the best knowledge, and the
         // next refresh reads what Qualys has.
         Err(e) => ApplyResponse {
@@ -496,6 +581,38 @@ pub(super) async fn update(
             ..Default::default()
         },
     }
+}
+
+/// An update refused because another API made the connector: say which one owns it and how to
+/// move the resource to it.
+fn wrong_api(api: Api, prior: &Value, message: &str) -> Diagnostic {
+    let (owner, import_id) = match api {
+        Api::CloudView => (
+            "the Connector app's QPS API (api = \"v3\")",
+            "v3:<its QPS id, as the qualys_aws_connectors data source lists it>".to_string(),
+        ),
+        Api::V3 | Api::V2 => (
+            "CloudView (api = \"cloudview\")",
+            format!(
+                "cloudview:{}",
+                prior.get("cloudview_uuid").as_str().unwrap_or("<its UUID>")
+            ),
+        ),
+    };
+    Diagnostic::error(
+        format!(
+            "This connector can only be changed through {}",
+            owner.split(" (").next().unwrap_or(owner)
+        ),
+        format!(
+            "Qualys refused the update through {}: {message}. Only the API that made a connector \
+             changes it (until CloudView connectors are merged into the Connector app). Manage \
+             it with {owner}: remove it from this resource's state (`terraform state rm \
+             ADDRESS`, ADDRESS as shown above), set api accordingly, and import it again \
+             with the ID {import_id}.",
+            api.as_str()
+        ),
+    )
 }
 
 pub(super) async fn delete(client: &Client, prior: Value) -> ApplyResponse {

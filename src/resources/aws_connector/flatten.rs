@@ -13,7 +13,13 @@ use super::*;
 pub(super) fn to_state(connector: &Connector, like: &Value) -> Value {
     let mut state = empty_state();
     state.extend(connector.attributes());
-    for name in ["cspm_regions", "inventory_regions"] {
+    for name in [
+        "cspm_regions",
+        "inventory_regions",
+        "connector_apps",
+        "activation_modules",
+        "default_tag_ids",
+    ] {
         if state.get(name).is_some_and(Value::is_null) && like.get(name).elements().is_some() {
             state.insert(name.to_string(), Value::Set(Vec::new()));
         }
@@ -26,7 +32,9 @@ pub(super) fn to_state(connector: &Connector, like: &Value) -> Value {
     {
         state.insert("is_portal_connector".into(), Value::Bool(*configured));
     }
-    state.insert("timeouts".into(), like.get("timeouts").clone());
+    for name in ["timeouts", "wait_for_sync"] {
+        state.insert(name.into(), like.get(name).clone());
+    }
     Value::Object(state)
 }
 

@@ -63,11 +63,13 @@ impl Api {
     }
 
     /// Arguments only the QPS APIs take.
-    const QPS_ONLY: [&'static str; 4] = [
+    const QPS_ONLY: [&'static str; 6] = [
         "all_regions",
         "cspm_regions",
         "inventory_regions",
-        "remediation_enabled",
+        "connector_apps",
+        "activation_modules",
+        "default_tag_ids",
     ];
 }
 
@@ -77,6 +79,7 @@ pub mod model;
 mod plan;
 mod read;
 mod schema;
+mod sync;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -87,6 +90,7 @@ use model::polling_value;
 use plan::*;
 use read::*;
 use schema::TIMEOUTS;
+use sync::{await_sync, needs_sync, settle_disabled};
 use validate::*;
 
 pub use apply::apply;

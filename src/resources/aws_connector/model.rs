@@ -36,6 +36,16 @@ pub struct Connector {
     pub qualys_aws_account_id: Option<String>,
     pub state: Option<String>,
     pub cloudview_uuid: Option<String>,
+    /// QPS only: app names (`AI`, `CI`, `CSA`), modules and default tag ids; `None` when
+    /// Qualys reports none.
+    pub connector_apps: Option<Vec<String>>,
+    pub activation_modules: Option<Vec<String>>,
+    pub default_tag_ids: Option<Vec<u64>>,
+    /// RFC 3339 when Qualys's date reads as one of its forms, else as reported.
+    pub last_sync: Option<String>,
+    pub next_sync: Option<String>,
+    pub last_error: Option<String>,
+    pub total_assets: Option<u64>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -47,6 +57,38 @@ fn account_of(reported: &Option<String>, arn: &Option<String>) -> Option<String>
         arn.as_deref()
             .and_then(|a| parse_role_arn(a).ok())
             .map(|r| r.account_id.to_string())
+    })
+}
+
+/// A date as Qualys writes it (ISO 8601, or Java's `Wed Jan 13 05:17:58 UTC 2021` in CloudView)
+/// as RFC 3339 in UTC; a form not recognised is kept as reported rather than lost.
+pub fn rfc3339(reported: &Option<String>) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    let text = non_empty(reported)?;
+    let java = time::macros::format_description!(
+        "[weekday repr:short] [month repr:short] [day padding:zero] [hour]:[minute]:[second] \
+         [ignore count:3] [year]"
+    );
+    let parsed = time::OffsetDateTime::parse(&text, &Rfc3339)
+        .ok()
+        .or_else(|| {
+            time::PrimitiveDateTime::parse(&text, &java)
+                .ok()
+                .map(time::PrimitiveDateTime::assume_utc)
+        });
+    Some(
+        parsed
+            .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
+            .unwrap_or(text),
+    )
+}
+
+fn sorted_or_none(items: &Option<Vec<String>>) -> Option<Vec<String>> {
+    items.as_ref().filter(|v| !v.is_empty()).map(|v| {
+        let mut v = v.clone();
+        v.sort();
+        v.dedup();
+        v
     })
 }
 
@@ -88,6 +130,21 @@ impl Connector {
             qualys_aws_account_id: non_empty(&c.qualys_aws_account_id),
             state: non_empty(&c.connector_state),
             cloudview_uuid: non_empty(&c.cloudview_uuid),
+            connector_apps: sorted_or_none(&c.connector_apps),
+            activation_modules: sorted_or_none(&c.activation_modules),
+            default_tag_ids: c
+                .default_tag_ids
+                .clone()
+                .filter(|t| !t.is_empty())
+                .map(|mut t| {
+                    t.sort_unstable();
+                    t.dedup();
+                    t
+                }),
+            last_sync: rfc3339(&c.last_sync),
+            next_sync: rfc3339(&c.next_sync),
+            last_error: non_empty(&c.last_error),
+            total_assets: c.total_assets,
         }
     }
 
@@ -111,11 +168,18 @@ impl Connector {
             cspm_regions: Vec::new(),
             inventory_regions: Vec::new(),
             disabled: c.is_disabled.unwrap_or(false),
-            remediation_enabled: None,
+            remediation_enabled: Some(c.remediation_enabled.unwrap_or(false)),
             aws_account_id: account_of(&c.aws_account_id, &c.arn),
             qualys_aws_account_id: non_empty(&c.base_account_id),
             state: non_empty(&c.state),
             cloudview_uuid: Some(c.connector_id.clone()),
+            connector_apps: None,
+            activation_modules: None,
+            default_tag_ids: None,
+            last_sync: rfc3339(&c.last_synced_on),
+            next_sync: rfc3339(&c.next_synced_on),
+            last_error: non_empty(&c.error),
+            total_assets: c.total_assets,
         }
     }
 
@@ -156,11 +220,43 @@ impl Connector {
             ("qualys_aws_account_id", string(&self.qualys_aws_account_id)),
             ("state", string(&self.state)),
             ("cloudview_uuid", string(&self.cloudview_uuid)),
+            ("connector_apps", set_of(&self.connector_apps)),
+            ("activation_modules", set_of(&self.activation_modules)),
+            (
+                "default_tag_ids",
+                self.default_tag_ids
+                    .as_ref()
+                    .map(|ids| {
+                        Value::Set(ids.iter().map(|id| Value::int(id_number(*id))).collect())
+                    })
+                    .unwrap_or(Value::Null),
+            ),
+            ("last_sync", string(&self.last_sync)),
+            ("next_sync", string(&self.next_sync)),
+            ("last_error", string(&self.last_error)),
+            (
+                "total_assets",
+                self.total_assets
+                    .map(|n| Value::int(id_number(n)))
+                    .unwrap_or(Value::Null),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
     }
+}
+
+fn set_of(items: &Option<Vec<String>>) -> Value {
+    items
+        .as_ref()
+        .map(|v| Value::Set(v.iter().cloned().map(Value::string).collect()))
+        .unwrap_or(Value::Null)
+}
+
+/// A count or id as a Terraform number (they stay far below `i64::MAX`).
+fn id_number(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// `polling_frequency` as a value: `{ hours, minutes }`.
@@ -169,4 +265,28 @@ pub fn polling_value(minutes: u32) -> Value {
         ("hours", Value::int(i64::from(minutes / 60))),
         ("minutes", Value::int(i64::from(minutes % 60))),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualys_dates_read_as_rfc3339() {
+        let date = |s: &str| rfc3339(&Some(s.to_string()));
+        assert_eq!(
+            date("2021-01-13T05:17:58Z").as_deref(),
+            Some("2021-01-13T05:17:58Z")
+        );
+        assert_eq!(
+            date("Wed Jan 13 05:17:58 UTC 2021").as_deref(),
+            Some("2021-01-13T05:17:58Z")
+        );
+        assert_eq!(
+            date("Fri Jan 30 06:29:04 GMT 2026").as_deref(),
+            Some("2026-01-30T06:29:04Z")
+        );
+        assert_eq!(date("yesterday").as_deref(), Some("yesterday"));
+        assert_eq!(rfc3339(&Some(String::new())), None);
+    }
 }

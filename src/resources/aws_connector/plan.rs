@@ -2,7 +2,7 @@
 //! connector.
 
 use crate::plugin::api::{PlanRequest, PlanResponse};
-use crate::plugin::diag::AttrPath;
+use crate::plugin::diag::{AttrPath, Diagnostic};
 use crate::plugin::value::Value;
 
 use super::*;
@@ -23,13 +23,26 @@ pub(super) fn default_for(name: &str, api: Api, creating: bool) -> Option<Value>
         "is_portal_connector" if qps => Value::Null,
         "is_portal_connector" => Value::Bool(false),
         "all_regions" if qps => Value::Bool(true),
-        "disabled" | "remediation_enabled" if qps => Value::Bool(false),
-        "all_regions" | "remediation_enabled" => Value::Null,
+        "disabled" | "remediation_enabled" => Value::Bool(false),
+        // What Qualys's own onboarding scripts send; later, what the connector has stays.
+        "connector_apps" if qps && creating => strings(&DEFAULT_APPS),
+        "activation_modules" if qps && creating => strings(&DEFAULT_MODULES),
+        "default_tag_ids" if qps && creating => Value::Null,
+        "connector_apps" | "activation_modules" | "default_tag_ids" if qps => return None,
+        "all_regions" | "connector_apps" | "activation_modules" | "default_tag_ids" => Value::Null,
         _ => return None,
     })
 }
 
-pub(super) const DEFAULTED: [&str; 9] = [
+/// The apps and modules a new QPS connector gets when the configuration names none.
+pub(super) const DEFAULT_APPS: [&str; 3] = ["AI", "CI", "CSA"];
+pub(super) const DEFAULT_MODULES: [&str; 2] = ["VM", "PC"];
+
+fn strings(items: &[&str]) -> Value {
+    Value::Set(items.iter().map(|s| Value::string(*s)).collect())
+}
+
+pub(super) const DEFAULTED: [&str; 12] = [
     "api",
     "description",
     "is_gov_cloud",
@@ -39,6 +52,9 @@ pub(super) const DEFAULTED: [&str; 9] = [
     "all_regions",
     "disabled",
     "remediation_enabled",
+    "connector_apps",
+    "activation_modules",
+    "default_tag_ids",
 ];
 
 pub(super) const REPLACE_ON_CHANGE: [&str; 3] = ["api", "is_gov_cloud", "is_china_region"];
@@ -50,8 +66,25 @@ pub(super) fn api_of(v: &Value) -> Option<Api> {
     }
 }
 
+/// What Qualys reports about syncs: unknown in a plan that changes the connector.
+pub(super) const SYNC_REPORTS: [&str; 5] = [
+    "state",
+    "last_sync",
+    "next_sync",
+    "last_error",
+    "total_assets",
+];
+
 /// Attributes that never reach Qualys: a change to them alone is no change of the connector.
-const LOCAL_ONLY: [&str; 2] = ["state", "timeouts"];
+const LOCAL_ONLY: [&str; 7] = [
+    "state",
+    "last_sync",
+    "next_sync",
+    "last_error",
+    "total_assets",
+    "timeouts",
+    "wait_for_sync",
+];
 
 /// Whether two states differ in anything Qualys holds (not the reported `state`, not
 /// `timeouts`).
@@ -115,7 +148,7 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         match api {
             Some(api) => match default_for(name, api, creating) {
                 Some(default) => planned.set(name, default),
-                // `disabled` with CloudView: reported by Qualys.
+                // Reported by Qualys, e.g. `is_china_region` on the QPS APIs.
                 None if creating => planned.set(name, Value::Unknown),
                 None => {}
             },
@@ -139,12 +172,20 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         },
     );
     if creating {
-        for name in ["id", "qualys_aws_account_id", "state", "cloudview_uuid"] {
+        for name in ["id", "qualys_aws_account_id", "cloudview_uuid"]
+            .into_iter()
+            .chain(SYNC_REPORTS)
+        {
             planned.set(name, Value::Unknown);
         }
-    } else if differs_beyond_state(&planned, prior) {
-        // Qualys may move the connector to another state when it changes.
-        planned.set("state", Value::Unknown);
+    } else if differs_beyond_state(&planned, prior)
+        || (planned.get("wait_for_sync").as_bool() == Some(true) && sync::is_failed_verdict(prior))
+    {
+        // Qualys may move the connector to another state, and sync it, when it changes; with
+        // wait_for_sync, a failed sync is checked again.
+        for name in SYNC_REPORTS {
+            planned.set(name, Value::Unknown);
+        }
     }
 
     let mut response = PlanResponse::default();
@@ -156,20 +197,24 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
             .collect();
     }
     let changes = creating || differs_beyond_state(&planned, prior);
-    if api == Some(Api::CloudView)
-        && let Some(disabled) = planned.get("disabled").as_bool()
-        && (if creating {
-            disabled
-        } else {
-            prior.get("disabled").as_bool() != Some(disabled)
-        })
+    let scoped = planned
+        .get("cspm_regions")
+        .elements()
+        .is_some_and(|codes| !codes.is_empty());
+    if scoped
+        && let Some(apps) = planned.get("connector_apps").elements()
+        && planned.get("connector_apps").is_wholly_known()
+        && !apps.iter().any(|a| a.as_str() == Some("CSA"))
     {
-        response.diagnostics.push(error_at(
-            "disabled",
-            "disabled cannot be changed with api = \"cloudview\" yet",
-            "The configured value must be what Qualys reports for this connector (a CloudView \
-             connector is created enabled).",
-        ));
+        response.diagnostics.push(
+            Diagnostic::warning(
+                "cspm_regions without the CSA app",
+                "CSPM scanning is the CSA app's (cloud security assessment): with connector_apps \
+                 lacking \"CSA\", Qualys runs no CSPM scan for this connector and cspm_regions \
+                 has no effect. Add \"CSA\" to connector_apps, or remove cspm_regions.",
+            )
+            .at(AttrPath::attr("cspm_regions")),
+        );
     }
     if creating
         && let Some(qps) = api.and_then(Api::qps_version)

@@ -183,14 +183,55 @@ pub fn schema() -> Schema {
                     "disabled",
                     Type::Bool,
                     OptionalComputed,
-                    "QPS only: whether the connector is disabled. Default `false`. With \
-                     `cloudview`, reported by Qualys.",
+                    "Whether the connector is disabled: Qualys does not sync a disabled \
+                     connector. Default `false`. The QPS APIs set it in the connector; \
+                     CloudView through its enable and disable operations.",
                 ),
                 attr(
                     "remediation_enabled",
                     Type::Bool,
                     OptionalComputed,
-                    "QPS only: whether remediation is enabled. Default `false`.",
+                    "Whether Qualys may remediate findings in the account (QPS \
+                     `isRemediationEnabled`, CloudView `remediationEnabled`; the role then \
+                     needs write permissions). Default `false`.",
+                ),
+                attr(
+                    "connector_apps",
+                    Type::set(Type::String),
+                    OptionalComputed,
+                    "QPS only: the Qualys apps the connector feeds, each identified by the \
+                     role's ARN: `AI` (asset inventory, an AssetView connector), `CI` (cloud \
+                     inventory) and `CSA` (cloud security assessment: CSPM; without it \
+                     `cspm_regions` scans nothing). Default on create: all three, as \
+                     Qualys's own onboarding scripts send; left out of the configuration \
+                     later, the apps stay as they are.",
+                ),
+                attr(
+                    "activation_modules",
+                    Type::set(Type::String),
+                    OptionalComputed,
+                    "QPS only: the Qualys modules activated for the assets the connector \
+                     finds: `VM`, `PC`, `CERTVIEW`, `CLOUDVIEW`, `SCA`, `CSA`. Default on \
+                     create: `VM` and `PC`, as Qualys's own onboarding scripts send; left out \
+                     later, the modules stay as they are.",
+                ),
+                attr(
+                    "default_tag_ids",
+                    Type::set(Type::Number),
+                    OptionalComputed,
+                    "QPS only: ids of Qualys asset tags given to every asset the connector \
+                     finds (`defaultTags`). Default on create: none.",
+                ),
+                attr(
+                    "wait_for_sync",
+                    Type::Bool,
+                    Optional,
+                    "Whether an apply that creates the connector or changes what Qualys reads \
+                     (`arn`, `external_id`, regions, apps, partition) triggers a sync and waits \
+                     for Qualys's verdict, within the operation's timeout. A failed sync fails \
+                     the apply with Qualys's errors and what to check in the role; the \
+                     connector stays in the state (a new one is tainted, so the next apply \
+                     replaces it and checks again). Default `false`: the apply does not wait.",
                 ),
                 attr(
                     "aws_account_id",
@@ -216,6 +257,32 @@ pub fn schema() -> Schema {
                     Type::String,
                     Computed,
                     "The UUID of the connector in CloudView (for `cloudview`, the same as `id`).",
+                ),
+                attr(
+                    "last_sync",
+                    Type::String,
+                    Computed,
+                    "When Qualys last synced the account (RFC 3339, UTC), if it has.",
+                ),
+                attr(
+                    "next_sync",
+                    Type::String,
+                    Computed,
+                    "When Qualys syncs the account next (RFC 3339, UTC), if scheduled.",
+                ),
+                attr(
+                    "last_error",
+                    Type::String,
+                    Computed,
+                    "The error of the last sync as Qualys reports it; empty or null when it \
+                     succeeded.",
+                ),
+                attr(
+                    "total_assets",
+                    Type::Number,
+                    Computed,
+                    "How many assets Qualys found in the account at the last sync, when it \
+                     reports it.",
                 ),
                 timeouts(),
             ],

@@ -89,8 +89,9 @@ fn api_specific_arguments() {
         ("external_id", Value::string("USPOD01-4765-9011278609223")),
         ("all_regions", Value::Bool(false)),
         ("remediation_enabled", Value::Bool(true)),
+        ("connector_apps", strings(&["CSA"])),
     ]));
-    assert_eq!(paths(&d), ["all_regions", "remediation_enabled"]);
+    assert_eq!(paths(&d), ["all_regions", "connector_apps"]);
     let d = validate(&config(&[("is_portal_connector", Value::Bool(true))]));
     assert_eq!(paths(&d), ["is_portal_connector"]);
     // A China flag with a commercial role is a partition mismatch, whatever the api.

@@ -114,6 +114,9 @@ pub fn validate(config: &Value) -> Diagnostics {
         validate_for_api(config, api, &mut diags);
     }
 
+    validate_codes(config, "connector_apps", &APPS, &mut diags);
+    validate_codes(config, "activation_modules", &MODULES, &mut diags);
+    validate_tag_ids(config.get("default_tag_ids"), &mut diags);
     validate_polling(config.get("polling_frequency"), &mut diags);
     validate_timeouts(config.get("timeouts"), &mut diags);
 
@@ -283,6 +286,37 @@ fn validate_timeouts(timeouts: &Value, diags: &mut Diagnostics) {
                 Diagnostic::error(format!("Invalid timeouts.{name}"), why)
                     .at(AttrPath::attr("timeouts")),
             );
+        }
+    }
+}
+
+/// The connector apps Qualys's scripts name (public evidence 2).
+const APPS: [&str; 3] = ["AI", "CI", "CSA"];
+/// The activation modules seen in Qualys's scripts and docs (public evidence 2, 3).
+const MODULES: [&str; 6] = ["VM", "PC", "CERTVIEW", "CLOUDVIEW", "SCA", "CSA"];
+
+fn validate_codes(config: &Value, name: &str, allowed: &[&str], diags: &mut Diagnostics) {
+    for code in known_strings(config.get(name)) {
+        if !allowed.contains(&code) {
+            diags.push(error_at(
+                name,
+                format!("Unsupported {name} value {code:?}"),
+                format!("{name} takes {}.", allowed.join(", ")),
+            ));
+        }
+    }
+}
+
+fn validate_tag_ids(tags: &Value, diags: &mut Diagnostics) {
+    for tag in tags.elements().unwrap_or_default() {
+        if let Value::Number(n) = tag
+            && n.as_i64().is_none_or(|id| id <= 0)
+        {
+            diags.push(error_at(
+                "default_tag_ids",
+                "Invalid default_tag_ids",
+                format!("A Qualys tag id is a positive whole number; got {n}."),
+            ));
         }
     }
 }

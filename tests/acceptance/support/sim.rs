@@ -172,6 +172,21 @@ provider "qualys" {{
         .unwrap_or_else(|| panic!("no id in the create answer {answer}"))
     }
 
+    /// Whether syncs can assume `arn`; a failed sync reports `message` (or the simulator's
+    /// AWS-like default) for us-east-1.
+    pub fn role(&self, arn: &str, assumable: bool, message: Option<&str>) {
+        let mut body = serde_json::json!({"arn": arn, "assumable": assumable});
+        if let Some(message) = message {
+            body["errors"] = serde_json::json!([{"region": "us-east-1", "message": message}]);
+        }
+        self.admin(reqwest::Method::POST, "/_sim/roles", Some(body));
+    }
+
+    /// Simulator quirks, e.g. `{"qps_ignore_paging": true}`.
+    pub fn quirks(&self, quirks: Value) {
+        self.admin(reqwest::Method::POST, "/_sim/quirks", Some(quirks));
+    }
+
     /// Chaos mode: each API call gets, with probability `rate`, one of `faults` (seeded).
     pub fn chaos(&self, seed: u64, rate: f64, faults: Value) {
         self.admin(

@@ -1,11 +1,12 @@
-variable "qualys_aws_account_id" {
-  description = "The AWS account Qualys shows for your platform when you create an AWS connector in its UI."
-  type        = string
-}
-
 variable "external_id" {
   description = "<Qualys POD>-<subscription ID>-<5 to 13 letters or digits>, e.g. USPOD01-4765-abc123def."
   type        = string
+}
+
+# The Qualys AWS account to trust, as the Qualys API reports it for this partition ("gov" for
+# GovCloud roles, "china" for AWS China): nothing copied from the Qualys UI.
+data "qualys_aws_base_account" "this" {
+  partition = "global"
 }
 
 resource "aws_iam_role" "qualys" {
@@ -15,7 +16,7 @@ resource "aws_iam_role" "qualys" {
     Statement = [{
       Effect    = "Allow"
       Action    = "sts:AssumeRole"
-      Principal = { AWS = "arn:aws:iam::${var.qualys_aws_account_id}:root" }
+      Principal = { AWS = data.qualys_aws_base_account.this.trust_principal }
       Condition = { StringEquals = { "sts:ExternalId" = var.external_id } }
     }]
   })
@@ -31,11 +32,9 @@ resource "qualys_aws_connector" "this" {
   arn         = aws_iam_role.qualys.arn
   external_id = var.external_id
 
-  # Qualys may sync as soon as the connector exists: give it a role with its permissions.
-  depends_on = [aws_iam_role_policy_attachment.security_audit]
-}
+  # Fail the apply if Qualys cannot assume the role, with Qualys's own errors.
+  wait_for_sync = true
 
-output "trusts_the_right_account" {
-  description = "false when Qualys reports another account than the role trusts: fix qualys_aws_account_id."
-  value       = qualys_aws_connector.this.qualys_aws_account_id == var.qualys_aws_account_id
+  # Qualys syncs as soon as the connector exists: give it a role with its permissions.
+  depends_on = [aws_iam_role_policy_attachment.security_audit]
 }

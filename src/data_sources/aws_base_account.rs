@@ -1,0 +1,135 @@
+//! `qualys_aws_base_account`: the Qualys AWS accounts a connector's IAM role must trust, per
+//! AWS partition, as the Qualys API reports them (GovCloud and China connectors are assumed by
+//! other Qualys accounts than commercial ones), so a role can be created before its connector
+//! with nothing copied from the Qualys UI.
+
+use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::schema::{Attribute, Block, Presence, Schema};
+use crate::plugin::value::{Type, Value};
+use crate::qualys::{BaseAccounts, Client};
+use crate::regions::Partition;
+
+pub const TYPE_NAME: &str = "qualys_aws_base_account";
+
+pub fn schema() -> Schema {
+    let computed = |name: &str, description: &str| {
+        Attribute::new(name, Type::String, Presence::Computed, description)
+    };
+    Schema {
+        version: 0,
+        block: Block {
+            description: "The Qualys AWS accounts that connectors' IAM roles must trust, per \
+                AWS partition, as your Qualys subscription reports them (its own account where \
+                it has one). Use it to write a role's trust policy before the connector exists."
+                .into(),
+            attributes: vec![
+                Attribute::new(
+                    "partition",
+                    Type::String,
+                    Presence::Optional,
+                    "The partition of `account_id` and `trust_principal`: `global` (commercial \
+                     AWS, the default), `gov` (AWS GovCloud US) or `china` (AWS China).",
+                ),
+                computed(
+                    "account_id",
+                    "The Qualys AWS account to trust for `partition`.",
+                ),
+                computed(
+                    "trust_principal",
+                    "The principal for the role's trust policy: `arn:<aws|aws-us-gov|aws-cn>:\
+                     iam::<account_id>:root`.",
+                ),
+                computed(
+                    "global_account_id",
+                    "The account to trust for commercial AWS connectors.",
+                ),
+                computed(
+                    "gov_account_id",
+                    "The account to trust for AWS GovCloud (US) connectors.",
+                ),
+                computed(
+                    "china_account_id",
+                    "The account to trust for AWS China connectors.",
+                ),
+            ],
+        },
+    }
+}
+
+fn partition(config: &Value) -> Result<Partition, Diagnostic> {
+    match config.get("partition") {
+        Value::String(s) => Partition::parse(s).ok_or_else(|| {
+            Diagnostic::error(
+                "Invalid partition",
+                format!("partition must be \"global\", \"gov\" or \"china\"; got {s:?}."),
+            )
+            .at(AttrPath::attr("partition"))
+        }),
+        _ => Ok(Partition::Global),
+    }
+}
+
+pub fn validate(config: &Value) -> Diagnostics {
+    match partition(config) {
+        Ok(_) => Diagnostics::default(),
+        Err(d) => d.into(),
+    }
+}
+
+/// The account for each partition: the subscription's own where it has one.
+fn accounts(b: &BaseAccounts) -> [(Partition, Option<String>); 3] {
+    let own = |customer: &Option<String>, qualys: &Option<String>| {
+        customer
+            .clone()
+            .filter(|a| !a.is_empty())
+            .or_else(|| qualys.clone().filter(|a| !a.is_empty()))
+    };
+    [
+        (Partition::Global, own(&b.customer_global, &b.global)),
+        (Partition::Gov, own(&b.customer_gov, &b.gov)),
+        (Partition::China, own(&b.customer_china, &b.china)),
+    ]
+}
+
+pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
+    let wanted = partition(config)?;
+    let base = client.base_accounts().await.map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Could not read the Qualys base accounts",
+            format!("{e}."),
+        ))
+    })?;
+    let accounts = accounts(&base);
+    let of = |p: Partition| {
+        accounts
+            .iter()
+            .find(|(q, _)| *q == p)
+            .and_then(|(_, a)| a.clone())
+    };
+    let Some(account) = of(wanted) else {
+        return Err(Diagnostic::error(
+            "Qualys reports no base account for this partition",
+            format!(
+                "The subscription has no Qualys AWS account for {wanted} connectors; ask Qualys \
+                 support whether {wanted} is enabled for it."
+            ),
+        )
+        .at(AttrPath::attr("partition"))
+        .into());
+    };
+    let string = |v: Option<String>| v.map(Value::string).unwrap_or(Value::Null);
+    Ok(Value::object([
+        ("partition", config.get("partition").clone()),
+        (
+            "trust_principal",
+            Value::string(format!(
+                "arn:{}:iam::{account}:root",
+                wanted.arn_partition()
+            )),
+        ),
+        ("account_id", Value::string(account)),
+        ("global_account_id", string(of(Partition::Global))),
+        ("gov_account_id", string(of(Partition::Gov))),
+        ("china_account_id", string(of(Partition::China))),
+    ]))
+}

@@ -1,0 +1,275 @@
+//! What an apply does after Qualys saved the connector: CloudView's enable/disable (a separate
+//! operation there), and, with `wait_for_sync`, a sync and Qualys's verdict on it.
+
+use std::time::Duration;
+
+use crate::plugin::diag::Diagnostic;
+use crate::plugin::value::Value;
+use crate::qualys::{self, Client};
+
+use super::*;
+
+/// States that are Qualys's verdict on a sync (public evidence 3 lists the QPS ones; CloudView
+/// reports SUCCESS and ERROR).
+const SUCCEEDED: [&str; 2] = ["SUCCESS", "FINISHED_SUCCESS"];
+const FAILED: [&str; 3] = ["ERROR", "FINISHED_ERRORS", "INCOMPLETE"];
+
+/// How often the verdict is polled: each poll is one API call of the 300 an hour.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+const STALE_POLLS: u32 = 5;
+
+/// Arguments whose change makes Qualys read the account differently: with `wait_for_sync`, an
+/// update of any of them is checked by a sync.
+const READ_BY_QUALYS: [&str; 9] = [
+    "arn",
+    "external_id",
+    "is_gov_cloud",
+    "is_china_region",
+    "all_regions",
+    "cspm_regions",
+    "inventory_regions",
+    "connector_apps",
+    "disabled",
+];
+
+pub(super) fn is_failed_verdict(state: &Value) -> bool {
+    state
+        .get("state")
+        .as_str()
+        .is_some_and(|s| FAILED.contains(&s))
+}
+
+/// Whether the apply from `prior` (None: a create) to `planned` must wait for a sync.
+pub(super) fn needs_sync(prior: Option<&Value>, planned: &Value) -> bool {
+    if planned.get("wait_for_sync").as_bool() != Some(true) {
+        return false;
+    }
+    match prior {
+        None => true,
+        Some(prior) => {
+            is_failed_verdict(prior)
+                || READ_BY_QUALYS
+                    .iter()
+                    .any(|name| prior.get(name) != planned.get(name))
+        }
+    }
+}
+
+/// Reads one connector directly (not batched: each poll must see Qualys's latest answer).
+async fn get(client: &Client, api: Api, id: &str, like: &Value) -> Result<Value, qualys::Error> {
+    match api.qps_version() {
+        Some(version) => {
+            let n: u64 = id.parse().map_err(|_| qualys::Error::NotFound {
+                what: format!("QPS connector {id:?}"),
+            })?;
+            let c = client.qps(version).get(n).await?;
+            Ok(state_from_qps(&c, api, like))
+        }
+        None => {
+            let c = client.cloudview().get(id).await?;
+            Ok(state_from_cloudview(&c, like))
+        }
+    }
+}
+
+/// CloudView enables and disables a connector with operations of their own: after a create or
+/// update, bring `disabled` to what the plan says, and read the connector again if it changed.
+pub(super) async fn settle_disabled(
+    client: &Client,
+    state: Value,
+    desired_disabled: bool,
+    like: &Value,
+) -> Result<Value, (Value, Diagnostic)> {
+    if api_of(&state) != Some(Api::CloudView)
+        || state.get("disabled").as_bool() == Some(desired_disabled)
+    {
+        return Ok(state);
+    }
+    let id = state.get("id").as_str().unwrap_or_default().to_string();
+    let cloudview = client.cloudview();
+    let switched = if desired_disabled {
+        cloudview.disable(&[id.as_str()]).await
+    } else {
+        cloudview.enable(&[id.as_str()]).await
+    };
+    let failed = |e: qualys::Error, state: Value| {
+        let what = if desired_disabled {
+            "disable"
+        } else {
+            "enable"
+        };
+        (
+            state,
+            Diagnostic::error(
+                format!("Could not {what} the CloudView connector"),
+                format!(
+                    "The connector {id} is saved, but CloudView did not {what} it: {e}. Apply \
+                     again to retry."
+                ),
+            ),
+        )
+    };
+    if let Err(e) = switched {
+        return Err(failed(e, state));
+    }
+    match get(client, Api::CloudView, &id, like).await {
+        Ok(read) => Ok(read),
+        Err(e) => {
+            // The switch happened; only the read after it failed.
+            let mut known = state;
+            known.set("disabled", Value::Bool(desired_disabled));
+            Err(failed(e, known))
+        }
+    }
+}
+
+/// Triggers a sync of the connector in `state` and waits, within the client's deadline, for
+/// Qualys's verdict. Ok: the connector as read after a successful sync. Err: the connector as
+/// last read, and the error that fails the apply (Qualys's own sync errors, and what to check).
+pub(super) async fn await_sync(
+    client: &Client,
+    state: Value,
+    like: &Value,
+) -> Result<Value, (Value, Diagnostic)> {
+    let (Some(api), Some(id)) = (api_of(&state), state.get("id").as_str().map(str::to_string))
+    else {
+        return Ok(state);
+    };
+    let before = state.get("last_sync").clone();
+    let before_state = state.get("state").as_str().unwrap_or_default().to_string();
+    let ran = match api.qps_version() {
+        Some(version) => match id.parse::<u64>() {
+            Ok(n) => client.qps(version).run(n).await,
+            Err(_) => Ok(()),
+        },
+        None => client.cloudview().run(&[id.as_str()]).await,
+    };
+    if let Err(e) = ran {
+        return Err((
+            state,
+            Diagnostic::error(
+                "Could not start a sync of the Qualys connector",
+                format!(
+                    "wait_for_sync asks for a sync after the change, and Qualys refused to run \
+                     it: {e}. The connector itself is saved."
+                ),
+            ),
+        ));
+    }
+    let mut current = state;
+    // A verdict counts once the connector moved since the run: it had none before (a new or
+    // changed connector), it went through a running state, or its last_sync changed. A verdict
+    // that stays as it was for STALE_POLLS polls is taken as the run's too (a sync that
+    // finished within the same second as the previous one).
+    let mut moved =
+        !(SUCCEEDED.contains(&before_state.as_str()) || FAILED.contains(&before_state.as_str()));
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        match get(client, api, &id, like).await {
+            Ok(read) => current = read,
+            Err(e) => {
+                return Err((
+                    current,
+                    Diagnostic::error(
+                        "Could not read the sync's outcome",
+                        format!(
+                            "The sync of connector {id} was started; reading its outcome \
+                             failed: {e}. See the connector in Qualys, or apply again to check \
+                             again (timeouts bound the wait)."
+                        ),
+                    ),
+                ));
+            }
+        }
+        let reported = current
+            .get("state")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        moved |= !(SUCCEEDED.contains(&reported.as_str()) || FAILED.contains(&reported.as_str()))
+            || current.get("last_sync") != &before
+            || polls >= STALE_POLLS;
+        if moved && SUCCEEDED.contains(&reported.as_str()) {
+            return Ok(current);
+        }
+        if moved && FAILED.contains(&reported.as_str()) {
+            let errors = sync_errors(client, api, &id).await;
+            let detail = failure_detail(&current, &reported, &errors);
+            return Err((
+                current,
+                Diagnostic::error("Qualys could not sync the AWS account", detail),
+            ));
+        }
+        if reported == "DISABLED" {
+            return Err((
+                current,
+                Diagnostic::error(
+                    "A disabled connector does not sync",
+                    "wait_for_sync needs the connector enabled: set disabled = false, or \
+                     remove wait_for_sync.",
+                ),
+            ));
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+async fn sync_errors(client: &Client, api: Api, id: &str) -> Vec<qualys::SyncError> {
+    let found = match api.qps_version() {
+        Some(version) => match id.parse::<u64>() {
+            Ok(n) => client.qps(version).sync_errors(n).await,
+            Err(_) => Ok(Vec::new()),
+        },
+        None => client.cloudview().sync_errors(id).await,
+    };
+    found.unwrap_or_else(|e| {
+        vec![qualys::SyncError {
+            region: None,
+            time: None,
+            message: format!("(the sync errors could not be read: {e})"),
+        }]
+    })
+}
+
+fn failure_detail(state: &Value, reported: &str, errors: &[qualys::SyncError]) -> String {
+    let text = |name: &str| state.get(name).as_str().unwrap_or("?").to_string();
+    let mut lines: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            let mut line = String::from("  - ");
+            if let Some(region) = &e.region {
+                line += &format!("{region}: ");
+            }
+            line += &e.message;
+            if let Some(time) = &e.time {
+                line += &format!(" ({time})");
+            }
+            line
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(format!(
+            "  - {}",
+            state
+                .get("last_error")
+                .as_str()
+                .unwrap_or("(Qualys gave no error message)")
+        ));
+    }
+    let arn = text("arn");
+    let partition = arn.split(':').nth(1).unwrap_or("aws").to_string();
+    format!(
+        "The sync ended in state {reported}. Qualys reports:\n{}\n\nCheck the IAM role {}:\n  - \
+         its trust policy lets the Qualys account {} assume it (the principal \
+         arn:{partition}:iam::{}:root);\n  - the trust policy's condition \
+         sts:ExternalId is exactly {:?};\n  - the role has the permissions Qualys needs (for \
+         example the AWS-managed SecurityAudit policy).\n\nThe connector is saved in the \
+         state; fix the role and apply again to check again.",
+        lines.join("\n"),
+        arn,
+        text("qualys_aws_account_id"),
+        text("qualys_aws_account_id"),
+        text("external_id"),
+    )
+}
