@@ -383,3 +383,56 @@ resource "qualys_aws_connector" "c" {{
     assert_eq!(sim.names(), ["cbd-2"]);
     wd.assert_empty_plan();
 }
+
+#[test]
+fn a_create_answered_without_the_connector_keeps_its_id_in_the_state() {
+    let sim = SimFixture::start();
+    // Qualys says SUCCESS with the id only, and the re-read says no more: the connector was
+    // made, so its id must reach the state, with an error naming what was missing.
+    let id_only = json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 1,
+        "data": [{"AwsAssetDataConnector": {"id": 2999999}}]}});
+    sim.fault(
+        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create",
+        "status": 200, "body": id_only.clone()}),
+    );
+    sim.fault(
+        json!({"method": "GET", "path_prefix": "/qps/rest/3.0/get", "count": 10,
+        "status": 200, "body": id_only}),
+    );
+    let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet("partial", 1, Some("v3"), "")));
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains("Qualys created the connector but its answer was incomplete")
+            && flat.contains("2999999"),
+        "{}",
+        run.text()
+    );
+    let show = wd.ok(&["state", "show", "qualys_aws_connector.c[\"partial00\"]"]);
+    assert!(show.stdout.contains("\"2999999\""), "{}", show.stdout);
+}
+
+#[test]
+fn a_refresh_answered_without_the_connector_is_an_error_not_drift() {
+    let sim = SimFixture::start();
+    let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet("thin", 1, Some("v2"), "")));
+    wd.apply();
+    let id = sim.connectors()[0]["id"].to_string();
+    let thin = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ServiceResponse><responseCode>SUCCESS\
+         </responseCode><count>1</count><data><AwsAssetDataConnector><id>{id}</id>\
+         </AwsAssetDataConnector></data></ServiceResponse>"
+    );
+    for path in ["/qps/rest/2.0/get", "/qps/rest/2.0/search"] {
+        sim.fault(json!({"path_prefix": path, "count": 10, "status": 200, "body": thin}));
+    }
+    let run = wd.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(
+        run.code,
+        1,
+        "an error, not a plan that writes name and arn back:\n{}",
+        run.text()
+    );
+    assert!(run.flat().contains("incomplete answer"), "{}", run.text());
+}
