@@ -632,7 +632,11 @@ mod tests {
         assert_eq!(
             paths,
             [
+                "docs/data-sources/aws_base_account.md",
+                "docs/data-sources/aws_connector.md",
+                "docs/data-sources/aws_connectors.md",
                 "docs/data-sources/aws_regions.md",
+                "docs/guides/adopting-existing-connectors.md",
                 "docs/guides/onboarding-an-aws-account.md",
                 "docs/index.md",
                 "docs/resources/aws_connector.md",
