@@ -5,11 +5,11 @@
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Block, Presence, Schema};
 use crate::plugin::value::Value;
-use crate::qualys::{Client, QpsVersion};
+use crate::qualys::Client;
 use crate::resources::aws_connector::model::Connector;
 use crate::resources::aws_connector::{Api, parse_import_id};
 
-use super::connector_listing::{connector_attributes, connector_values, list_all};
+use super::connector_listing::{connector_attributes, connector_values, list_for, validate_api};
 
 pub const TYPE_NAME: &str = "qualys_aws_connector";
 
@@ -79,17 +79,7 @@ pub fn validate(config: &Value) -> Diagnostics {
     {
         diags.push(d.at(AttrPath::attr("id")));
     }
-    if let Some(api) = config.get("api").as_str()
-        && Api::parse(api).is_none()
-    {
-        diags.push(
-            Diagnostic::error(
-                "Invalid api",
-                format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {api:?}."),
-            )
-            .at(AttrPath::attr("api")),
-        );
-    }
+    validate_api(config, &mut diags);
     diags
 }
 
@@ -141,17 +131,7 @@ async fn by_name(client: &Client, config: &Value) -> Result<Connector, Diagnosti
     };
     let api = config.get("api").as_str().and_then(Api::parse);
     let account = config.get("aws_account_id").as_str();
-    let qps_as = if api == Some(Api::V2) {
-        QpsVersion::V2
-    } else {
-        QpsVersion::V3
-    };
-    let all = list_all(client, qps_as).await.map_err(|e| {
-        Diagnostics::from(Diagnostic::error(
-            "Could not list the Qualys connectors",
-            format!("{e}."),
-        ))
-    })?;
+    let all = list_for(client, config).await?;
     let mut matching: Vec<Connector> = all
         .into_iter()
         .filter(|c| c.name.as_deref() == Some(name))

@@ -7,11 +7,10 @@ use regex::Regex;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::qualys::{Client, QpsVersion};
-use crate::resources::aws_connector::Api;
+use crate::qualys::Client;
 use crate::resources::aws_connector::model::Connector;
 
-use super::connector_listing::{connector_type, connector_values, list_all};
+use super::connector_listing::{connector_type, connector_values, list_for, validate_api};
 
 pub const TYPE_NAME: &str = "qualys_aws_connectors";
 
@@ -102,17 +101,7 @@ pub fn validate(config: &Value) -> Diagnostics {
     if let Err(d) = compiled(config) {
         diags.push(d);
     }
-    if let Some(api) = config.get("api").as_str()
-        && Api::parse(api).is_none()
-    {
-        diags.push(
-            Diagnostic::error(
-                "Invalid api",
-                format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {api:?}."),
-            )
-            .at(AttrPath::attr("api")),
-        );
-    }
+    validate_api(config, &mut diags);
     if let Some(account) = config.get("aws_account_id").as_str()
         && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -181,17 +170,7 @@ fn import_blocks(connectors: &[Connector]) -> String {
 
 pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
     let name = compiled(config)?;
-    let qps_as = if config.get("api").as_str() == Some("v2") {
-        QpsVersion::V2
-    } else {
-        QpsVersion::V3
-    };
-    let all = list_all(client, qps_as).await.map_err(|e| {
-        Diagnostics::from(Diagnostic::error(
-            "Could not list the Qualys connectors",
-            format!("{e}."),
-        ))
-    })?;
+    let all = list_for(client, config).await?;
     let matching: Vec<Connector> = all
         .into_iter()
         .filter(|c| matches(c, config, name.as_ref()))

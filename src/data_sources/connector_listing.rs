@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Presence};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{self, Client, QpsVersion};
@@ -89,4 +90,32 @@ pub async fn list_all(
     );
     all.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     Ok(all)
+}
+
+/// Every connector, as [`list_all`] reads it for a data source whose `api` argument (if any) is
+/// in `config`: QPS-made connectors are reported as `v2` when that is the `api` asked for.
+pub async fn list_for(client: &Client, config: &Value) -> Result<Vec<Connector>, Diagnostics> {
+    let qps_as = if config.get("api").as_str() == Some("v2") {
+        QpsVersion::V2
+    } else {
+        QpsVersion::V3
+    };
+    list_all(client, qps_as).await.map_err(|e| {
+        Diagnostic::error("Could not list the Qualys connectors", format!("{e}.")).into()
+    })
+}
+
+/// The `api` argument, if known, must name an API.
+pub fn validate_api(config: &Value, diags: &mut Diagnostics) {
+    if let Some(api) = config.get("api").as_str()
+        && Api::parse(api).is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid api",
+                format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {api:?}."),
+            )
+            .at(AttrPath::attr("api")),
+        );
+    }
 }
