@@ -10,6 +10,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> fuzz/Cargo.lock in step with the workspace (cd fuzz && cargo update -w when it is not)"
+(cd fuzz && cargo metadata --locked --format-version 1 >/dev/null)
 echo "==> cargo xtask docs --check (docs/ generated from the schema and examples/)"
 cargo xtask docs --check
 echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform 1.0.3)"
