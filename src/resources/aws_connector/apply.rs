@@ -376,80 +376,20 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
                 ..Default::default()
             }
         }
-        Err(e @ qualys::Error::Timeout(_)) => {
-            let summary = "Creating the Qualys connector timed out";
-            let mut diagnostic = operation_error(summary, &e, "create", &planned);
-            // The create may have been carried out after the provider stopped waiting: look
-            // for it once more, so that its id reaches the state rather than being orphaned.
-            match find_created(client, desired, &planned).await {
-                Some(state) => {
-                    let id = state.get("id").as_str().unwrap_or_default().to_string();
-                    client
-                        .note_saved(family, &id, &desired.name, &desired.arn)
-                        .await;
-                    diagnostic.detail.push_str(&format!(
-                        " Qualys did create the connector ({id}): it is saved in the state, \
-                         and the next plan replaces it (Terraform marks a create that failed \
-                         as tainted) unless you run `terraform untaint` on it."
-                    ));
-                    ApplyResponse {
-                        new_state: state,
-                        diagnostics: diagnostic.into(),
-                        ..Default::default()
-                    }
-                }
-                None => ApplyResponse {
-                    new_state: Value::Null,
-                    diagnostics: diagnostic.into(),
-                    ..Default::default()
-                },
-            }
-        }
+        // The client already looked for a create whose answer was lost (until the deadline,
+        // stretched for the look-up): what reaches here was not found, or not sent.
         Err(e) => ApplyResponse {
             new_state: Value::Null,
-            diagnostics: api_error("Could not create the Qualys connector", &e).into(),
+            diagnostics: operation_error(
+                "Could not create the Qualys connector",
+                &e,
+                "create",
+                &planned,
+            )
+            .into(),
             ..Default::default()
         },
     }
-}
-
-/// How long the look-up after a timed-out create may take.
-const CREATE_LOOKUP_GRACE: Duration = Duration::from_secs(30);
-
-/// The connector a timed-out create made, if a fresh look-up by name finds exactly one that
-/// matches the request (name, ARN, external ID).
-async fn find_created(client: &Client, desired: &Desired, planned: &Value) -> Option<Value> {
-    let client = client.with_deadline(Instant::now() + CREATE_LOOKUP_GRACE);
-    let same = |name: &Option<String>, arn: &Option<String>, external_id: &Option<String>| {
-        name.as_deref() == Some(desired.name.as_str())
-            && arn.as_deref() == Some(desired.arn.as_str())
-            && external_id.as_deref() == Some(desired.external_id.as_str())
-    };
-    let mut found: Vec<Value> = match desired.api.qps_version() {
-        Some(version) => client
-            .qps(version)
-            .search_all(&[qps::Criterion::equals(
-                qps::SearchField::Name,
-                desired.name.clone(),
-            )])
-            .await
-            .ok()?
-            .iter()
-            .filter(|c| same(&c.name, &c.arn, &c.external_id))
-            .map(|c| state_from_qps(c, desired.api, planned))
-            .collect(),
-        None => client
-            .cloudview()
-            .list_page(0, Some(&desired.name))
-            .await
-            .ok()?
-            .connectors
-            .iter()
-            .filter(|c| same(&c.name, &c.arn, &c.external_id))
-            .map(|c| state_from_cloudview(c, planned))
-            .collect(),
-    };
-    (found.len() == 1).then(|| found.remove(0))
 }
 
 /// The planned state with the id of a created connector and every value Qualys did not report
