@@ -55,23 +55,6 @@ pub(super) fn needs_sync(prior: Option<&Value>, planned: &Value) -> bool {
     }
 }
 
-/// Reads one connector directly (not batched: each poll must see Qualys's latest answer).
-async fn get(client: &Client, api: Api, id: &str, like: &Value) -> Result<Value, qualys::Error> {
-    match api.qps_version() {
-        Some(version) => {
-            let n: u64 = id.parse().map_err(|_| qualys::Error::NotFound {
-                what: format!("QPS connector {id:?}"),
-            })?;
-            let c = client.qps(version).get(n).await?;
-            Ok(state_from_qps(&c, api, like))
-        }
-        None => {
-            let c = client.cloudview().get(id).await?;
-            Ok(state_from_cloudview(&c, like))
-        }
-    }
-}
-
 /// CloudView enables and disables a connector with operations of their own: after a create or
 /// update, bring `disabled` to what the plan says, and read the connector again if it changed.
 pub(super) async fn settle_disabled(
@@ -112,7 +95,7 @@ pub(super) async fn settle_disabled(
     if let Err(e) = switched {
         return Err(failed(e, state));
     }
-    match get(client, Api::CloudView, &id, like).await {
+    match read_remote(client, Api::CloudView, &id, like).await {
         Ok(read) => Ok(read),
         Err(e) => {
             // The switch happened; only the read after it failed.
@@ -166,7 +149,7 @@ pub(super) async fn await_sync(
     let mut polls = 0;
     loop {
         polls += 1;
-        match get(client, api, &id, like).await {
+        match read_remote(client, api, &id, like).await {
             Ok(read) => current = read,
             Err(e) => {
                 return Err((
