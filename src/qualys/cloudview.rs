@@ -40,6 +40,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
+use super::refresh::{Listing, Progress, Step, listing_error_repeats};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
@@ -53,6 +54,11 @@ pub const LIST_PAGE_SIZE: u32 = 50;
 /// The page size a client's first listing asks for (the largest QPS accepts; CloudView's
 /// maximum is not public).
 pub const PROBE_PAGE_SIZE: u32 = 1000;
+
+/// The fewest reads in the first batch of a refresh that make it start the listing (see
+/// [`refresh`](super::refresh)): fewer cost no more calls as one `get` each, and a small
+/// refresh in a large subscription must never cost more calls than it has connectors.
+const CLOUDVIEW_MIN_FIRST_BATCH: usize = 4;
 
 /// Upper bound on pages followed (50,000 connectors), against a server that never says
 /// "last".
@@ -123,7 +129,7 @@ pub struct Connector {
 
 impl Connector {
     /// `Err(Error::Incomplete)` unless the connector has a name, an ARN and an external ID.
-    fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
+    pub(crate) fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
         require_identity(
             || format!("CloudView {context}, connector {}", self.connector_id),
             created.then(|| self.connector_id.clone()),
@@ -411,69 +417,104 @@ impl CloudView<'_> {
         self.client.read_cloudview(id).await
     }
 
-    /// Answers a batch of reads. One id: a `get`. Several: the first list page, then the
-    /// remaining pages if there are no more of them than ids still missing, else a `get`
-    /// per missing id; an id the list lacks is confirmed with a `get`. A failed listing is
-    /// never reported as [`Error::NotFound`] (see the module documentation).
-    pub(crate) async fn fetch_many(
+    /// Answers a batch of refresh reads from the listing snapshot, listing more of it or
+    /// reading one by one (a `get` each: CloudView has no id filter) as
+    /// [`refresh`](super::refresh) decides.
+    pub(crate) async fn refresh_many(
         &self,
         ids: &[String],
     ) -> HashMap<String, Result<Connector, Error>> {
-        let mut results = HashMap::new();
-        if let [id] = ids {
-            results.insert(id.clone(), self.get(id).await);
-            return results;
-        }
-        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let keep = |connectors: Vec<Connector>,
-                    results: &mut HashMap<String, Result<Connector, Error>>| {
-            for c in connectors {
-                if wanted.contains(c.connector_id.as_str()) {
-                    let checked = c.require_identity("batched read", false);
-                    results.insert(c.connector_id.clone(), checked.map(|()| c));
-                }
-            }
-        };
         let deadline = self.client.deadline();
-        match self.list_page_within(0, None, deadline).await {
-            Ok(first) => {
-                let (last, total_pages) = (first.last, first.total_pages);
-                keep(first.connectors, &mut results);
-                let missing = ids.len() - results.len();
-                let pages_left = total_pages.map(|t| t.saturating_sub(1) as usize);
-                if !last && missing > 0 && pages_left.is_some_and(|left| left <= missing) {
-                    for page_no in 1..total_pages.unwrap_or(1).min(MAX_PAGES) {
-                        match self.list_page_within(page_no, None, deadline).await {
-                            Ok(page) => {
-                                let done = page.last || page.connectors.is_empty();
-                                keep(page.connectors, &mut results);
-                                if done {
-                                    break;
-                                }
-                            }
-                            Err(err) => {
-                                warn!(error = %err, "batched CloudView read: listing failed; reading one by one");
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            Err(err) if listing_error_repeats(&err) => {
+        let snapshot = &self.client.shared.cloudview_listing;
+        let mut listing = match snapshot.lock(deadline).await {
+            Ok(listing) => listing,
+            Err(err) => {
                 return ids
                     .iter()
                     .map(|id| (id.clone(), Err(err.clone())))
                     .collect();
             }
-            // A 404 included: a listing's failure says nothing about any one connector.
-            Err(err) => {
-                warn!(error = %err, "batched CloudView read: listing failed; reading one by one");
+        };
+        let mut results = HashMap::new();
+        let take = |listing: &Listing<String, Connector>,
+                    ids: &[String],
+                    results: &mut HashMap<String, Result<Connector, Error>>| {
+            let mut misses = Vec::new();
+            for id in ids {
+                match listing.get(id) {
+                    Some(c) => {
+                        let checked = c.require_identity("listing", false);
+                        results.insert(id.clone(), checked.map(|()| c));
+                    }
+                    None => misses.push(id.clone()),
+                }
+            }
+            misses
+        };
+        let mut misses = take(&listing, ids, &mut results);
+        while !misses.is_empty() {
+            if listing.step(ids.len(), misses.len(), CLOUDVIEW_MIN_FIRST_BATCH)
+                != Step::ListNextPage
+            {
+                break;
+            }
+            let page_no = match listing.progress {
+                Progress::At(n) => u32::try_from(n).unwrap_or(u32::MAX),
+                _ => 0,
+            };
+            match self.list_page_within(page_no, None, deadline).await {
+                Ok(page) => {
+                    let next = if page.number != page_no {
+                        warn!(
+                            asked = page_no,
+                            answered = page.number,
+                            "CloudView listing answered another page; reading one by one"
+                        );
+                        Progress::Broken
+                    } else if page.last
+                        || page.connectors.is_empty()
+                        || page.total_pages.is_some_and(|total| page_no + 1 >= total)
+                    {
+                        Progress::Done
+                    } else if page
+                        .connectors
+                        .iter()
+                        .all(|c| listing.get(&c.connector_id).is_some())
+                        || page_no + 1 >= MAX_PAGES
+                    {
+                        warn!(
+                            page = page_no,
+                            "CloudView listing does not advance; reading one by one"
+                        );
+                        Progress::Broken
+                    } else {
+                        Progress::At(u64::from(page_no) + 1)
+                    };
+                    listing.add_page(
+                        page.connectors
+                            .into_iter()
+                            .map(|c| (c.connector_id.clone(), c)),
+                        next,
+                    );
+                    misses = take(&listing, &misses, &mut results);
+                }
+                Err(err) if listing_error_repeats(&err) => {
+                    for id in misses.drain(..) {
+                        results.insert(id, Err(err.clone()));
+                    }
+                }
+                // A 404 included: a listing's failure says nothing about any one connector.
+                Err(err) => {
+                    warn!(error = %err, "CloudView listing failed; reading one by one");
+                    listing.add_page([], Progress::Broken);
+                }
             }
         }
-        for id in ids {
-            if !results.contains_key(id) {
-                results.insert(id.clone(), self.get(id).await);
-            }
+        listing.spent_one_by_one(misses.len());
+        drop(listing);
+        for id in misses {
+            let answer = self.get(&id).await;
+            results.insert(id, answer);
         }
         results
     }
@@ -750,20 +791,6 @@ pub(crate) fn page_from_reply(reply: &Reply, page_no: u32) -> Result<Page, Error
             last: true,
         },
     })
-}
-
-/// Whether a failed listing's error would come back from a `get` too: such errors are
-/// handed to every reader of the batch instead of a `get` each.
-fn listing_error_repeats(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Stopped
-            | Error::Timeout(_)
-            | Error::Unauthorized { .. }
-            | Error::Throttled { .. }
-            | Error::Config(_)
-            | Error::Transport { .. }
-    )
 }
 
 /// Connector ids go into URL paths: only UUID characters are accepted.

@@ -104,8 +104,10 @@ impl Client {
         Ok(found)
     }
 
-    /// Records a connector this process created or updated, so that later checks see it.
+    /// Records a connector this process created or updated, so that later checks see it and
+    /// later refresh reads ask Qualys for it.
     pub async fn note_saved(&self, family: Family, id: &str, name: &str, arn: &str) {
+        self.forget_listed(family, id).await;
         let mut slot = self.shared.inventory.slot(family).lock().await;
         if let Some(snapshot) = slot.as_mut() {
             snapshot.insert(
@@ -120,6 +122,7 @@ impl Client {
 
     /// Records a connector this process deleted (or found already gone).
     pub async fn note_deleted(&self, family: Family, id: &str) {
+        self.forget_listed(family, id).await;
         let mut slot = self.shared.inventory.slot(family).lock().await;
         if let Some(snapshot) = slot.as_mut() {
             snapshot.remove(id);

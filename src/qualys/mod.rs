@@ -46,6 +46,7 @@ mod http;
 mod inventory;
 mod lenient;
 pub mod qps;
+mod refresh;
 mod sync;
 
 use std::fmt;
@@ -66,6 +67,7 @@ pub use sync::{BaseAccounts, SyncError};
 use batch::Batcher;
 use http::{Deadline, RetryPolicy, Transport, TransportSettings};
 use inventory::Inventory;
+use refresh::Snapshot;
 
 /// How to reach Qualys and how hard to push it.
 #[derive(Clone)]
@@ -162,6 +164,10 @@ struct Shared {
     qps_v3_reads: Batcher<u64, qps::Connector>,
     qps_v2_reads: Batcher<u64, qps::Connector>,
     cloudview_reads: Batcher<String, cloudview::Connector>,
+    /// What refreshes read from: see [`refresh`].
+    qps_v3_listing: Snapshot<u64, qps::Connector>,
+    qps_v2_listing: Snapshot<u64, qps::Connector>,
+    cloudview_listing: Snapshot<String, cloudview::Connector>,
     inventory: Inventory,
     /// CloudView's list page size once known (0 until the first list); see
     /// [`cloudview`]'s "Listing".
@@ -211,6 +217,9 @@ impl Client {
                 qps_v3_reads: Batcher::new(window),
                 qps_v2_reads: Batcher::new(window),
                 cloudview_reads: Batcher::new(window),
+                qps_v3_listing: Snapshot::new(),
+                qps_v2_listing: Snapshot::new(),
+                cloudview_listing: Snapshot::new(),
                 inventory: Inventory::default(),
                 cloudview_page_size: std::sync::atomic::AtomicU32::new(0),
                 base_accounts: OnceCell::new(),
@@ -298,19 +307,35 @@ impl Client {
         }
     }
 
+    fn qps_snapshot(&self, version: QpsVersion) -> &Snapshot<u64, qps::Connector> {
+        match version {
+            QpsVersion::V3 => &self.shared.qps_v3_listing,
+            QpsVersion::V2 => &self.shared.qps_v2_listing,
+        }
+    }
+
+    /// A refresh read: from the listing snapshot when it has the connector (no call, no
+    /// wait), else through the family's batch (see [`refresh`]).
     async fn read_qps(&self, version: QpsVersion, id: u64) -> Result<qps::Connector, Error> {
         let batcher = self.qps_reads(version);
         if batcher.is_off() {
             return self.qps(version).get(id).await;
         }
         let deadline = self.deadline();
+        if let Some(found) = self.qps_snapshot(version).lookup(&id, deadline).await? {
+            found.require_identity(&format!("QPS {version} listing"), false)?;
+            return Ok(found);
+        }
         let (receiver, opened) = batcher.join(id);
         if opened {
             let client = self.clone();
             tokio::spawn(async move {
                 let batcher = client.qps_reads(version);
                 let waiters = batcher.close_after_window(client.transport()).await;
-                let results = client.qps(version).fetch_many(&batch::ids(&waiters)).await;
+                let results = client
+                    .qps(version)
+                    .refresh_many(&batch::ids(&waiters))
+                    .await;
                 batch::deliver(waiters, results);
             });
         }
@@ -323,17 +348,35 @@ impl Client {
             return self.cloudview().get(id).await;
         }
         let deadline = self.deadline();
-        let (receiver, opened) = batcher.join(id.to_owned());
+        let key = id.to_owned();
+        if let Some(found) = self.shared.cloudview_listing.lookup(&key, deadline).await? {
+            found.require_identity("listing", false)?;
+            return Ok(found);
+        }
+        let (receiver, opened) = batcher.join(key);
         if opened {
             let client = self.clone();
             tokio::spawn(async move {
                 let batcher = &client.shared.cloudview_reads;
                 let waiters = batcher.close_after_window(client.transport()).await;
-                let results = client.cloudview().fetch_many(&batch::ids(&waiters)).await;
+                let results = client.cloudview().refresh_many(&batch::ids(&waiters)).await;
                 batch::deliver(waiters, results);
             });
         }
         batch::wait(receiver, deadline).await
+    }
+
+    /// Drops a connector this process wrote from the refresh snapshots of its family.
+    async fn forget_listed(&self, family: Family, id: &str) {
+        match family {
+            Family::Qps(_) => {
+                if let Ok(n) = id.parse::<u64>() {
+                    self.shared.qps_v3_listing.forget(&n).await;
+                    self.shared.qps_v2_listing.forget(&n).await;
+                }
+            }
+            Family::CloudView => self.shared.cloudview_listing.forget(&id.to_owned()).await,
+        }
     }
 }
 

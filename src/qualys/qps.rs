@@ -15,15 +15,13 @@
 //!   [`lenient`](super::lenient)); unknown fields are ignored. A `count` that promises
 //!   connectors the body does not hold is a decode error, never an empty result.
 //! - **Incomplete answers are errors.** A connector answered without its name, ARN or
-//!   external ID (by get, search, a batched read, update or create) is
-//!   [`Error::Incomplete`], never a connector with empty fields that Terraform would read as
-//!   drift or as an inconsistent apply.
-//! - **Writes re-read.** Create and update are followed by a `get` so the caller receives
-//!   every computed field (Qualys's update answers with the id only, and the v2 create
-//!   answer omits several fields). If that re-read fails after a successful create, the
-//!   connector from the create answer is returned if it is complete, else
-//!   [`Error::Incomplete`] carrying the new id: losing the id of a connector that exists
-//!   would lead to a duplicate.
+//!   external ID (by get, search or a batched read) is [`Error::Incomplete`], never a
+//!   connector with empty fields that Terraform would read as drift or as an inconsistent
+//!   apply. Create and update answers are the exception (see below).
+//! - **Writes do not re-read.** Create and update return Qualys's answer as it is: whole, or
+//!   partial (the seed's create answers lack fields, and the contract says updates answer
+//!   with the id only). The caller completes it from what it sent, which Qualys accepted; a
+//!   `get` per write would double an apply's calls against a 300-an-hour budget.
 //! - **Create is never retried blindly.** When its answer is lost (timeout, connection
 //!   closed after sending) or undecodable, the connector is looked up by name and AWS
 //!   account (and matched on ARN and external ID) and adopted if exactly one matches;
@@ -58,6 +56,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, OneOrMany, Tree, excerpt};
+use super::refresh::{Listing, Progress, Step, listing_error_repeats};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
@@ -97,7 +96,7 @@ impl fmt::Display for QpsVersion {
 
 /// A QPS AWS connector as Qualys reports it. Fields Qualys left out are `None`; for the
 /// region lists, `Some(vec![])` means Qualys reported an empty collection.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Connector {
     #[serde(deserialize_with = "lenient::req_u64")]
@@ -158,7 +157,7 @@ pub struct Connector {
 
 impl Connector {
     /// `Err(Error::Incomplete)` unless the connector has a name, an ARN and an external ID.
-    fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
+    pub(crate) fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
         require_identity(
             || format!("{context}, connector {}", self.id),
             created.then(|| self.id.to_string()),
@@ -341,6 +340,11 @@ const MAX_SEARCH_PAGES: u32 = 1000;
 /// Ids per `id IN ...` search of a batched read, so that one answer fits one page.
 const IDS_PER_SEARCH: usize = 100;
 
+/// The fewest reads in the first batch of a refresh that make it start the listing (see
+/// [`refresh`](super::refresh)): one read is one `get`, two or more cost one call either
+/// way, and the listing's page answers the reads still to come.
+const QPS_MIN_FIRST_BATCH: usize = 2;
+
 /// One page of a search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {
@@ -417,17 +421,9 @@ impl Qps<'_> {
             return self.recover_create(spec, err, true).await;
         };
         info!(id = connector.id, version = %self.version, "QPS connector created");
-        let context = format!("QPS {} create connector", self.version);
-        match self.get(connector.id).await {
-            Ok(full) => Ok(full),
-            Err(err) => {
-                warn!(id = connector.id, error = %err, "could not re-read the created connector; using the create answer");
-                // Whatever failed, Qualys made the connector: an incomplete answer still
-                // hands its id over (see `Error::created_id`).
-                connector.require_identity(&context, true)?;
-                Ok(connector)
-            }
-        }
+        // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name); the
+        // caller completes it from what it sent rather than spending a call on a re-read.
+        Ok(connector)
     }
 
     /// Looks for the connector a create may have made, by name and AWS account, matching
@@ -547,6 +543,95 @@ impl Qps<'_> {
         results
     }
 
+    /// Answers a batch of refresh reads from the version's listing snapshot, listing more of
+    /// it or reading one by one as [`refresh`](super::refresh) decides.
+    pub(crate) async fn refresh_many(&self, ids: &[u64]) -> HashMap<u64, Result<Connector, Error>> {
+        let deadline = self.client.deadline();
+        let snapshot = self.client.qps_snapshot(self.version);
+        let mut listing = match snapshot.lock(deadline).await {
+            Ok(listing) => listing,
+            Err(err) => return ids.iter().map(|id| (*id, Err(err.clone()))).collect(),
+        };
+        let context = format!("QPS {} listing", self.version);
+        let mut results = HashMap::new();
+        let mut misses: Vec<u64> = Vec::new();
+        let take = |listing: &Listing<u64, Connector>,
+                    ids: &[u64],
+                    results: &mut HashMap<u64, Result<Connector, Error>>| {
+            let mut misses = Vec::new();
+            for id in ids {
+                match listing.get(id) {
+                    Some(c) => {
+                        let checked = c.require_identity(&context, false);
+                        results.insert(*id, checked.map(|()| c));
+                    }
+                    None => misses.push(*id),
+                }
+            }
+            misses
+        };
+        misses.extend(take(&listing, ids, &mut results));
+        while !misses.is_empty() {
+            let cost = misses.len().div_ceil(IDS_PER_SEARCH);
+            if listing.step(ids.len(), cost, QPS_MIN_FIRST_BATCH) != Step::ListNextPage {
+                break;
+            }
+            let after_id = match listing.progress {
+                Progress::At(id) => Some(id),
+                _ => None,
+            };
+            let search = Search {
+                criteria: Vec::new(),
+                limit: MAX_PAGE_SIZE,
+                after_id,
+            };
+            match self.search_within(&search, deadline).await {
+                Ok(page) => {
+                    let largest = page.connectors.iter().map(|c| c.id).max();
+                    let next = match largest {
+                        _ if !page.has_more => Progress::Done,
+                        // hasMoreRecords, yet nothing past where the page started: the
+                        // listing would never end (a server ignoring the paging).
+                        Some(largest) if after_id.is_none_or(|after| largest > after) => {
+                            Progress::At(largest)
+                        }
+                        _ => {
+                            warn!(version = %self.version, "QPS listing does not advance; reading one by one");
+                            Progress::Broken
+                        }
+                    };
+                    listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
+                    misses = take(&listing, &misses, &mut results);
+                }
+                Err(err) if listing_error_repeats(&err) => {
+                    for id in misses.drain(..) {
+                        results.insert(id, Err(err.clone()));
+                    }
+                }
+                Err(err) => {
+                    warn!(error = %err, version = %self.version, "QPS listing failed; reading one by one");
+                    listing.add_page([], Progress::Broken);
+                }
+            }
+        }
+        if misses.is_empty() {
+            return results;
+        }
+        if listing.progress == Progress::Done {
+            // Absent from a complete listing: only Qualys's own answer to a get says "gone".
+            listing.spent_one_by_one(misses.len());
+            drop(listing);
+            for id in misses {
+                results.insert(id, self.get(id).await);
+            }
+        } else {
+            listing.spent_one_by_one(misses.len().div_ceil(IDS_PER_SEARCH));
+            drop(listing);
+            results.extend(self.fetch_many(&misses).await);
+        }
+        results
+    }
+
     /// One page of a search. A connector in it without its identity fields makes the page
     /// [`Error::Incomplete`].
     pub async fn search(&self, search: &Search) -> Result<SearchPage, Error> {
@@ -640,19 +725,33 @@ impl Qps<'_> {
         ))
     }
 
-    /// Updates a connector, then re-reads it. Only the fields set in `spec` are sent.
+    /// Updates a connector and returns Qualys's answer: the id only, as the contract says of
+    /// real Qualys, or the whole connector, as the simulator answers. The caller completes it
+    /// from what it sent. Only the fields set in `spec` are sent.
     pub async fn update(&self, id: u64, spec: &ConnectorSpec) -> Result<Connector, Error> {
         let deadline = self.client.deadline();
         let body = encode_request(self.version, RequestParts::data(spec))?;
         let call = self.call(Method::POST, "update", Some(id), body, Safety::Idempotent);
         let reply = self.client.transport().send(&call, deadline).await?;
-        match self.decode(&reply, &format!("update connector {id}")) {
+        let answer = match self.decode(&reply, &format!("update connector {id}")) {
             Err(Error::InvalidRequest { message, .. }) if refuses_other_apis(&message) => {
                 return Err(Error::WrongApi { message });
             }
             other => other?,
         };
-        self.get(id).await
+        match answer.items.into_iter().next() {
+            Some(connector) if connector.id == id => Ok(connector),
+            Some(other) => Err(Error::Decode {
+                context: format!("QPS {} update connector {id}", self.version),
+                reason: format!("the answer is connector {}", other.id),
+                excerpt: excerpt(&reply.body),
+            }),
+            // SUCCESS with no data: the update happened; nothing more is known.
+            None => Ok(Connector {
+                id,
+                ..Connector::default()
+            }),
+        }
     }
 
     /// Deletes a connector. A connector already gone is [`Error::NotFound`].

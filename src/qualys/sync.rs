@@ -29,6 +29,20 @@ pub struct BaseAccounts {
     pub customer_china: Option<String>,
 }
 
+impl BaseAccounts {
+    /// The account a role in the ARN partition `arn_partition` (`aws`, `aws-us-gov`,
+    /// `aws-cn`) must trust: the subscription's own one when it has it.
+    pub fn trusted_by(&self, arn_partition: &str) -> Option<&str> {
+        let (own, shared) = match arn_partition {
+            "aws" => (&self.customer_global, &self.global),
+            "aws-us-gov" => (&self.customer_gov, &self.gov),
+            "aws-cn" => (&self.customer_china, &self.china),
+            _ => return None,
+        };
+        own.as_deref().or(shared.as_deref())
+    }
+}
+
 /// The base-account record as both APIs spell it (field names from the docs.qualys.com
 /// `awsbaseaccount` page and the CloudView Swagger spec); blank values count as absent.
 #[derive(Deserialize)]
@@ -83,6 +97,16 @@ mod tests {
                 ..BaseAccounts::default()
             })
         );
+        let accounts = BaseAccounts {
+            global: Some("1".into()),
+            gov: Some("2".into()),
+            customer_gov: Some("3".into()),
+            ..BaseAccounts::default()
+        };
+        assert_eq!(accounts.trusted_by("aws"), Some("1"));
+        assert_eq!(accounts.trusted_by("aws-us-gov"), Some("3"));
+        assert_eq!(accounts.trusted_by("aws-cn"), None);
+        assert_eq!(accounts.trusted_by("other"), None);
         let empty: WireBaseAccounts = serde_json::from_str(r#"{"id": 4765}"#).unwrap();
         assert_eq!(empty.into_accounts(), None);
     }

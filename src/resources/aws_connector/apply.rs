@@ -267,9 +267,10 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
 
 /// Creates the connector, unless one with the same name already exists in the same AWS
 /// account (see [`qualys::Client::find_existing`]): Terraform's state may have lost it, and a
-/// second connector is worse than a failed apply. The client re-reads the connector after the
-/// create (and adopts a connector whose create answer was lost), so the answer is the state: no
-/// second read.
+/// second connector is worse than a failed apply. The state is the create answer (or the
+/// connector the client adopted when the answer was lost) completed from the plan
+/// ([`complete_after_write`]): no read of its own, so an apply of N creates costs N creates,
+/// one listing and at most one base-account call.
 pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
     let started = Instant::now();
     let family = desired.api.family();
@@ -324,6 +325,14 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             .create(&desired.cloudview_spec())
             .await
             .map(|c| state_from_cloudview(&c, &planned)),
+    };
+    let created = match created {
+        Ok(state) => Ok(with_base_account(
+            client,
+            complete_after_write(state, &planned, &Value::Null),
+        )
+        .await),
+        Err(e) => Err(e),
     };
     match created {
         Ok(state) => {
@@ -445,7 +454,8 @@ pub(super) fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> D
     )
 }
 
-/// Updates the connector; like create, the client's answer is the re-read connector.
+/// Updates the connector; like create, the state is Qualys's answer completed from the plan
+/// and, for what only Qualys decides, the prior state: no read of its own.
 pub(super) async fn update(
     client: &Client,
     desired: &Desired,
@@ -487,7 +497,7 @@ pub(super) async fn update(
             .await
             .map(|c| state_from_cloudview(&c, &planned)),
     };
-    match updated {
+    match updated.map(|state| complete_after_write(state, &planned, &prior)) {
         Ok(state) => {
             client
                 .note_saved(desired.api.family(), &id, &desired.name, &desired.arn)

@@ -45,3 +45,55 @@ pub(super) fn state_from_qps(c: &qps::Connector, api: Api, like: &Value) -> Valu
 pub(super) fn state_from_cloudview(c: &cloudview::Connector, like: &Value) -> Value {
     to_state(&Connector::from_cloudview(c), like)
 }
+
+/// The state after a create or update, from Qualys's answer without a read of its own: Qualys's
+/// value wherever the answer has one; where it has none, the planned value when the plan knows
+/// it (the configuration, which Qualys accepted as sent); else the `prior` state's value (what
+/// Qualys last reported; null on create). Qualys's create answers are partial (the seed's have
+/// no name, or no ARN) and, by the API contract, its update answers carry the id only.
+pub(super) fn complete_after_write(answer: Value, planned: &Value, prior: &Value) -> Value {
+    let Value::Object(mut state) = answer else {
+        return answer;
+    };
+    for (name, value) in state.iter_mut() {
+        if !value.is_null() {
+            continue;
+        }
+        *value = match planned.get(name) {
+            known if known.is_wholly_known() => known.clone(),
+            _ => prior.get(name).clone(),
+        };
+        if value.is_unknown() {
+            *value = Value::Null;
+        }
+    }
+    Value::Object(state)
+}
+
+/// A new connector's state lacks the Qualys AWS account its role trusts when the create answer
+/// did not say: it is the subscription's base account for the role's partition, which the
+/// client asks once per process. If that fails, the value stays null until the next refresh.
+pub(super) async fn with_base_account(client: &crate::qualys::Client, mut state: Value) -> Value {
+    if !state.get("qualys_aws_account_id").is_null() {
+        return state;
+    }
+    let Some(partition) = state
+        .get("arn")
+        .as_str()
+        .and_then(|arn| arn.split(':').nth(1))
+        .map(str::to_owned)
+    else {
+        return state;
+    };
+    match client.base_accounts().await {
+        Ok(accounts) => {
+            if let Some(account) = accounts.trusted_by(&partition) {
+                state.set("qualys_aws_account_id", Value::string(account));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no base accounts; qualys_aws_account_id stays unknown until the next refresh");
+        }
+    }
+    state
+}

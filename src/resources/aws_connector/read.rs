@@ -9,6 +9,17 @@ use crate::qualys::{self, Client};
 
 use super::*;
 
+/// How a read may be answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// A refresh: from the listing this process took for the refresh, or batched with the
+    /// reads arriving with it (see the client's `refresh` module).
+    Refresh,
+    /// Right after a change this process made, or while waiting for one (sync polls): a
+    /// `get` of its own.
+    Fresh,
+}
+
 /// Reads the connector and maps it to state; `like` (prior or planned state) decides how an
 /// empty region list is written (null or empty set), so neither shows as a change.
 pub(super) async fn read_remote(
@@ -16,17 +27,26 @@ pub(super) async fn read_remote(
     api: Api,
     id: &str,
     like: &Value,
+    reading: Reading,
 ) -> Result<Value, qualys::Error> {
     match api.qps_version() {
         Some(version) => {
             let n: u64 = id.parse().map_err(|_| qualys::Error::NotFound {
                 what: format!("QPS connector {id:?}"),
             })?;
-            let c = client.qps(version).read(n).await?;
+            let qps = client.qps(version);
+            let c = match reading {
+                Reading::Refresh => qps.read(n).await?,
+                Reading::Fresh => qps.get(n).await?,
+            };
             Ok(state_from_qps(&c, api, like))
         }
         None => {
-            let c = client.cloudview().read(id).await?;
+            let cloudview = client.cloudview();
+            let c = match reading {
+                Reading::Refresh => cloudview.read(id).await?,
+                Reading::Fresh => cloudview.get(id).await?,
+            };
             Ok(state_from_cloudview(&c, like))
         }
     }
@@ -47,7 +67,7 @@ pub async fn read(client: &Client, request: ReadRequest) -> ReadResponse {
     };
     let id = id.to_string();
     let client = bounded(client, &current, "read");
-    match read_remote(&client, api, &id, &current).await {
+    match read_remote(&client, api, &id, &current, Reading::Refresh).await {
         Ok(state) => ReadResponse {
             new_state: state,
             private: request.private,

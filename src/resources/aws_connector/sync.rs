@@ -95,7 +95,7 @@ pub(super) async fn settle_disabled(
     if let Err(e) = switched {
         return Err(failed(e, state));
     }
-    match read_remote(client, Api::CloudView, &id, like).await {
+    match read_remote(client, Api::CloudView, &id, like, Reading::Fresh).await {
         Ok(read) => Ok(read),
         Err(e) => {
             // The switch happened; only the read after it failed.
@@ -149,7 +149,7 @@ pub(super) async fn await_sync(
     let mut polls = 0;
     loop {
         polls += 1;
-        match read_remote(client, api, &id, like).await {
+        match read_remote(client, api, &id, like, Reading::Fresh).await {
             Ok(read) => current = read,
             Err(e) => {
                 return Err((

@@ -1,0 +1,262 @@
+//! Refresh reads that scale with the listing, not with Terraform's parallelism.
+//!
+//! Terraform refreshes every managed connector with its own ReadResource, at most
+//! `-parallelism` (10) at a time, and Qualys's default tier allows 300 calls an hour per API.
+//! Reads that arrive together are batched ([`batch`](super::batch)); each batch is answered
+//! from a [`Snapshot`]: the family's listing, taken page by page (1,000 connectors a page) as
+//! the reads need it, and kept for the rest of the refresh. A refresh of every connector a
+//! user sees therefore costs one listing: ceil(T/1000) calls for T connectors.
+//!
+//! When the listing is not worth it (a few reads in a large subscription), the batch's
+//! missing ids are read one by one instead: QPS with one `id IN` search per 100 ids,
+//! CloudView (which has no id filter) with a `get` each. Which of the two, is decided per
+//! batch by [`Listing::step`]:
+//! - before the first page: list only when the batch holds at least `min_first` ids.
+//!   Terraform starts min(N, parallelism) reads at once, so a small first batch means a small
+//!   refresh, which reads one by one and never costs more calls than it has connectors;
+//! - after it: list the next page when the calls spent one by one, with this batch's, would
+//!   be more than the pages listed so far (the rent-or-buy rule: the listing never costs
+//!   more than twice what the cheaper choice would have).
+//!
+//! Correctness first:
+//! - an id absent from a complete listing is confirmed with its own `get` before it is
+//!   reported [`Error::NotFound`] (a connector can move between CloudView pages, and a
+//!   wrongly reported deletion would make Terraform create a duplicate);
+//! - a snapshot is dropped [`SNAPSHOT_LIFETIME`] after its first page (a provider process
+//!   serves one Terraform operation; this is the bound if it serves more), and each
+//!   connector this process creates, changes or deletes leaves it ([`Snapshot::forget`]);
+//! - a listing that fails says nothing about any one connector: either every waiting read
+//!   gets the error (it would repeat: stop, deadline, credentials, throttling, transport) or
+//!   the batch falls back to reading one by one.
+//!
+//! Only refreshes read through a snapshot; reads that must see a change just made (sync
+//! polling, after enable/disable) use `get`.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Mutex, MutexGuard};
+
+use super::error::Error;
+use super::http::Deadline;
+
+/// How long a snapshot answers reads after its first page was taken.
+pub(crate) const SNAPSHOT_LIFETIME: Duration = Duration::from_secs(300);
+
+/// How far a listing has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Progress {
+    NotStarted,
+    /// More pages follow; the next starts after this position (the last QPS id listed, or
+    /// the next CloudView page number).
+    At(u64),
+    /// Every page is listed.
+    Done,
+    /// The listing cannot go on (a page that repeats itself, an unreadable page): the rest of
+    /// this snapshot's life reads one by one.
+    Broken,
+}
+
+/// What to do with the ids of a batch that the snapshot lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    ListNextPage,
+    OneByOne,
+}
+
+/// One family's listing, as far as it has got.
+pub(crate) struct Listing<Id, T> {
+    found: HashMap<Id, T>,
+    pub(crate) progress: Progress,
+    taken_at: Option<Instant>,
+    pages: usize,
+    one_by_one: usize,
+}
+
+impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
+    fn new() -> Self {
+        Listing {
+            found: HashMap::new(),
+            progress: Progress::NotStarted,
+            taken_at: None,
+            pages: 0,
+            one_by_one: 0,
+        }
+    }
+
+    fn expire(&mut self, now: Instant) {
+        if self
+            .taken_at
+            .is_some_and(|at| now.duration_since(at) >= SNAPSHOT_LIFETIME)
+        {
+            *self = Listing::new();
+        }
+    }
+
+    pub(crate) fn get(&self, id: &Id) -> Option<T> {
+        self.found.get(id).cloned()
+    }
+
+    /// Adds a listed page; `next` is where the listing now stands.
+    pub(crate) fn add_page(&mut self, items: impl IntoIterator<Item = (Id, T)>, next: Progress) {
+        self.taken_at.get_or_insert_with(Instant::now);
+        self.pages += 1;
+        self.found.extend(items);
+        self.progress = next;
+    }
+
+    /// Calls spent reading ids one by one (searches or gets).
+    pub(crate) fn spent_one_by_one(&mut self, calls: usize) {
+        self.one_by_one += calls;
+    }
+
+    /// See the module documentation. `batch` is the number of ids in the batch, `misses`
+    /// those the snapshot lacks, `cost` what reading the misses one by one would cost.
+    pub(crate) fn step(&self, batch: usize, cost: usize, min_first: usize) -> Step {
+        match self.progress {
+            Progress::Done | Progress::Broken => Step::OneByOne,
+            Progress::NotStarted if batch >= min_first => Step::ListNextPage,
+            Progress::NotStarted => Step::OneByOne,
+            Progress::At(_) if self.one_by_one + cost > self.pages => Step::ListNextPage,
+            Progress::At(_) => Step::OneByOne,
+        }
+    }
+}
+
+/// A family's snapshot, shared by the reads of one client.
+pub(crate) struct Snapshot<Id, T> {
+    listing: Mutex<Listing<Id, T>>,
+}
+
+impl<Id: Eq + Hash, T: Clone> Snapshot<Id, T> {
+    pub(crate) fn new() -> Self {
+        Snapshot {
+            listing: Mutex::new(Listing::new()),
+        }
+    }
+
+    /// The listing, once no other batch is extending it (waiting at most until `deadline`),
+    /// dropped first if it is older than [`SNAPSHOT_LIFETIME`].
+    pub(crate) async fn lock(
+        &self,
+        deadline: Deadline,
+    ) -> Result<MutexGuard<'_, Listing<Id, T>>, Error> {
+        let mut listing = tokio::time::timeout_at(deadline.instant().into(), self.listing.lock())
+            .await
+            .map_err(|_| deadline.expired())?;
+        listing.expire(Instant::now());
+        Ok(listing)
+    }
+
+    /// The connector if the snapshot has it: a read that needs no call.
+    pub(crate) async fn lookup(&self, id: &Id, deadline: Deadline) -> Result<Option<T>, Error> {
+        Ok(self.lock(deadline).await?.get(id))
+    }
+
+    /// Drops a connector this process wrote: its next read asks Qualys.
+    pub(crate) async fn forget(&self, id: &Id) {
+        self.listing.lock().await.found.remove(id);
+    }
+}
+
+/// Whether a listing's failure would fail every read of the batch the same way (so each gets
+/// the error), rather than saying nothing about any one connector (so the batch reads one
+/// by one).
+pub(crate) fn listing_error_repeats(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::Stopped
+            | Error::Timeout(_)
+            | Error::Unauthorized { .. }
+            | Error::Throttled { .. }
+            | Error::Config(_)
+            | Error::Transport { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(progress: Progress, pages: usize, one_by_one: usize) -> Listing<u64, ()> {
+        Listing {
+            found: HashMap::new(),
+            progress,
+            taken_at: None,
+            pages,
+            one_by_one,
+        }
+    }
+
+    #[test]
+    fn a_small_first_batch_reads_one_by_one_and_a_large_one_lists() {
+        let fresh = listing(Progress::NotStarted, 0, 0);
+        assert_eq!(fresh.step(3, 3, 4), Step::OneByOne);
+        assert_eq!(fresh.step(4, 4, 4), Step::ListNextPage);
+        assert_eq!(fresh.step(10, 1, 2), Step::ListNextPage);
+    }
+
+    #[test]
+    fn after_the_first_page_the_listing_goes_on_only_when_reading_one_by_one_costs_more() {
+        // One page listed, nothing spent one by one: one more call one by one is not worth a
+        // page...
+        assert_eq!(
+            listing(Progress::At(1000), 1, 0).step(10, 1, 2),
+            Step::OneByOne
+        );
+        // ... but eight gets are.
+        assert_eq!(
+            listing(Progress::At(1000), 1, 0).step(10, 8, 4),
+            Step::ListNextPage
+        );
+        // Once as much was spent one by one as on pages, the next page is listed.
+        assert_eq!(
+            listing(Progress::At(2000), 1, 1).step(10, 1, 2),
+            Step::ListNextPage
+        );
+    }
+
+    #[test]
+    fn a_complete_or_broken_listing_confirms_misses_one_by_one() {
+        assert_eq!(listing(Progress::Done, 3, 0).step(10, 9, 2), Step::OneByOne);
+        assert_eq!(
+            listing(Progress::Broken, 1, 0).step(10, 9, 2),
+            Step::OneByOne
+        );
+    }
+
+    #[tokio::test]
+    async fn a_snapshot_forgets_what_this_process_wrote_and_expires() {
+        let snapshot: Snapshot<u64, &str> = Snapshot::new();
+        let deadline = Deadline::after(Duration::from_secs(1));
+        {
+            let mut l = snapshot.lock(deadline).await.unwrap();
+            l.add_page([(1, "one"), (2, "two")], Progress::Done);
+        }
+        assert_eq!(snapshot.lookup(&1, deadline).await.unwrap(), Some("one"));
+        snapshot.forget(&1).await;
+        assert_eq!(snapshot.lookup(&1, deadline).await.unwrap(), None);
+        assert_eq!(snapshot.lookup(&2, deadline).await.unwrap(), Some("two"));
+        {
+            let mut l = snapshot.listing.lock().await;
+            l.taken_at = Instant::now().checked_sub(SNAPSHOT_LIFETIME);
+        }
+        assert_eq!(snapshot.lookup(&2, deadline).await.unwrap(), None);
+        let l = snapshot.lock(deadline).await.unwrap();
+        assert_eq!(l.progress, Progress::NotStarted);
+        assert_eq!(l.pages, 0);
+    }
+
+    #[tokio::test]
+    async fn a_reader_waits_for_a_listing_in_progress_only_until_its_deadline() {
+        let snapshot: Snapshot<u64, ()> = Snapshot::new();
+        let held = snapshot.listing.lock().await;
+        let err = snapshot
+            .lookup(&1, Deadline::after(Duration::from_millis(30)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)), "{err}");
+        drop(held);
+    }
+}
