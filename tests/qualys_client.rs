@@ -2035,3 +2035,248 @@ async fn qps_v3_modules_apps_and_tags() {
 async fn qps_v2_modules_apps_and_tags() {
     modules_apps_and_tags(QpsVersion::V2).await;
 }
+
+// Issue 12: refresh reads that scale with the listing, not with Terraform's parallelism.
+
+/// Reads every id the way Terraform refreshes: all at once, at most `parallelism` in flight.
+async fn refresh_like_terraform<Id, T, F, Fut>(
+    ids: &[Id],
+    parallelism: usize,
+    read: F,
+) -> Vec<Result<T, Error>>
+where
+    Id: Clone + Send + 'static,
+    T: Send + 'static,
+    F: Fn(Id) -> Fut + Send + Sync + 'static + Clone,
+    Fut: std::future::Future<Output = Result<T, Error>> + Send,
+{
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(parallelism));
+    let mut reads = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().cloned().enumerate() {
+        let slots = slots.clone();
+        let read = read.clone();
+        reads.spawn(async move {
+            let _slot = slots.acquire_owned().await.expect("semaphore");
+            (i, read(id).await)
+        });
+    }
+    let mut out: Vec<(usize, Result<T, Error>)> = Vec::new();
+    while let Some(joined) = reads.join_next().await {
+        out.push(joined.expect("task"));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A refresh of every connector of a family costs one listing page per 1,000 connectors: 250
+/// QPS connectors read ten at a time are one search; 250 CloudView ones one list call.
+#[tokio::test]
+async fn a_refresh_of_every_connector_is_one_listing() {
+    let sim = start_sim(SimConfig::default()).await;
+    let maker = client_for(&sim);
+    let mut qps_ids = Vec::new();
+    let mut uuids = Vec::new();
+    for i in 0..250 {
+        qps_ids.push(
+            maker
+                .qps(QpsVersion::V3)
+                .create(&qps_spec(&format!("r-{i}")))
+                .await
+                .expect("create")
+                .id,
+        );
+        uuids.push(
+            maker
+                .cloudview()
+                .create(&cloudview_spec(&format!("c-{i}")))
+                .await
+                .expect("create")
+                .connector_id,
+        );
+    }
+    let before = calls(&sim).await;
+    // A new client is a new provider process.
+    let client = client_for(&sim);
+    let c = client.clone();
+    let reads = refresh_like_terraform(&qps_ids, 10, move |id| {
+        let c = c.clone();
+        async move { c.qps(QpsVersion::V3).read(id).await }
+    })
+    .await;
+    for (id, read) in qps_ids.iter().zip(&reads) {
+        assert_eq!(read.as_ref().expect("read").id, *id);
+    }
+    let c = client.clone();
+    let reads = refresh_like_terraform(&uuids, 10, move |id: String| {
+        let c = c.clone();
+        async move { c.cloudview().read(&id).await }
+    })
+    .await;
+    for (id, read) in uuids.iter().zip(&reads) {
+        assert_eq!(&read.as_ref().expect("read").connector_id, id);
+    }
+    let after = calls(&sim).await;
+    let spent = |op: &str| count(&after, op) - count(&before, op);
+    assert_eq!(spent("qps3.search"), 1);
+    assert_eq!(spent("qps3.get"), 0);
+    // Both connectors made through QPS (CloudView twins) and through CloudView are listed.
+    assert_eq!(spent("cloudview.list"), 1);
+    assert_eq!(spent("cloudview.get"), 0);
+    sim.stop().await;
+}
+
+/// A few reads in a larger subscription never cost more calls than reads: three CloudView
+/// connectors are three gets (no listing); three QPS ones one `id IN` search after the first
+/// page, which holds none of them.
+#[tokio::test]
+async fn a_small_refresh_in_a_large_subscription_costs_at_most_a_call_per_connector() {
+    let sim = start_sim(SimConfig::default()).await;
+    let maker = client_for(&sim);
+    let mut qps_ids = Vec::new();
+    let mut uuids = Vec::new();
+    for i in 0..1003 {
+        let id = maker
+            .qps(QpsVersion::V3)
+            .create(&qps_spec(&format!("big-{i}")))
+            .await
+            .expect("create")
+            .id;
+        if i >= 1000 {
+            qps_ids.push(id);
+        }
+    }
+    for i in 0..3 {
+        uuids.push(
+            maker
+                .cloudview()
+                .create(&cloudview_spec(&format!("few-{i}")))
+                .await
+                .expect("create")
+                .connector_id,
+        );
+    }
+    let before = calls(&sim).await;
+    let client = client_for(&sim);
+    let c = client.clone();
+    let reads = refresh_like_terraform(&qps_ids, 10, move |id| {
+        let c = c.clone();
+        async move { c.qps(QpsVersion::V3).read(id).await }
+    })
+    .await;
+    assert!(reads.iter().all(Result::is_ok), "{reads:?}");
+    let c = client.clone();
+    let reads = refresh_like_terraform(&uuids, 10, move |id: String| {
+        let c = c.clone();
+        async move { c.cloudview().read(&id).await }
+    })
+    .await;
+    assert!(reads.iter().all(Result::is_ok), "{reads:?}");
+    let after = calls(&sim).await;
+    let spent = |op: &str| count(&after, op) - count(&before, op);
+    assert_eq!(
+        spent("qps3.search"),
+        2,
+        "the first page, then one id IN search"
+    );
+    assert_eq!(spent("qps3.get"), 0);
+    assert_eq!(spent("cloudview.list"), 0);
+    assert_eq!(spent("cloudview.get"), 3);
+    sim.stop().await;
+}
+
+/// An id missing from a complete listing is confirmed by its own get before it is reported
+/// gone; a connector this process changed leaves the snapshot and is read again.
+#[tokio::test]
+async fn a_snapshot_confirms_absence_and_forgets_what_the_process_wrote() {
+    let sim = start_sim(SimConfig::default()).await;
+    let maker = client_for(&sim);
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(
+            maker
+                .qps(QpsVersion::V3)
+                .create(&qps_spec(&format!("s-{i}")))
+                .await
+                .expect("create")
+                .id,
+        );
+    }
+    let gone = ids[5];
+    maker
+        .qps(QpsVersion::V3)
+        .delete(gone)
+        .await
+        .expect("delete");
+    let before = calls(&sim).await;
+    let client = client_for(&sim);
+    let c = client.clone();
+    let reads = refresh_like_terraform(&ids, 10, move |id| {
+        let c = c.clone();
+        async move { c.qps(QpsVersion::V3).read(id).await }
+    })
+    .await;
+    for (id, read) in ids.iter().zip(&reads) {
+        match read {
+            Ok(c) => assert_eq!(c.id, *id),
+            Err(e) => {
+                assert_eq!(*id, gone);
+                assert!(e.is_not_found(), "{e}");
+            }
+        }
+    }
+    assert_eq!(reads.iter().filter(|r| r.is_err()).count(), 1);
+    let after = calls(&sim).await;
+    assert_eq!(
+        count(&after, "qps3.search") - count(&before, "qps3.search"),
+        1
+    );
+    assert_eq!(
+        count(&after, "qps3.get") - count(&before, "qps3.get"),
+        1,
+        "the confirming get"
+    );
+
+    // Changed by someone else after the listing: a refresh in this process still sees the
+    // listing (it is one operation's snapshot) ...
+    let changed = ids[0];
+    let mut spec = qps_spec("s-0");
+    spec.description = Some("changed".into());
+    maker
+        .qps(QpsVersion::V3)
+        .update(changed, &spec)
+        .await
+        .expect("update");
+    assert_eq!(
+        client
+            .qps(QpsVersion::V3)
+            .read(changed)
+            .await
+            .expect("read")
+            .description
+            .as_deref(),
+        Some("made by the client tests")
+    );
+    // ... but once this process writes it, its next read asks Qualys.
+    client
+        .note_saved(
+            tfqualys::qualys::Family::Qps(QpsVersion::V3),
+            &changed.to_string(),
+            "s-0",
+            &spec.arn,
+        )
+        .await;
+    let before = calls(&sim).await;
+    assert_eq!(
+        client
+            .qps(QpsVersion::V3)
+            .read(changed)
+            .await
+            .expect("read")
+            .description
+            .as_deref(),
+        Some("changed")
+    );
+    let after = calls(&sim).await;
+    assert_eq!(count(&after, "qps3.get") - count(&before, "qps3.get"), 1);
+    sim.stop().await;
+}

@@ -7,6 +7,7 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, cloudview, qps};
 
+use super::model::Connector;
 use super::*;
 use crate::resources::validators::{parse_role_arn, validate_polling_frequency};
 
@@ -319,19 +320,18 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             .qps(version)
             .create(&desired.qps_spec(None))
             .await
-            .map(|c| state_from_qps(&c, desired.api, &planned)),
+            .map(|c| {
+                let answer = Connector::from_qps(&c, desired.api);
+                state_after_write(&answer, &planned, &Value::Null)
+            }),
         None => client
             .cloudview()
             .create(&desired.cloudview_spec())
             .await
-            .map(|c| state_from_cloudview(&c, &planned)),
+            .map(|c| state_after_write(&Connector::from_cloudview(&c), &planned, &Value::Null)),
     };
     let created = match created {
-        Ok(state) => Ok(with_base_account(
-            client,
-            complete_after_write(state, &planned, &Value::Null),
-        )
-        .await),
+        Ok(state) => Ok(with_base_account(client, state).await),
         Err(e) => Err(e),
     };
     match created {
@@ -489,15 +489,15 @@ pub(super) async fn update(
                 .qps(version)
                 .update(n, &desired.qps_spec(Some(&prior)))
                 .await
-                .map(|c| state_from_qps(&c, desired.api, &planned))
+                .map(|c| state_after_write(&Connector::from_qps(&c, desired.api), &planned, &prior))
         }
         None => client
             .cloudview()
             .update(&id, &desired.cloudview_spec())
             .await
-            .map(|c| state_from_cloudview(&c, &planned)),
+            .map(|c| state_after_write(&Connector::from_cloudview(&c), &planned, &prior)),
     };
-    match updated.map(|state| complete_after_write(state, &planned, &prior)) {
+    match updated {
         Ok(state) => {
             client
                 .note_saved(desired.api.family(), &id, &desired.name, &desired.arn)

@@ -2,6 +2,8 @@
 //! the resource keeps (the configured `is_portal_connector`, `timeouts`, and whether an empty
 //! region list is written as null or as an empty set).
 
+use std::collections::BTreeMap;
+
 use crate::plugin::value::Value;
 use crate::qualys::{cloudview, qps};
 
@@ -11,8 +13,18 @@ use super::*;
 /// State for `connector`; `like` (prior or planned state) decides what only the configuration
 /// knows, so that neither shows as a change.
 pub(super) fn to_state(connector: &Connector, like: &Value) -> Value {
+    fit(raw_state(connector), connector.api, like)
+}
+
+/// What Qualys reported, null where it reported nothing.
+fn raw_state(connector: &Connector) -> BTreeMap<String, Value> {
     let mut state = empty_state();
     state.extend(connector.attributes());
+    state
+}
+
+/// Writes what only the configuration knows as `like` has it.
+fn fit(mut state: BTreeMap<String, Value>, api: Api, like: &Value) -> Value {
     for name in [
         "cspm_regions",
         "inventory_regions",
@@ -27,7 +39,7 @@ pub(super) fn to_state(connector: &Connector, like: &Value) -> Value {
     // CloudView takes isPortalConnector on create and update but answers whether a portal
     // connector is linked (seed 000 sends true and reads back false): the configured value
     // stays in state, and Qualys's answer is used only when there is none (import).
-    if connector.api == Api::CloudView
+    if api == Api::CloudView
         && let Value::Bool(configured) = like.get("is_portal_connector")
     {
         state.insert("is_portal_connector".into(), Value::Bool(*configured));
@@ -51,10 +63,8 @@ pub(super) fn state_from_cloudview(c: &cloudview::Connector, like: &Value) -> Va
 /// it (the configuration, which Qualys accepted as sent); else the `prior` state's value (what
 /// Qualys last reported; null on create). Qualys's create answers are partial (the seed's have
 /// no name, or no ARN) and, by the API contract, its update answers carry the id only.
-pub(super) fn complete_after_write(answer: Value, planned: &Value, prior: &Value) -> Value {
-    let Value::Object(mut state) = answer else {
-        return answer;
-    };
+pub(super) fn state_after_write(answer: &Connector, planned: &Value, prior: &Value) -> Value {
+    let mut state = raw_state(answer);
     for (name, value) in state.iter_mut() {
         if !value.is_null() {
             continue;
@@ -63,11 +73,11 @@ pub(super) fn complete_after_write(answer: Value, planned: &Value, prior: &Value
             known if known.is_wholly_known() => known.clone(),
             _ => prior.get(name).clone(),
         };
-        if value.is_unknown() {
+        if !value.is_wholly_known() {
             *value = Value::Null;
         }
     }
-    Value::Object(state)
+    fit(state, answer.api, planned)
 }
 
 /// A new connector's state lacks the Qualys AWS account its role trusts when the create answer
