@@ -1,0 +1,226 @@
+//! Issue 12: the API budget (300 calls an hour per API by default) spent like it is scarce.
+//! Exact call counts from the simulator's `/_sim/calls` for what Terraform does to a fleet:
+//! create, refresh, update, destroy. The counts are deterministic: Terraform starts at most
+//! `-parallelism` reads at once, and the provider answers a refresh from one listing.
+
+use std::collections::BTreeMap;
+
+use qualys_sim::{RateLimit, SimConfig};
+use serde_json::{Value, json};
+
+use crate::support::sim::SimFixture;
+use crate::support::terraform::{Workdir, terraform_latest};
+
+/// `count` connectors named `<prefix>NNN` on `api`, with `description`.
+fn fleet(prefix: &str, count: usize, api: &str, description: &str) -> String {
+    format!(
+        r#"
+locals {{
+  fleet = {{ for i in range({count}) : format("{prefix}%03d", i) => i }}
+}}
+
+resource "qualys_aws_connector" "c" {{
+  for_each    = local.fleet
+  api         = "{api}"
+  name        = each.key
+  description = "{description}"
+  arn         = format("arn:aws:iam::%012d:role/Qualys", 300000000000 + each.value)
+  external_id = format("USPOD01-4765-b%05d", each.value)
+}}
+"#
+    )
+}
+
+/// The calls made between two `/_sim/calls` readings, without the operations not called.
+fn spent(before: &Value, after: &Value) -> BTreeMap<String, u64> {
+    let count = |v: &Value, op: &str| v[op].as_u64().unwrap_or(0);
+    after
+        .as_object()
+        .map(|ops| {
+            ops.keys()
+                .filter_map(|op| {
+                    let n = count(after, op) - count(before, op);
+                    (n > 0).then(|| (op.clone(), n))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn expect(calls: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    calls.iter().map(|(op, n)| (op.to_string(), *n)).collect()
+}
+
+/// Runs `args` in `wd` and returns the calls it made.
+fn calls_of(sim: &SimFixture, wd: &Workdir, args: &[&str]) -> BTreeMap<String, u64> {
+    let before = sim.calls();
+    wd.ok(args);
+    spent(&before, &sim.calls())
+}
+
+const APPLY: [&str; 4] = ["apply", "-auto-approve", "-input=false", "-parallelism=10"];
+const PLAN: [&str; 3] = ["plan", "-input=false", "-parallelism=10"];
+const DESTROY: [&str; 4] = ["destroy", "-auto-approve", "-input=false", "-parallelism=10"];
+
+/// Create, refresh, update and destroy `n` connectors on `api`: every write costs its own call
+/// and nothing else does but one listing per Terraform command (the existence check before the
+/// creates, the refresh before the others).
+fn a_fleet_costs_its_writes_and_one_listing(api: &str, n: u64) {
+    let sim = SimFixture::start();
+    let (prefix, list) = match api {
+        "v3" => ("qps3", "qps3.search"),
+        "v2" => ("qps2", "qps2.search"),
+        _ => ("cloudview", "cloudview.list"),
+    };
+    let op = |name: &str| format!("{prefix}.{name}");
+    let config = |description: &str| {
+        sim.provider_hcl("demo") + &fleet("budget", n as usize, api, description)
+    };
+    let wd = Workdir::new(&config("first"));
+
+    assert_eq!(
+        calls_of(&sim, &wd, &APPLY),
+        expect(&[(&op("create"), n), (list, 1)]),
+        "apply creating {n} on {api}"
+    );
+    assert_eq!(
+        calls_of(&sim, &wd, &PLAN),
+        expect(&[(list, 1)]),
+        "plan refreshing {n} on {api}"
+    );
+
+    wd.write("main.tf", &config("second"));
+    assert_eq!(
+        calls_of(&sim, &wd, &APPLY),
+        expect(&[(list, 1), (&op("update"), n)]),
+        "apply updating {n} on {api}"
+    );
+    if api != "cloudview" {
+        // Qualys's own QPS update answers carry the id only (the API contract): the state is
+        // then what was sent, and still no read per connector.
+        sim.quirks(json!({"qps_update_id_only": true}));
+        wd.write("main.tf", &config("third"));
+        assert_eq!(
+            calls_of(&sim, &wd, &APPLY),
+            expect(&[(list, 1), (&op("update"), n)]),
+            "apply updating {n} on {api}, answered with ids only"
+        );
+        sim.quirks(json!({"qps_update_id_only": false}));
+        assert!(
+            sim.connectors()
+                .iter()
+                .all(|c| c["description"] == json!("third")),
+            "every connector changed"
+        );
+    }
+    wd.assert_empty_plan();
+
+    assert_eq!(
+        calls_of(&sim, &wd, &DESTROY),
+        expect(&[(list, 1), (&op("delete"), n)]),
+        "destroy of {n} on {api}"
+    );
+    assert!(sim.connectors().is_empty());
+}
+
+#[test]
+fn v3_fleet_of_200_costs_its_writes_and_one_listing_per_command() {
+    a_fleet_costs_its_writes_and_one_listing("v3", 200);
+}
+
+#[test]
+fn v2_fleet_of_100_costs_its_writes_and_one_listing_per_command() {
+    a_fleet_costs_its_writes_and_one_listing("v2", 100);
+}
+
+#[test]
+fn cloudview_fleet_of_200_costs_its_writes_and_one_listing_per_command() {
+    a_fleet_costs_its_writes_and_one_listing("cloudview", 200);
+}
+
+/// Three connectors in a subscription of 3,000 others: a refresh never costs more calls than
+/// it has connectors. QPS: the first page (which holds none of them), then one `id IN` search;
+/// CloudView, which has no id filter: a `get` each, no listing.
+#[test]
+fn a_small_refresh_in_a_large_subscription_costs_at_most_one_call_per_connector() {
+    let sim = SimFixture::start();
+    for api in ["qps", "cloudview"] {
+        let ids = sim.seed(
+            api,
+            1500,
+            &format!("other-{api}"),
+            "arn:aws:iam::123456789012:role/Other",
+            "USPOD01-4765-other0001",
+        );
+        assert_eq!(ids.len(), 1500);
+    }
+    let config = sim.provider_hcl("demo")
+        + &fleet("few", 3, "v3", "few").replace("\"c\"", "\"q\"")
+        + &fleet("few", 3, "cloudview", "few").replace("\"c\"", "\"v\"");
+    let wd = Workdir::new(&config);
+    // The existence checks list each family once: 3,000 connectors are three pages each.
+    assert_eq!(
+        calls_of(&sim, &wd, &APPLY),
+        expect(&[
+            ("qps3.create", 3),
+            ("qps3.search", 3),
+            ("cloudview.create", 3),
+            ("cloudview.list", 3),
+        ])
+    );
+    assert_eq!(
+        calls_of(&sim, &wd, &PLAN),
+        expect(&[("qps3.search", 2), ("cloudview.get", 3)])
+    );
+}
+
+/// With Qualys's default budget (300 calls an hour per API), a refresh of 1,000 connectors
+/// succeeds in one plan: one listing call. The connectors are made outside Terraform and
+/// imported with import blocks, which cost no call of their own either.
+#[test]
+fn a_refresh_of_1000_fits_the_default_rate_limit() {
+    let sim = SimFixture::start_with(SimConfig {
+        rate_limit: Some(RateLimit {
+            calls: 300,
+            window: std::time::Duration::from_secs(3600),
+        }),
+        ..SimConfig::default()
+    });
+    let ids = sim.seed(
+        "qps",
+        1000,
+        "limited",
+        "arn:aws:iam::123456789012:role/Qualys",
+        "USPOD01-4765-limited01",
+    );
+    let config = format!(
+        r#"{}
+locals {{
+  ids = {{ for i, id in {ids:?} : format("limited-%d", i) => id }}
+}}
+
+import {{
+  for_each = local.ids
+  to       = qualys_aws_connector.c[each.key]
+  id       = each.value
+}}
+
+resource "qualys_aws_connector" "c" {{
+  for_each    = local.ids
+  name        = each.key
+  arn         = "arn:aws:iam::123456789012:role/Qualys"
+  external_id = "USPOD01-4765-limited01"
+}}
+"#,
+        sim.provider_hcl("demo")
+    );
+    let wd = Workdir::new(&config).terraform(terraform_latest());
+    let imported = calls_of(&sim, &wd, &APPLY);
+    assert_eq!(imported, expect(&[("qps3.search", 1)]), "import of 1000");
+    assert_eq!(
+        calls_of(&sim, &wd, &PLAN),
+        expect(&[("qps3.search", 1)]),
+        "plan refreshing 1000"
+    );
+    wd.assert_empty_plan();
+}
