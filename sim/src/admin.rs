@@ -1,4 +1,4 @@
-//! The test-only admin API under `/_sim/` (no auth, loopback peers only): list, delete and
+//! The test-only admin API under `/_sim/` (no auth, loopback peers only): list, add, delete and
 //! change connectors out of band, inject faults, read call counts, reset.
 
 use std::sync::Arc;
@@ -10,25 +10,28 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::AppState;
+use crate::change::{Change, Rules};
+use crate::config::User;
 use crate::faults::{ChaosSpec, FaultSpec};
 use crate::lenient::{self, FieldError};
 use crate::model::{Connector, ConnectorState, Origin};
 use crate::quirks::QuirksSpec;
 use crate::regions::Partition;
 use crate::server::Peer;
-use crate::store::Key;
+use crate::store::{Key, StoreError};
 use crate::syncs::RoleSpec;
-use crate::validate::parse_arn;
+use crate::validate::{Api, parse_arn, validate_name};
 
 /// The `/_sim/` routes.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/_sim/connectors", get(list))
+        .route("/_sim/connectors", get(list).post(seed))
         .route(
             "/_sim/connectors/{id}",
             axum::routing::delete(remove).patch(patch),
@@ -76,6 +79,124 @@ async fn list(State(app): State<Arc<AppState>>) -> Json<Vec<Value>> {
         })
         .collect();
     Json(connectors)
+}
+
+/// The most connectors one `POST /_sim/connectors` adds (DECISION: enough for listing and paging
+/// at scale, few enough to answer within a second or so).
+const MAX_SEED_COUNT: usize = 20_000;
+
+/// The body of `POST /_sim/connectors`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedSpec {
+    /// The API the connectors look made by: `qps` or `cloudview`.
+    api: Origin,
+    #[serde(default = "one")]
+    count: usize,
+    /// The name with `count` 1, else the prefix of `<name>-<i>`.
+    name: String,
+    arn: String,
+    /// Absent: generated, as the APIs do on a create without one.
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    is_gov_cloud: Option<bool>,
+    #[serde(default)]
+    is_china_region: Option<bool>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Adds connectors out of band: not an API call, so neither counted in `/_sim/calls` nor charged
+/// to any rate or concurrency budget. Answers `{"ids": [...]}`.
+async fn seed(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let spec: SeedSpec = match serde_json::from_slice(&body) {
+        Ok(spec) => spec,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    match seed_connectors(&app, &spec) {
+        Ok(ids) => Json(json!({ "ids": ids })).into_response(),
+        Err(message) => error(StatusCode::BAD_REQUEST, &message),
+    }
+}
+
+/// Whom seeding acts as: the first configured user without a scope restriction, else the first
+/// user (whose scope then applies), else (no users at all) an unrestricted one.
+fn seeding_user(users: &[User]) -> User {
+    users
+        .iter()
+        .find(|u| u.scope.is_none())
+        .or_else(|| users.first())
+        .cloned()
+        .unwrap_or_else(|| User::new("_sim", ""))
+}
+
+/// Creates `spec.count` connectors through the store's create path with `spec.api`'s rules, so
+/// they are what that API would have made; all or none. The ids are QPS ids or CloudView UUIDs.
+fn seed_connectors(app: &AppState, spec: &SeedSpec) -> Result<Vec<String>, String> {
+    if !(1..=MAX_SEED_COUNT).contains(&spec.count) {
+        return Err(format!(
+            "count must be 1 to {MAX_SEED_COUNT}, got {}",
+            spec.count
+        ));
+    }
+    let names: Vec<String> = if spec.count == 1 {
+        vec![spec.name.clone()]
+    } else {
+        (0..spec.count)
+            .map(|i| format!("{}-{i}", spec.name))
+            .collect()
+    };
+    let (api, api_name) = match spec.api {
+        Origin::Qps => (Api::Qps, "QPS"),
+        Origin::Cloudview => (Api::CloudView, "CloudView"),
+    };
+    // Only the names differ between the connectors: checking the longest first means a batch
+    // that fails fails on its first connector, before any id is handed out.
+    if let Some(longest) = names.iter().max_by_key(|n| n.chars().count()) {
+        validate_name(longest)
+            .map_err(|e| format!("{api_name} create refuses `{longest}`: {e}"))?;
+    }
+    let rules = Rules {
+        api,
+        region_selection: app.region_selection,
+    };
+    let user = seeding_user(&app.users);
+    let mut made = Vec::with_capacity(names.len());
+    for name in names {
+        let change = Change {
+            name: Some(name),
+            arn: Some(spec.arn.clone()),
+            external_id: spec.external_id.clone(),
+            is_gov_cloud: spec.is_gov_cloud,
+            is_china: spec.is_china_region,
+            ..Change::default()
+        };
+        match app.store.create(&change, spec.api, rules, &user) {
+            Ok(c) => made.push(c),
+            Err(e) => {
+                for c in &made {
+                    app.store.remove(Key::Id(c.id));
+                }
+                return Err(match e {
+                    StoreError::OutOfScope(account) => format!(
+                        "AWS account {account} is outside the scope of user {}, whom /_sim/connectors acts as",
+                        user.name
+                    ),
+                    other => format!("{api_name} create refuses it: {other}"),
+                });
+            }
+        }
+    }
+    Ok(made
+        .iter()
+        .map(|c| match spec.api {
+            Origin::Qps => c.id.to_string(),
+            Origin::Cloudview => c.cloudview_uuid.to_string(),
+        })
+        .collect())
 }
 
 async fn remove(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
@@ -279,7 +400,6 @@ async fn reset(State(app): State<Arc<AppState>>) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Origin;
 
     fn fields(v: Value) -> Map<String, Value> {
         match v {
@@ -313,6 +433,161 @@ mod tests {
             let response = router.call(request).await.expect("infallible");
             assert_eq!(response.status(), expected, "{peer}");
         }
+    }
+
+    fn app_with(users: Vec<User>) -> AppState {
+        let config = crate::config::SimConfig {
+            users,
+            ..crate::config::SimConfig::default()
+        };
+        AppState::new(&config, Arc::default(), "http://127.0.0.1:1".into())
+    }
+
+    fn spec(v: Value) -> SeedSpec {
+        serde_json::from_value(v).expect("a seed spec")
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/R";
+
+    #[test]
+    fn seeding_creates_what_each_api_would() {
+        let app = app_with(vec![User::new("demo", "demo")]);
+        let ids = seed_connectors(
+            &app,
+            &spec(json!({"api": "qps", "name": "q", "arn": ROLE, "external_id": "anything-goes"})),
+        )
+        .expect("seeded");
+        let all = app.store.all();
+        assert_eq!(ids, [crate::model::FIRST_ID.to_string()]);
+        let q = &all[0];
+        assert_eq!((q.origin, q.name.as_str()), (Origin::Qps, "q"));
+        assert!(q.portal_connector_uuid.is_some(), "a QPS-made connector");
+        assert_eq!(q.aws_account_id, "123456789012");
+        assert_eq!(q.external_id, "anything-goes");
+        assert_eq!(q.state, ConnectorState::Pending);
+
+        let gov = "arn:aws-us-gov:iam::123456789012:role/R";
+        let ids = seed_connectors(
+            &app,
+            &spec(
+                json!({"api": "cloudview", "count": 3, "name": "c", "arn": gov,
+                         "external_id": "USPOD01-4765-9011278609223",
+                         "is_gov_cloud": true, "is_china_region": false}),
+            ),
+        )
+        .expect("seeded");
+        let made: Vec<Connector> = app.store.all().into_iter().skip(1).collect();
+        assert_eq!(
+            made.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["c-0", "c-1", "c-2"]
+        );
+        assert_eq!(
+            ids,
+            made.iter()
+                .map(|c| c.cloudview_uuid.to_string())
+                .collect::<Vec<_>>()
+        );
+        for c in &made {
+            assert_eq!(c.origin, Origin::Cloudview);
+            assert_eq!(c.portal_connector_uuid, None);
+            assert_eq!(c.partition, Partition::GovCloud);
+        }
+    }
+
+    #[test]
+    fn seeding_without_an_external_id_generates_one() {
+        let app = app_with(vec![User::new("demo", "demo")]);
+        seed_connectors(
+            &app,
+            &spec(json!({"api": "cloudview", "name": "c", "arn": ROLE})),
+        )
+        .expect("seeded");
+        assert!(crate::validate::is_new_external_id(
+            &app.store.all()[0].external_id
+        ));
+    }
+
+    #[test]
+    fn a_refused_batch_makes_nothing_and_names_the_problem() {
+        let app = app_with(vec![User::new("demo", "demo")]);
+        let refusals = [
+            (
+                json!({"api": "cloudview", "count": 2, "name": "c", "arn": ROLE,
+                       "external_id": "pod-test-env"}),
+                "externalId `pod-test-env`",
+            ),
+            (
+                json!({"api": "qps", "name": "q", "arn": "arn:aws:iam::1:role/R"}),
+                "arn `arn:aws:iam::1:role/R`",
+            ),
+            (
+                json!({"api": "qps", "name": "q", "arn": ROLE, "is_china_region": true}),
+                "isChinaConfigured is true",
+            ),
+            (
+                json!({"api": "qps", "count": 0, "name": "q", "arn": ROLE}),
+                "count must be 1 to 20000, got 0",
+            ),
+            (
+                json!({"api": "qps", "count": 20_001, "name": "q", "arn": ROLE}),
+                "count must be 1 to 20000, got 20001",
+            ),
+            // Only the eleventh name is too long.
+            (
+                json!({"api": "qps", "count": 11, "name": "n".repeat(253), "arn": ROLE}),
+                "name must be 1 to 255 characters long, got 256",
+            ),
+        ];
+        for (body, expected) in refusals {
+            let message = seed_connectors(&app, &spec(body.clone())).expect_err("refused");
+            assert!(message.contains(expected), "{body}: {message}");
+            assert!(app.store.all().is_empty(), "{body}");
+        }
+        let ids = seed_connectors(&app, &spec(json!({"api": "qps", "name": "q", "arn": ROLE})))
+            .expect("seeded");
+        assert_eq!(
+            ids,
+            [crate::model::FIRST_ID.to_string()],
+            "refusals hand out no id"
+        );
+        assert!(
+            serde_json::from_value::<SeedSpec>(
+                json!({"api": "qps", "name": "q", "arn": ROLE, "externalId": "x"})
+            )
+            .is_err(),
+            "unknown fields are refused"
+        );
+        assert!(
+            serde_json::from_value::<SeedSpec>(json!({"api": "v3", "name": "q", "arn": ROLE}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn seeding_acts_as_the_first_unrestricted_user() {
+        let scoped = |name: &str, account: &str| User {
+            scope: Some(vec![account.to_owned()]),
+            ..User::new(name, name)
+        };
+        let users = vec![scoped("s", "210987654321"), User::new("demo", "demo")];
+        assert_eq!(seeding_user(&users).name, "demo");
+        let users = vec![scoped("s", "210987654321"), scoped("t", "123456789012")];
+        assert_eq!(seeding_user(&users).name, "s");
+        assert_eq!(seeding_user(&[]).scope, None);
+
+        let app = app_with(users);
+        let message = seed_connectors(&app, &spec(json!({"api": "qps", "name": "q", "arn": ROLE})))
+            .expect_err("outside s's scope");
+        assert!(
+            message.contains("123456789012 is outside the scope of user s"),
+            "{message}"
+        );
+        let other = "arn:aws:iam::210987654321:role/R";
+        seed_connectors(
+            &app,
+            &spec(json!({"api": "qps", "name": "q", "arn": other})),
+        )
+        .expect("inside s's scope");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Switchable misbehaviour for tests of the client's defences (`/_sim/quirks`): a search that
-//! ignores its paging, so that a client's "paging that cannot loop" can be tested end to end.
+//! ignores its paging, so that a client's "paging that cannot loop" can be tested end to end,
+//! and a QPS update that answers the id only, so that its "re-read after update" can be.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,6 +17,10 @@ pub struct QuirksSpec {
     /// CloudView lists ignore `pageNo`, always answer page 0, and say `last: false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudview_ignore_paging: Option<bool>,
+    /// QPS updates (v3 and v2) answer `SUCCESS` with `count` 1 and only the connector's id in
+    /// `data`, as qualys-api.md says Qualys does, instead of the whole connector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qps_update_id_only: Option<bool>,
 }
 
 /// The quirks in force (all off by default and after a reset).
@@ -23,6 +28,7 @@ pub struct QuirksSpec {
 pub struct Quirks {
     qps_ignore_paging: AtomicBool,
     cloudview_ignore_paging: AtomicBool,
+    qps_update_id_only: AtomicBool,
 }
 
 impl Quirks {
@@ -33,12 +39,16 @@ impl Quirks {
         if let Some(on) = spec.cloudview_ignore_paging {
             self.cloudview_ignore_paging.store(on, Ordering::Relaxed);
         }
+        if let Some(on) = spec.qps_update_id_only {
+            self.qps_update_id_only.store(on, Ordering::Relaxed);
+        }
     }
 
     pub fn get(&self) -> QuirksSpec {
         QuirksSpec {
             qps_ignore_paging: Some(self.qps_ignores_paging()),
             cloudview_ignore_paging: Some(self.cloudview_ignores_paging()),
+            qps_update_id_only: Some(self.qps_updates_answer_id_only()),
         }
     }
 
@@ -50,10 +60,15 @@ impl Quirks {
         self.cloudview_ignore_paging.load(Ordering::Relaxed)
     }
 
+    pub fn qps_updates_answer_id_only(&self) -> bool {
+        self.qps_update_id_only.load(Ordering::Relaxed)
+    }
+
     pub fn clear(&self) {
         self.set(QuirksSpec {
             qps_ignore_paging: Some(false),
             cloudview_ignore_paging: Some(false),
+            qps_update_id_only: Some(false),
         });
     }
 }
@@ -73,13 +88,19 @@ mod tests {
             cloudview_ignore_paging: Some(true),
             ..QuirksSpec::default()
         });
+        quirks.set(QuirksSpec {
+            qps_update_id_only: Some(true),
+            ..QuirksSpec::default()
+        });
         assert!(quirks.qps_ignores_paging() && quirks.cloudview_ignores_paging());
+        assert!(quirks.qps_updates_answer_id_only());
         quirks.clear();
         assert_eq!(
             quirks.get(),
             QuirksSpec {
                 qps_ignore_paging: Some(false),
-                cloudview_ignore_paging: Some(false)
+                cloudview_ignore_paging: Some(false),
+                qps_update_id_only: Some(false),
             }
         );
     }

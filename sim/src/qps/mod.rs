@@ -237,7 +237,12 @@ fn dispatch(
             }
             Operation::Update => {
                 let change = request::connector_change(request.as_ref())?;
-                Reply::Connector(Box::new(app.store.update(key, &change, rules, user)?))
+                let c = app.store.update(key, &change, rules, user)?;
+                if app.quirks.qps_updates_answer_id_only() {
+                    Reply::IdOnly(c.id)
+                } else {
+                    Reply::Connector(Box::new(c))
+                }
             }
             Operation::Get => Reply::Connector(Box::new(app.store.get(key, user)?)),
             Operation::Run => {
@@ -247,7 +252,7 @@ fn dispatch(
             }
             Operation::Delete => {
                 let deleted = app.store.delete(&[key], user)?;
-                Reply::Deleted(deleted.first().map_or(0, |c| c.id))
+                Reply::IdOnly(deleted.first().map_or(0, |c| c.id))
             }
             Operation::Search => {
                 let search = Search::parse(request.as_ref())?;

@@ -58,8 +58,8 @@ pub enum Reply {
     Connector(Box<Connector>),
     /// Search.
     Page(Page),
-    /// Delete: the id only.
-    Deleted(u64),
+    /// Delete, and update under the `qps_update_id_only` quirk: the connector's id only.
+    IdOnly(u64),
     /// `awsbaseaccount` get and search: the subscription's one record.
     BaseAccount,
     /// `assetdataconnectorerrors` search.
@@ -109,7 +109,7 @@ fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
             ResponseCode::Success,
             vec![wrapped(json_connector(c, accounts))],
         ),
-        Reply::Deleted(id) => (ResponseCode::Success, vec![wrapped(json!({"id": id}))]),
+        Reply::IdOnly(id) => (ResponseCode::Success, vec![wrapped(json!({"id": id}))]),
         Reply::Errors(page) => {
             response.insert("hasMoreRecords".into(), flag(page.has_more));
             (
@@ -304,7 +304,7 @@ fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
             );
             (ResponseCode::Success, vec![record], Vec::new())
         }
-        Reply::Deleted(id) => (
+        Reply::IdOnly(id) => (
             ResponseCode::Success,
             vec![Element::new("AwsAssetDataConnector").child(Element::leaf("id", id.to_string()))],
             Vec::new(),
@@ -476,6 +476,25 @@ mod tests {
         assert_eq!(response["responseCode"], "OBJECT_NOT_FOUND");
         assert_eq!(response["responseErrorDetails"]["errorMessage"], "m");
         assert!(response.get("count").is_none());
+    }
+
+    #[test]
+    fn id_only_answers_hold_the_id_alone() {
+        let reply = Reply::IdOnly(2000001);
+        let body = json_body(&reply, &BaseAccounts::default());
+        assert_eq!(
+            body,
+            json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 1,
+                   "data": [{"AwsAssetDataConnector": {"id": 2000001}}]}})
+        );
+        let doc = xml_body(&reply, &BaseAccounts::default(), "http://h").to_document();
+        assert!(
+            doc.contains(
+                "<responseCode>SUCCESS</responseCode><count>1</count><data>\
+                 <AwsAssetDataConnector><id>2000001</id></AwsAssetDataConnector></data>"
+            ),
+            "{doc}"
+        );
     }
 
     #[test]

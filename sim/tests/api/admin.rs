@@ -1,9 +1,9 @@
-//! The `/_sim/` admin API: out-of-band changes, faults (canned answers, delays, dropped
-//! connections), call counts and reset.
+//! The `/_sim/` admin API: out-of-band additions and changes, faults (canned answers, delays,
+//! dropped connections), call counts and reset.
 
 use std::time::{Duration, Instant};
 
-use qualys_sim::SimConfig;
+use qualys_sim::{RateLimit, SimConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -67,6 +67,166 @@ async fn out_of_band_patch_and_delete() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let got = api.qps3("get", Some(id), None).await;
     assert_eq!(got["responseCode"], "OBJECT_NOT_FOUND");
+    sim.stop().await;
+}
+
+const CV_EXTERNAL_ID: &str = "USPOD01-4765-9011278609223";
+
+/// `value` without the fields that differ between any two connectors (ids, dates).
+fn without_identity(value: &Value, fields: &[&str]) -> Value {
+    let mut value = value.clone();
+    if let Some(map) = value.as_object_mut() {
+        for field in fields {
+            assert!(map.remove(*field).is_some(), "{field} in {value}");
+        }
+    }
+    value
+}
+
+async fn seed(api: &Api, body: Value) -> Vec<String> {
+    let (status, answer) = api.admin(Method::POST, "connectors", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer["ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .map(|id| id.as_str().expect("ids are strings").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn seeded_connectors_look_made_by_their_api() {
+    let (sim, api) = start(SimConfig::default()).await;
+    let fields = json!({"name": "twin", "arn": arn(ACCOUNT), "externalId": CV_EXTERNAL_ID});
+    let made = api.create(fields).await;
+    let seeded = seed(
+        &api,
+        json!({"api": "qps", "name": "twin", "arn": arn(ACCOUNT), "external_id": CV_EXTERNAL_ID}),
+    )
+    .await;
+    assert_eq!(seeded, [(id_of(&made) + 1).to_string()]);
+    let got = api.qps3("get", Some(id_of(&made) + 1), None).await;
+    let qps_volatile = ["id", "cloudviewUuid", "lastSync", "nextSync"];
+    assert_eq!(
+        without_identity(connector_of(&got), &qps_volatile),
+        without_identity(&made, &qps_volatile)
+    );
+
+    let (status, made) = api
+        .cv(Method::POST, "", Some(cv_body("cv", CV_EXTERNAL_ID)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let seeded = seed(
+        &api,
+        json!({"api": "cloudview", "name": "cv", "arn": arn(ACCOUNT),
+               "external_id": CV_EXTERNAL_ID, "is_gov_cloud": false, "is_china_region": false}),
+    )
+    .await;
+    let (status, got) = api.cv(Method::GET, &format!("/{}", seeded[0]), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let cv_volatile = ["connectorId", "lastSyncedOn", "nextSyncedOn"];
+    assert_eq!(
+        without_identity(&got, &cv_volatile),
+        without_identity(&made, &cv_volatile)
+    );
+
+    // The store's own form agrees too (origin, partition, account, defaults).
+    let all = api.all_connectors().await;
+    let store_volatile = ["id", "cloudviewUuid", "lastSync", "nextSync"];
+    assert_eq!(
+        without_identity(
+            &all[1],
+            &[&store_volatile[..], &["portalConnectorUuid"]].concat()
+        ),
+        without_identity(
+            &all[0],
+            &[&store_volatile[..], &["portalConnectorUuid"]].concat()
+        )
+    );
+    assert_eq!(all[3]["origin"], "cloudview");
+    assert_eq!(
+        without_identity(&all[3], &store_volatile),
+        without_identity(&all[2], &store_volatile)
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn seeding_is_no_api_call_and_uses_no_budget() {
+    let (sim, api) = start(SimConfig {
+        rate_limit: Some(RateLimit {
+            calls: 1,
+            window: Duration::from_secs(3600),
+        }),
+        concurrency: Some(1),
+        ..SimConfig::default()
+    })
+    .await;
+    let started = Instant::now();
+    let ids = seed(
+        &api,
+        json!({"api": "qps", "count": 20_000, "name": "bulk", "arn": arn(ACCOUNT)}),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(ids.len(), 20_000);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending ids");
+    let cv = seed(
+        &api,
+        json!({"api": "cloudview", "count": 2, "name": "cv", "arn": arn(ACCOUNT),
+               "external_id": CV_EXTERNAL_ID}),
+    )
+    .await;
+    let (_, calls) = api.admin(Method::GET, "calls", None).await;
+    assert_eq!(calls, json!({}), "seeding {took:?} counted no call");
+
+    // Each API's budget of one call is still whole.
+    let page = api
+        .qps3(
+            "search",
+            None,
+            Some(json!({"ServiceRequest": {"filters": {"Criteria": [
+                {"field": "name", "operator": "EQUALS", "value": "bulk-19999"}]}}})),
+        )
+        .await;
+    assert_eq!(page["responseCode"], "SUCCESS", "{page}");
+    assert_eq!(connector_of(&page)["id"].to_string(), ids[19_999]);
+    let (status, got) = api.cv(Method::GET, &format!("/{}", cv[1]), None).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["name"], "cv-1");
+    let (_, calls) = api.admin(Method::GET, "calls", None).await;
+    assert_eq!(calls, json!({"qps3.search": 1, "cloudview.get": 1}));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn seeding_refusals_are_400_with_the_problem() {
+    let (sim, api) = start(SimConfig::default()).await;
+    for (body, expected) in [
+        (
+            json!({"api": "cloudview", "name": "c", "arn": arn(ACCOUNT), "external_id": "pod-test-env"}),
+            "externalId `pod-test-env` is not in the format",
+        ),
+        (
+            json!({"api": "qps", "name": "q", "arn": "arn:aws:iam::1:role/R"}),
+            "is not an IAM role ARN",
+        ),
+        (
+            json!({"api": "qps", "count": 20_001, "name": "q", "arn": arn(ACCOUNT)}),
+            "count must be 1 to 20000",
+        ),
+        (json!({"api": "qps", "name": "q"}), "missing field `arn`"),
+        (
+            json!({"api": "qps", "name": "q", "arn": arn(ACCOUNT), "description": "d"}),
+            "unknown field `description`",
+        ),
+    ] {
+        let (status, answer) = api.admin(Method::POST, "connectors", Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        let message = answer["error"].as_str().expect("an error message");
+        assert!(message.contains(expected), "{message}");
+    }
+    assert!(api.all_connectors().await.is_empty());
     sim.stop().await;
 }
 

@@ -11,6 +11,7 @@ mod load;
 mod origin;
 mod paging;
 mod persistence;
+mod quirks;
 mod scope;
 mod search;
 mod seeds;

@@ -172,6 +172,31 @@ provider "qualys" {{
         .unwrap_or_else(|| panic!("no id in the create answer {answer}"))
     }
 
+    /// Adds `count` connectors out of band, as `api` (`qps` or `cloudview`) would have made them,
+    /// without an API call or any of the rate budget: named `name`, or `<name>-<i>` when `count`
+    /// is above 1. Returns their ids (QPS ids, or CloudView UUIDs) in creation order.
+    pub fn seed(
+        &self,
+        api: &str,
+        count: usize,
+        name: &str,
+        arn: &str,
+        external_id: &str,
+    ) -> Vec<String> {
+        let body = serde_json::json!({
+            "api": api, "count": count, "name": name, "arn": arn, "external_id": external_id,
+        });
+        let answer = self.admin(reqwest::Method::POST, "/_sim/connectors", Some(body));
+        answer["ids"]
+            .as_array()
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| panic!("POST /_sim/connectors answered {answer}"))
+    }
+
     /// Whether syncs can assume `arn`; a failed sync reports `message` (or the simulator's
     /// AWS-like default) for us-east-1.
     pub fn role(&self, arn: &str, assumable: bool, message: Option<&str>) {
@@ -241,4 +266,35 @@ pub fn sorted_strings(v: &Value) -> Vec<String> {
         .unwrap_or_default();
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_adds_connectors_as_their_api_would_without_calls() {
+        let sim = SimFixture::start();
+        let arn = "arn:aws:iam::123456789012:role/seeded";
+        let qps = sim.seed("qps", 3, "bulk", arn, "any-external-id");
+        let cloudview = sim.seed("cloudview", 1, "cv", arn, "USPOD01-4765-9011278609223");
+        let connectors = sim.connectors();
+        let names: Vec<&str> = connectors
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(names, ["bulk-0", "bulk-1", "bulk-2", "cv"]);
+        let ids: Vec<String> = connectors[..3]
+            .iter()
+            .map(|c| c["id"].to_string())
+            .collect();
+        assert_eq!(qps, ids);
+        assert_eq!(
+            cloudview,
+            [connectors[3]["cloudviewUuid"].as_str().unwrap_or("")]
+        );
+        assert_eq!(connectors[0]["origin"], "qps");
+        assert_eq!(connectors[3]["origin"], "cloudview");
+        assert_eq!(sim.calls(), serde_json::json!({}));
+    }
 }
