@@ -13,14 +13,19 @@ use crate::support::terraform::{Workdir, terraform_latest};
 
 /// `count` connectors named `<prefix>NNN` on `api`, with `description`.
 fn fleet(prefix: &str, count: usize, api: &str, description: &str) -> String {
+    fleet_as("c", prefix, count, api, description)
+}
+
+/// [`fleet`] as the resource `qualys_aws_connector.<resource>`.
+fn fleet_as(resource: &str, prefix: &str, count: usize, api: &str, description: &str) -> String {
     format!(
         r#"
 locals {{
-  fleet = {{ for i in range({count}) : format("{prefix}%03d", i) => i }}
+  {resource} = {{ for i in range({count}) : format("{prefix}%03d", i) => i }}
 }}
 
-resource "qualys_aws_connector" "c" {{
-  for_each    = local.fleet
+resource "qualys_aws_connector" "{resource}" {{
+  for_each    = local.{resource}
   api         = "{api}"
   name        = each.key
   description = "{description}"
@@ -60,7 +65,12 @@ fn calls_of(sim: &SimFixture, wd: &Workdir, args: &[&str]) -> BTreeMap<String, u
 
 const APPLY: [&str; 4] = ["apply", "-auto-approve", "-input=false", "-parallelism=10"];
 const PLAN: [&str; 3] = ["plan", "-input=false", "-parallelism=10"];
-const DESTROY: [&str; 4] = ["destroy", "-auto-approve", "-input=false", "-parallelism=10"];
+const DESTROY: [&str; 4] = [
+    "destroy",
+    "-auto-approve",
+    "-input=false",
+    "-parallelism=10",
+];
 
 /// Create, refresh, update and destroy `n` connectors on `api`: every write costs its own call
 /// and nothing else does but one listing per Terraform command (the existence check before the
@@ -155,8 +165,8 @@ fn a_small_refresh_in_a_large_subscription_costs_at_most_one_call_per_connector(
         assert_eq!(ids.len(), 1500);
     }
     let config = sim.provider_hcl("demo")
-        + &fleet("few", 3, "v3", "few").replace("\"c\"", "\"q\"")
-        + &fleet("few", 3, "cloudview", "few").replace("\"c\"", "\"v\"");
+        + &fleet_as("q", "few-q", 3, "v3", "few")
+        + &fleet_as("v", "few-v", 3, "cloudview", "few");
     let wd = Workdir::new(&config);
     // The existence checks list each family once: 3,000 connectors are three pages each.
     assert_eq!(

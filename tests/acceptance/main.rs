@@ -3,6 +3,7 @@
 
 mod adoption;
 mod aws_connector;
+mod budget;
 mod evidence;
 mod examples;
 mod modern;

@@ -7,7 +7,6 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, cloudview, qps};
 
-use super::model::Connector;
 use super::*;
 use crate::resources::validators::{parse_role_arn, validate_polling_frequency};
 
@@ -320,15 +319,12 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             .qps(version)
             .create(&desired.qps_spec(None))
             .await
-            .map(|c| {
-                let answer = Connector::from_qps(&c, desired.api);
-                state_after_write(&answer, &planned, &Value::Null)
-            }),
+            .map(|c| state_after_qps_write(&c, desired.api, &planned, &Value::Null)),
         None => client
             .cloudview()
             .create(&desired.cloudview_spec())
             .await
-            .map(|c| state_after_write(&Connector::from_cloudview(&c), &planned, &Value::Null)),
+            .map(|c| state_from_cloudview(&c, &planned)),
     };
     let created = match created {
         Ok(state) => Ok(with_base_account(client, state).await),
@@ -489,13 +485,13 @@ pub(super) async fn update(
                 .qps(version)
                 .update(n, &desired.qps_spec(Some(&prior)))
                 .await
-                .map(|c| state_after_write(&Connector::from_qps(&c, desired.api), &planned, &prior))
+                .map(|c| state_after_qps_write(&c, desired.api, &planned, &prior))
         }
         None => client
             .cloudview()
             .update(&id, &desired.cloudview_spec())
             .await
-            .map(|c| state_after_write(&Connector::from_cloudview(&c), &planned, &prior)),
+            .map(|c| state_from_cloudview(&c, &planned)),
     };
     match updated {
         Ok(state) => {

@@ -58,15 +58,26 @@ pub(super) fn state_from_cloudview(c: &cloudview::Connector, like: &Value) -> Va
     to_state(&Connector::from_cloudview(c), like)
 }
 
-/// The state after a create or update, from Qualys's answer without a read of its own: Qualys's
-/// value wherever the answer has one; where it has none, the planned value when the plan knows
-/// it (the configuration, which Qualys accepted as sent); else the `prior` state's value (what
-/// Qualys last reported; null on create). Qualys's create answers are partial (the seed's have
-/// no name, or no ARN) and, by the API contract, its update answers carry the id only.
-pub(super) fn state_after_write(answer: &Connector, planned: &Value, prior: &Value) -> Value {
-    let mut state = raw_state(answer);
+/// The state after a QPS create or update, from Qualys's answer without a read of its own.
+/// A whole answer (one with the connector's name, ARN and external ID, as a `get` answers)
+/// is the state, as a read would make it. A partial one (the seed's create answers lack
+/// fields; by the API contract, update answers carry the id only) gives what it reports; for
+/// the rest, the planned value when the plan knows it (the configuration, which Qualys
+/// accepted as sent), else the `prior` state's value (what Qualys last reported; null on
+/// create).
+pub(super) fn state_after_qps_write(
+    answer: &qps::Connector,
+    api: Api,
+    planned: &Value,
+    prior: &Value,
+) -> Value {
+    if answer.require_identity("write", false).is_ok() {
+        return state_from_qps(answer, api, planned);
+    }
+    let reported = Connector::reported_by_qps(answer);
+    let mut state = raw_state(&Connector::from_qps(answer, api));
     for (name, value) in state.iter_mut() {
-        if !value.is_null() {
+        if matches!(name.as_str(), "id" | "api") || reported.contains(&name.as_str()) {
             continue;
         }
         *value = match planned.get(name) {
@@ -77,7 +88,7 @@ pub(super) fn state_after_write(answer: &Connector, planned: &Value, prior: &Val
             *value = Value::Null;
         }
     }
-    fit(state, answer.api, planned)
+    fit(state, api, planned)
 }
 
 /// A new connector's state lacks the Qualys AWS account its role trusts when the create answer

@@ -148,6 +148,49 @@ impl Connector {
         }
     }
 
+    /// The attributes a QPS answer reports (the rest of [`Connector::from_qps`]'s output is
+    /// its defaults): what a partial create or update answer says.
+    pub fn reported_by_qps(c: &qps::Connector) -> Vec<&'static str> {
+        let all_regions_known = c.all_regions.is_some();
+        [
+            ("name", c.name.is_some()),
+            ("description", c.description.is_some()),
+            ("arn", c.arn.is_some()),
+            ("external_id", c.external_id.is_some()),
+            (
+                "aws_account_id",
+                c.aws_account_id.is_some() || c.arn.is_some(),
+            ),
+            ("qualys_aws_account_id", c.qualys_aws_account_id.is_some()),
+            ("all_regions", all_regions_known),
+            (
+                "cspm_regions",
+                all_regions_known && c.cspm_regions.is_some(),
+            ),
+            (
+                "inventory_regions",
+                all_regions_known && c.endpoints.is_some(),
+            ),
+            ("is_gov_cloud", c.is_gov_cloud_configured.is_some()),
+            ("is_china_region", c.is_china_configured.is_some()),
+            ("disabled", c.disabled.is_some()),
+            ("polling_frequency", c.run_frequency.is_some()),
+            ("remediation_enabled", c.is_remediation_enabled.is_some()),
+            ("state", c.connector_state.is_some()),
+            ("cloudview_uuid", c.cloudview_uuid.is_some()),
+            ("connector_apps", c.connector_apps.is_some()),
+            ("activation_modules", c.activation_modules.is_some()),
+            ("default_tag_ids", c.default_tag_ids.is_some()),
+            ("last_sync", c.last_sync.is_some()),
+            ("next_sync", c.next_sync.is_some()),
+            ("last_error", c.last_error.is_some()),
+            ("total_assets", c.total_assets.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, reported)| reported.then_some(name))
+        .collect()
+    }
+
     /// Flatten of a CloudView connector.
     pub fn from_cloudview(c: &cloudview::Connector) -> Connector {
         Connector {
