@@ -1373,17 +1373,23 @@ fn parse_envelope<T: Item>(body: &[u8]) -> Result<ServiceResponse<DataItems<T>>,
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
         lenient::check_json_nesting(trimmed.as_bytes()).map_err(Unreadable::NotAnEnvelope)?;
-        // Tell "not JSON" from "JSON of an unexpected shape" for the error mapping.
-        let value: serde_json::Value = serde_json::from_str(trimmed)
-            .map_err(|e| Unreadable::NotAnEnvelope(format!("malformed JSON: {e}")))?;
-        if value.get("ServiceResponse").is_none() {
-            return Err(Unreadable::NotAnEnvelope(
-                "JSON without ServiceResponse".into(),
-            ));
+        // Decoded straight into the typed envelope: an intermediate `serde_json::Value` of a
+        // 1,000-connector page would cost several times the body in memory.
+        match serde_json::from_str::<JsonEnvelope<DataItems<T>>>(trimmed) {
+            Ok(envelope) => Ok(envelope.service_response),
+            // Only now tell "not JSON" and "JSON without ServiceResponse" from "JSON of an
+            // unexpected shape", for the error mapping.
+            Err(typed) => {
+                let value: serde_json::Value = serde_json::from_str(trimmed)
+                    .map_err(|e| Unreadable::NotAnEnvelope(format!("malformed JSON: {e}")))?;
+                if value.get("ServiceResponse").is_none() {
+                    return Err(Unreadable::NotAnEnvelope(
+                        "JSON without ServiceResponse".into(),
+                    ));
+                }
+                Err(Unreadable::BadContent(typed.to_string()))
+            }
         }
-        serde_json::from_value::<JsonEnvelope<DataItems<T>>>(value)
-            .map(|e| e.service_response)
-            .map_err(|e| Unreadable::BadContent(e.to_string()))
     } else if trimmed.starts_with('<') {
         lenient::check_xml_nesting(trimmed).map_err(Unreadable::NotAnEnvelope)?;
         match xml_root_name(trimmed) {
