@@ -1,7 +1,8 @@
 //! Read coalescing: Terraform refreshes every resource at once (up to `-parallelism`
 //! concurrent ReadResource calls), and Qualys's default tier allows 300 calls an hour. Reads
-//! that arrive within a short window of each other are answered together: QPS by one
-//! `id IN a,b,c` search, CloudView by listing pages (see `fetch_many` in each family).
+//! that arrive within a short window of each other are answered together, from the family's
+//! listing or one by one (see [`refresh`](super::refresh) and `refresh_many` in each family).
+//! A read the listing already holds does not wait for a window at all.
 //!
 //! How it works: the first read of a family opens a batch and spawns a task that waits
 //! `read_batch_window`, closes the batch and fetches every id in it; later reads join the

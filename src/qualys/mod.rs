@@ -28,10 +28,15 @@
 //!   before decoding; see [`fuzzing`] for the decoders' public entry points), listings end,
 //!   and a connector answered without its name, ARN or external ID is
 //!   [`Error::Incomplete`] (carrying the id when Qualys made it).
-//! - **Reads are batched.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are the
-//!   entry points the resource uses to refresh; concurrent reads are coalesced (see
-//!   [`batch`]). `get` stays available for a single uncoalesced call. A batch whose
-//!   listing fails never tells its readers "not found": only a `get` of one id may.
+//! - **Refreshes read a listing.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are
+//!   the entry points the resource uses to refresh: concurrent reads are coalesced (see
+//!   [`batch`]) and answered from the family's listing, taken page by page (1,000 a page) as
+//!   the reads need it and kept for the rest of the refresh, or one by one when a few reads
+//!   meet a large subscription (see [`refresh`]). A refresh of every connector costs
+//!   ceil(T/1000) calls. `get` stays available for a read that must see a change just made.
+//!   A listing that fails never tells its readers "not found": only a `get` of one id may.
+//! - **Writes do not re-read.** Creates and updates return Qualys's answer, whole or partial;
+//!   the resource completes a partial one from what it sent (see [`qps`]).
 //! - **Syncs and trust.** Both families run connectors and report the last sync's errors as
 //!   [`SyncError`]s; [`Client::base_accounts`] gives the Qualys AWS accounts roles must
 //!   trust ([`BaseAccounts`]), asked once per client.
