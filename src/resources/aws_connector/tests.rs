@@ -352,3 +352,101 @@ fn import_ids() {
         assert!(parse_import_id(bad).is_err(), "{bad}");
     }
 }
+
+/// The planned state of a create of `config(pairs)` (defaults and unknowns as `plan` makes
+/// them).
+fn planned_create(pairs: &[(&str, Value)]) -> Value {
+    let mut c = config(pairs);
+    c.set("external_id", Value::string("USPOD01-4765-abc12"));
+    let response = plan(&PlanRequest {
+        prior_state: Value::Null,
+        proposed_new_state: c.clone(),
+        config: c,
+        prior_private: Vec::new(),
+    });
+    assert!(
+        response.diagnostics.0.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    response.planned_state
+}
+
+fn qps_answer(json: &str) -> crate::qualys::qps::Connector {
+    serde_json::from_str(json).expect("a QPS connector")
+}
+
+#[test]
+fn a_partial_create_answer_is_completed_from_the_plan() {
+    let planned = planned_create(&[
+        ("description", Value::string("made here")),
+        ("all_regions", Value::Bool(false)),
+        ("cspm_regions", strings(&["us-east-1", "us-west-2"])),
+    ]);
+    // The seed's v3 create answer: the id, the account and the regions; no name, no ARN.
+    let answer = qps_answer(
+        r#"{"id": 2064449, "awsAccountId": "123456789012", "connectorState": "QUEUED",
+            "allRegions": false, "cspmRegions": {"list": [
+              {"CspmRegionSimple": {"regionCode": "us-west-2"}},
+              {"CspmRegionSimple": {"regionCode": "us-east-1"}}]}}"#,
+    );
+    let state = flatten::state_after_qps_write(&answer, Api::V3, &planned, &Value::Null);
+    assert_eq!(state.get("id"), &Value::string("2064449"));
+    assert_eq!(state.get("name"), &Value::string("c1"));
+    assert_eq!(state.get("description"), &Value::string("made here"));
+    assert_eq!(
+        state.get("arn"),
+        &Value::string("arn:aws:iam::123456789012:role/Qualys")
+    );
+    assert_eq!(
+        state.get("state"),
+        &Value::string("QUEUED"),
+        "Qualys's word"
+    );
+    assert_eq!(
+        state.get("cspm_regions"),
+        &strings(&["us-east-1", "us-west-2"])
+    );
+    assert_eq!(state.get("connector_apps"), planned.get("connector_apps"));
+    // Unknown in the plan and not in the answer: not reported yet.
+    assert_eq!(state.get("last_sync"), &Value::Null);
+    assert_eq!(state.get("cloudview_uuid"), &Value::Null);
+    assert!(state.is_wholly_known());
+}
+
+#[test]
+fn an_id_only_update_answer_keeps_what_only_qualys_reports_from_the_prior_state() {
+    let mut prior = planned_create(&[("description", Value::string("before"))]);
+    for (name, value) in [
+        ("id", Value::string("42")),
+        ("state", Value::string("SUCCESS")),
+        ("last_sync", Value::string("2026-11-30T10:00:00Z")),
+        ("next_sync", Value::string("2026-11-30T14:00:00Z")),
+        ("last_error", Value::Null),
+        ("total_assets", Value::int(7)),
+        ("qualys_aws_account_id", Value::string("805950163170")),
+        (
+            "cloudview_uuid",
+            Value::string("8889b18b-6f92-33d3-8afd-6d9d144177e8"),
+        ),
+        ("is_china_region", Value::Bool(false)),
+    ] {
+        prior.set(name, value);
+    }
+    let mut planned = prior.clone();
+    planned.set("description", Value::string("after"));
+    for name in SYNC_REPORTS {
+        planned.set(name, Value::Unknown);
+    }
+    let state =
+        flatten::state_after_qps_write(&qps_answer(r#"{"id": 42}"#), Api::V3, &planned, &prior);
+    assert_eq!(state.get("description"), &Value::string("after"));
+    assert_eq!(state.get("state"), &Value::string("SUCCESS"));
+    assert_eq!(state.get("total_assets"), &Value::int(7));
+    assert_eq!(state.get("cloudview_uuid"), prior.get("cloudview_uuid"));
+    assert_eq!(
+        state.get("polling_frequency"),
+        prior.get("polling_frequency")
+    );
+    assert!(state.is_wholly_known());
+}
