@@ -2068,6 +2068,29 @@ where
     out.into_iter().map(|(_, r)| r).collect()
 }
 
+/// [`refresh_like_terraform`] of QPS v3 connectors.
+async fn refresh_qps(client: &Client, ids: &[u64]) -> Vec<Result<qps::Connector, Error>> {
+    let client = client.clone();
+    refresh_like_terraform(ids, 10, move |id| {
+        let client = client.clone();
+        async move { client.qps(QpsVersion::V3).read(id).await }
+    })
+    .await
+}
+
+/// [`refresh_like_terraform`] of CloudView connectors.
+async fn refresh_cloudview(
+    client: &Client,
+    ids: &[String],
+) -> Vec<Result<cloudview::Connector, Error>> {
+    let client = client.clone();
+    refresh_like_terraform(ids, 10, move |id: String| {
+        let client = client.clone();
+        async move { client.cloudview().read(&id).await }
+    })
+    .await
+}
+
 /// A refresh of every connector of a family costs one listing page per 1,000 connectors: 250
 /// QPS connectors read ten at a time are one search; 250 CloudView ones one list call.
 #[tokio::test]
@@ -2097,21 +2120,11 @@ async fn a_refresh_of_every_connector_is_one_listing() {
     let before = calls(&sim).await;
     // A new client is a new provider process.
     let client = client_for(&sim);
-    let c = client.clone();
-    let reads = refresh_like_terraform(&qps_ids, 10, move |id| {
-        let c = c.clone();
-        async move { c.qps(QpsVersion::V3).read(id).await }
-    })
-    .await;
+    let reads = refresh_qps(&client, &qps_ids).await;
     for (id, read) in qps_ids.iter().zip(&reads) {
         assert_eq!(read.as_ref().expect("read").id, *id);
     }
-    let c = client.clone();
-    let reads = refresh_like_terraform(&uuids, 10, move |id: String| {
-        let c = c.clone();
-        async move { c.cloudview().read(&id).await }
-    })
-    .await;
+    let reads = refresh_cloudview(&client, &uuids).await;
     for (id, read) in uuids.iter().zip(&reads) {
         assert_eq!(&read.as_ref().expect("read").connector_id, id);
     }
@@ -2157,19 +2170,9 @@ async fn a_small_refresh_in_a_large_subscription_costs_at_most_a_call_per_connec
     }
     let before = calls(&sim).await;
     let client = client_for(&sim);
-    let c = client.clone();
-    let reads = refresh_like_terraform(&qps_ids, 10, move |id| {
-        let c = c.clone();
-        async move { c.qps(QpsVersion::V3).read(id).await }
-    })
-    .await;
+    let reads = refresh_qps(&client, &qps_ids).await;
     assert!(reads.iter().all(Result::is_ok), "{reads:?}");
-    let c = client.clone();
-    let reads = refresh_like_terraform(&uuids, 10, move |id: String| {
-        let c = c.clone();
-        async move { c.cloudview().read(&id).await }
-    })
-    .await;
+    let reads = refresh_cloudview(&client, &uuids).await;
     assert!(reads.iter().all(Result::is_ok), "{reads:?}");
     let after = calls(&sim).await;
     let spent = |op: &str| count(&after, op) - count(&before, op);
@@ -2209,12 +2212,7 @@ async fn a_snapshot_confirms_absence_and_forgets_what_the_process_wrote() {
         .expect("delete");
     let before = calls(&sim).await;
     let client = client_for(&sim);
-    let c = client.clone();
-    let reads = refresh_like_terraform(&ids, 10, move |id| {
-        let c = c.clone();
-        async move { c.qps(QpsVersion::V3).read(id).await }
-    })
-    .await;
+    let reads = refresh_qps(&client, &ids).await;
     for (id, read) in ids.iter().zip(&reads) {
         match read {
             Ok(c) => assert_eq!(c.id, *id),

@@ -40,7 +40,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
-use super::refresh::{Listing, Progress, Step, listing_error_repeats};
+use super::refresh::{Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
@@ -436,23 +436,9 @@ impl CloudView<'_> {
                     .collect();
             }
         };
+        let check = |c: &Connector| c.require_identity("listing", false);
         let mut results = HashMap::new();
-        let take = |listing: &Listing<String, Connector>,
-                    ids: &[String],
-                    results: &mut HashMap<String, Result<Connector, Error>>| {
-            let mut misses = Vec::new();
-            for id in ids {
-                match listing.get(id) {
-                    Some(c) => {
-                        let checked = c.require_identity("listing", false);
-                        results.insert(id.clone(), checked.map(|()| c));
-                    }
-                    None => misses.push(id.clone()),
-                }
-            }
-            misses
-        };
-        let mut misses = take(&listing, ids, &mut results);
+        let mut misses = listing.answer(ids, &mut results, check);
         while !misses.is_empty() {
             if listing.step(ids.len(), misses.len(), CLOUDVIEW_MIN_FIRST_BATCH)
                 != Step::ListNextPage
@@ -497,18 +483,10 @@ impl CloudView<'_> {
                             .map(|c| (c.connector_id.clone(), c)),
                         next,
                     );
-                    misses = take(&listing, &misses, &mut results);
-                }
-                Err(err) if listing_error_repeats(&err) => {
-                    for id in misses.drain(..) {
-                        results.insert(id, Err(err.clone()));
-                    }
+                    misses = listing.answer(&misses, &mut results, check);
                 }
                 // A 404 included: a listing's failure says nothing about any one connector.
-                Err(err) => {
-                    warn!(error = %err, "CloudView listing failed; reading one by one");
-                    listing.add_page([], Progress::Broken);
-                }
+                Err(err) => listing.page_failed(err, &mut misses, &mut results),
             }
         }
         listing.spent_one_by_one(misses.len());

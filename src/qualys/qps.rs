@@ -56,7 +56,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, OneOrMany, Tree, excerpt};
-use super::refresh::{Listing, Progress, Step, listing_error_repeats};
+use super::refresh::{Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
@@ -553,24 +553,9 @@ impl Qps<'_> {
             Err(err) => return ids.iter().map(|id| (*id, Err(err.clone()))).collect(),
         };
         let context = format!("QPS {} listing", self.version);
+        let check = |c: &Connector| c.require_identity(&context, false);
         let mut results = HashMap::new();
-        let mut misses: Vec<u64> = Vec::new();
-        let take = |listing: &Listing<u64, Connector>,
-                    ids: &[u64],
-                    results: &mut HashMap<u64, Result<Connector, Error>>| {
-            let mut misses = Vec::new();
-            for id in ids {
-                match listing.get(id) {
-                    Some(c) => {
-                        let checked = c.require_identity(&context, false);
-                        results.insert(*id, checked.map(|()| c));
-                    }
-                    None => misses.push(*id),
-                }
-            }
-            misses
-        };
-        misses.extend(take(&listing, ids, &mut results));
+        let mut misses = listing.answer(ids, &mut results, check);
         while !misses.is_empty() {
             let cost = misses.len().div_ceil(IDS_PER_SEARCH);
             if listing.step(ids.len(), cost, QPS_MIN_FIRST_BATCH) != Step::ListNextPage {
@@ -601,17 +586,9 @@ impl Qps<'_> {
                         }
                     };
                     listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
-                    misses = take(&listing, &misses, &mut results);
+                    misses = listing.answer(&misses, &mut results, check);
                 }
-                Err(err) if listing_error_repeats(&err) => {
-                    for id in misses.drain(..) {
-                        results.insert(id, Err(err.clone()));
-                    }
-                }
-                Err(err) => {
-                    warn!(error = %err, version = %self.version, "QPS listing failed; reading one by one");
-                    listing.add_page([], Progress::Broken);
-                }
+                Err(err) => listing.page_failed(err, &mut misses, &mut results),
             }
         }
         if misses.is_empty() {

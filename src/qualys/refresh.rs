@@ -98,6 +98,48 @@ impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
         self.found.get(id).cloned()
     }
 
+    /// Puts the answer for each of `ids` the listing holds into `results` (the connector if
+    /// `check` passes, else its error) and returns the ids it lacks.
+    pub(crate) fn answer(
+        &self,
+        ids: &[Id],
+        results: &mut HashMap<Id, Result<T, Error>>,
+        check: impl Fn(&T) -> Result<(), Error>,
+    ) -> Vec<Id>
+    where
+        Id: Clone,
+    {
+        let mut misses = Vec::new();
+        for id in ids {
+            match self.found.get(id) {
+                Some(c) => {
+                    results.insert(id.clone(), check(c).map(|()| c.clone()));
+                }
+                None => misses.push(id.clone()),
+            }
+        }
+        misses
+    }
+
+    /// A listing page failed: when the error would fail every read alike, each of `misses`
+    /// gets it (and they are no longer missing); otherwise the listing is given up for this
+    /// snapshot and the batch reads one by one.
+    pub(crate) fn page_failed(
+        &mut self,
+        err: Error,
+        misses: &mut Vec<Id>,
+        results: &mut HashMap<Id, Result<T, Error>>,
+    ) {
+        if listing_error_repeats(&err) {
+            for id in misses.drain(..) {
+                results.insert(id, Err(err.clone()));
+            }
+        } else {
+            tracing::warn!(error = %err, "listing failed; reading one by one");
+            self.add_page([], Progress::Broken);
+        }
+    }
+
     /// Adds a listed page; `next` is where the listing now stands.
     pub(crate) fn add_page(&mut self, items: impl IntoIterator<Item = (Id, T)>, next: Progress) {
         self.taken_at.get_or_insert_with(Instant::now);
@@ -163,7 +205,7 @@ impl<Id: Eq + Hash, T: Clone> Snapshot<Id, T> {
 /// Whether a listing's failure would fail every read of the batch the same way (so each gets
 /// the error), rather than saying nothing about any one connector (so the batch reads one
 /// by one).
-pub(crate) fn listing_error_repeats(err: &Error) -> bool {
+fn listing_error_repeats(err: &Error) -> bool {
     matches!(
         err,
         Error::Stopped
