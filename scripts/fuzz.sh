@@ -15,7 +15,7 @@ seconds=${1:-10}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(qps cloudview)
+    targets=(qps cloudview accounts_and_errors)
 fi
 host=$(rustc -vV | sed -n 's/^host: //p')
 # --target keeps these flags off build scripts and proc macros, as cargo-fuzz does.

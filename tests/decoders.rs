@@ -6,7 +6,10 @@
 
 use proptest::prelude::*;
 use tfqualys::qualys::Error;
-use tfqualys::qualys::fuzzing::{decode_cloudview_connector, decode_cloudview_list, decode_qps};
+use tfqualys::qualys::fuzzing::{
+    decode_cloudview_base_accounts, decode_cloudview_connector, decode_cloudview_list,
+    decode_cloudview_sync_errors, decode_qps, decode_qps_base_accounts, decode_qps_sync_errors,
+};
 
 const V3_ONE: &str = r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"hasMoreRecords":"false","data":[{"AwsAssetDataConnector":{"id":2000001,"name":"n","arn":"arn:aws:iam::123456789012:role/R","externalId":"x-1","allRegions":"false","runFrequency":"240","cspmRegions":{"list":[{"CspmRegionSimple":{"regionCode":"us-east-1"}}]},"endpoints":{"list":[{"AwsEndpointSimple":{"regionCode":"us-east-1"}}]}}}]}}"#;
 
@@ -247,4 +250,47 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
                 .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// The sync-error and base-account decoders: the answers the simulator gives decode, deep
+/// nesting in them is a decode error (not a crash), and no error status decodes to success.
+#[test]
+fn sync_errors_and_base_accounts_decode_and_stay_bounded() {
+    let qps_errors = r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":2,"data":[
+        {"AssetDataConnectorErrors":{"connectorId":1,"region":"us-east-1","errorMessage":"denied"}},
+        {"AssetDataConnectorErrors":{"connectorId":2,"region":"us-west-2","errorMessage":"other"}}]}}"#;
+    assert_eq!(
+        decode_qps_sync_errors(200, qps_errors.as_bytes()).unwrap(),
+        1
+    );
+    let qps_base = r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[
+        {"AwsBaseAccount":{"globalAccountId":"805950163170"}}]}}"#;
+    assert!(decode_qps_base_accounts(200, qps_base.as_bytes()).unwrap());
+    let cv_errors = r#"{"content":[{"error":"denied","region":"us-east-1"}],"last":true}"#;
+    assert_eq!(
+        decode_cloudview_sync_errors(200, cv_errors.as_bytes()).unwrap(),
+        1
+    );
+    let cv_base = r#"{"globalAccountId":"805950163170"}"#;
+    assert!(decode_cloudview_base_accounts(200, cv_base.as_bytes()).unwrap());
+    // No account at all is an error, not "no accounts".
+    assert!(is_decode(&decode_cloudview_base_accounts(200, b"{}")));
+
+    let deep = nest("[", "]", 100_000, "1");
+    let deep_json = format!(r#"{{"globalAccountId":{deep}}}"#);
+    let deep_xml = nest("<a>", "</a>", 100_000, "1");
+    for body in [deep_json.as_bytes(), deep_xml.as_bytes()] {
+        assert!(decode_qps_sync_errors(200, body).is_err());
+        assert!(decode_qps_base_accounts(200, body).is_err());
+        assert!(decode_cloudview_sync_errors(200, body).is_err());
+        assert!(decode_cloudview_base_accounts(200, body).is_err());
+    }
+    for status in [400, 401, 404, 409, 500] {
+        for body in [qps_errors, qps_base, cv_errors, cv_base] {
+            assert!(decode_qps_sync_errors(status, body.as_bytes()).is_err());
+            assert!(decode_qps_base_accounts(status, body.as_bytes()).is_err());
+            assert!(decode_cloudview_sync_errors(status, body.as_bytes()).is_err());
+            assert!(decode_cloudview_base_accounts(status, body.as_bytes()).is_err());
+        }
+    }
 }

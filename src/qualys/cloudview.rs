@@ -665,17 +665,9 @@ impl CloudView<'_> {
             let reply = self
                 .send(Method::GET, url, None, Safety::Idempotent, deadline)
                 .await?;
-            check(&reply, &what)?;
-            let page: WireErrorPage = decode(&reply, &what)?;
-            let empty = page.content.is_empty();
-            let last = page
-                .last
-                .unwrap_or_else(|| page.total_pages.is_none_or(|total| page_no + 1 >= total));
-            errors.extend(page.content.into_iter().map(|e| SyncError {
-                region: e.region.filter(|r| !r.trim().is_empty()),
-                time: e.occured_on.filter(|t| !t.trim().is_empty()),
-                message: e.error.unwrap_or_default(),
-            }));
+            let (page, last) = sync_errors_from_reply(&reply, page_no, &what)?;
+            let empty = page.is_empty();
+            errors.extend(page);
             if last || empty {
                 return Ok(errors);
             }
@@ -700,13 +692,7 @@ impl CloudView<'_> {
                 self.client.deadline(),
             )
             .await?;
-        check(&reply, what)?;
-        let wire: WireBaseAccounts = decode(&reply, what)?;
-        wire.into_accounts().ok_or_else(|| Error::Decode {
-            context: format!("CloudView {what}"),
-            reason: "no account in the answer".into(),
-            excerpt: excerpt(&reply.body),
-        })
+        base_accounts_from_reply(&reply, what)
     }
 
     fn url(&self, id: Option<&str>) -> Url {
@@ -778,6 +764,40 @@ pub(crate) fn page_from_reply(reply: &Reply, page_no: u32) -> Result<Page, Error
             connectors,
             last: true,
         },
+    })
+}
+
+/// One page of sync errors (page `page_no`) and whether it is the last.
+pub(crate) fn sync_errors_from_reply(
+    reply: &Reply,
+    page_no: u32,
+    what: &str,
+) -> Result<(Vec<SyncError>, bool), Error> {
+    check(reply, what)?;
+    let page: WireErrorPage = decode(reply, what)?;
+    let last = page
+        .last
+        .unwrap_or_else(|| page.total_pages.is_none_or(|total| page_no + 1 >= total));
+    let errors = page
+        .content
+        .into_iter()
+        .map(|e| SyncError {
+            region: e.region.filter(|r| !r.trim().is_empty()),
+            time: e.occured_on.filter(|t| !t.trim().is_empty()),
+            message: e.error.unwrap_or_default(),
+        })
+        .collect();
+    Ok((errors, last))
+}
+
+/// The base accounts in a `GET /awsBaseAccountId` answer.
+pub(crate) fn base_accounts_from_reply(reply: &Reply, what: &str) -> Result<BaseAccounts, Error> {
+    check(reply, what)?;
+    let wire: WireBaseAccounts = decode(reply, what)?;
+    wire.into_accounts().ok_or_else(|| Error::Decode {
+        context: format!("CloudView {what}"),
+        reason: "no account in the answer".into(),
+        excerpt: excerpt(&reply.body),
     })
 }
 

@@ -4,7 +4,9 @@
 //! what came out. They hold no state and make no call; the contract under test is that
 //! they return for every input: no panic, no stack overflow, no unbounded work.
 //!
-//! The targets under `fuzz/` and the property tests in `tests/decoders.rs` use them.
+//! The targets under `fuzz/` and the property tests in `tests/decoders.rs` use them: the
+//! connector answers (`qps`, `cloudview`) and the sync-error and base-account answers of both
+//! families (`accounts_and_errors`).
 
 use reqwest::StatusCode;
 
@@ -35,4 +37,29 @@ pub fn decode_cloudview_connector(status: u16, body: &[u8]) -> Result<String, Er
 /// stands for.
 pub fn decode_cloudview_list(status: u16, body: &[u8]) -> Result<usize, Error> {
     cloudview::page_from_reply(&reply(status, body), 0).map(|page| page.connectors.len())
+}
+
+/// A QPS `assetdataconnectorerrors` search answer: the number of sync errors of connector 1
+/// in it, or the error it stands for.
+pub fn decode_qps_sync_errors(status: u16, body: &[u8]) -> Result<usize, Error> {
+    qps::sync_errors_from_reply(&reply(status, body), 1).map(|errors| errors.len())
+}
+
+/// A QPS `awsbaseaccount` search answer: whether it names a commercial account, or the error
+/// it stands for.
+pub fn decode_qps_base_accounts(status: u16, body: &[u8]) -> Result<bool, Error> {
+    qps::base_accounts_from_reply(&reply(status, body)).map(|a| a.trusted_by("aws").is_some())
+}
+
+/// A CloudView page of sync errors: how many, or the error it stands for.
+pub fn decode_cloudview_sync_errors(status: u16, body: &[u8]) -> Result<usize, Error> {
+    cloudview::sync_errors_from_reply(&reply(status, body), 0, "sync errors")
+        .map(|(errors, _)| errors.len())
+}
+
+/// A CloudView `awsBaseAccountId` answer: whether it names a commercial account, or the error
+/// it stands for.
+pub fn decode_cloudview_base_accounts(status: u16, body: &[u8]) -> Result<bool, Error> {
+    cloudview::base_accounts_from_reply(&reply(status, body), "base accounts")
+        .map(|a| a.trusted_by("aws").is_some())
 }

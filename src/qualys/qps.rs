@@ -765,18 +765,8 @@ impl Qps<'_> {
             .send(&call, self.client.deadline())
             .await?;
         let what = format!("sync errors of connector {id}");
-        let answer = decode_items::<WireSyncError>(&reply)
-            .map_err(|e| self.in_context(e, &what, "QPS AWS connector errors"))?;
-        Ok(answer
-            .items
-            .into_iter()
-            .filter(|e| e.connector_id.is_none_or(|c| c == id))
-            .map(|e| SyncError {
-                region: e.region.filter(|r| !r.trim().is_empty()),
-                time: e.created.filter(|t| !t.trim().is_empty()),
-                message: e.error_message.unwrap_or_default(),
-            })
-            .collect())
+        sync_errors_from_reply(&reply, id)
+            .map_err(|e| self.in_context(e, &what, "QPS AWS connector errors"))
     }
 
     /// The Qualys AWS accounts roles must trust (`awsbaseaccount`, searched: the record's id
@@ -796,18 +786,8 @@ impl Qps<'_> {
             .transport()
             .send(&call, self.client.deadline())
             .await?;
-        let what = "base accounts";
-        let answer = decode_items::<BaseAccountItem>(&reply)
-            .map_err(|e| self.in_context(e, what, "QPS AWS base account"))?;
-        answer
-            .items
-            .into_iter()
-            .find_map(|item| item.0.into_accounts())
-            .ok_or_else(|| Error::Decode {
-                context: format!("QPS {} {what}", self.version),
-                reason: "no AwsBaseAccount with an account id in the answer".into(),
-                excerpt: excerpt(&reply.body),
-            })
+        base_accounts_from_reply(&reply)
+            .map_err(|e| self.in_context(e, "base accounts", "QPS AWS base account"))
     }
 
     async fn simple_action(&self, action: &'static str, id: u64) -> Result<(), Error> {
@@ -1402,6 +1382,35 @@ fn xml_root_name(xml: &str) -> Result<String, quick_xml::Error> {
 /// filled in by the caller.
 pub(crate) fn decode_reply(reply: &Reply) -> Result<Answer<Connector>, Error> {
     decode_items(reply)
+}
+
+/// The sync errors of connector `id` in an `assetdataconnectorerrors` search answer.
+pub(crate) fn sync_errors_from_reply(reply: &Reply, id: u64) -> Result<Vec<SyncError>, Error> {
+    let answer = decode_items::<WireSyncError>(reply)?;
+    Ok(answer
+        .items
+        .into_iter()
+        .filter(|e| e.connector_id.is_none_or(|c| c == id))
+        .map(|e| SyncError {
+            region: e.region.filter(|r| !r.trim().is_empty()),
+            time: e.created.filter(|t| !t.trim().is_empty()),
+            message: e.error_message.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The base accounts in an `awsbaseaccount` search answer.
+pub(crate) fn base_accounts_from_reply(reply: &Reply) -> Result<BaseAccounts, Error> {
+    let answer = decode_items::<BaseAccountItem>(reply)?;
+    answer
+        .items
+        .into_iter()
+        .find_map(|item| item.0.into_accounts())
+        .ok_or_else(|| Error::Decode {
+            context: String::new(),
+            reason: "no AwsBaseAccount with an account id in the answer".into(),
+            excerpt: excerpt(&reply.body),
+        })
 }
 
 /// [`decode_reply`] for answers holding any [`Item`].
