@@ -58,6 +58,8 @@ pub fn connector_values(connector: &Connector) -> BTreeMap<String, Value> {
 
 /// Every connector the user can see, once each, under the API that manages it (`v2` when
 /// `qps_as` says so for QPS-made ones). Two listings, each paged: never a call per connector.
+/// They are the listings a refresh reads from too (the client's refresh snapshot), so the data
+/// sources of a plan and its refresh share them.
 pub async fn list_all(
     client: &Client,
     qps_as: QpsVersion,
@@ -67,7 +69,8 @@ pub async fn list_all(
         QpsVersion::V2 => Api::V2,
     };
     let (qps_api, cloudview_api) = (client.qps(qps_as), client.cloudview());
-    let (qps, cloudview) = tokio::try_join!(qps_api.search_all(&[]), cloudview_api.list_all())?;
+    let (qps, cloudview) =
+        tokio::try_join!(qps_api.list_all_shared(), cloudview_api.list_all_shared())?;
     let cloudview_made: HashSet<String> = cloudview
         .iter()
         .filter(|c| c.is_portal_connector != Some(true))

@@ -40,7 +40,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
-use super::refresh::{Progress, Step};
+use super::refresh::{Listing, Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
@@ -445,46 +445,8 @@ impl CloudView<'_> {
             {
                 break;
             }
-            let page_no = match listing.progress {
-                Progress::At(n) => u32::try_from(n).unwrap_or(u32::MAX),
-                _ => 0,
-            };
-            match self.list_page_within(page_no, None, deadline).await {
-                Ok(page) => {
-                    let next = if page.number != page_no {
-                        warn!(
-                            asked = page_no,
-                            answered = page.number,
-                            "CloudView listing answered another page; reading one by one"
-                        );
-                        Progress::Broken
-                    } else if page.last
-                        || page.connectors.is_empty()
-                        || page.total_pages.is_some_and(|total| page_no + 1 >= total)
-                    {
-                        Progress::Done
-                    } else if page
-                        .connectors
-                        .iter()
-                        .all(|c| listing.get(&c.connector_id).is_some())
-                        || page_no + 1 >= MAX_PAGES
-                    {
-                        warn!(
-                            page = page_no,
-                            "CloudView listing does not advance; reading one by one"
-                        );
-                        Progress::Broken
-                    } else {
-                        Progress::At(u64::from(page_no) + 1)
-                    };
-                    listing.add_page(
-                        page.connectors
-                            .into_iter()
-                            .map(|c| (c.connector_id.clone(), c)),
-                        next,
-                    );
-                    misses = listing.answer(&misses, &mut results, check);
-                }
+            match self.list_next_page(&mut listing, deadline).await {
+                Ok(()) => misses = listing.answer(&misses, &mut results, check),
                 // A 404 included: a listing's failure says nothing about any one connector.
                 Err(err) => listing.page_failed(err, &mut misses, &mut results),
             }
@@ -496,6 +458,72 @@ impl CloudView<'_> {
             results.insert(id, answer);
         }
         results
+    }
+
+    /// Lists the page of the snapshot's listing that comes next into it.
+    async fn list_next_page(
+        &self,
+        listing: &mut Listing<String, Connector>,
+        deadline: Deadline,
+    ) -> Result<(), Error> {
+        let page_no = match listing.progress {
+            Progress::At(n) => u32::try_from(n).unwrap_or(u32::MAX),
+            _ => 0,
+        };
+        let page = self.list_page_within(page_no, None, deadline).await?;
+        let next = if page.number != page_no {
+            warn!(
+                asked = page_no,
+                answered = page.number,
+                "CloudView listing answered another page; reading one by one"
+            );
+            Progress::Broken
+        } else if page.last
+            || page.connectors.is_empty()
+            || page.total_pages.is_some_and(|total| page_no + 1 >= total)
+        {
+            Progress::Done
+        } else if page
+            .connectors
+            .iter()
+            .all(|c| listing.get(&c.connector_id).is_some())
+            || page_no + 1 >= MAX_PAGES
+        {
+            warn!(
+                page = page_no,
+                "CloudView listing does not advance; reading one by one"
+            );
+            Progress::Broken
+        } else {
+            Progress::At(u64::from(page_no) + 1)
+        };
+        listing.add_page(
+            page.connectors
+                .into_iter()
+                .map(|c| (c.connector_id.clone(), c)),
+            next,
+        );
+        Ok(())
+    }
+
+    /// Every connector, through the refresh snapshot (see [`Qps::list_all_shared`]).
+    ///
+    /// [`Qps::list_all_shared`]: super::qps::Qps::list_all_shared
+    pub(crate) async fn list_all_shared(&self) -> Result<Vec<Connector>, Error> {
+        let deadline = self.client.deadline();
+        let mut listing = self.client.shared.cloudview_listing.lock(deadline).await?;
+        listing.restart_if_incomplete();
+        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
+            self.list_next_page(&mut listing, deadline).await?;
+        }
+        if listing.progress == Progress::Broken {
+            drop(listing);
+            return self.list_all().await;
+        }
+        let mut all = listing.all();
+        all.sort_by(|a, b| a.connector_id.cmp(&b.connector_id));
+        require_identities(&all, "list connectors")?;
+        Ok(all)
     }
 
     /// Creates a connector. See the module documentation for a lost answer.

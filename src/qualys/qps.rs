@@ -56,7 +56,7 @@ use tracing::{info, warn};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, OneOrMany, Tree, excerpt};
-use super::refresh::{Progress, Step};
+use super::refresh::{Listing, Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
 
@@ -561,33 +561,8 @@ impl Qps<'_> {
             if listing.step(ids.len(), cost, QPS_MIN_FIRST_BATCH) != Step::ListNextPage {
                 break;
             }
-            let after_id = match listing.progress {
-                Progress::At(id) => Some(id),
-                _ => None,
-            };
-            let search = Search {
-                criteria: Vec::new(),
-                limit: MAX_PAGE_SIZE,
-                after_id,
-            };
-            match self.search_within(&search, deadline).await {
-                Ok(page) => {
-                    let largest = page.connectors.iter().map(|c| c.id).max();
-                    let next = match largest {
-                        _ if !page.has_more => Progress::Done,
-                        // hasMoreRecords, yet nothing past where the page started: the
-                        // listing would never end (a server ignoring the paging).
-                        Some(largest) if after_id.is_none_or(|after| largest > after) => {
-                            Progress::At(largest)
-                        }
-                        _ => {
-                            warn!(version = %self.version, "QPS listing does not advance; reading one by one");
-                            Progress::Broken
-                        }
-                    };
-                    listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
-                    misses = listing.answer(&misses, &mut results, check);
-                }
+            match self.list_next_page(&mut listing, deadline).await {
+                Ok(()) => misses = listing.answer(&misses, &mut results, check),
                 Err(err) => listing.page_failed(err, &mut misses, &mut results),
             }
         }
@@ -607,6 +582,62 @@ impl Qps<'_> {
             results.extend(self.fetch_many(&misses).await);
         }
         results
+    }
+
+    /// Lists the page of the snapshot's listing that comes next (1,000 connectors, by
+    /// `id GREATER` the last one listed) into it.
+    async fn list_next_page(
+        &self,
+        listing: &mut Listing<u64, Connector>,
+        deadline: Deadline,
+    ) -> Result<(), Error> {
+        let after_id = match listing.progress {
+            Progress::At(id) => Some(id),
+            _ => None,
+        };
+        let search = Search {
+            criteria: Vec::new(),
+            limit: MAX_PAGE_SIZE,
+            after_id,
+        };
+        let page = self.search_within(&search, deadline).await?;
+        let largest = page.connectors.iter().map(|c| c.id).max();
+        let next = match largest {
+            _ if !page.has_more => Progress::Done,
+            // hasMoreRecords, yet nothing past where the page started: the listing would
+            // never end (a server ignoring the paging).
+            Some(largest) if after_id.is_none_or(|after| largest > after) => Progress::At(largest),
+            _ => {
+                warn!(version = %self.version, "QPS listing does not advance; reading one by one");
+                Progress::Broken
+            }
+        };
+        listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
+        Ok(())
+    }
+
+    /// Every connector, through the refresh snapshot: the pages it lacks are listed into it,
+    /// so that a plan's data sources and its refresh share one listing. A connector without
+    /// its identity fields makes the listing [`Error::Incomplete`], as [`Qps::search_all`].
+    pub(crate) async fn list_all_shared(&self) -> Result<Vec<Connector>, Error> {
+        let deadline = self.client.deadline();
+        let mut listing = self
+            .client
+            .qps_snapshot(self.version)
+            .lock(deadline)
+            .await?;
+        listing.restart_if_incomplete();
+        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
+            self.list_next_page(&mut listing, deadline).await?;
+        }
+        if listing.progress == Progress::Broken {
+            drop(listing);
+            return self.search_all(&[]).await;
+        }
+        let mut all = listing.all();
+        all.sort_by_key(|c| c.id);
+        self.require_identities(&all)?;
+        Ok(all)
     }
 
     /// One page of a search. A connector in it without its identity fields makes the page

@@ -30,7 +30,9 @@
 //!   the batch falls back to reading one by one.
 //!
 //! Only refreshes read through a snapshot; reads that must see a change just made (sync
-//! polling, after enable/disable) use `get`.
+//! polling, after enable/disable) use `get`. The connector data sources list every connector
+//! through it too (`list_all_shared`), so a plan's data sources and refresh share one listing;
+//! a listing that lost a connector this process wrote is taken again for them.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -68,6 +70,9 @@ pub(crate) enum Step {
 /// One family's listing, as far as it has got.
 pub(crate) struct Listing<Id, T> {
     found: HashMap<Id, T>,
+    /// Connectors this process wrote were dropped since the listing began: it no longer
+    /// holds every connector.
+    forgot: bool,
     pub(crate) progress: Progress,
     taken_at: Option<Instant>,
     pages: usize,
@@ -78,11 +83,25 @@ impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
     fn new() -> Self {
         Listing {
             found: HashMap::new(),
+            forgot: false,
             progress: Progress::NotStarted,
             taken_at: None,
             pages: 0,
             one_by_one: 0,
         }
+    }
+
+    /// Every connector listed, for a caller that needs them all (a data source): a listing
+    /// that lost what this process wrote, or that cannot go on, starts again.
+    pub(crate) fn restart_if_incomplete(&mut self) {
+        if self.forgot || self.progress == Progress::Broken {
+            *self = Listing::new();
+        }
+    }
+
+    /// Every connector listed so far.
+    pub(crate) fn all(&self) -> Vec<T> {
+        self.found.values().cloned().collect()
     }
 
     fn expire(&mut self, now: Instant) {
@@ -198,7 +217,10 @@ impl<Id: Eq + Hash, T: Clone> Snapshot<Id, T> {
 
     /// Drops a connector this process wrote: its next read asks Qualys.
     pub(crate) async fn forget(&self, id: &Id) {
-        self.listing.lock().await.found.remove(id);
+        let mut listing = self.listing.lock().await;
+        if listing.found.remove(id).is_some() || listing.progress != Progress::NotStarted {
+            listing.forgot = true;
+        }
     }
 }
 
@@ -224,6 +246,7 @@ mod tests {
     fn listing(progress: Progress, pages: usize, one_by_one: usize) -> Listing<u64, ()> {
         Listing {
             found: HashMap::new(),
+            forgot: false,
             progress,
             taken_at: None,
             pages,
@@ -288,6 +311,28 @@ mod tests {
         let l = snapshot.lock(deadline).await.unwrap();
         assert_eq!(l.progress, Progress::NotStarted);
         assert_eq!(l.pages, 0);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_lost_a_written_connector_starts_again_for_a_full_listing() {
+        let snapshot: Snapshot<u64, &str> = Snapshot::new();
+        let deadline = Deadline::after(Duration::from_secs(1));
+        snapshot
+            .lock(deadline)
+            .await
+            .unwrap()
+            .add_page([(1, "one"), (2, "two")], Progress::Done);
+        {
+            let mut l = snapshot.lock(deadline).await.unwrap();
+            l.restart_if_incomplete();
+            assert_eq!(l.progress, Progress::Done, "complete: kept");
+            assert_eq!(l.all().len(), 2);
+        }
+        snapshot.forget(&2).await;
+        let mut l = snapshot.lock(deadline).await.unwrap();
+        l.restart_if_incomplete();
+        assert_eq!(l.progress, Progress::NotStarted);
+        assert!(l.all().is_empty());
     }
 
     #[tokio::test]

@@ -235,3 +235,31 @@ resource "qualys_aws_connector" "c" {{
     );
     wd.assert_empty_plan();
 }
+
+/// A plan with the connector data source and managed connectors lists each family once: the
+/// data source's listing is the one the refresh reads from.
+#[test]
+fn data_sources_and_the_refresh_share_one_listing() {
+    let sim = SimFixture::start();
+    let fleet = fleet("shared", 20, "v3", "shared");
+    let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet));
+    wd.ok(&APPLY);
+    wd.write(
+        "main.tf",
+        &(sim.provider_hcl("demo")
+            + &fleet
+            + r#"
+data "qualys_aws_connectors" "all" {}
+
+output "listed" {
+  value = length(data.qualys_aws_connectors.all.connectors)
+}
+"#),
+    );
+    assert_eq!(
+        calls_of(&sim, &wd, &APPLY),
+        expect(&[("qps3.search", 1), ("cloudview.list", 1)]),
+        "refresh of 20 and the data source"
+    );
+    assert_eq!(wd.outputs()["listed"], json!(20));
+}
