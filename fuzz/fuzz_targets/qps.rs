@@ -3,31 +3,19 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+mod common;
+use common::{on_small_stack, split};
 use tfqualys::qualys::fuzzing::decode_qps;
 
 const STATUSES: [u16; 8] = [200, 201, 400, 401, 403, 404, 409, 500];
 
-/// Runs `check` on a thread with a small stack. The provider decodes on tokio's worker
-/// threads (2 MiB) in debug builds too, where frames are several times larger than in this
-/// optimised build; without this, recursion that would overflow there passes here.
-fn on_small_stack(data: &[u8], check: fn(&[u8])) {
-    let data = data.to_vec();
-    let worker = std::thread::Builder::new()
-        .stack_size(256 * 1024)
-        .spawn(move || check(&data))
-        .expect("spawn a decoder thread");
-    if let Err(panic) = worker.join() {
-        std::panic::resume_unwind(panic);
-    }
-}
-
 fuzz_target!(|data: &[u8]| on_small_stack(data, check));
 
 fn check(data: &[u8]) {
-    let Some((&pick, body)) = data.split_first() else {
+    let Some((status, body)) = split(data, &STATUSES) else {
         return;
     };
-    let status = STATUSES[usize::from(pick) % STATUSES.len()];
     if let Ok(connectors) = decode_qps(status, body) {
         // Only a 2xx can be a successful answer.
         assert!(
