@@ -332,7 +332,7 @@ impl CloudView<'_> {
         Ok(all)
     }
 
-    async fn list_all_within(
+    pub(crate) async fn list_all_within(
         &self,
         name: Option<&str>,
         deadline: Deadline,
@@ -461,7 +461,7 @@ impl CloudView<'_> {
     }
 
     /// Lists the page of the snapshot's listing that comes next into it.
-    async fn list_next_page(
+    pub(crate) async fn list_next_page(
         &self,
         listing: &mut Listing<String, Connector>,
         deadline: Deadline,

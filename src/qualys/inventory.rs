@@ -5,21 +5,43 @@
 //! caller asks [`Client::find_existing`] whether a connector with the same name already exists
 //! in the same AWS account, and refuses to create a second one.
 //!
-//! Cost: the first check of an API family in a provider process lists the family once (every
-//! page), and that snapshot answers every later check of the process. Terraform runs an apply
-//! in one process, so an apply of N creates pays one listing, not N look-ups. Checks that
-//! arrive while the listing is in flight wait for it (one listing, not several). The snapshot
-//! follows this process's own creates, updates and deletes ([`Client::note_saved`],
-//! [`Client::note_deleted`]), so a replacement that deletes a connector and creates one with
-//! the same name is not refused. A listing that fails is not kept: the next check lists again.
+//! Cost: a check is answered from the family's listing, the same per-process snapshot the
+//! refresh reads ([`refresh`](super::refresh)), or from a search by name, whichever the calls
+//! spent so far make cheaper:
+//! - checks that arrive together (within `read_batch_window`, as Terraform starts up to
+//!   `-parallelism` creates at once) are answered together;
+//! - once the listing is complete it answers every later check of the process at once, with
+//!   no call and no wait; an apply of N creates in a subscription of T connectors therefore
+//!   costs ceil(T/1000) listing calls at most;
+//! - QPS can also look a name up (`name EQUALS`, one call): a lone first check does that, so
+//!   the usual pipeline that onboards one AWS account costs one call whatever the size of the
+//!   subscription; after that, the next page is listed whenever the searches spent, with this
+//!   batch's, would exceed the pages listed (the refresh's rent-or-buy rule: never more than
+//!   about twice the cheaper of the two), so creates that arrive one at a time pay one search,
+//!   then list;
+//! - CloudView always lists: its `filter=name:` semantics (exact, prefix, substring; how a
+//!   comma or colon in a name is read) are not public, and a filter that silently missed a
+//!   match would create the duplicate this check exists to prevent.
 //!
-//! QPS v3 and v2 are two views of the same connectors and share one snapshot.
+//! What this process writes is certain, so it is kept beside the listing for the process's
+//! life ([`Client::note_saved`], [`Client::note_deleted`]): a replacement that deletes a
+//! connector and creates one with the same name is not refused, and a second resource with the
+//! name of one this process just created is. A listing or search that fails answers the check
+//! with its error (the create is refused, nothing is made); pages already listed are kept.
+//!
+//! QPS v3 and v2 are two views of the same connectors and share what was written and the
+//! checks' batches; each version lists through its own snapshot.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use tokio::sync::Mutex;
+use super::batch::{self, Batcher};
+use super::http::Deadline;
+use super::refresh::{Listing, Progress, Step};
+use super::{Client, Error, QpsVersion, aws_account_id_from_arn, cloudview, qps};
 
-use super::{Client, Error, QpsVersion, aws_account_id_from_arn};
+/// The fewest checks in a first batch that make a QPS check list rather than search by name:
+/// one name search costs what one page does.
+const QPS_MIN_FIRST_BATCH: usize = 2;
 
 /// The API family whose connectors a check looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,27 +60,70 @@ pub struct Existing {
     pub aws_account_id: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-struct Entry {
-    name: String,
-    aws_account_id: Option<String>,
+/// The checks of one family that arrived together, keyed by name; each gets every connector
+/// with that name, in any account.
+type Checks = Batcher<String, Vec<Existing>>;
+
+/// Per-process state of the checks.
+pub(crate) struct Inventory {
+    qps_checks: Checks,
+    cloudview_checks: Checks,
+    /// What this process created or changed (`Some`) or deleted (`None`), by id, per family
+    /// group: it overrides whatever a listing or search says of that id.
+    written: std::sync::Mutex<Written>,
 }
 
-type Snapshot = HashMap<String, Entry>;
-
-/// The per-process snapshots, one per family.
 #[derive(Default)]
-pub(crate) struct Inventory {
-    qps: Mutex<Option<Snapshot>>,
-    cloudview: Mutex<Option<Snapshot>>,
+struct Written {
+    qps: HashMap<String, Option<Existing>>,
+    cloudview: HashMap<String, Option<Existing>>,
+}
+
+impl Written {
+    fn of(&mut self, family: Family) -> &mut HashMap<String, Option<Existing>> {
+        match family {
+            Family::Qps(_) => &mut self.qps,
+            Family::CloudView => &mut self.cloudview,
+        }
+    }
 }
 
 impl Inventory {
-    fn slot(&self, family: Family) -> &Mutex<Option<Snapshot>> {
-        match family {
-            Family::Qps(_) => &self.qps,
-            Family::CloudView => &self.cloudview,
+    pub(crate) fn new(window: std::time::Duration) -> Self {
+        Inventory {
+            qps_checks: Batcher::new(window),
+            cloudview_checks: Batcher::new(window),
+            written: std::sync::Mutex::new(Written::default()),
         }
+    }
+
+    fn checks(&self, family: Family) -> &Checks {
+        match family {
+            Family::Qps(_) => &self.qps_checks,
+            Family::CloudView => &self.cloudview_checks,
+        }
+    }
+
+    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `found` (the connectors named `name`, as a listing or search reported them) with what
+    /// this process wrote laid over it.
+    fn overlay(&self, family: Family, name: &str, found: Vec<Existing>) -> Vec<Existing> {
+        let mut written = self.written();
+        let written = written.of(family);
+        let mut by_id: BTreeMap<String, Existing> = found
+            .into_iter()
+            .filter(|e| !written.contains_key(&e.id))
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        for e in written.values().flatten().filter(|e| e.name == name) {
+            by_id.insert(e.id.clone(), e.clone());
+        }
+        by_id.into_values().collect()
     }
 }
 
@@ -67,6 +132,66 @@ fn account_of(reported: Option<&str>, arn: Option<&str>) -> Option<String> {
         .filter(|a| !a.is_empty())
         .or_else(|| arn.and_then(aws_account_id_from_arn))
         .map(str::to_owned)
+}
+
+/// What a check needs of a listed connector.
+trait Listed {
+    fn existing(&self) -> Option<Existing>;
+}
+
+impl Listed for qps::Connector {
+    fn existing(&self) -> Option<Existing> {
+        Some(Existing {
+            id: self.id.to_string(),
+            name: self.name.clone()?,
+            aws_account_id: account_of(self.aws_account_id.as_deref(), self.arn.as_deref()),
+        })
+    }
+}
+
+impl Listed for cloudview::Connector {
+    fn existing(&self) -> Option<Existing> {
+        Some(Existing {
+            id: self.connector_id.clone(),
+            name: self.name.clone()?,
+            aws_account_id: account_of(self.aws_account_id.as_deref(), self.arn.as_deref()),
+        })
+    }
+}
+
+/// The connectors among `listed` named exactly `name` (a connector without a name cannot be
+/// the one a resource would create).
+fn named<'a, T: Listed + 'a>(listed: impl IntoIterator<Item = &'a T>, name: &str) -> Vec<Existing> {
+    listed
+        .into_iter()
+        .filter_map(Listed::existing)
+        .filter(|e| e.name == name)
+        .collect()
+}
+
+/// The answers of a complete listing for each of `names`.
+fn from_listing<Id, T: Listed + Clone>(
+    listing: &Listing<Id, T>,
+    names: &[String],
+) -> HashMap<String, Vec<Existing>>
+where
+    Id: Eq + std::hash::Hash,
+{
+    let mut wanted: HashMap<String, Vec<Existing>> =
+        names.iter().map(|n| (n.clone(), Vec::new())).collect();
+    for e in listing.values().filter_map(Listed::existing) {
+        if let Some(same) = wanted.get_mut(&e.name) {
+            same.push(e);
+        }
+    }
+    wanted
+}
+
+fn every(names: &[String], err: &Error) -> HashMap<String, Result<Vec<Existing>, Error>> {
+    names
+        .iter()
+        .map(|n| (n.clone(), Err(err.clone())))
+        .collect()
 }
 
 impl Client {
@@ -78,97 +203,174 @@ impl Client {
         name: &str,
         aws_account_id: Option<&str>,
     ) -> Result<Vec<Existing>, Error> {
-        let mut slot = self.shared.inventory.slot(family).lock().await;
-        if slot.is_none() {
-            *slot = Some(self.list_family(family).await?);
-        }
-        let Some(snapshot) = slot.as_ref() else {
-            return Ok(Vec::new());
+        let deadline = self.deadline();
+        let same_name = match self.listed_completely(family, name, deadline).await? {
+            Some(found) => found,
+            None => {
+                let checks = self.shared.inventory.checks(family);
+                if checks.is_off() {
+                    let names = [name.to_owned()];
+                    self.check_names(family, &names)
+                        .await
+                        .remove(name)
+                        .unwrap_or_else(|| Ok(Vec::new()))?
+                } else {
+                    let (receiver, opened) = checks.join(name.to_owned());
+                    if opened {
+                        let client = self.clone();
+                        tokio::spawn(async move {
+                            let checks = client.shared.inventory.checks(family);
+                            let waiters = checks.close_after_window(client.transport()).await;
+                            let results = client.check_names(family, &batch::ids(&waiters)).await;
+                            batch::deliver(waiters, results);
+                        });
+                    }
+                    batch::wait(receiver, deadline).await?
+                }
+            }
         };
-        let mut found: Vec<Existing> = snapshot
-            .iter()
-            .filter(|(_, e)| e.name == name)
-            .filter(
-                |(_, e)| match (aws_account_id, e.aws_account_id.as_deref()) {
-                    (Some(wanted), Some(have)) => wanted == have,
-                    _ => true,
-                },
-            )
-            .map(|(id, e)| Existing {
-                id: id.clone(),
-                name: e.name.clone(),
-                aws_account_id: e.aws_account_id.clone(),
+        Ok(same_name
+            .into_iter()
+            .filter(|e| match (aws_account_id, e.aws_account_id.as_deref()) {
+                (Some(wanted), Some(have)) => wanted == have,
+                _ => true,
             })
-            .collect();
-        found.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(found)
+            .collect())
     }
 
     /// Records a connector this process created or updated, so that later checks see it and
     /// later refresh reads ask Qualys for it.
     pub async fn note_saved(&self, family: Family, id: &str, name: &str, arn: &str) {
         self.forget_listed(family, id).await;
-        let mut slot = self.shared.inventory.slot(family).lock().await;
-        if let Some(snapshot) = slot.as_mut() {
-            snapshot.insert(
-                id.to_owned(),
-                Entry {
-                    name: name.to_owned(),
-                    aws_account_id: account_of(None, Some(arn)),
-                },
-            );
-        }
+        let saved = Existing {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            aws_account_id: account_of(None, Some(arn)),
+        };
+        self.shared
+            .inventory
+            .written()
+            .of(family)
+            .insert(id.to_owned(), Some(saved));
     }
 
     /// Records a connector this process deleted (or found already gone).
     pub async fn note_deleted(&self, family: Family, id: &str) {
         self.forget_listed(family, id).await;
-        let mut slot = self.shared.inventory.slot(family).lock().await;
-        if let Some(snapshot) = slot.as_mut() {
-            snapshot.remove(id);
-        }
+        self.shared
+            .inventory
+            .written()
+            .of(family)
+            .insert(id.to_owned(), None);
     }
 
-    async fn list_family(&self, family: Family) -> Result<Snapshot, Error> {
-        let entries: Vec<(String, Entry)> = match family {
-            Family::Qps(version) => self
-                .qps(version)
-                .search_all(&[])
-                .await?
-                .into_iter()
-                .filter_map(|c| {
-                    let account = account_of(c.aws_account_id.as_deref(), c.arn.as_deref());
-                    Some((
-                        c.id.to_string(),
-                        Entry {
-                            name: c.name?,
-                            aws_account_id: account,
-                        },
-                    ))
-                })
-                .collect(),
-            Family::CloudView => self
-                .cloudview()
-                .list_all()
-                .await?
-                .into_iter()
-                .filter_map(|c| {
-                    let account = account_of(c.aws_account_id.as_deref(), c.arn.as_deref());
-                    Some((
-                        c.connector_id,
-                        Entry {
-                            name: c.name?,
-                            aws_account_id: account,
-                        },
-                    ))
-                })
-                .collect(),
+    /// The answer for `name` when the family's listing is complete: no call, no batch.
+    async fn listed_completely(
+        &self,
+        family: Family,
+        name: &str,
+        deadline: Deadline,
+    ) -> Result<Option<Vec<Existing>>, Error> {
+        let found = match family {
+            Family::Qps(version) => {
+                let listing = self.qps_snapshot(version).lock(deadline).await?;
+                (listing.progress == Progress::Done).then(|| named(listing.values(), name))
+            }
+            Family::CloudView => {
+                let listing = self.shared.cloudview_listing.lock(deadline).await?;
+                (listing.progress == Progress::Done).then(|| named(listing.values(), name))
+            }
         };
-        tracing::debug!(
-            ?family,
-            connectors = entries.len(),
-            "listed for existence checks"
-        );
-        Ok(entries.into_iter().collect())
+        Ok(found.map(|found| self.shared.inventory.overlay(family, name, found)))
+    }
+
+    /// Answers the checks of a batch, each with every connector named so.
+    async fn check_names(
+        &self,
+        family: Family,
+        names: &[String],
+    ) -> HashMap<String, Result<Vec<Existing>, Error>> {
+        let found = match family {
+            Family::Qps(version) => self.check_qps_names(version, names).await,
+            Family::CloudView => self.check_cloudview_names(names).await,
+        };
+        found
+            .into_iter()
+            .map(|(name, found)| {
+                let found = found.map(|found| self.shared.inventory.overlay(family, &name, found));
+                (name, found)
+            })
+            .collect()
+    }
+
+    async fn check_qps_names(
+        &self,
+        version: QpsVersion,
+        names: &[String],
+    ) -> HashMap<String, Result<Vec<Existing>, Error>> {
+        let deadline = self.deadline();
+        let qps = self.qps(version);
+        let mut listing = match self.qps_snapshot(version).lock(deadline).await {
+            Ok(listing) => listing,
+            Err(err) => return every(names, &err),
+        };
+        loop {
+            if listing.progress == Progress::Done {
+                return from_listing(&listing, names)
+                    .into_iter()
+                    .map(|(name, found)| (name, Ok(found)))
+                    .collect();
+            }
+            if listing.step(names.len(), names.len(), QPS_MIN_FIRST_BATCH) != Step::ListNextPage {
+                break;
+            }
+            if let Err(err) = qps.list_next_page(&mut listing, deadline).await {
+                return every(names, &err);
+            }
+        }
+        listing.spent_one_by_one(names.len());
+        drop(listing);
+        let mut results = HashMap::new();
+        for name in names {
+            let found = qps
+                .search_by_name(name, deadline)
+                .await
+                .map(|found| named(&found, name));
+            results.insert(name.clone(), found);
+        }
+        tracing::debug!(checks = names.len(), %version, "existence checks searched by name");
+        results
+    }
+
+    async fn check_cloudview_names(
+        &self,
+        names: &[String],
+    ) -> HashMap<String, Result<Vec<Existing>, Error>> {
+        let deadline = self.deadline();
+        let cloudview = self.cloudview();
+        let mut listing = match self.shared.cloudview_listing.lock(deadline).await {
+            Ok(listing) => listing,
+            Err(err) => return every(names, &err),
+        };
+        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
+            if let Err(err) = cloudview.list_next_page(&mut listing, deadline).await {
+                return every(names, &err);
+            }
+        }
+        let found = if listing.progress == Progress::Done {
+            from_listing(&listing, names)
+        } else {
+            // The shared listing cannot go on (a page repeated itself): list on its own,
+            // which ends with an error where the shared one gave up.
+            drop(listing);
+            match cloudview.list_all_within(None, deadline).await {
+                Ok(all) => names.iter().map(|n| (n.clone(), named(&all, n))).collect(),
+                Err(err) => return every(names, &err),
+            }
+        };
+        found
+            .into_iter()
+            .map(|(name, found)| (name, Ok(found)))
+            .collect()
     }
 }

@@ -225,7 +225,7 @@ impl Client {
                 qps_v3_listing: Snapshot::new(),
                 qps_v2_listing: Snapshot::new(),
                 cloudview_listing: Snapshot::new(),
-                inventory: Inventory::default(),
+                inventory: Inventory::new(window),
                 cloudview_page_size: std::sync::atomic::AtomicU32::new(0),
                 base_accounts: OnceCell::new(),
             }),

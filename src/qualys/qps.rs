@@ -586,7 +586,7 @@ impl Qps<'_> {
 
     /// Lists the page of the snapshot's listing that comes next (1,000 connectors, by
     /// `id GREATER` the last one listed) into it.
-    async fn list_next_page(
+    pub(crate) async fn list_next_page(
         &self,
         listing: &mut Listing<u64, Connector>,
         deadline: Deadline,
@@ -680,6 +680,22 @@ impl Qps<'_> {
             .await?;
         self.require_identities(&all)?;
         Ok(all)
+    }
+
+    /// The connectors named `name`: one `name EQUALS` search (more pages only past 1,000
+    /// matches), kept to exact matches whatever case or spacing rule Qualys applies.
+    pub(crate) async fn search_by_name(
+        &self,
+        name: &str,
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
+        let found = self
+            .search_all_within(&[Criterion::equals(SearchField::Name, name)], deadline)
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter(|c| c.name.as_deref() == Some(name))
+            .collect())
     }
 
     pub(crate) async fn search_all_within(

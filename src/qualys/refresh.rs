@@ -11,12 +11,13 @@
 //! missing ids are read one by one instead: QPS with one `id IN` search per 100 ids,
 //! CloudView (which has no id filter) with a `get` each. Which of the two, is decided per
 //! batch by [`Listing::step`]:
-//! - before the first page: list only when the batch holds at least `min_first` ids.
+//! - the snapshot's first batch: list only when it holds at least `min_first` ids.
 //!   Terraform starts min(N, parallelism) reads at once, so a small first batch means a small
 //!   refresh, which reads one by one and never costs more calls than it has connectors;
-//! - after it: list the next page when the calls spent one by one, with this batch's, would
-//!   be more than the pages listed so far (the rent-or-buy rule: the listing never costs
-//!   more than twice what the cheaper choice would have).
+//! - every later batch: list the next page when the calls spent one by one, with this
+//!   batch's, would be more than the pages listed so far (the rent-or-buy rule: the listing
+//!   never costs more than twice what the cheaper choice would have). Reads or checks that
+//!   arrive one at a time therefore pay one call, then list.
 //!
 //! Correctness first:
 //! - an id absent from a complete listing is confirmed with its own `get` before it is
@@ -104,6 +105,11 @@ impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
         self.found.values().cloned().collect()
     }
 
+    /// Every connector listed so far, without copying them.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.found.values()
+    }
+
     fn expire(&mut self, now: Instant) {
         if self
             .taken_at
@@ -173,14 +179,20 @@ impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
     }
 
     /// See the module documentation. `batch` is the number of ids in the batch, `misses`
-    /// those the snapshot lacks, `cost` what reading the misses one by one would cost.
+    /// those the snapshot lacks, `cost` what reading the misses one by one would cost. The
+    /// first-batch rule holds only for the snapshot's very first batch: later small batches
+    /// (reads or checks that arrive one at a time) follow the rent-or-buy rule, so a stream
+    /// of them lists once rather than paying a call each.
     pub(crate) fn step(&self, batch: usize, cost: usize, min_first: usize) -> Step {
+        let untouched = self.pages == 0 && self.one_by_one == 0;
         match self.progress {
             Progress::Done | Progress::Broken => Step::OneByOne,
-            Progress::NotStarted if batch >= min_first => Step::ListNextPage,
-            Progress::NotStarted => Step::OneByOne,
-            Progress::At(_) if self.one_by_one + cost > self.pages => Step::ListNextPage,
-            Progress::At(_) => Step::OneByOne,
+            Progress::NotStarted if untouched && batch >= min_first => Step::ListNextPage,
+            Progress::NotStarted if untouched => Step::OneByOne,
+            Progress::NotStarted | Progress::At(_) if self.one_by_one + cost > self.pages => {
+                Step::ListNextPage
+            }
+            Progress::NotStarted | Progress::At(_) => Step::OneByOne,
         }
     }
 }
@@ -278,6 +290,19 @@ mod tests {
         // Once as much was spent one by one as on pages, the next page is listed.
         assert_eq!(
             listing(Progress::At(2000), 1, 1).step(10, 1, 2),
+            Step::ListNextPage
+        );
+    }
+
+    #[test]
+    fn after_a_small_first_batch_the_next_lists_once_reading_one_by_one_would_cost_more() {
+        // One read was made one by one and nothing listed: a second lone read lists.
+        assert_eq!(
+            listing(Progress::NotStarted, 0, 1).step(1, 1, 2),
+            Step::ListNextPage
+        );
+        assert_eq!(
+            listing(Progress::NotStarted, 0, 1).step(1, 1, 4),
             Step::ListNextPage
         );
     }

@@ -185,6 +185,41 @@ fn a_small_refresh_in_a_large_subscription_costs_at_most_one_call_per_connector(
     );
 }
 
+/// The usual pipeline onboards one AWS account into a large subscription: the check before its
+/// create is one search by name, not a listing of the 5,000 connectors there (five pages), and
+/// it still finds the connector once the state has lost it.
+#[test]
+fn a_lone_create_in_a_large_subscription_checks_with_one_search() {
+    let sim = SimFixture::start();
+    let ids = sim.seed(
+        "qps",
+        5000,
+        "other",
+        "arn:aws:iam::123456789012:role/Other",
+        "any-external-id-0001",
+    );
+    assert_eq!(ids.len(), 5000);
+    let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet("lone", 1, "v3", "lone")));
+    assert_eq!(
+        calls_of(&sim, &wd, &APPLY),
+        expect(&[("qps3.create", 1), ("qps3.search", 1)])
+    );
+    // A runner that lost its state: the next apply finds the connector with one search and
+    // refuses to make a second one.
+    std::fs::remove_file(wd.path().join("terraform.tfstate")).expect("state file");
+    let before = sim.calls();
+    let run = wd.run(&APPLY);
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.flat()
+            .contains("Qualys connector \"lone000\" already exists"),
+        "{}",
+        run.text()
+    );
+    assert_eq!(spent(&before, &sim.calls()), expect(&[("qps3.search", 1)]));
+    assert_eq!(sim.names().iter().filter(|n| *n == "lone000").count(), 1);
+}
+
 /// With Qualys's default budget (300 calls an hour per API), a refresh of 1,000 connectors
 /// succeeds in one plan: one listing call. The connectors are made outside Terraform and
 /// imported with import blocks, which cost no call of their own either.

@@ -270,7 +270,7 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
 /// second connector is worse than a failed apply. The state is the create answer (or the
 /// connector the client adopted when the answer was lost) completed from the plan
 /// ([`complete_after_write`]): no read of its own, so an apply of N creates costs N creates,
-/// one listing and at most one base-account call.
+/// one listing or a search by name per check, and at most one base-account call.
 pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
     let started = Instant::now();
     let family = desired.api.family();
@@ -303,9 +303,9 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
                 diagnostics: Diagnostic::error(
                     "Could not check whether the Qualys connector already exists",
                     format!(
-                        "Before creating connector {:?}, the provider lists the existing \
-                         connectors so that it never creates a second one; the listing failed, \
-                         so nothing was created: {e}.",
+                        "Before creating connector {:?}, the provider looks for an existing \
+                         connector with that name so that it never creates a second one; the \
+                         look-up failed, so nothing was created: {e}.",
                         desired.name
                     ),
                 )
