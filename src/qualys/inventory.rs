@@ -136,10 +136,16 @@ fn account_of(reported: Option<&str>, arn: Option<&str>) -> Option<String> {
 
 /// What a check needs of a listed connector.
 trait Listed {
+    fn name(&self) -> Option<&str>;
+    /// The connector as a check reports it (when it has a name).
     fn existing(&self) -> Option<Existing>;
 }
 
 impl Listed for qps::Connector {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     fn existing(&self) -> Option<Existing> {
         Some(Existing {
             id: self.id.to_string(),
@@ -150,6 +156,10 @@ impl Listed for qps::Connector {
 }
 
 impl Listed for cloudview::Connector {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     fn existing(&self) -> Option<Existing> {
         Some(Existing {
             id: self.connector_id.clone(),
@@ -160,12 +170,13 @@ impl Listed for cloudview::Connector {
 }
 
 /// The connectors among `listed` named exactly `name` (a connector without a name cannot be
-/// the one a resource would create).
+/// the one a resource would create). Only matches are copied: a complete listing answers
+/// every check of an apply, each scanning all of it.
 fn named<'a, T: Listed + 'a>(listed: impl IntoIterator<Item = &'a T>, name: &str) -> Vec<Existing> {
     listed
         .into_iter()
+        .filter(|c| c.name() == Some(name))
         .filter_map(Listed::existing)
-        .filter(|e| e.name == name)
         .collect()
 }
 
@@ -179,8 +190,9 @@ where
 {
     let mut wanted: HashMap<String, Vec<Existing>> =
         names.iter().map(|n| (n.clone(), Vec::new())).collect();
-    for e in listing.values().filter_map(Listed::existing) {
-        if let Some(same) = wanted.get_mut(&e.name) {
+    for c in listing.values() {
+        let same = c.name().and_then(|name| wanted.get_mut(name));
+        if let (Some(same), Some(e)) = (same, c.existing()) {
             same.push(e);
         }
     }
