@@ -2465,6 +2465,34 @@ async fn checks_arriving_one_at_a_time_search_once_then_list() {
     sim.stop().await;
 }
 
+/// A QPS that refuses the search by name (`INVALID_REQUEST`: say it does not search that
+/// field) is not taken at its word that the name is free: the check lists instead, and so
+/// do the process's later checks, without trying the search again.
+#[tokio::test]
+async fn a_refused_search_by_name_falls_back_to_the_listing() {
+    let sim = start_sim(SimConfig::default()).await;
+    let ids = seed(&sim, "qps", 20, "r").await;
+    fault(&sim, json!({"path_prefix": "/qps/rest/3.0/search", "status": 200, "count": 1,
+                       "body": {"ServiceResponse": {"responseCode": "INVALID_REQUEST",
+                                "responseErrorDetails": {"errorMessage": "name is not a searchable field"}}}}))
+    .await;
+    let client = client_for(&sim);
+    let before = calls(&sim).await;
+    let v3 = Family::Qps(QpsVersion::V3);
+    let found = client.find_existing(v3, "r-3", Some(ACCOUNT)).await;
+    assert_eq!(ids_of(&found), vec![ids[3].clone()]);
+    let after = calls(&sim).await;
+    assert_eq!(
+        count(&after, "qps3.search") - count(&before, "qps3.search"),
+        2,
+        "the refused search, then the listing's one page"
+    );
+    let found = client.find_existing(v3, "r-19", Some(ACCOUNT)).await;
+    assert_eq!(ids_of(&found), vec![ids[19].clone()]);
+    assert_eq!(calls(&sim).await, after, "answered from the listing");
+    sim.stop().await;
+}
+
 /// A failed look-up never reads as "absent": the check gets the error, so nothing is created.
 #[tokio::test]
 async fn a_failed_existence_check_is_an_error_not_an_absence() {

@@ -19,6 +19,8 @@
 //!   batch's, would exceed the pages listed (the refresh's rent-or-buy rule: never more than
 //!   about twice the cheaper of the two), so creates that arrive one at a time pay one search,
 //!   then list;
+//! - a search by name that QPS answers with anything but connectors (`INVALID_REQUEST`, an
+//!   unreadable body, ...) says nothing about the name: the checks of the process list instead;
 //! - CloudView always lists: its `filter=name:` semantics (exact, prefix, substring; how a
 //!   comma or colon in a name is read) are not public, and a filter that silently missed a
 //!   match would create the duplicate this check exists to prevent.
@@ -33,6 +35,7 @@
 //! checks' batches; each version lists through its own snapshot.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::batch::{self, Batcher};
 use super::http::Deadline;
@@ -71,6 +74,8 @@ pub(crate) struct Inventory {
     /// What this process created or changed (`Some`) or deleted (`None`), by id, per family
     /// group: it overrides whatever a listing or search says of that id.
     written: std::sync::Mutex<Written>,
+    /// QPS answered a search by name with something other than connectors: checks list.
+    qps_search_refused: AtomicBool,
 }
 
 #[derive(Default)]
@@ -94,6 +99,7 @@ impl Inventory {
             qps_checks: Batcher::new(window),
             cloudview_checks: Batcher::new(window),
             written: std::sync::Mutex::new(Written::default()),
+            qps_search_refused: AtomicBool::new(false),
         }
     }
 
@@ -320,38 +326,92 @@ impl Client {
         version: QpsVersion,
         names: &[String],
     ) -> HashMap<String, Result<Vec<Existing>, Error>> {
+        loop {
+            let searches = !self
+                .shared
+                .inventory
+                .qps_search_refused
+                .load(Ordering::Relaxed);
+            if let Some(results) = self.try_check_qps_names(version, names, searches).await {
+                return results;
+            }
+        }
+    }
+
+    /// [`Client::check_qps_names`], searching by name when `searches` and the costs say so;
+    /// `None` when QPS refused a search by name (which is then not tried again).
+    async fn try_check_qps_names(
+        &self,
+        version: QpsVersion,
+        names: &[String],
+        searches: bool,
+    ) -> Option<HashMap<String, Result<Vec<Existing>, Error>>> {
         let deadline = self.deadline();
         let qps = self.qps(version);
         let mut listing = match self.qps_snapshot(version).lock(deadline).await {
             Ok(listing) => listing,
-            Err(err) => return every(names, &err),
+            Err(err) => return Some(every(names, &err)),
         };
         loop {
             if listing.progress == Progress::Done {
-                return from_listing(&listing, names)
-                    .into_iter()
-                    .map(|(name, found)| (name, Ok(found)))
-                    .collect();
+                let found = from_listing(&listing, names);
+                return Some(found.into_iter().map(|(n, found)| (n, Ok(found))).collect());
             }
-            if listing.step(names.len(), names.len(), QPS_MIN_FIRST_BATCH) != Step::ListNextPage {
+            let list = match listing.progress {
+                Progress::Broken => false,
+                _ if !searches => true,
+                _ => {
+                    listing.step(names.len(), names.len(), QPS_MIN_FIRST_BATCH)
+                        == Step::ListNextPage
+                }
+            };
+            if !list {
                 break;
             }
             if let Err(err) = qps.list_next_page(&mut listing, deadline).await {
-                return every(names, &err);
+                return Some(every(names, &err));
             }
+        }
+        if !searches {
+            // The shared listing cannot go on and searches by name do not work: list on its
+            // own, which ends with an error where the shared one gave up.
+            drop(listing);
+            return Some(match qps.search_all_within(&[], deadline).await {
+                Ok(all) => names
+                    .iter()
+                    .map(|n| (n.clone(), Ok(named(&all, n))))
+                    .collect(),
+                Err(err) => every(names, &err),
+            });
         }
         listing.spent_one_by_one(names.len());
         drop(listing);
         let mut results = HashMap::new();
         for name in names {
-            let found = qps
-                .search_by_name(name, deadline)
-                .await
-                .map(|found| named(&found, name));
-            results.insert(name.clone(), found);
+            match qps.search_by_name(name, deadline).await {
+                // An answer that is not a list of connectors says nothing about the name
+                // (a subscription whose Qualys does not search this field, say): list instead.
+                Err(
+                    err @ (Error::InvalidRequest { .. }
+                    | Error::Decode { .. }
+                    | Error::Api { .. }
+                    | Error::NotFound { .. }
+                    | Error::Incomplete { .. }),
+                ) => {
+                    tracing::warn!(error = %err, %version, "QPS refused a search by name; existence checks list from now on");
+                    self.shared
+                        .inventory
+                        .qps_search_refused
+                        .store(true, Ordering::Relaxed);
+                    return None;
+                }
+                found => {
+                    results.insert(name.clone(), found.map(|found| named(&found, name)));
+                }
+            }
         }
         tracing::debug!(checks = names.len(), %version, "existence checks searched by name");
-        results
+        Some(results)
     }
 
     async fn check_cloudview_names(
