@@ -389,15 +389,9 @@ impl Client {
         let mut results = HashMap::new();
         for name in names {
             match qps.search_by_name(name, deadline).await {
-                // An answer that is not a list of connectors says nothing about the name
-                // (a subscription whose Qualys does not search this field, say): list instead.
-                Err(
-                    err @ (Error::InvalidRequest { .. }
-                    | Error::Decode { .. }
-                    | Error::Api { .. }
-                    | Error::NotFound { .. }
-                    | Error::Incomplete { .. }),
-                ) => {
+                // Not an answer about the name (a Qualys that does not search this field,
+                // say): list instead.
+                Err(err) if qps::search_says_nothing(&err) => {
                     tracing::warn!(error = %err, %version, "QPS refused a search by name; existence checks list from now on");
                     self.shared
                         .inventory

@@ -318,6 +318,21 @@ impl Criterion {
     }
 }
 
+/// Whether a search's failure is an answer that is not a list of connectors (a refused
+/// criterion, an unreadable body, a search's OBJECT_NOT_FOUND, ...): it says nothing about
+/// any one connector, so the caller reads another way rather than report anything missing.
+/// Stops, deadlines, credentials, throttling and transport failures would repeat and are not.
+pub(crate) fn search_says_nothing(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::InvalidRequest { .. }
+            | Error::Decode { .. }
+            | Error::Api { .. }
+            | Error::NotFound { .. }
+            | Error::Incomplete { .. }
+    )
+}
+
 const CONNECTOR_OBJECT: &str = "awsassetdataconnector";
 const ERRORS_OBJECT: &str = "assetdataconnectorerrors";
 const BASE_ACCOUNT_OBJECT: &str = "awsbaseaccount";
@@ -518,14 +533,7 @@ impl Qps<'_> {
                         }
                     }
                 }
-                // A search's OBJECT_NOT_FOUND says nothing about any one connector.
-                Err(
-                    err @ (Error::InvalidRequest { .. }
-                    | Error::Decode { .. }
-                    | Error::Api { .. }
-                    | Error::NotFound { .. }
-                    | Error::Incomplete { .. }),
-                ) => {
+                Err(err) if search_says_nothing(&err) => {
                     warn!(error = %err, "batched QPS read failed; reading one by one");
                 }
                 Err(err) => {
