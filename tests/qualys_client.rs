@@ -2096,27 +2096,8 @@ async fn refresh_cloudview(
 #[tokio::test]
 async fn a_refresh_of_every_connector_is_one_listing() {
     let sim = start_sim(SimConfig::default()).await;
-    let maker = client_for(&sim);
-    let mut qps_ids = Vec::new();
-    let mut uuids = Vec::new();
-    for i in 0..250 {
-        qps_ids.push(
-            maker
-                .qps(QpsVersion::V3)
-                .create(&qps_spec(&format!("r-{i}")))
-                .await
-                .expect("create")
-                .id,
-        );
-        uuids.push(
-            maker
-                .cloudview()
-                .create(&cloudview_spec(&format!("c-{i}")))
-                .await
-                .expect("create")
-                .connector_id,
-        );
-    }
+    let qps_ids = seeded_qps_ids(&sim, 250, "r").await;
+    let uuids = seed(&sim, "cloudview", 250, "c").await;
     let before = calls(&sim).await;
     // A new client is a new provider process.
     let client = client_for(&sim);
@@ -2144,30 +2125,8 @@ async fn a_refresh_of_every_connector_is_one_listing() {
 #[tokio::test]
 async fn a_small_refresh_in_a_large_subscription_costs_at_most_a_call_per_connector() {
     let sim = start_sim(SimConfig::default()).await;
-    let maker = client_for(&sim);
-    let mut qps_ids = Vec::new();
-    let mut uuids = Vec::new();
-    for i in 0..1003 {
-        let id = maker
-            .qps(QpsVersion::V3)
-            .create(&qps_spec(&format!("big-{i}")))
-            .await
-            .expect("create")
-            .id;
-        if i >= 1000 {
-            qps_ids.push(id);
-        }
-    }
-    for i in 0..3 {
-        uuids.push(
-            maker
-                .cloudview()
-                .create(&cloudview_spec(&format!("few-{i}")))
-                .await
-                .expect("create")
-                .connector_id,
-        );
-    }
+    let qps_ids = seeded_qps_ids(&sim, 1003, "big").await.split_off(1000);
+    let uuids = seed(&sim, "cloudview", 3, "few").await;
     let before = calls(&sim).await;
     let client = client_for(&sim);
     let reads = refresh_qps(&client, &qps_ids).await;
@@ -2295,6 +2254,15 @@ async fn seed(sim: &Sim, api: &str, count: usize, name: &str) -> Vec<String> {
         .expect("seeded ids")
         .iter()
         .map(|id| id.as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// [`seed`] of QPS connectors, with their ids as numbers.
+async fn seeded_qps_ids(sim: &Sim, count: usize, name: &str) -> Vec<u64> {
+    seed(sim, "qps", count, name)
+        .await
+        .iter()
+        .map(|id| id.parse().expect("QPS id"))
         .collect()
 }
 
