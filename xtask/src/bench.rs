@@ -49,6 +49,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use tfqualys::resources::aws_connector::Api;
 use thiserror::Error;
 
 /// The pinned hashicorp/null release the comparison runs.
@@ -78,30 +79,6 @@ pub enum BenchError {
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchError {
     let what = what.into();
     move |source| BenchError::Io { what, source }
-}
-
-/// The API families of `qualys_aws_connector`'s `api` attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    V3,
-    V2,
-    CloudView,
-}
-
-impl Api {
-    fn name(self) -> &'static str {
-        match self {
-            Api::V3 => "v3",
-            Api::V2 => "v2",
-            Api::CloudView => "cloudview",
-        }
-    }
-
-    fn parse(word: &str) -> Option<Api> {
-        [Api::V3, Api::V2, Api::CloudView]
-            .into_iter()
-            .find(|api| api.name() == word)
-    }
 }
 
 /// Which scenario groups to run.
@@ -626,7 +603,7 @@ fn connector_sized_triggers(api: Api) -> [(&'static str, String); 27] {
     [
         ("activation_modules", s("PC,VM")),
         ("all_regions", s("true")),
-        ("api", s(api.name())),
+        ("api", s(api.as_str())),
         ("arn", s("arn:aws:iam::1000000${each.key}:role/Bench")),
         ("aws_account_id", s("1000000${each.key}")),
         (
@@ -694,7 +671,7 @@ fn config(provider: Provider, api: Api, n: usize, url: Option<&str>) -> String {
              arn         = \"arn:aws:iam::1000000${{each.key}}:role/Bench\"\n  \
              external_id = \"USPOD01-4765-bench${{each.key}}\"\n}}\n",
             url.unwrap_or_default(),
-            api.name()
+            api.as_str()
         ),
     }
 }
@@ -833,7 +810,7 @@ impl Bench {
         n: usize,
         sim: &SimProcess,
     ) -> Result<[Run; 4], BenchError> {
-        let name = format!("{}-{}-{n}", provider.name(), api.name());
+        let name = format!("{}-{}-{n}", provider.name(), api.as_str());
         let counted = match provider {
             Provider::Qualys => {
                 sim.reset()?;
@@ -873,7 +850,7 @@ impl Bench {
                         eprintln!(
                             "bench: {} {} N={n}, repeat {}/{}",
                             provider.name(),
-                            api.name(),
+                            api.as_str(),
                             rep + 1,
                             self.options.repeats
                         );
@@ -899,7 +876,7 @@ impl Bench {
                     };
                     rows.push(Row {
                         scenario,
-                        api: api.name(),
+                        api: api.as_str(),
                         n,
                         target,
                         qualys: qualys.iter().map(|runs| runs[i].clone()).collect(),
@@ -947,7 +924,7 @@ impl Bench {
             scenario: format!(
                 "apply: create, --latency-ms {latency_ms} --concurrency {concurrency}"
             ),
-            api: Api::V3.name(),
+            api: Api::V3.as_str(),
             n,
             target: Target::Latency {
                 latency_ms,
@@ -993,7 +970,7 @@ impl Bench {
         let run = self.measure(&dir, Some(&sim), &["plan", "-detailed-exitcode"], true)?;
         rows.push(Row {
             scenario: format!("plan: refresh, --rate-limit {limit}"),
-            api: Api::V3.name(),
+            api: Api::V3.as_str(),
             n,
             target: Target::OnePlan,
             qualys: vec![run],
