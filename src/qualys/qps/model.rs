@@ -1,0 +1,303 @@
+//! The QPS connector as Qualys reports it ([`Connector`], with the readers of its QLists) and
+//! as the provider asks for it ([`ConnectorSpec`]), and the API's two dialects
+//! ([`QpsVersion`]).
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+
+use crate::qualys::error::Error;
+use crate::qualys::lenient::{self, Tree};
+use crate::qualys::require_identity;
+
+/// Which dialect of the QPS API to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QpsVersion {
+    /// `/qps/rest/3.0`, JSON.
+    V3,
+    /// `/qps/rest/2.0`, XML.
+    V2,
+}
+
+impl QpsVersion {
+    pub(super) fn path(self) -> &'static str {
+        match self {
+            QpsVersion::V3 => "3.0",
+            QpsVersion::V2 => "2.0",
+        }
+    }
+
+    pub(super) fn media_type(self) -> &'static str {
+        match self {
+            QpsVersion::V3 => "application/json",
+            QpsVersion::V2 => "text/xml",
+        }
+    }
+}
+
+impl fmt::Display for QpsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            QpsVersion::V3 => "v3",
+            QpsVersion::V2 => "v2",
+        })
+    }
+}
+
+/// A QPS AWS connector as Qualys reports it. Fields Qualys left out are `None`; for the
+/// region lists, `Some(vec![])` means Qualys reported an empty collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    #[serde(deserialize_with = "lenient::req_u64")]
+    pub id: u64,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub arn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub external_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub aws_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub qualys_aws_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub all_regions: Option<bool>,
+    #[serde(default, deserialize_with = "opt_regions")]
+    pub cspm_regions: Option<Vec<String>>,
+    /// Asset inventory regions.
+    #[serde(default, deserialize_with = "opt_regions")]
+    pub endpoints: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_gov_cloud_configured: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_china_configured: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub disabled: Option<bool>,
+    /// Minutes between syncs.
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    pub run_frequency: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_remediation_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub connector_state: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub last_sync: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub next_sync: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub cloudview_uuid: Option<String>,
+    /// `activation`: the modules the connector activates (VM, PC, CERTVIEW, ...).
+    #[serde(default, rename = "activation", deserialize_with = "opt_modules")]
+    pub activation_modules: Option<Vec<String>>,
+    /// `connectorAppInfos`: the names of the connector's apps (AI, CI, CSA).
+    #[serde(default, rename = "connectorAppInfos", deserialize_with = "opt_apps")]
+    pub connector_apps: Option<Vec<String>>,
+    /// `defaultTags`: ids of the tags put on the assets found.
+    #[serde(default, rename = "defaultTags", deserialize_with = "opt_tags")]
+    pub default_tag_ids: Option<Vec<u64>>,
+    /// The last sync's error message (read only).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub last_error: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    pub total_assets: Option<u64>,
+}
+
+impl Connector {
+    /// `Err(Error::Incomplete)` unless the connector has a name, an ARN and an external ID.
+    pub(crate) fn require_identity(&self, context: &str, created: bool) -> Result<(), Error> {
+        require_identity(
+            || format!("{context}, connector {}", self.id),
+            created.then(|| self.id.to_string()),
+            [
+                ("name", self.name.as_deref()),
+                ("arn", self.arn.as_deref()),
+                ("externalId", self.external_id.as_deref()),
+            ],
+        )
+    }
+}
+
+fn opt_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    lenient::region_codes(d).map(Some)
+}
+
+/// The items under `wrapper` anywhere in a QList (`list`/`set`, wrapped or not, JSON or XML).
+fn qlist_items<'de, D: Deserializer<'de>, T>(
+    d: D,
+    wrapper: &str,
+    item: impl Fn(&Tree) -> Result<T, String>,
+) -> Result<Option<Vec<T>>, D::Error> {
+    let tree = Tree::deserialize(d)?;
+    let mut found = Vec::new();
+    tree.named(wrapper, &mut found);
+    found
+        .into_iter()
+        .map(item)
+        .collect::<Result<Vec<T>, String>>()
+        .map(Some)
+        .map_err(de::Error::custom)
+}
+
+fn opt_modules<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    qlist_items(d, "ActivationModule", |t| {
+        t.text()
+            .map(str::to_owned)
+            .ok_or_else(|| "an ActivationModule that is not a module name".to_owned())
+    })
+}
+
+fn opt_apps<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    qlist_items(d, "ConnectorAppInfo", |t| {
+        t.field("name")
+            .and_then(Tree::text)
+            .map(str::to_owned)
+            .ok_or_else(|| "a ConnectorAppInfo without a name".to_owned())
+    })
+}
+
+fn opt_tags<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u64>>, D::Error> {
+    qlist_items(d, "TagSimple", |t| {
+        t.field("id")
+            .or(Some(t))
+            .and_then(Tree::text)
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| "a TagSimple without a numeric id".to_owned())
+    })
+}
+
+/// What to create, or what an update sets. `None` leaves a field out of the request (Qualys
+/// keeps its current value or default). The region lists use QList `set` semantics:
+/// `Some(vec![])` clears the collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectorSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub arn: String,
+    pub external_id: String,
+    /// `isGovCloudConfigured`.
+    pub is_gov_cloud: Option<bool>,
+    pub all_regions: Option<bool>,
+    pub cspm_regions: Option<Vec<String>>,
+    /// Asset inventory regions (`endpoints`); each must be among `cspm_regions` when those
+    /// are given.
+    pub endpoints: Option<Vec<String>>,
+    pub disabled: Option<bool>,
+    /// Minutes between syncs, 60 to 1440.
+    pub run_frequency: Option<u32>,
+    pub is_remediation_enabled: Option<bool>,
+    /// `activation`: module names such as `VM`, `PC`; `Some(vec![])` clears them.
+    pub activation_modules: Option<Vec<String>>,
+    /// `connectorAppInfos`: app names `AI`, `CI`, `CSA`, each sent with the role ARN as its
+    /// identifier; `Some(vec![])` clears them.
+    pub connector_apps: Option<Vec<String>>,
+    /// `defaultTags`: tag ids; `Some(vec![])` clears them.
+    pub default_tag_ids: Option<Vec<u64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::StatusCode;
+
+    use super::*;
+    use crate::qualys::http::Reply;
+    use crate::qualys::qps::{Answer, decode_reply};
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn ok(body: &str) -> Answer<Connector> {
+        match decode_reply(&reply(200, body)) {
+            Ok(a) => a,
+            Err(e) => panic!("decode failed: {e}"),
+        }
+    }
+
+    #[test]
+    fn region_collection_shapes() {
+        let shapes = [
+            r#"{"list":[{"CspmRegionSimple":{"regionCode":"a"}},{"CspmRegionSimple":{"regionCode":"b"}}]}"#,
+            r#"{"list":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
+            r#"{"count":2,"list":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
+            r#"{"set":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
+            r#"[{"regionCode":"a"},{"regionCode":"b"}]"#,
+            r#"[{"CspmRegionSimple":{"regionCode":"a"}},{"CspmRegionSimple":{"regionCode":"b","name":"B"}}]"#,
+            r#"["a","b"]"#,
+        ];
+        for shape in shapes {
+            let body = format!(
+                r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{shape}}}}}]}}}}"#
+            );
+            let a = ok(&body);
+            assert_eq!(
+                a.items[0].cspm_regions,
+                Some(vec!["a".into(), "b".into()]),
+                "{shape}"
+            );
+        }
+        for empty in [
+            r#"{"count":0}"#,
+            r#"{"list":[]}"#,
+            "[]",
+            "{}",
+            "null",
+            r#"{"list":{}}"#,
+        ] {
+            let body = format!(
+                r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{empty}}}}}]}}}}"#
+            );
+            assert_eq!(ok(&body).items[0].cspm_regions, Some(vec![]), "{empty}");
+        }
+    }
+
+    #[test]
+    fn modules_apps_and_tags_read_in_every_form() {
+        let a = ok(
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
+            "activation":{"list":[{"ActivationModule":"VM"},{"ActivationModule":"PC"}]},
+            "defaultTags":{"list":[{"TagSimple":{"id":"7"}}]},
+            "connectorAppInfos":{"list":[{"ConnectorAppInfoQList":{"list":[{"ConnectorAppInfo":{"name":"AI","identifier":"arn","tagId":3}}]}},
+                                         {"ConnectorAppInfoQList":{"set":{"ConnectorAppInfo":{"name":"CSA"}}}}]},
+            "lastError":"denied","totalAssets":"4"}}]}}"#,
+        );
+        let c = &a.items[0];
+        assert_eq!(c.activation_modules, Some(vec!["VM".into(), "PC".into()]));
+        assert_eq!(c.default_tag_ids, Some(vec![7]));
+        assert_eq!(c.connector_apps, Some(vec!["AI".into(), "CSA".into()]));
+        assert_eq!(c.last_error.as_deref(), Some("denied"));
+        assert_eq!(c.total_assets, Some(4));
+        let empty = ok(
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
+            "activation":{"count":0},"defaultTags":{"count":0}}}]}}"#,
+        );
+        let c = &empty.items[0];
+        assert_eq!(c.activation_modules, Some(vec![]));
+        assert_eq!(c.default_tag_ids, Some(vec![]));
+        assert_eq!(c.connector_apps, None);
+        let xml = ok(
+            r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>1</count><data><AwsAssetDataConnector><id>1</id>
+            <activation><set><ActivationModule>VM</ActivationModule><ActivationModule>SCA</ActivationModule></set></activation>
+            <defaultTags><set><TagSimple><id>7</id></TagSimple><TagSimple><id>8</id></TagSimple></set></defaultTags>
+            <connectorAppInfos><set><ConnectorAppInfoQList><set><ConnectorAppInfo><name>CI</name><identifier>arn</identifier></ConnectorAppInfo></set></ConnectorAppInfoQList></set></connectorAppInfos>
+            <lastError>denied</lastError></AwsAssetDataConnector></data></ServiceResponse>"#,
+        );
+        let c = &xml.items[0];
+        assert_eq!(c.activation_modules, Some(vec!["VM".into(), "SCA".into()]));
+        assert_eq!(c.default_tag_ids, Some(vec![7, 8]));
+        assert_eq!(c.connector_apps, Some(vec!["CI".into()]));
+        assert_eq!(c.last_error.as_deref(), Some("denied"));
+        let bad = decode_reply(&reply(
+            200,
+            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
+            "defaultTags":{"list":[{"TagSimple":{"id":"seven"}}]}}}]}}"#,
+        ));
+        assert!(matches!(bad, Err(Error::Decode { .. })), "{bad:?}");
+    }
+}
