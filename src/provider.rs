@@ -778,7 +778,17 @@ impl api::Provider for QualysProvider {
 
     async fn plan_resource_change(&self, type_name: &str, request: PlanRequest) -> PlanResponse {
         match type_name {
-            aws_connector::TYPE_NAME => aws_connector::plan(&request),
+            aws_connector::TYPE_NAME => {
+                let mut response = aws_connector::plan(&request);
+                // What needs Qualys is checked at plan time only where the process already
+                // knows the answer (no call of its own); the apply checks the rest.
+                if let Ok(client) = self.client()
+                    && let Some(accounts) = client.known_base_accounts()
+                {
+                    aws_connector::check_planned_with(&request, &mut response, accounts);
+                }
+                response
+            }
             _ => PlanResponse {
                 diagnostics: unsupported(type_name),
                 ..Default::default()

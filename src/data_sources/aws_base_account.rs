@@ -6,7 +6,7 @@
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::qualys::{BaseAccounts, Client};
+use crate::qualys::{BaseAccount, BaseAccounts, Client};
 use crate::regions::Partition;
 
 pub const TYPE_NAME: &str = "qualys_aws_base_account";
@@ -14,6 +14,9 @@ pub const TYPE_NAME: &str = "qualys_aws_base_account";
 pub fn schema() -> Schema {
     let computed = |name: &str, description: &str| {
         Attribute::new(name, Type::String, Presence::Computed, description)
+    };
+    let flag = |name: &str, description: &str| {
+        Attribute::new(name, Type::Bool, Presence::Computed, description)
     };
     Schema {
         version: 0,
@@ -49,7 +52,26 @@ pub fn schema() -> Schema {
                 ),
                 computed(
                     "china_account_id",
-                    "The account to trust for AWS China connectors.",
+                    "The account to trust for AWS China connectors: null until the \
+                     subscription has its own China base account (Qualys provides none for \
+                     China).",
+                ),
+                flag(
+                    "customer_owned",
+                    "Whether `account_id` is the subscription's own base account rather than \
+                     the one Qualys provides; null when Qualys does not say.",
+                ),
+                flag(
+                    "global_customer_owned",
+                    "The same, for the commercial AWS base account.",
+                ),
+                flag(
+                    "gov_customer_owned",
+                    "The same, for the AWS GovCloud (US) base account.",
+                ),
+                flag(
+                    "china_customer_owned",
+                    "The same, for the AWS China base account.",
                 ),
             ],
         },
@@ -76,19 +98,12 @@ pub fn validate(config: &Value) -> Diagnostics {
     }
 }
 
-/// The account for each partition: the subscription's own where it has one.
-fn accounts(b: &BaseAccounts) -> [(Partition, Option<String>); 3] {
-    let own = |customer: &Option<String>, qualys: &Option<String>| {
-        customer
-            .clone()
-            .filter(|a| !a.is_empty())
-            .or_else(|| qualys.clone().filter(|a| !a.is_empty()))
-    };
-    [
-        (Partition::Global, own(&b.customer_global, &b.global)),
-        (Partition::Gov, own(&b.customer_gov, &b.gov)),
-        (Partition::China, own(&b.customer_china, &b.china)),
-    ]
+fn of(b: &BaseAccounts, p: Partition) -> &BaseAccount {
+    match p {
+        Partition::Global => &b.global,
+        Partition::Gov => &b.gov,
+        Partition::China => &b.china,
+    }
 }
 
 pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
@@ -99,25 +114,37 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
             format!("{e}."),
         ))
     })?;
-    let accounts = accounts(&base);
-    let of = |p: Partition| {
-        accounts
-            .iter()
-            .find(|(q, _)| *q == p)
-            .and_then(|(_, a)| a.clone())
-    };
-    let Some(account) = of(wanted) else {
-        return Err(Diagnostic::error(
-            "Qualys reports no base account for this partition",
-            format!(
+    let Some(account) = of(&base, wanted).id.clone() else {
+        let detail = match wanted {
+            // docs.qualys.com "China region connectors": Qualys provides no China base account.
+            Partition::China => "Qualys provides no base account for AWS China: the customer \
+                creates their own China base account, and Qualys Support enables the China \
+                region for the subscription. Until then, China connectors cannot be created."
+                .to_owned(),
+            _ => format!(
                 "The subscription has no Qualys AWS account for {wanted} connectors; ask Qualys \
                  support whether {wanted} is enabled for it."
             ),
-        )
-        .at(AttrPath::attr("partition"))
-        .into());
+        };
+        return Err(
+            Diagnostic::error("Qualys reports no base account for this partition", detail)
+                .at(AttrPath::attr("partition"))
+                .into(),
+        );
     };
-    let string = |v: Option<String>| v.map(Value::string).unwrap_or(Value::Null);
+    let id = |p: Partition| {
+        of(&base, p)
+            .id
+            .clone()
+            .map(Value::string)
+            .unwrap_or(Value::Null)
+    };
+    let owned = |p: Partition| {
+        of(&base, p)
+            .customer_owned
+            .map(Value::Bool)
+            .unwrap_or(Value::Null)
+    };
     Ok(Value::object([
         ("partition", config.get("partition").clone()),
         (
@@ -128,8 +155,12 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
             )),
         ),
         ("account_id", Value::string(account)),
-        ("global_account_id", string(of(Partition::Global))),
-        ("gov_account_id", string(of(Partition::Gov))),
-        ("china_account_id", string(of(Partition::China))),
+        ("global_account_id", id(Partition::Global)),
+        ("gov_account_id", id(Partition::Gov)),
+        ("china_account_id", id(Partition::China)),
+        ("customer_owned", owned(wanted)),
+        ("global_customer_owned", owned(Partition::Global)),
+        ("gov_customer_owned", owned(Partition::Gov)),
+        ("china_customer_owned", owned(Partition::China)),
     ]))
 }

@@ -7,7 +7,7 @@ use regex::Regex;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::qualys::Client;
+use crate::qualys::{Client, SyncStatus};
 use crate::resources::aws_connector::model::Connector;
 
 use super::connector_listing::{connector_type, connector_values, list_for, validate_api};
@@ -49,8 +49,17 @@ pub fn schema() -> Schema {
                 filter(
                     "state",
                     Type::String,
-                    "Only connectors in this state, as Qualys reports it (e.g. `SUCCESS`, \
-                     `ERROR`, `PENDING`).",
+                    "Only connectors in this state, as Qualys reports it, compared without \
+                     regard to case (QPS: e.g. `FINISHED_SUCCESS`, `PENDING`; CloudView: free \
+                     text such as `Completed successfully`). To select by outcome on every API, \
+                     use `sync_status`.",
+                ),
+                filter(
+                    "sync_status",
+                    Type::String,
+                    "Only connectors with this sync verdict, the same on every API: `success`, \
+                     `error`, `running`, `pending`, `disabled` or `unknown` (see the resource's \
+                     `sync_status`).",
                 ),
                 filter(
                     "is_gov_cloud",
@@ -102,6 +111,22 @@ pub fn validate(config: &Value) -> Diagnostics {
         diags.push(d);
     }
     validate_api(config, &mut diags);
+    if let Some(status) = config.get("sync_status").as_str()
+        && SyncStatus::parse(status).is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid sync_status",
+                format!(
+                    "sync_status must be one of {}; got {status:?}.",
+                    SyncStatus::ALL
+                        .map(|s| format!("\"{}\"", s.as_str()))
+                        .join(", ")
+                ),
+            )
+            .at(AttrPath::attr("sync_status")),
+        );
+    }
     if let Some(account) = config.get("aws_account_id").as_str()
         && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -123,7 +148,12 @@ fn matches(c: &Connector, config: &Value, name: Option<&Regex>) -> bool {
     name.is_none_or(|re| c.name.as_deref().is_some_and(|n| re.is_match(n)))
         && text("aws_account_id").is_none_or(|a| c.aws_account_id.as_deref() == Some(a))
         && text("api").is_none_or(|a| c.api.as_str() == a)
-        && text("state").is_none_or(|s| c.state.as_deref() == Some(s))
+        && text("state").is_none_or(|s| {
+            c.state
+                .as_deref()
+                .is_some_and(|state| state.trim().eq_ignore_ascii_case(s.trim()))
+        })
+        && text("sync_status").is_none_or(|s| c.sync_status().as_str() == s)
         && flag("is_gov_cloud").is_none_or(|g| c.is_gov_cloud == g)
         && flag("is_china_region").is_none_or(|g| c.is_china_region == g)
 }
@@ -209,6 +239,7 @@ mod tests {
             ("api", Value::string("v4")),
             ("aws_account_id", Value::string("12")),
             ("state", Value::Null),
+            ("sync_status", Value::string("SUCCESS")),
             ("is_gov_cloud", Value::Null),
             ("is_china_region", Value::Null),
             ("connectors", Value::Null),
@@ -219,6 +250,9 @@ mod tests {
             .iter()
             .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
             .collect();
-        assert_eq!(paths, ["name_regex", "api", "aws_account_id"]);
+        assert_eq!(
+            paths,
+            ["name_regex", "api", "sync_status", "aws_account_id"]
+        );
     }
 }

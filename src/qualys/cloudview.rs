@@ -257,6 +257,11 @@ pub struct CloudView<'c> {
 }
 
 impl CloudView<'_> {
+    /// A refusal of the credentials, with what to check.
+    fn explained<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        result.map_err(|e| self.client.explain(e, self.client.cloudview_url()))
+    }
+
     /// One page of the list (0-based), optionally filtered by name. A connector without its
     /// identity fields makes the page [`Error::Incomplete`].
     pub async fn list_page(&self, page_no: u32, name: Option<&str>) -> Result<Page, Error> {
@@ -321,7 +326,7 @@ impl CloudView<'_> {
         let reply = self
             .send(Method::GET, url, None, Safety::Idempotent, deadline)
             .await?;
-        page_from_reply(&reply, page_no)
+        self.explained(page_from_reply(&reply, page_no))
     }
 
     /// Every connector, across all pages. A connector without its identity fields makes the
@@ -400,7 +405,7 @@ impl CloudView<'_> {
             )
             .await?;
         let what = format!("get connector {id}");
-        let connector = connector_from_reply(&reply, &what)?;
+        let connector = self.explained(connector_from_reply(&reply, &what))?;
         if connector.connector_id != id {
             return Err(Error::Decode {
                 context: format!("CloudView {what}"),
@@ -543,7 +548,7 @@ impl CloudView<'_> {
             Err(SendError::Unanswered(err)) => return self.recover_create(spec, err, false).await,
             Err(SendError::Failed(err)) => return Err(err),
         };
-        check(&reply, "create connector")?;
+        self.explained(check(&reply, "create connector"))?;
         let connector = match decode::<Connector>(&reply, "create connector") {
             Ok(connector) => connector,
             // Qualys said 2xx: the connector probably exists.
@@ -617,7 +622,7 @@ impl CloudView<'_> {
             )
             .await?;
         let what = format!("update connector {id}");
-        check(&reply, &what)?;
+        self.explained(check(&reply, &what))?;
         let connector: Connector = decode(&reply, &what)?;
         connector.require_identity("update", false)?;
         Ok(connector)
@@ -675,7 +680,7 @@ impl CloudView<'_> {
                 self.client.deadline(),
             )
             .await?;
-        check(&reply, &what)
+        self.explained(check(&reply, &what))
     }
 
     /// The errors of the connector's last failed sync (`GET /{id}/errors`), every page up
@@ -693,7 +698,7 @@ impl CloudView<'_> {
             let reply = self
                 .send(Method::GET, url, None, Safety::Idempotent, deadline)
                 .await?;
-            let (page, last) = sync_errors_from_reply(&reply, page_no, &what)?;
+            let (page, last) = self.explained(sync_errors_from_reply(&reply, page_no, &what))?;
             let empty = page.is_empty();
             errors.extend(page);
             if last || empty {
@@ -720,7 +725,7 @@ impl CloudView<'_> {
                 self.client.deadline(),
             )
             .await?;
-        base_accounts_from_reply(&reply, what)
+        self.explained(base_accounts_from_reply(&reply, what))
     }
 
     fn url(&self, id: Option<&str>) -> Url {
@@ -822,9 +827,9 @@ pub(crate) fn sync_errors_from_reply(
 pub(crate) fn base_accounts_from_reply(reply: &Reply, what: &str) -> Result<BaseAccounts, Error> {
     check(reply, what)?;
     let wire: WireBaseAccounts = decode(reply, what)?;
-    wire.into_accounts().ok_or_else(|| Error::Decode {
+    wire.into_accounts().map_err(|reason| Error::Decode {
         context: format!("CloudView {what}"),
-        reason: "no account in the answer".into(),
+        reason,
         excerpt: excerpt(&reply.body),
     })
 }

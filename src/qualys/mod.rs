@@ -67,7 +67,7 @@ pub use cloudview::CloudView;
 pub use error::Error;
 pub use inventory::{Existing, Family};
 pub use qps::{Qps, QpsVersion};
-pub use sync::{BaseAccounts, SyncError};
+pub use sync::{BaseAccount, BaseAccounts, SyncError, SyncStatus};
 
 use batch::Batcher;
 use http::{Deadline, RetryPolicy, Transport, TransportSettings};
@@ -163,6 +163,8 @@ pub struct Client {
 
 struct Shared {
     transport: Transport,
+    /// For messages only: whose credentials Qualys refused.
+    username: String,
     api_url: Url,
     cloudview_url: Url,
     operation_timeout: Duration,
@@ -216,6 +218,7 @@ impl Client {
         Ok(Client {
             shared: Arc::new(Shared {
                 transport,
+                username: config.username.clone(),
                 api_url,
                 cloudview_url,
                 operation_timeout: config.operation_timeout,
@@ -286,6 +289,11 @@ impl Client {
             .cloned()
     }
 
+    /// The base accounts when this process has already read them, without a call.
+    pub fn known_base_accounts(&self) -> Option<&BaseAccounts> {
+        self.shared.base_accounts.get()
+    }
+
     fn deadline(&self) -> Deadline {
         match self.deadline {
             Some(at) => Deadline::at(at),
@@ -295,6 +303,24 @@ impl Client {
 
     fn transport(&self) -> &Transport {
         &self.shared.transport
+    }
+
+    /// A refusal of the credentials with what to check: Qualys answers bad credentials on QPS
+    /// with HTTP 200 and `INVALID_CREDENTIALS`, and a user of another platform gets the same
+    /// answer, so the message names the user and the URL asked.
+    fn explain(&self, e: Error, url: &Url) -> Error {
+        match e {
+            Error::Unauthorized { message } => Error::Unauthorized {
+                message: format!(
+                    "{message}. Check username {:?} and its password, and that `platform` (or \
+                     `api_url`/`cloudview_url`) is the Qualys platform of this user's \
+                     subscription (asked: {url}); creating and changing connectors needs a \
+                     Manager with full scope",
+                    self.shared.username
+                ),
+            },
+            other => other,
+        }
     }
 
     fn api_url(&self) -> &Url {

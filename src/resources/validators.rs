@@ -119,6 +119,26 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// A name or description without leading or trailing whitespace: Qualys's XML API (v2) answers
+/// such text trimmed, so a padded value would never read back as configured (an "inconsistent
+/// result after apply", and a replacement on every apply). The rule holds on every API, so a
+/// configuration does not start failing when its `api` changes.
+pub fn validate_no_edge_whitespace(text: &str) -> Result<(), String> {
+    let edge = if text.starts_with(char::is_whitespace) {
+        "starts"
+    } else if text.ends_with(char::is_whitespace) {
+        "ends"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "{:?} {edge} with whitespace, which Qualys trims (its XML API answers the text without \
+         it): write {:?}.",
+        text,
+        text.trim()
+    ))
+}
+
 /// A region code supported for connectors in `partition`.
 pub fn validate_region_code(code: &str, partition: Partition) -> Result<(), String> {
     match regions::find(code) {

@@ -10,6 +10,7 @@ mod modern;
 mod plugin_process;
 mod protocol;
 mod provider_config;
+mod real_answers;
 mod release;
 mod resilience;
 mod support;

@@ -600,7 +600,7 @@ impl Qps<'_> {
             Error::NotFound { .. } => Error::NotFound {
                 what: format!("{object} ({what})"),
             },
-            other => other,
+            other => self.client.explain(other, self.client.api_url()),
         }
     }
 }

@@ -90,6 +90,10 @@ pub struct Connector {
     pub next_sync: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub cloudview_uuid: Option<String>,
+    /// Whether an AWS organization connector manages this one (Qualys's XSD; Qualys's own tag
+    /// script skips such connectors).
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub is_attached_to_org_connector: Option<bool>,
     /// `activation`: the modules the connector activates (VM, PC, CERTVIEW, ...).
     #[serde(default, rename = "activation", deserialize_with = "opt_modules")]
     pub activation_modules: Option<Vec<String>>,

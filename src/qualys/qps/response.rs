@@ -263,15 +263,15 @@ pub(crate) fn sync_errors_from_reply(reply: &Reply, id: u64) -> Result<Vec<SyncE
 /// The base accounts in an `awsbaseaccount` search answer.
 pub(crate) fn base_accounts_from_reply(reply: &Reply) -> Result<BaseAccounts, Error> {
     let answer = decode_items::<BaseAccountItem>(reply)?;
-    answer
-        .items
-        .into_iter()
-        .find_map(|item| item.0.into_accounts())
-        .ok_or_else(|| Error::Decode {
-            context: String::new(),
-            reason: "no AwsBaseAccount with an account id in the answer".into(),
-            excerpt: excerpt(&reply.body),
-        })
+    let decode_error = |reason: String| Error::Decode {
+        context: String::new(),
+        reason,
+        excerpt: excerpt(&reply.body),
+    };
+    match answer.items.into_iter().next() {
+        Some(item) => item.0.into_accounts().map_err(decode_error),
+        None => Err(decode_error("no AwsBaseAccount in the answer".into())),
+    }
 }
 
 /// [`decode_reply`] for answers holding any [`Item`].
@@ -319,9 +319,13 @@ fn decode_items<T: Item>(reply: &Reply) -> Result<Answer<T>, Error> {
             });
         }
         "UNAUTHORIZED" | "INSUFFICIENT_PERMISSIONS" | "INVALID_CREDENTIALS" => {
+            let resolution = resolution
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             return Err(Error::Unauthorized {
                 message: match message {
-                    Some(m) => format!("{code}: {m}"),
+                    Some(m) => format!("{code}: {m}{resolution}"),
                     None => code,
                 },
             });
@@ -441,6 +445,75 @@ mod tests {
     </AwsAssetDataConnector>
   </data>
 </ServiceResponse>"#;
+
+    /// An answer shaped as recorded from a real QPS platform (JupiterOne's graph-qualys
+    /// recordings): pretty-printed, strings in CDATA, an empty collection as a count.
+    #[test]
+    fn pretty_printed_cdata_answers_decode_to_the_exact_strings() {
+        let body = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ServiceResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <responseCode>SUCCESS</responseCode>
+  <count>1</count>
+  <hasMoreRecords>false</hasMoreRecords>
+  <data>
+    <AwsAssetDataConnector>
+      <id>2000001</id>
+      <name><![CDATA[prod <eu> & friends]]></name>
+      <description><![CDATA[line one]]]]><![CDATA[>still text]]></description>
+      <arn><![CDATA[arn:aws:iam::123456789012:role/R]]></arn>
+      <externalId><![CDATA[ext-1]]></externalId>
+      <isAttachedToOrgConnector>true</isAttachedToOrgConnector>
+      <defaultTags>
+        <count>0</count>
+      </defaultTags>
+      <cspmRegions>
+        <set>
+          <CspmRegionSimple>
+            <regionCode><![CDATA[us-east-1]]></regionCode>
+          </CspmRegionSimple>
+        </set>
+      </cspmRegions>
+    </AwsAssetDataConnector>
+  </data>
+</ServiceResponse>
+"#;
+        let c = &ok(body).items[0];
+        assert_eq!(c.name.as_deref(), Some("prod <eu> & friends"));
+        assert_eq!(c.description.as_deref(), Some("line one]]>still text"));
+        assert_eq!(c.arn.as_deref(), Some("arn:aws:iam::123456789012:role/R"));
+        assert_eq!(c.is_attached_to_org_connector, Some(true));
+        assert_eq!(
+            c.cspm_regions.as_deref(),
+            Some(&["us-east-1".to_string()][..])
+        );
+        assert_eq!(c.default_tag_ids.as_deref(), Some(&[][..]));
+    }
+
+    /// Bad credentials on QPS: HTTP 200 and `INVALID_CREDENTIALS` (JupiterOne's recordings).
+    #[test]
+    fn invalid_credentials_in_an_http_200_envelope_are_an_auth_error() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ServiceResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <responseCode>INVALID_CREDENTIALS</responseCode>
+  <responseErrorDetails>
+    <errorMessage><![CDATA[Authentication failed]]></errorMessage>
+    <errorResolution><![CDATA[Verify both, user and password credentials.]]></errorResolution>
+  </responseErrorDetails>
+</ServiceResponse>"#;
+        let json = r#"{"ServiceResponse": {"responseCode": "INVALID_CREDENTIALS",
+            "responseErrorDetails": {"errorMessage": "Authentication failed",
+            "errorResolution": "Verify both, user and password credentials."}}}"#;
+        for body in [xml, json] {
+            match decode_reply(&reply(200, body)) {
+                Err(Error::Unauthorized { message }) => assert_eq!(
+                    message,
+                    "INVALID_CREDENTIALS: Authentication failed (Verify both, user and password \
+                     credentials.)"
+                ),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn seed_v3_create_response() {

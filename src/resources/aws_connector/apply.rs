@@ -275,6 +275,19 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
     let started = Instant::now();
     let family = desired.api.family();
     let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
+    if desired.arn.starts_with("arn:aws-cn:") {
+        // One base-account call (kept for the process) tells what Qualys would refuse anyway,
+        // in words that say what it requires; if it fails, Qualys decides at the create.
+        if let Ok(accounts) = client.base_accounts().await
+            && let Some(refusal) = china_unavailable(&planned, &accounts)
+        {
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: refusal.into(),
+                ..Default::default()
+            };
+        }
+    }
     match client.find_existing(family, &desired.name, account).await {
         Ok(found) if !found.is_empty() => {
             return ApplyResponse {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::plugin::value::Value;
-use crate::qualys::{cloudview, qps};
+use crate::qualys::{SyncStatus, cloudview, qps};
 use crate::resources::validators::parse_role_arn;
 
 use super::{Api, DEFAULT_POLLING_MINUTES};
@@ -36,6 +36,8 @@ pub struct Connector {
     pub qualys_aws_account_id: Option<String>,
     pub state: Option<String>,
     pub cloudview_uuid: Option<String>,
+    /// QPS only: whether an AWS organization connector manages this one.
+    pub attached_to_org_connector: Option<bool>,
     /// QPS only: app names (`AI`, `CI`, `CSA`), modules and default tag ids; `None` when
     /// Qualys reports none.
     pub connector_apps: Option<Vec<String>>,
@@ -130,6 +132,7 @@ impl Connector {
             qualys_aws_account_id: non_empty(&c.qualys_aws_account_id),
             state: non_empty(&c.connector_state),
             cloudview_uuid: non_empty(&c.cloudview_uuid),
+            attached_to_org_connector: Some(c.is_attached_to_org_connector.unwrap_or(false)),
             connector_apps: sorted_or_none(&c.connector_apps),
             activation_modules: sorted_or_none(&c.activation_modules),
             default_tag_ids: c
@@ -178,6 +181,10 @@ impl Connector {
             ("remediation_enabled", c.is_remediation_enabled.is_some()),
             ("state", c.connector_state.is_some()),
             ("cloudview_uuid", c.cloudview_uuid.is_some()),
+            (
+                "attached_to_org_connector",
+                c.is_attached_to_org_connector.is_some(),
+            ),
             ("connector_apps", c.connector_apps.is_some()),
             ("activation_modules", c.activation_modules.is_some()),
             ("default_tag_ids", c.default_tag_ids.is_some()),
@@ -216,6 +223,7 @@ impl Connector {
             qualys_aws_account_id: non_empty(&c.base_account_id),
             state: non_empty(&c.state),
             cloudview_uuid: Some(c.connector_id.clone()),
+            attached_to_org_connector: None,
             connector_apps: None,
             activation_modules: None,
             default_tag_ids: None,
@@ -224,6 +232,11 @@ impl Connector {
             last_error: non_empty(&c.error),
             total_assets: c.total_assets,
         }
+    }
+
+    /// The one verdict on the connector's syncs that reads the same on every API.
+    pub fn sync_status(&self) -> SyncStatus {
+        SyncStatus::of_state(self.state.as_deref())
     }
 
     /// The ID `terraform import` and `import` blocks take for this connector.
@@ -262,7 +275,12 @@ impl Connector {
             ("aws_account_id", string(&self.aws_account_id)),
             ("qualys_aws_account_id", string(&self.qualys_aws_account_id)),
             ("state", string(&self.state)),
+            ("sync_status", Value::string(self.sync_status().as_str())),
             ("cloudview_uuid", string(&self.cloudview_uuid)),
+            (
+                "attached_to_org_connector",
+                flag(self.attached_to_org_connector),
+            ),
             ("connector_apps", set_of(&self.connector_apps)),
             ("activation_modules", set_of(&self.activation_modules)),
             (

@@ -67,8 +67,9 @@ pub(super) fn api_of(v: &Value) -> Option<Api> {
 }
 
 /// What Qualys reports about syncs: unknown in a plan that changes the connector.
-pub(super) const SYNC_REPORTS: [&str; 5] = [
+pub(super) const SYNC_REPORTS: [&str; 6] = [
     "state",
+    "sync_status",
     "last_sync",
     "next_sync",
     "last_error",
@@ -76,8 +77,9 @@ pub(super) const SYNC_REPORTS: [&str; 5] = [
 ];
 
 /// Attributes that never reach Qualys: a change to them alone is no change of the connector.
-const LOCAL_ONLY: [&str; 7] = [
+const LOCAL_ONLY: [&str; 8] = [
     "state",
+    "sync_status",
     "last_sync",
     "next_sync",
     "last_error",
@@ -172,9 +174,14 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         },
     );
     if creating {
-        for name in ["id", "qualys_aws_account_id", "cloudview_uuid"]
-            .into_iter()
-            .chain(SYNC_REPORTS)
+        for name in [
+            "id",
+            "qualys_aws_account_id",
+            "cloudview_uuid",
+            "attached_to_org_connector",
+        ]
+        .into_iter()
+        .chain(SYNC_REPORTS)
         {
             planned.set(name, Value::Unknown);
         }
@@ -243,4 +250,19 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
     }
     response.planned_state = planned;
     response
+}
+
+/// Plan-time checks that need what Qualys reported to this process before (`accounts`): a new
+/// AWS China connector on a subscription that cannot have one.
+pub fn check_planned_with(
+    request: &PlanRequest,
+    response: &mut PlanResponse,
+    accounts: &crate::qualys::BaseAccounts,
+) {
+    if request.prior_state.is_null()
+        && !response.planned_state.is_null()
+        && let Some(refusal) = validate::china_unavailable(&response.planned_state, accounts)
+    {
+        response.diagnostics.push(refusal);
+    }
 }

@@ -249,14 +249,34 @@ pub fn schema() -> Schema {
                     "state",
                     Type::String,
                     Computed,
-                    "The connector's state as Qualys reports it (`PENDING`, `QUEUED`, \
-                     `RUNNING`, `SUCCESS`, `ERROR`, `DISABLED`, ...).",
+                    "The connector's state as Qualys reports it, verbatim: an enum on the QPS \
+                     APIs (`PENDING`, `QUEUED`, `RUNNING`, `PROCESSING`, `FINISHED_SUCCESS`, \
+                     `FINISHED_ERRORS`, `INCOMPLETE`, `DISABLED`, ...), free text on CloudView \
+                     (e.g. `Completed successfully`). Use `sync_status` to act on it.",
+                ),
+                attr(
+                    "sync_status",
+                    Type::String,
+                    Computed,
+                    "Qualys's verdict on the connector's syncs, the same on every API: \
+                     `success` (the last sync completed without errors), `error` (it failed, \
+                     completed with errors or incompletely), `running` (a sync is queued or \
+                     under way), `pending` (not synced yet), `disabled`, or `unknown` (no \
+                     state, or one this provider does not recognise; `state` has it verbatim).",
                 ),
                 attr(
                     "cloudview_uuid",
                     Type::String,
                     Computed,
                     "The UUID of the connector in CloudView (for `cloudview`, the same as `id`).",
+                ),
+                attr(
+                    "attached_to_org_connector",
+                    Type::Bool,
+                    Computed,
+                    "Whether an AWS organization connector in Qualys manages this connector \
+                     (QPS `isAttachedToOrgConnector`; null for `cloudview`, which does not \
+                     report it).",
                 ),
                 attr(
                     "last_sync",

@@ -5,14 +5,19 @@ use std::time::Duration;
 
 use crate::plugin::diag::Diagnostic;
 use crate::plugin::value::Value;
-use crate::qualys::{self, Client};
+use crate::qualys::{self, Client, SyncStatus};
 
 use super::*;
 
-/// States that are Qualys's verdict on a sync (public evidence 3 lists the QPS ones; CloudView
-/// reports SUCCESS and ERROR).
-const SUCCEEDED: [&str; 2] = ["SUCCESS", "FINISHED_SUCCESS"];
-const FAILED: [&str; 3] = ["ERROR", "FINISHED_ERRORS", "INCOMPLETE"];
+/// The verdict a state reports, matched by meaning ([`SyncStatus::of_state`]): QPS states are
+/// an enum, CloudView's free text ("Completed successfully").
+fn verdict(state: &Value) -> SyncStatus {
+    SyncStatus::of_state(state.get("state").as_str())
+}
+
+fn is_verdict(status: SyncStatus) -> bool {
+    matches!(status, SyncStatus::Success | SyncStatus::Error)
+}
 
 /// How often the verdict is polled: each poll is one API call of the 300 an hour.
 const POLL_EVERY: Duration = Duration::from_secs(2);
@@ -33,10 +38,7 @@ const READ_BY_QUALYS: [&str; 9] = [
 ];
 
 pub(super) fn is_failed_verdict(state: &Value) -> bool {
-    state
-        .get("state")
-        .as_str()
-        .is_some_and(|s| FAILED.contains(&s))
+    verdict(state) == SyncStatus::Error
 }
 
 /// Whether the apply from `prior` (None: a create) to `planned` must wait for a sync.
@@ -119,7 +121,7 @@ pub(super) async fn await_sync(
         return Ok(state);
     };
     let before = state.get("last_sync").clone();
-    let before_state = state.get("state").as_str().unwrap_or_default().to_string();
+    let before_verdict = verdict(&state);
     let ran = match api.qps_version() {
         Some(version) => match id.parse::<u64>() {
             Ok(n) => client.qps(version).run(n).await,
@@ -144,8 +146,7 @@ pub(super) async fn await_sync(
     // changed connector), it went through a running state, or its last_sync changed. A verdict
     // that stays as it was for STALE_POLLS polls is taken as the run's too (a sync that
     // finished within the same second as the previous one).
-    let mut moved =
-        !(SUCCEEDED.contains(&before_state.as_str()) || FAILED.contains(&before_state.as_str()));
+    let mut moved = !is_verdict(before_verdict);
     let mut polls = 0;
     loop {
         polls += 1;
@@ -170,13 +171,12 @@ pub(super) async fn await_sync(
             .as_str()
             .unwrap_or_default()
             .to_string();
-        moved |= !(SUCCEEDED.contains(&reported.as_str()) || FAILED.contains(&reported.as_str()))
-            || current.get("last_sync") != &before
-            || polls >= STALE_POLLS;
-        if moved && SUCCEEDED.contains(&reported.as_str()) {
+        let status = verdict(&current);
+        moved |= !is_verdict(status) || current.get("last_sync") != &before || polls >= STALE_POLLS;
+        if moved && status == SyncStatus::Success {
             return Ok(current);
         }
-        if moved && FAILED.contains(&reported.as_str()) {
+        if moved && status == SyncStatus::Error {
             let errors = sync_errors(client, api, &id).await;
             let detail = failure_detail(&current, &reported, &errors);
             return Err((
@@ -184,7 +184,7 @@ pub(super) async fn await_sync(
                 Diagnostic::error("Qualys could not sync the AWS account", detail),
             ));
         }
-        if reported == "DISABLED" {
+        if status == SyncStatus::Disabled {
             return Err((
                 current,
                 Diagnostic::error(

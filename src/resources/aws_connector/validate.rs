@@ -7,8 +7,8 @@ use crate::regions::Partition;
 
 use super::*;
 use crate::resources::validators::{
-    parse_role_arn, validate_aws_external_id, validate_name, validate_polling_frequency,
-    validate_region_code,
+    parse_role_arn, validate_aws_external_id, validate_name, validate_no_edge_whitespace,
+    validate_polling_frequency, validate_region_code,
 };
 
 pub(super) fn error_at(
@@ -68,6 +68,17 @@ pub fn validate(config: &Value) -> Diagnostics {
         && let Err(why) = validate_name(name)
     {
         diags.push(error_at("name", "Invalid name", why));
+    }
+    for attr in ["name", "description"] {
+        if let Some(text) = config.get(attr).as_str()
+            && let Err(why) = validate_no_edge_whitespace(text)
+        {
+            diags.push(error_at(
+                attr,
+                format!("{attr} has leading or trailing whitespace"),
+                why,
+            ));
+        }
     }
 
     let partition = partition_of(config);
@@ -319,4 +330,29 @@ fn validate_tag_ids(tags: &Value, diags: &mut Diagnostics) {
             ));
         }
     }
+}
+
+/// A new AWS China connector on a subscription whose base accounts name no China account:
+/// Qualys provides none for AWS China (docs.qualys.com "China region connectors"), so the
+/// customer sets up their own and Qualys Support enables the region; until then Qualys refuses
+/// China connectors. `None` when `planned` is no China connector or the subscription has one.
+pub(super) fn china_unavailable(
+    planned: &Value,
+    accounts: &crate::qualys::BaseAccounts,
+) -> Option<Diagnostic> {
+    let china = planned.get("is_china_region").as_bool() == Some(true)
+        || planned
+            .get("arn")
+            .as_str()
+            .is_some_and(|arn| arn.starts_with("arn:aws-cn:"));
+    (china && accounts.china.id.is_none()).then(|| {
+        error_at(
+            "is_china_region",
+            "The Qualys subscription cannot have AWS China connectors yet",
+            "Qualys reports no AWS China base account for this subscription. Qualys provides \
+             none for AWS China: create your own China base account, then ask Qualys Support \
+             to enable the China region for the subscription (see \"China region connectors\" \
+             in the Qualys docs). Until then Qualys refuses China connectors.",
+        )
+    })
 }
