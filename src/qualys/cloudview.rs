@@ -40,7 +40,7 @@ use tracing::{info, warn};
 use super::create::{Created, Sent, create_at_most_once, recover_create, recovery_deadline};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
-use super::lenient::{self, excerpt};
+use super::lenient::{self, excerpt, inert};
 use super::refresh::{Listing, Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, require_identity};
@@ -854,9 +854,17 @@ pub(crate) fn sync_errors_from_reply(
         .content
         .into_iter()
         .map(|e| SyncError {
-            region: e.region.filter(|r| !r.trim().is_empty()),
-            time: e.occured_on.filter(|t| !t.trim().is_empty()),
-            message: e.error.unwrap_or_default(),
+            region: e
+                .region
+                .filter(|r| !r.trim().is_empty())
+                .as_deref()
+                .map(inert),
+            time: e
+                .occured_on
+                .filter(|t| !t.trim().is_empty())
+                .as_deref()
+                .map(inert),
+            message: inert(&e.error.unwrap_or_default()),
         })
         .collect();
     Ok((errors, last))
@@ -904,8 +912,11 @@ fn check(reply: &Reply, what: &str) -> Result<(), Error> {
         .as_ref()
         .and_then(|b| b.message.clone().or_else(|| b.error.clone()))
         .filter(|m| !m.trim().is_empty())
+        .map(|m| inert(&m))
         .unwrap_or_else(|| excerpt(&reply.body));
-    let code = body.as_ref().and_then(|b| b.error_code.clone());
+    let code = body
+        .as_ref()
+        .and_then(|b| b.error_code.as_deref().map(inert));
     Err(match status.as_u16() {
         400 if code.as_deref() == Some("CONNECTOR_NOT_MERGED") => Error::WrongApi { message },
         400 | 422 => Error::InvalidRequest {
