@@ -196,3 +196,44 @@ resource "qualys_aws_connector" "c" {{
     assert!(!flat.contains("lower `max_concurrency`"), "{flat}");
     assert!(sim.connectors().is_empty());
 }
+
+/// A lone 404 (a proxy's or gateway's, with any body) never takes a connector out of the
+/// state: only its own read saying "gone" and a complete listing lacking it do.
+#[test]
+fn a_lone_404_never_loses_a_connector_from_the_state() {
+    let sim = SimFixture::start();
+    let config = sim.provider_hcl("demo")
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "cv" {{
+  api         = "cloudview"
+  name        = "kept"
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
+}}
+"#
+        );
+    let wd = Workdir::new(&config);
+    wd.apply();
+    let uuid = sim.connectors()[0]["cloudviewUuid"]
+        .as_str()
+        .expect("a CloudView id")
+        .to_string();
+    // CloudView's own error form, from something in between: the connector is still listed.
+    sim.fault(serde_json::json!({
+        "method": "GET",
+        "path_prefix": format!("/cloudview-api/rest/v1/aws/connectors/{uuid}"),
+        "count": 5, "status": 404, "headers": {"Content-Type": "application/json"},
+        "body": {"errorCode": "NOT_FOUND", "message": "Not Found", "timestamp": 0}
+    }));
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(code, 0, "the connector was planned again:\n{}", run.text());
+    assert!(!run.flat().contains("not found"), "{}", run.text());
+    assert_eq!(sim.connectors().len(), 1);
+
+    // Really gone: its read says so and the listing lacks it.
+    sim.delete(&uuid);
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(code, 2, "{}", run.text());
+    assert!(run.flat().contains("1 to add"), "{}", run.text());
+}
