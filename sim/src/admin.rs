@@ -162,6 +162,7 @@ fn seed_connectors(app: &AppState, spec: &SeedSpec) -> Result<Vec<String>, Strin
     let rules = Rules {
         api,
         region_selection: app.region_selection,
+        china_connectors: app.accounts.china_connectors_allowed(),
     };
     let user = seeding_user(&app.users);
     let mut made = Vec::with_capacity(names.len());
@@ -306,6 +307,8 @@ fn apply_patch(c: &mut Connector, fields: &Map<String, Value>) -> Result<(), Pat
                     .ok_or_else(|| FieldError::new(f, "unknown connector state"))?
             }
             "totalAssets" => c.total_assets = n(f)?,
+            "isAttachedToOrgConnector" => c.attached_to_org_connector = b(f)?,
+            "isCPSEnabled" => c.cps_enabled = b(f)?,
             // Lets a test merge a CloudView connector into the Connector app, or the reverse.
             "origin" => {
                 c.origin = match s(f)?.as_str() {

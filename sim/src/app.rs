@@ -46,7 +46,10 @@ impl AppState {
             calls: Calls::default(),
             latency: config.latency,
             region_selection: config.region_selection,
-            accounts: BaseAccounts::new(config.customer_base_accounts.clone()),
+            accounts: BaseAccounts::new(
+                config.customer_base_accounts.clone(),
+                config.china_region_enabled,
+            ),
             roles: Roles::default(),
             quirks: Quirks::default(),
             sync_delay: config.sync_delay,

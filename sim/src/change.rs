@@ -13,12 +13,14 @@ use crate::validate::{
     Api, ValidationError, parse_arn, validate_external_id, validate_frequency, validate_name,
 };
 
-/// QList operations on a collection: `set` replaces (an empty `set` clears), then `add`, then
-/// `remove`.
+/// QList operations on a collection (EVIDENCE 7: `set`, `add`, `update`, `remove`), applied in
+/// that order (DECISION): `set` replaces (an empty `set` clears), `add` adds, `update` changes
+/// items matched by key and refuses an item that is not there (DECISION), `remove` drops.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListOps<T = String> {
     pub set: Option<Vec<T>>,
     pub add: Vec<T>,
+    pub update: Vec<T>,
     pub remove: Vec<T>,
 }
 
@@ -27,6 +29,7 @@ impl<T> Default for ListOps<T> {
         ListOps {
             set: None,
             add: Vec::new(),
+            update: Vec::new(),
             remove: Vec::new(),
         }
     }
@@ -41,21 +44,35 @@ impl<T> ListOps<T> {
         }
     }
 
-    /// The items a `set` or `add` names (those that must be valid).
+    /// The items a `set`, `add` or `update` names (those that must be valid).
     fn named(&self) -> impl Iterator<Item = &T> {
-        self.set.iter().flatten().chain(self.add.iter())
+        self.set
+            .iter()
+            .flatten()
+            .chain(self.add.iter())
+            .chain(self.update.iter())
     }
 }
 
-impl<T: Ord + Clone> ListOps<T> {
-    fn apply(&self, current: &mut BTreeSet<T>) {
+impl<T: Ord + Clone + ToString> ListOps<T> {
+    /// For a collection whose items are their own key (region codes, module names, tag ids),
+    /// `update` changes nothing but must name items that are there. `field` names the
+    /// collection in errors.
+    fn apply(&self, current: &mut BTreeSet<T>, field: &'static str) -> Result<(), ValidationError> {
         if let Some(items) = &self.set {
             *current = items.iter().cloned().collect();
         }
         current.extend(self.add.iter().cloned());
+        if let Some(absent) = self.update.iter().find(|item| !current.contains(item)) {
+            return Err(ValidationError::NotInCollection {
+                field,
+                item: absent.to_string(),
+            });
+        }
         for item in &self.remove {
             current.remove(item);
         }
+        Ok(())
     }
 
     /// Whether the operations name any region to keep (an empty `set` or a `remove` does not).
@@ -75,7 +92,8 @@ pub struct App {
 
 impl ListOps<App> {
     /// QList semantics keyed by app name: `set` replaces, `add` adds or replaces an app,
-    /// `remove` drops apps by name.
+    /// `update` changes the `identifier` and `tagId` it gives of an app that is there (DECISION:
+    /// fields it leaves out stay), `remove` drops apps by name.
     fn apply_apps(&self, current: &mut BTreeMap<String, AppInfo>) -> Result<(), ValidationError> {
         let info = |app: &App| -> Result<(String, AppInfo), ValidationError> {
             let identifier = app
@@ -97,6 +115,21 @@ impl ListOps<App> {
         for app in &self.add {
             let (name, app) = info(app)?;
             current.insert(name, app);
+        }
+        for app in &self.update {
+            let stored =
+                current
+                    .get_mut(&app.name)
+                    .ok_or_else(|| ValidationError::NotInCollection {
+                        field: "connectorAppInfos",
+                        item: app.name.clone(),
+                    })?;
+            if let Some(identifier) = app.identifier.clone().filter(|i| !i.trim().is_empty()) {
+                stored.identifier = identifier;
+            }
+            if let Some(tag) = app.tag_id {
+                stored.tag_id = Some(tag);
+            }
         }
         for app in &self.remove {
             current.remove(&app.name);
@@ -135,6 +168,9 @@ pub struct Rules {
     pub api: Api,
     /// The subscription may select CSPM regions.
     pub region_selection: bool,
+    /// The subscription may have China connectors: its own China base account and the region
+    /// enabled by Qualys support (EVIDENCE 7).
+    pub china_connectors: bool,
 }
 
 impl Change {
@@ -173,6 +209,11 @@ impl Change {
         }
         if let Some(arn) = &self.arn {
             let role = parse_arn(arn)?;
+            // A create or a move to China needs the region set up for the subscription
+            // (EVIDENCE 7); out-of-band and earlier China connectors stay readable.
+            if role.partition == Partition::China && !rules.china_connectors {
+                return Err(ValidationError::ChinaRegionNotEnabled);
+            }
             c.arn.clone_from(arn);
             c.aws_account_id = role.account;
             c.partition = role.partition;
@@ -213,7 +254,7 @@ impl Change {
             {
                 return Err(ValidationError::UnknownModule(bad.clone()));
             }
-            ops.apply(&mut c.activation);
+            ops.apply(&mut c.activation, "activation")?;
         }
         if let Some(ops) = &self.apps {
             if let Some(bad) = ops
@@ -226,7 +267,7 @@ impl Change {
             ops.apply_apps(&mut c.apps)?;
         }
         if let Some(ops) = &self.default_tags {
-            ops.apply(&mut c.default_tags);
+            ops.apply(&mut c.default_tags, "defaultTags")?;
         }
         Ok(())
     }
@@ -278,10 +319,10 @@ impl Change {
             c.all_regions = all;
         }
         if let Some(ops) = &self.cspm_regions {
-            ops.apply(&mut c.cspm_regions);
+            ops.apply(&mut c.cspm_regions, "cspmRegions")?;
         }
         if let Some(ops) = &self.endpoints {
-            ops.apply(&mut c.endpoints);
+            ops.apply(&mut c.endpoints, "endpoints")?;
         }
         if c.all_regions {
             // Regions given together with allRegions are an error; regions kept from before
@@ -321,6 +362,7 @@ mod tests {
     const QPS: Rules = Rules {
         api: Api::Qps,
         region_selection: true,
+        china_connectors: true,
     };
 
     fn regions(codes: &[&str]) -> Vec<String> {
@@ -436,12 +478,97 @@ mod tests {
         ListOps {
             set: None,
             add: regions(&["c"]),
+            update: regions(&["b"]),
             remove: regions(&["a"]),
         }
-        .apply(&mut current);
+        .apply(&mut current, "cspmRegions")
+        .expect("valid");
         assert_eq!(current, regions(&["b", "c"]).into_iter().collect());
-        ListOps::replace(Vec::new()).apply(&mut current);
+        ListOps::replace(Vec::new())
+            .apply(&mut current, "cspmRegions")
+            .expect("valid");
         assert!(current.is_empty());
+    }
+
+    #[test]
+    fn list_ops_update_needs_the_item_and_comes_after_add() {
+        let mut current: BTreeSet<String> = regions(&["a"]).into_iter().collect();
+        let added_then_updated = ListOps {
+            add: regions(&["b"]),
+            update: regions(&["b"]),
+            ..ListOps::default()
+        };
+        assert!(added_then_updated.apply(&mut current, "endpoints").is_ok());
+        let absent = ListOps {
+            update: regions(&["z"]),
+            ..ListOps::default()
+        };
+        assert_eq!(
+            absent.apply(&mut current, "endpoints"),
+            Err(ValidationError::NotInCollection {
+                field: "endpoints",
+                item: "z".into()
+            })
+        );
+    }
+
+    #[test]
+    fn apps_update_by_name_keeps_what_it_leaves_out() {
+        let mut change = base();
+        change.apps = Some(ListOps::replace(vec![App {
+            tag_id: Some(7),
+            ..app("AI", Some("arn:a"))
+        }]));
+        let mut c = create(&change, QPS).expect("valid");
+        let edit = Change {
+            apps: Some(ListOps {
+                update: vec![app("AI", Some("arn:b"))],
+                ..ListOps::default()
+            }),
+            ..Change::default()
+        };
+        edit.apply_to(&mut c, QPS, false, crate::dates::now())
+            .expect("valid");
+        assert_eq!(c.apps["AI"].identifier, "arn:b");
+        assert_eq!(c.apps["AI"].tag_id, Some(7));
+        let absent = Change {
+            apps: Some(ListOps {
+                update: vec![app("CI", Some("arn:c"))],
+                ..ListOps::default()
+            }),
+            ..Change::default()
+        };
+        assert_eq!(
+            absent.apply_to(&mut c, QPS, false, crate::dates::now()),
+            Err(ValidationError::NotInCollection {
+                field: "connectorAppInfos",
+                item: "CI".into()
+            })
+        );
+    }
+
+    #[test]
+    fn china_connectors_need_the_region_set_up() {
+        let closed = Rules {
+            china_connectors: false,
+            ..QPS
+        };
+        let mut change = base();
+        change.arn = Some("arn:aws-cn:iam::123456789012:role/R".into());
+        assert_eq!(
+            create(&change, closed),
+            Err(ValidationError::ChinaRegionNotEnabled)
+        );
+        let mut c = create(&base(), closed).expect("global is fine");
+        let moved = Change {
+            arn: change.arn.clone(),
+            ..Change::default()
+        };
+        assert_eq!(
+            moved.apply_to(&mut c, closed, false, crate::dates::now()),
+            Err(ValidationError::ChinaRegionNotEnabled)
+        );
+        assert!(create(&change, QPS).is_ok());
     }
 
     fn app(name: &str, identifier: Option<&str>) -> App {
@@ -467,14 +594,14 @@ mod tests {
         assert_eq!(c.default_tags, [3, 7].into());
         let edit = Change {
             activation: Some(ListOps {
-                set: None,
                 add: regions(&["SCA"]),
                 remove: regions(&["VM"]),
+                ..ListOps::default()
             }),
             apps: Some(ListOps {
-                set: None,
                 add: vec![app("CI", Some("arn:b"))],
                 remove: vec![app("CSA", None)],
+                ..ListOps::default()
             }),
             default_tags: Some(ListOps::replace(Vec::new())),
             ..Change::default()
@@ -539,6 +666,7 @@ mod tests {
     const CLOUDVIEW: Rules = Rules {
         api: Api::CloudView,
         region_selection: true,
+        china_connectors: true,
     };
 
     fn rename() -> Change {

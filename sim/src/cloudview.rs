@@ -99,6 +99,7 @@ fn rules(app: &AppState) -> Rules {
     Rules {
         api: Api::CloudView,
         region_selection: app.region_selection,
+        china_connectors: app.accounts.china_connectors_allowed(),
     }
 }
 
@@ -369,12 +370,15 @@ fn connector_json(c: &Connector, accounts: &BaseAccounts) -> Value {
         "qualysTags": [],
         "pollingFrequency": {"hours": c.run_frequency / 60, "minutes": c.run_frequency % 60},
         "error": c.error,
-        "baseAccountId": accounts.trusted_by(c.partition),
         "externalId": c.external_id,
         "arn": c.arn,
         "isPortalConnector": c.portal_connector_uuid.is_some(),
     });
     if let Value::Object(map) = &mut v {
+        // China without the subscription's own base account has none to show (DECISION).
+        if let Some(base) = accounts.trusted_by(c.partition) {
+            map.insert("baseAccountId".into(), json!(base));
+        }
         match c.portal_connector_uuid {
             Some(portal) => {
                 map.insert("portalConnectorUuid".into(), json!(portal.to_string()));
@@ -492,7 +496,7 @@ impl<'a> ListQuery<'a> {
                 }
                 Some(Filter::LastSyncedOn(on)) => on.matches(c.last_sync),
                 Some(Filter::AwsAccountId(a)) => c.aws_account_id == a,
-                Some(Filter::State(s)) => c.state.cloudview_str().eq_ignore_ascii_case(s),
+                Some(Filter::State(s)) => c.state.cloudview_matches(s),
             })
             .collect();
         if let Some((field, descending)) = self.sort {

@@ -27,12 +27,16 @@ pub struct SimConfig {
     /// is in `run`'s own answer.
     pub sync_delay: Duration,
     /// Qualys AWS accounts this subscription uses instead of Qualys's shared ones, per partition.
-    /// Default: none.
+    /// Default: none. China has no shared one (EVIDENCE 7): China connectors need `china` set.
     pub customer_base_accounts: CustomerBaseAccounts,
+    /// Whether Qualys support enabled the China region for the subscription (EVIDENCE 7: China
+    /// connectors need it and the subscription's own China base account). Default false.
+    pub china_region_enabled: bool,
 }
 
 /// The subscription's own base accounts (12-digit AWS account ids), per partition. Public
-/// material shows they exist (`customerGlobalAccount`, ...: EVIDENCE 1, 3), not their values.
+/// material shows they exist (`customerGlobalAccount`, ... flags: EVIDENCE 1, 3, 5), not their
+/// values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerBaseAccounts {
     pub global: Option<String>,
@@ -63,6 +67,7 @@ impl Default for SimConfig {
             region_selection: true,
             sync_delay: Duration::ZERO,
             customer_base_accounts: CustomerBaseAccounts::default(),
+            china_region_enabled: false,
         }
     }
 }
@@ -255,5 +260,10 @@ mod tests {
         assert_eq!(config.listen.port(), 0);
         assert_eq!(config.users, vec![User::new("demo", "demo")]);
         assert!(config.region_selection);
+        assert!(!config.china_region_enabled);
+        assert_eq!(
+            config.customer_base_accounts,
+            CustomerBaseAccounts::default()
+        );
     }
 }

@@ -81,6 +81,7 @@ fn family_error(
                 message: message.to_owned(),
                 resolution: match code {
                     ResponseCode::Unauthorized => "Check the username and password.".into(),
+                    ResponseCode::InvalidCredentials => QPS_BAD_CREDENTIALS_RESOLUTION.into(),
                     _ => "Wait X-RateLimit-ToWait-Sec seconds and retry.".into(),
                 },
             };
@@ -88,6 +89,60 @@ fn family_error(
             qps::respond(format, status, &Reply::Failure(failure), app)
         }
         Family::CloudView => cloudview::error_response(status, code.as_str(), message),
+    }
+}
+
+/// QPS's words for missing or bad credentials, recorded from a real platform (EVIDENCE 6).
+const QPS_BAD_CREDENTIALS_MESSAGE: &str = "Authentication failed";
+const QPS_BAD_CREDENTIALS_RESOLUTION: &str = "Verify both, user and password credentials.";
+
+/// The answer to a call without valid credentials. QPS: HTTP 200 with `responseCode`
+/// `INVALID_CREDENTIALS` (EVIDENCE 6; DECISION: missing credentials answer the same), or, under
+/// the `qps_auth_401` quirk, the contract's first reading, HTTP 401 `UNAUTHORIZED`. CloudView:
+/// HTTP 401. Both 401s carry `WWW-Authenticate`.
+fn refuse_credentials(app: &AppState, family: Family, headers: &HeaderMap) -> Response {
+    if matches!(family, Family::Qps(_)) && !app.quirks.qps_refuses_auth_with_401() {
+        return family_error(
+            app,
+            family,
+            headers,
+            StatusCode::OK,
+            ResponseCode::InvalidCredentials,
+            QPS_BAD_CREDENTIALS_MESSAGE,
+        );
+    }
+    let mut response = family_error(
+        app,
+        family,
+        headers,
+        StatusCode::UNAUTHORIZED,
+        ResponseCode::Unauthorized,
+        "Bad username or password",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Qualys\""),
+    );
+    response
+}
+
+/// The limit headers a call's answer carries. QPS answers carry none (EVIDENCE 6: recorded QPS
+/// answers have no `X-RateLimit-*` or `X-Concurrency-*` headers, though VM API answers in the
+/// same recordings do); DECISION: the 409 refusing a QPS call over a limit keeps
+/// `X-RateLimit-ToWait-Sec`, so a client can still tell how long to wait. CloudView: all.
+fn limit_headers(
+    family: Family,
+    refused: bool,
+    headers: &limits::LimitHeaders,
+) -> limits::LimitHeaders {
+    match family {
+        Family::CloudView => headers.clone(),
+        Family::Qps(_) if refused => headers
+            .iter()
+            .filter(|(name, _)| *name == "x-ratelimit-towait-sec")
+            .cloned()
+            .collect(),
+        Family::Qps(_) => Vec::new(),
     }
 }
 
@@ -148,19 +203,7 @@ async fn carry_out(
         }
     }
     let Some(user) = auth::authenticate(req.headers(), &app.users) else {
-        let mut response = family_error(
-            &app,
-            family,
-            req.headers(),
-            StatusCode::UNAUTHORIZED,
-            ResponseCode::Unauthorized,
-            "Bad username or password",
-        );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"Qualys\""),
-        );
-        return response;
+        return refuse_credentials(&app, family, req.headers());
     };
     let budget = match family {
         Family::Qps(_) => Budget::Qps,
@@ -183,7 +226,10 @@ async fn carry_out(
                 ResponseCode::LimitExceeded,
                 &throttled.reason,
             );
-            limits::apply(&throttled.headers, response.headers_mut());
+            limits::apply(
+                &limit_headers(family, true, &throttled.headers),
+                response.headers_mut(),
+            );
             if status == StatusCode::TOO_MANY_REQUESTS {
                 response
                     .headers_mut()
@@ -195,7 +241,10 @@ async fn carry_out(
     tokio::time::sleep(app.latency).await;
     req.extensions_mut().insert(Caller(user.clone()));
     let mut response = next.run(req).await;
-    limits::apply(permit.headers(), response.headers_mut());
+    limits::apply(
+        &limit_headers(family, false, permit.headers()),
+        response.headers_mut(),
+    );
     drop(permit);
     response
 }

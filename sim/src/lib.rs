@@ -47,9 +47,7 @@ pub use config::{
     ConfigError, CustomerBaseAccounts, RateLimit, SimConfig, User, parse_customer_base_account,
     parse_rate_limit, parse_user,
 };
-pub use model::{
-    FIRST_ID, QUALYS_AWS_ACCOUNT_ID, QUALYS_CHINA_AWS_ACCOUNT_ID, QUALYS_GOV_AWS_ACCOUNT_ID,
-};
+pub use model::{FIRST_ID, QUALYS_AWS_ACCOUNT_ID, QUALYS_GOV_AWS_ACCOUNT_ID};
 
 use app::AppState;
 use store::Store;

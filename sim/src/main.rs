@@ -46,6 +46,10 @@ struct Cli {
     /// Qualys base account for that partition's connectors.
     #[arg(long = "customer-base-account", value_name = "PARTITION=ACCOUNT", value_parser = parse_customer_base_account)]
     customer_base_accounts: Vec<CustomerBaseAccounts>,
+    /// Qualys support enabled the China region for the subscription: with a
+    /// --customer-base-account china=ACCOUNT, China connectors can be created.
+    #[arg(long)]
+    china_region_enabled: bool,
 }
 
 impl Cli {
@@ -68,6 +72,7 @@ impl Cli {
                 .customer_base_accounts
                 .into_iter()
                 .fold(CustomerBaseAccounts::default(), CustomerBaseAccounts::merge),
+            china_region_enabled: self.china_region_enabled,
         }
     }
 }

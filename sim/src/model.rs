@@ -17,8 +17,6 @@ pub const QUALYS_AWS_ACCOUNT_ID: &str = "805950163170";
 /// connectors are assumed by other Qualys accounts; the real values are not public, so this is
 /// a DECISION value.
 pub const QUALYS_GOV_AWS_ACCOUNT_ID: &str = "263853710419";
-/// The Qualys account China roles trust (`chinaAccountId`); a DECISION value like the GovCloud one.
-pub const QUALYS_CHINA_AWS_ACCOUNT_ID: &str = "582140937635";
 /// The simulated subscription's platform id, used in generated external IDs.
 pub const POD: &str = "USPOD01";
 /// The simulated subscription id, used in generated external IDs.
@@ -84,13 +82,26 @@ impl ConnectorState {
         }
     }
 
-    /// CloudView's spelling. DECISION: CloudView reports a sync's verdict as `SUCCESS` / `ERROR`
-    /// (the only verdicts seed 000 shows) where QPS says `FINISHED_SUCCESS` / `FINISHED_ERRORS`.
+    /// CloudView's `state`, free text on a real tenant: a successful sync reads `Completed
+    /// successfully` (EVIDENCE 4, a 2026 EU2 answer). DECISION: a failed one reads `Completed
+    /// with errors`; the other states, of which public material shows no text, keep the enum.
     pub fn cloudview_str(self) -> &'static str {
         match self {
-            ConnectorState::FinishedSuccess => "SUCCESS",
-            ConnectorState::FinishedErrors => "ERROR",
+            ConnectorState::FinishedSuccess | ConnectorState::Success => "Completed successfully",
+            ConnectorState::FinishedErrors | ConnectorState::Error => "Completed with errors",
             other => other.as_str(),
+        }
+    }
+
+    /// Whether a CloudView `filter=state:<wanted>` selects this state. DECISION: `wanted` is
+    /// CloudView's text (`Completed successfully`) or an enum spelling, QPS's (`FINISHED_SUCCESS`)
+    /// or the one SDK filters use (`SUCCESS`, `ERROR`: EVIDENCE 5), each standing for the text
+    /// CloudView shows for it; case-insensitive.
+    pub fn cloudview_matches(self, wanted: &str) -> bool {
+        let wanted = wanted.trim();
+        match ConnectorState::parse(wanted) {
+            Some(state) => self.cloudview_str() == state.cloudview_str(),
+            None => self.cloudview_str().eq_ignore_ascii_case(wanted),
         }
     }
 
@@ -183,6 +194,13 @@ pub struct Connector {
     /// Counts syncs started, so that a sync overtaken by a newer one does not report.
     #[serde(default)]
     pub sync_number: u64,
+    /// QPS `isAttachedToOrgConnector` (EVIDENCE 7, Qualys's XSD via generated models): set out
+    /// of band only (DECISION; default false, also for state files written before it existed).
+    #[serde(default, rename = "isAttachedToOrgConnector")]
+    pub attached_to_org_connector: bool,
+    /// QPS `isCPSEnabled` (EVIDENCE 7, as above): set out of band only (DECISION; default false).
+    #[serde(default, rename = "isCPSEnabled")]
+    pub cps_enabled: bool,
 }
 
 impl Connector {
@@ -217,6 +235,8 @@ impl Connector {
             error: NOT_SYNCED_ERROR.to_owned(),
             sync_errors: Vec::new(),
             sync_number: 0,
+            attached_to_org_connector: false,
+            cps_enabled: false,
         }
     }
 
@@ -269,9 +289,33 @@ mod tests {
             assert!(state.as_str().eq_ignore_ascii_case(s));
         }
         assert_eq!(ConnectorState::parse("GONE"), None);
-        assert_eq!(ConnectorState::FinishedSuccess.cloudview_str(), "SUCCESS");
-        assert_eq!(ConnectorState::FinishedErrors.cloudview_str(), "ERROR");
+        assert_eq!(
+            ConnectorState::FinishedSuccess.cloudview_str(),
+            "Completed successfully"
+        );
+        assert_eq!(
+            ConnectorState::FinishedErrors.cloudview_str(),
+            "Completed with errors"
+        );
         assert_eq!(ConnectorState::Processing.cloudview_str(), "PROCESSING");
+    }
+
+    #[test]
+    fn cloudview_state_filters_take_the_text_or_an_enum() {
+        let done = ConnectorState::FinishedSuccess;
+        for wanted in [
+            "SUCCESS",
+            "success",
+            "FINISHED_SUCCESS",
+            "Completed successfully",
+        ] {
+            assert!(done.cloudview_matches(wanted), "{wanted}");
+        }
+        assert!(!done.cloudview_matches("ERROR"));
+        assert!(!done.cloudview_matches("Completed"));
+        assert!(ConnectorState::FinishedErrors.cloudview_matches("ERROR"));
+        assert!(ConnectorState::Pending.cloudview_matches("pending"));
+        assert!(!ConnectorState::Pending.cloudview_matches("REGIONS_DISCOVERED"));
     }
 
     #[test]

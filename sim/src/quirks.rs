@@ -1,6 +1,8 @@
 //! Switchable misbehaviour for tests of the client's defences (`/_sim/quirks`): a search that
 //! ignores its paging, so that a client's "paging that cannot loop" can be tested end to end,
-//! and a QPS update that answers the id only, so that its "re-read after update" can be.
+//! a QPS update that answers the id only, so that its "re-read after update" can be, and QPS
+//! refusing bad credentials with HTTP 401 as the contract first said, instead of the HTTP 200
+//! `INVALID_CREDENTIALS` recorded from a real platform.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,6 +23,11 @@ pub struct QuirksSpec {
     /// `data`, as qualys-api.md says Qualys does, instead of the whole connector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qps_update_id_only: Option<bool>,
+    /// QPS refuses missing or bad credentials with HTTP 401 `UNAUTHORIZED` and
+    /// `WWW-Authenticate` (the contract's first reading) instead of HTTP 200
+    /// `INVALID_CREDENTIALS` (EVIDENCE 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qps_auth_401: Option<bool>,
 }
 
 /// The quirks in force (all off by default and after a reset).
@@ -29,6 +36,7 @@ pub struct Quirks {
     qps_ignore_paging: AtomicBool,
     cloudview_ignore_paging: AtomicBool,
     qps_update_id_only: AtomicBool,
+    qps_auth_401: AtomicBool,
 }
 
 impl Quirks {
@@ -42,6 +50,9 @@ impl Quirks {
         if let Some(on) = spec.qps_update_id_only {
             self.qps_update_id_only.store(on, Ordering::Relaxed);
         }
+        if let Some(on) = spec.qps_auth_401 {
+            self.qps_auth_401.store(on, Ordering::Relaxed);
+        }
     }
 
     pub fn get(&self) -> QuirksSpec {
@@ -49,6 +60,7 @@ impl Quirks {
             qps_ignore_paging: Some(self.qps_ignores_paging()),
             cloudview_ignore_paging: Some(self.cloudview_ignores_paging()),
             qps_update_id_only: Some(self.qps_updates_answer_id_only()),
+            qps_auth_401: Some(self.qps_refuses_auth_with_401()),
         }
     }
 
@@ -64,11 +76,16 @@ impl Quirks {
         self.qps_update_id_only.load(Ordering::Relaxed)
     }
 
+    pub fn qps_refuses_auth_with_401(&self) -> bool {
+        self.qps_auth_401.load(Ordering::Relaxed)
+    }
+
     pub fn clear(&self) {
         self.set(QuirksSpec {
             qps_ignore_paging: Some(false),
             cloudview_ignore_paging: Some(false),
             qps_update_id_only: Some(false),
+            qps_auth_401: Some(false),
         });
     }
 }
@@ -92,8 +109,13 @@ mod tests {
             qps_update_id_only: Some(true),
             ..QuirksSpec::default()
         });
+        quirks.set(QuirksSpec {
+            qps_auth_401: Some(true),
+            ..QuirksSpec::default()
+        });
         assert!(quirks.qps_ignores_paging() && quirks.cloudview_ignores_paging());
         assert!(quirks.qps_updates_answer_id_only());
+        assert!(quirks.qps_refuses_auth_with_401());
         quirks.clear();
         assert_eq!(
             quirks.get(),
@@ -101,6 +123,7 @@ mod tests {
                 qps_ignore_paging: Some(false),
                 cloudview_ignore_paging: Some(false),
                 qps_update_id_only: Some(false),
+                qps_auth_401: Some(false),
             }
         );
     }

@@ -363,6 +363,7 @@ mod tests {
     const RULES: Rules = Rules {
         api: Api::Qps,
         region_selection: true,
+        china_connectors: false,
     };
 
     fn change(account: &str) -> Change {

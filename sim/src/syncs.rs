@@ -129,14 +129,21 @@ impl Roles {
 }
 
 /// AWS's answer when the Qualys account may not assume a role (DECISION on the Qualys role
-/// and session names, which are not public).
+/// and session names, which are not public). A China connector made out of band while the
+/// subscription has no China base account has no one to assume it (DECISION on the wording).
 fn assume_role_refusal(c: &Connector, accounts: &BaseAccounts) -> String {
-    format!(
-        "User: arn:{}:sts::{}:assumed-role/QualysConnectorRole/qualys-sync is not authorized to perform: sts:AssumeRole on resource: {}",
-        c.partition.arn_name(),
-        accounts.trusted_by(c.partition),
-        c.arn
-    )
+    match accounts.trusted_by(c.partition) {
+        Some(base) => format!(
+            "User: arn:{}:sts::{base}:assumed-role/QualysConnectorRole/qualys-sync is not authorized to perform: sts:AssumeRole on resource: {}",
+            c.partition.arn_name(),
+            c.arn
+        ),
+        None => format!(
+            "No {} base account is configured for the subscription to assume {}",
+            c.partition.arn_name(),
+            c.arn
+        ),
+    }
 }
 
 fn home_region(partition: Partition) -> &'static str {

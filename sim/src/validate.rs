@@ -57,6 +57,15 @@ pub enum ValidationError {
     UnknownApp(String),
     #[error("the connector is disabled and cannot be run")]
     ConnectorDisabled,
+    /// A QList `update` of an item the collection does not hold (DECISION).
+    #[error("{field} has no item `{item}` to update")]
+    NotInCollection { field: &'static str, item: String },
+    /// A China connector without the subscription's own China base account or without the
+    /// region enabled (EVIDENCE 7, docs.qualys.com "China region connectors"; wording DECISION).
+    #[error(
+        "The China region is not enabled for your subscription. A China region connector needs your own AWS account as China base account and the China region enabled for your subscription by Qualys Support."
+    )]
+    ChinaRegionNotEnabled,
     /// CloudView asked to change a connector the Connector app made (EVIDENCE: CloudView 1.23
     /// release notes, via qualys-api.md's "Public evidence").
     #[error("Connector cannot be updated until it is merged into the Connector app")]
@@ -86,6 +95,8 @@ impl ValidationError {
             ValidationError::RegionSelectionDisabled => "REGION_SELECTION_DISABLED",
             ValidationError::UnknownModule(_) | ValidationError::UnknownApp(_) => "INVALID_REQUEST",
             ValidationError::ConnectorDisabled => "CONNECTOR_DISABLED",
+            ValidationError::NotInCollection { .. } => "INVALID_REQUEST",
+            ValidationError::ChinaRegionNotEnabled => "CHINA_REGION_NOT_ENABLED",
             ValidationError::NotMerged => "CONNECTOR_NOT_MERGED",
             ValidationError::NotConnectorApp => "INVALID_REQUEST",
         }
@@ -126,6 +137,12 @@ impl ValidationError {
             }
             ValidationError::UnknownApp(_) => "Use connector apps among AI, CI, CSA.",
             ValidationError::ConnectorDisabled => "Enable the connector first.",
+            ValidationError::NotInCollection { .. } => {
+                "Update only items the collection holds; use add for new ones."
+            }
+            ValidationError::ChinaRegionNotEnabled => {
+                "Create a China base account with your own AWS account, and contact your TAM or raise a support ticket to enable the China region."
+            }
             ValidationError::NotMerged => "Update the connector through the Connector app API.",
             ValidationError::NotConnectorApp => {
                 "Update the connector through the API that created it."

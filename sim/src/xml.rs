@@ -1,5 +1,7 @@
 //! XML for QPS v2: requests are read into the same lenient JSON tree as v3 requests, so both
-//! versions share one request model; responses are built as small element trees.
+//! versions share one request model; responses are built as small element trees and written
+//! as Qualys writes them (EVIDENCE 6, recorded answers): pretty-printed with two spaces per
+//! level, free text in CDATA sections.
 //!
 //! Reading: an element with only text becomes a string, one with children or attributes an
 //! object; repeated children become an array; attributes become fields and, next to them, the
@@ -131,8 +133,20 @@ fn close(stack: &mut [Open], element: Open) -> Option<Value> {
 pub struct Element {
     name: &'static str,
     attributes: Vec<(&'static str, String)>,
-    text: Option<String>,
+    text: Option<Text>,
     children: Vec<Element>,
+}
+
+/// An element's text: escaped (numbers, codes, dates, flags) or in CDATA (free text).
+#[derive(Debug, Clone, PartialEq)]
+enum Text {
+    Plain(String),
+    Cdata(String),
+}
+
+/// `text` as CDATA sections: a section cannot hold `]]>`, so that is split across two.
+fn cdata(text: &str) -> String {
+    format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>"))
 }
 
 impl Element {
@@ -145,10 +159,19 @@ impl Element {
         }
     }
 
-    /// `<name>text</name>`.
+    /// `<name>text</name>`, for values that are not free text (ids, codes, dates, flags).
     pub fn leaf(name: &'static str, text: impl Into<String>) -> Element {
         Element {
-            text: Some(text.into()),
+            text: Some(Text::Plain(text.into())),
+            ..Element::new(name)
+        }
+    }
+
+    /// `<name><![CDATA[text]]></name>`, for free text (names, descriptions, ARNs, messages),
+    /// as Qualys writes it (EVIDENCE 6).
+    pub fn text(name: &'static str, text: impl Into<String>) -> Element {
+        Element {
+            text: Some(Text::Cdata(text.into())),
             ..Element::new(name)
         }
     }
@@ -163,14 +186,20 @@ impl Element {
         self
     }
 
-    /// The element as a document with an XML declaration.
+    /// Whether the element has neither text nor children.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_none() && self.children.is_empty()
+    }
+
+    /// The element as a document with an XML declaration, pretty-printed like Qualys's answers
+    /// (EVIDENCE 6): one element a line, two spaces per level, no newline after the root.
     pub fn to_document(&self) -> String {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        self.write(&mut out);
+        self.write(&mut out, 0);
         out
     }
 
-    fn write(&self, out: &mut String) {
+    fn write(&self, out: &mut String, depth: usize) {
         out.push('<');
         out.push_str(self.name);
         for (name, value) in &self.attributes {
@@ -181,16 +210,27 @@ impl Element {
             return;
         }
         out.push('>');
-        if let Some(text) = &self.text {
-            out.push_str(&escape(text.as_str()));
+        match &self.text {
+            Some(Text::Plain(text)) => out.push_str(&escape(text.as_str())),
+            Some(Text::Cdata(text)) => out.push_str(&cdata(text)),
+            None => {}
         }
         for child in &self.children {
-            child.write(out);
+            newline(out, depth + 1);
+            child.write(out, depth + 1);
+        }
+        if !self.children.is_empty() {
+            newline(out, depth);
         }
         out.push_str("</");
         out.push_str(self.name);
         out.push('>');
     }
+}
+
+fn newline(out: &mut String, depth: usize) {
+    out.push('\n');
+    out.push_str(&"  ".repeat(depth));
 }
 
 #[cfg(test)]
@@ -245,14 +285,37 @@ mod tests {
     }
 
     #[test]
-    fn writes_escaped_elements() {
+    fn writes_escaped_elements_pretty() {
         let doc = Element::new("Root")
             .attribute("a", "x\"y")
-            .child(Element::leaf("name", "a<b"))
+            .child(Element::leaf("code", "a<b"))
             .child(Element::new("set"))
+            .child(Element::new("data").child(Element::leaf("id", "1")))
             .to_document();
-        assert!(doc.ends_with(r#"<Root a="x&quot;y"><name>a&lt;b</name><set/></Root>"#));
+        assert_eq!(
+            doc,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Root a=\"x&quot;y\">\n  <code>a&lt;b</code>\n  \
+             <set/>\n  <data>\n    <id>1</id>\n  </data>\n</Root>"
+        );
         let back = parse(&doc).expect("parses");
-        assert_eq!(back["Root"]["name"], "a<b");
+        assert_eq!(back["Root"]["code"], "a<b");
+        assert_eq!(back["Root"]["data"]["id"], "1");
+    }
+
+    #[test]
+    fn free_text_in_cdata_even_with_its_terminator() {
+        let tricky = "a <b> & ]]> c ]]";
+        let doc = Element::new("Root")
+            .child(Element::text("name", "prod"))
+            .child(Element::text("description", tricky))
+            .to_document();
+        assert!(doc.contains("<name><![CDATA[prod]]></name>"), "{doc}");
+        assert!(
+            doc.contains("<![CDATA[a <b> & ]]]]><![CDATA[> c ]]]]></description>"),
+            "{doc}"
+        );
+        let back = parse(&doc).expect("parses");
+        assert_eq!(back["Root"]["name"], "prod");
+        assert_eq!(back["Root"]["description"], tricky);
     }
 }

@@ -269,6 +269,7 @@ fn dispatch(
     let rules = Rules {
         api: Api::Qps,
         region_selection: app.region_selection,
+        china_connectors: app.accounts.china_connectors_allowed(),
     };
     let result = (|| {
         let request = request::service_request(body)?;

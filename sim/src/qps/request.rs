@@ -68,7 +68,8 @@ pub fn connector_change(request: Option<&Map<String, Value>>) -> Result<Change, 
     })
 }
 
-/// A QList request: `{"set": {"<Wrapper>": [item, ...]}, "add": .., "remove": ..}`; leniently
+/// A QList request: `{"set": {"<Wrapper>": [item, ...]}, "add": .., "update": .., "remove": ..}`
+/// (EVIDENCE 7 names the four verbs); leniently
 /// also a bare array (taken as `set`), `list` (taken as `set`), and a lone item for a list.
 /// `item` reads one element (already unwrapped from `{"<Wrapper>": ..}` when so wrapped).
 fn qlist<T>(
@@ -88,20 +89,26 @@ fn qlist<T>(
         Value::String(s) if s.trim().is_empty() => Ok(None),
         Value::Array(_) => Ok(Some(ListOps::replace(read(value)?))),
         Value::Object(ops) => {
-            let known = ["set", "list", "add", "remove"];
+            let known = ["set", "list", "add", "update", "remove"];
             if !ops.keys().any(|k| known.contains(&k.as_str())) {
-                return Err(FieldError::new(field, "expected set, add or remove").into());
+                return Err(FieldError::new(field, "expected set, add, update or remove").into());
             }
             let set = ops
                 .get("set")
                 .or_else(|| ops.get("list"))
                 .map(read)
                 .transpose()?;
-            let add = ops.get("add").map(read).transpose()?.unwrap_or_default();
-            let remove = ops.get("remove").map(read).transpose()?.unwrap_or_default();
-            Ok(Some(ListOps { set, add, remove }))
+            let verb = |name: &str| -> Result<Vec<T>, ValidationError> {
+                Ok(ops.get(name).map(read).transpose()?.unwrap_or_default())
+            };
+            Ok(Some(ListOps {
+                set,
+                add: verb("add")?,
+                update: verb("update")?,
+                remove: verb("remove")?,
+            }))
         }
-        _ => Err(FieldError::new(field, "expected set, add or remove").into()),
+        _ => Err(FieldError::new(field, "expected set, add, update or remove").into()),
     }
 }
 
@@ -163,6 +170,7 @@ fn app_list(item: &Value) -> Result<Vec<App>, ValidationError> {
         .get("set")
         .or_else(|| item.get("list"))
         .or_else(|| item.get("add"))
+        .or_else(|| item.get("update"))
         .unwrap_or(item);
     elements(inner, "ConnectorAppInfo")
         .into_iter()
@@ -185,6 +193,7 @@ fn flatten(ops: ListOps<Vec<App>>) -> ListOps<App> {
     ListOps {
         set: ops.set.map(|lists| lists.into_iter().flatten().collect()),
         add: ops.add.into_iter().flatten().collect(),
+        update: ops.update.into_iter().flatten().collect(),
         remove: ops.remove.into_iter().flatten().collect(),
     }
 }
@@ -222,6 +231,26 @@ mod tests {
         assert_eq!(endpoints.set, None);
         assert_eq!(endpoints.add, vec!["us-east-1".to_string()]);
         assert_eq!(endpoints.remove, vec!["us-west-2".to_string()]);
+    }
+
+    #[test]
+    fn update_verb_on_regions_and_apps() {
+        let change = change_of(
+            &json!({"ServiceRequest": {"data": {"AwsAssetDataConnector": {
+                "cspmRegions": {"update": {"CspmRegionSimple": {"regionCode": "us-east-1"}}},
+                "connectorAppInfos": {"update": {"ConnectorAppInfoQList": [{"update":
+                    {"ConnectorAppInfo": {"name": "AI", "tagId": "9"}}}]}}
+            }}}})
+            .to_string(),
+        )
+        .expect("parses");
+        let regions = change.cspm_regions.expect("regions");
+        assert_eq!(regions.update, vec!["us-east-1".to_string()]);
+        assert_eq!(regions.set, None);
+        let apps = change.apps.expect("apps");
+        assert_eq!(apps.update.len(), 1);
+        assert_eq!(apps.update[0].name, "AI");
+        assert_eq!(apps.update[0].tag_id, Some(9));
     }
 
     #[test]

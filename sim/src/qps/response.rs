@@ -1,7 +1,8 @@
 //! Writing a QPS `ServiceResponse`: v3 as JSON with Qualys's quirks (booleans as strings,
 //! `runFrequency` as a string, `data` an array of wrappers and absent when empty, collections
 //! as `{"list":[{"CspmRegionSimple":{..}}]}` or `{"count":0}` when empty), v2 as XML shaped
-//! like seed 004 (collections inside `<set>`).
+//! like seed 004 (collections inside `<set>`) and written like Qualys's recorded answers
+//! (EVIDENCE 6: pretty-printed, free text in CDATA, an empty collection `<count>0</count>`).
 
 use std::collections::BTreeSet;
 
@@ -26,6 +27,7 @@ pub enum ResponseCode {
     InvalidRequest,
     ObjectNotFound,
     Unauthorized,
+    InvalidCredentials,
     InsufficientPermissions,
     LimitExceeded,
 }
@@ -37,6 +39,7 @@ impl ResponseCode {
             ResponseCode::InvalidRequest => "INVALID_REQUEST",
             ResponseCode::ObjectNotFound => "OBJECT_NOT_FOUND",
             ResponseCode::Unauthorized => "UNAUTHORIZED",
+            ResponseCode::InvalidCredentials => "INVALID_CREDENTIALS",
             ResponseCode::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
             ResponseCode::LimitExceeded => "LIMIT_EXCEEDED",
         }
@@ -78,7 +81,8 @@ pub fn respond(format: Format, status: StatusCode, reply: &Reply, app: &AppState
             .into_response(),
         Format::Xml => (
             status,
-            [(header::CONTENT_TYPE, "text/xml;charset=UTF-8")],
+            // EVIDENCE 6: QPS answers XML as `application/xml`.
+            [(header::CONTENT_TYPE, "application/xml")],
             xml_body(reply, &app.accounts, &app.base_url).to_document(),
         )
             .into_response(),
@@ -93,6 +97,13 @@ pub fn base_account_id() -> u64 {
 
 fn flag(b: bool) -> Value {
     Value::String(b.to_string())
+}
+
+/// Whether a search answer carries `hasMoreRecords`: an empty search answers `count` 0 and
+/// nothing else (EVIDENCE 6, recorded on a 3.0 search; DECISION: in JSON too, and for the
+/// errors search). Only the `qps_ignore_paging` quirk makes an empty page say there is more.
+fn says_more(empty: bool, has_more: bool) -> bool {
+    !empty || has_more
 }
 
 fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
@@ -111,7 +122,9 @@ fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
         ),
         Reply::IdOnly(id) => (ResponseCode::Success, vec![wrapped(json!({"id": id}))]),
         Reply::Errors(page) => {
-            response.insert("hasMoreRecords".into(), flag(page.has_more));
+            if says_more(page.items.is_empty(), page.has_more) {
+                response.insert("hasMoreRecords".into(), flag(page.has_more));
+            }
             (
                 ResponseCode::Success,
                 page.items.iter().map(json_error).collect(),
@@ -129,7 +142,9 @@ fn json_body(reply: &Reply, accounts: &BaseAccounts) -> Value {
             )
         }
         Reply::Page(page) => {
-            response.insert("hasMoreRecords".into(), flag(page.has_more));
+            if says_more(page.items.is_empty(), page.has_more) {
+                response.insert("hasMoreRecords".into(), flag(page.has_more));
+            }
             if let Some(last) = page.items.last() {
                 response.insert("lastId".into(), json!(last.id));
             }
@@ -168,9 +183,9 @@ fn json_error(item: &ErrorItem) -> Value {
 fn xml_error(item: &ErrorItem) -> Element {
     Element::new("AssetDataConnectorErrors")
         .child(Element::leaf("connectorId", item.connector_id.to_string()))
-        .child(Element::leaf("connectorName", item.connector_name.as_str()))
+        .child(Element::text("connectorName", item.connector_name.as_str()))
         .child(Element::leaf("region", item.error.region.as_str()))
-        .child(Element::leaf("errorMessage", item.error.message.as_str()))
+        .child(Element::text("errorMessage", item.error.message.as_str()))
         .child(Element::leaf("created", dates::iso(item.error.occurred_on)))
 }
 
@@ -245,7 +260,6 @@ fn json_connector(c: &Connector, accounts: &BaseAccounts) -> Value {
         "arn": c.arn,
         "externalId": c.external_id,
         "awsAccountId": c.aws_account_id,
-        "qualysAwsAccountId": accounts.trusted_by(c.partition),
         "allRegions": flag(c.all_regions),
         "cspmRegions": json_regions("CspmRegionSimple", &c.cspm_regions),
         "endpoints": json_regions("AwsEndpointSimple", &c.endpoints),
@@ -258,8 +272,14 @@ fn json_connector(c: &Connector, accounts: &BaseAccounts) -> Value {
         "lastSync": dates::iso(c.last_sync),
         "nextSync": dates::iso(c.next_sync),
         "cloudviewUuid": c.cloudview_uuid.to_string(),
+        "isAttachedToOrgConnector": flag(c.attached_to_org_connector),
+        "isCPSEnabled": flag(c.cps_enabled),
     });
     if let Value::Object(map) = &mut v {
+        // China without the subscription's own base account has none to trust (DECISION).
+        if let Some(account) = accounts.trusted_by(c.partition) {
+            map.insert("qualysAwsAccountId".into(), json!(account));
+        }
         for (name, value) in json_modules_apps_tags(c) {
             map.insert(name.into(), value);
         }
@@ -280,8 +300,8 @@ fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
     let (code, data, paging): (ResponseCode, Vec<Element>, Vec<Element>) = match reply {
         Reply::Failure(f) => {
             let details = Element::new("responseErrorDetails")
-                .child(Element::leaf("errorMessage", f.message.as_str()))
-                .child(Element::leaf("errorResolution", f.resolution.as_str()));
+                .child(Element::text("errorMessage", f.message.as_str()))
+                .child(Element::text("errorResolution", f.resolution.as_str()));
             return root
                 .child(Element::leaf("responseCode", f.code.as_str()))
                 .child(details);
@@ -294,7 +314,10 @@ fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
         Reply::Errors(page) => (
             ResponseCode::Success,
             page.items.iter().map(xml_error).collect(),
-            vec![Element::leaf("hasMoreRecords", page.has_more.to_string())],
+            says_more(page.items.is_empty(), page.has_more)
+                .then(|| Element::leaf("hasMoreRecords", page.has_more.to_string()))
+                .into_iter()
+                .collect(),
         ),
         Reply::BaseAccount => {
             let record = accounts.fields().into_iter().fold(
@@ -310,7 +333,10 @@ fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
             Vec::new(),
         ),
         Reply::Page(page) => {
-            let mut paging = vec![Element::leaf("hasMoreRecords", page.has_more.to_string())];
+            let mut paging: Vec<Element> = says_more(page.items.is_empty(), page.has_more)
+                .then(|| Element::leaf("hasMoreRecords", page.has_more.to_string()))
+                .into_iter()
+                .collect();
             if let Some(last) = page.items.last() {
                 paging.push(Element::leaf("lastId", last.id.to_string()));
             }
@@ -336,11 +362,21 @@ fn xml_body(reply: &Reply, accounts: &BaseAccounts, base_url: &str) -> Element {
     root
 }
 
+/// A collection in a v2 answer: its items inside `<set>` as seed 004 shows, or, when empty,
+/// `<count>0</count>` as Qualys's recorded answers show (EVIDENCE 6) and v3 says `{"count":0}`.
+fn xml_collection(field: &'static str, set: Element) -> Element {
+    if set.is_empty() {
+        Element::new(field).child(Element::leaf("count", "0"))
+    } else {
+        Element::new(field).child(set)
+    }
+}
+
 fn xml_regions(field: &'static str, wrapper: &'static str, codes: &BTreeSet<String>) -> Element {
     let set = codes.iter().fold(Element::new("set"), |set, code| {
         set.child(Element::new(wrapper).child(Element::leaf("regionCode", code.as_str())))
     });
-    Element::new(field).child(set)
+    xml_collection(field, set)
 }
 
 /// `activation`, `defaultTags` and `connectorAppInfos` inside `<set>`, like the regions.
@@ -354,31 +390,33 @@ fn xml_modules_apps_tags(c: &Connector) -> [Element; 3] {
     let apps = c.apps.iter().fold(Element::new("set"), |set, (name, app)| {
         let mut info = Element::new("ConnectorAppInfo")
             .child(Element::leaf("name", name.as_str()))
-            .child(Element::leaf("identifier", app.identifier.as_str()));
+            .child(Element::text("identifier", app.identifier.as_str()));
         if let Some(tag) = app.tag_id {
             info = info.child(Element::leaf("tagId", tag.to_string()));
         }
         set.child(Element::new("ConnectorAppInfoQList").child(Element::new("set").child(info)))
     });
     [
-        Element::new("activation").child(modules),
-        Element::new("defaultTags").child(tags),
-        Element::new("connectorAppInfos").child(apps),
+        xml_collection("activation", modules),
+        xml_collection("defaultTags", tags),
+        xml_collection("connectorAppInfos", apps),
     ]
 }
 
 fn xml_connector(c: &Connector, accounts: &BaseAccounts) -> Element {
     let connector = Element::new("AwsAssetDataConnector")
         .child(Element::leaf("id", c.id.to_string()))
-        .child(Element::leaf("name", c.name.as_str()))
-        .child(Element::leaf("description", c.description.as_str()))
-        .child(Element::leaf("arn", c.arn.as_str()))
-        .child(Element::leaf("externalId", c.external_id.as_str()))
-        .child(Element::leaf("awsAccountId", c.aws_account_id.as_str()))
-        .child(Element::leaf(
-            "qualysAwsAccountId",
-            accounts.trusted_by(c.partition),
-        ))
+        .child(Element::text("name", c.name.as_str()))
+        .child(Element::text("description", c.description.as_str()))
+        .child(Element::text("arn", c.arn.as_str()))
+        .child(Element::text("externalId", c.external_id.as_str()))
+        .child(Element::leaf("awsAccountId", c.aws_account_id.as_str()));
+    // China without the subscription's own base account has none to trust (DECISION).
+    let connector = match accounts.trusted_by(c.partition) {
+        Some(account) => connector.child(Element::leaf("qualysAwsAccountId", account)),
+        None => connector,
+    };
+    let connector = connector
         .child(Element::leaf("connectorState", c.state.as_str()))
         .child(xml_regions("endpoints", "AwsEndpointSimple", &c.endpoints))
         .child(Element::leaf("allRegions", c.all_regions.to_string()))
@@ -403,9 +441,14 @@ fn xml_connector(c: &Connector, accounts: &BaseAccounts) -> Element {
         ))
         .child(Element::leaf("lastSync", dates::iso(c.last_sync)))
         .child(Element::leaf("nextSync", dates::iso(c.next_sync)))
-        .child(Element::leaf("cloudviewUuid", c.cloudview_uuid.to_string()));
+        .child(Element::leaf("cloudviewUuid", c.cloudview_uuid.to_string()))
+        .child(Element::leaf(
+            "isAttachedToOrgConnector",
+            c.attached_to_org_connector.to_string(),
+        ))
+        .child(Element::leaf("isCPSEnabled", c.cps_enabled.to_string()));
     let connector = match last_error(c) {
-        Some(error) => connector.child(Element::leaf("lastError", error)),
+        Some(error) => connector.child(Element::text("lastError", error)),
         None => connector,
     };
     xml_modules_apps_tags(c)
@@ -456,10 +499,26 @@ mod tests {
             &BaseAccounts::default(),
         );
         let response = &body["ServiceResponse"];
-        assert_eq!(response["count"], 0);
-        assert_eq!(response["hasMoreRecords"], "false");
-        assert!(response.get("data").is_none());
-        assert!(response.get("lastId").is_none());
+        assert_eq!(
+            body,
+            json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 0}})
+        );
+        assert!(response.get("hasMoreRecords").is_none());
+        let doc = xml_body(
+            &Reply::Page(Page {
+                items: Vec::new(),
+                has_more: false,
+            }),
+            &BaseAccounts::default(),
+            "http://h",
+        )
+        .to_document();
+        assert!(
+            doc.ends_with(
+                "\n  <responseCode>SUCCESS</responseCode>\n  <count>0</count>\n</ServiceResponse>"
+            ),
+            "{doc}"
+        );
     }
 
     #[test]
@@ -490,8 +549,9 @@ mod tests {
         let doc = xml_body(&reply, &BaseAccounts::default(), "http://h").to_document();
         assert!(
             doc.contains(
-                "<responseCode>SUCCESS</responseCode><count>1</count><data>\
-                 <AwsAssetDataConnector><id>2000001</id></AwsAssetDataConnector></data>"
+                "  <responseCode>SUCCESS</responseCode>\n  <count>1</count>\n  <data>\n    \
+                 <AwsAssetDataConnector>\n      <id>2000001</id>\n    </AwsAssetDataConnector>\n  \
+                 </data>\n</ServiceResponse>"
             ),
             "{doc}"
         );
@@ -516,5 +576,51 @@ mod tests {
             "us-west-2"
         );
         assert!(doc.contains("http://h/qps/xsd/2.0/am/aws_asset_data_connector.xsd"));
+        assert!(
+            doc.contains("\n      <endpoints>\n        <count>0</count>\n      </endpoints>\n")
+        );
+        assert_eq!(c["endpoints"]["count"], "0");
+        assert_eq!(c["isAttachedToOrgConnector"], "false");
+        assert_eq!(c["isCPSEnabled"], "false");
+        assert!(
+            doc.contains("<description><![CDATA[]]></description>"),
+            "{doc}"
+        );
+    }
+
+    #[test]
+    fn china_without_its_base_account_has_no_trusted_account() {
+        let mut c = connector();
+        c.partition = Partition::China;
+        let accounts = BaseAccounts::default();
+        let body = json_body(&Reply::Connector(Box::new(c.clone())), &accounts);
+        let json = &body["ServiceResponse"]["data"][0]["AwsAssetDataConnector"];
+        assert!(json.get("qualysAwsAccountId").is_none());
+        assert_eq!(json["isChinaConfigured"], "true");
+        let doc = xml_body(&Reply::Connector(Box::new(c)), &accounts, "http://h").to_document();
+        assert!(!doc.contains("qualysAwsAccountId"), "{doc}");
+    }
+
+    #[test]
+    fn failures_in_xml_carry_cdata_details() {
+        let doc = xml_body(
+            &Reply::Failure(Failure {
+                code: ResponseCode::InvalidCredentials,
+                message: "Authentication failed".into(),
+                resolution: "Verify both, user and password credentials.".into(),
+            }),
+            &BaseAccounts::default(),
+            "http://h",
+        )
+        .to_document();
+        assert!(
+            doc.contains(
+                "  <responseCode>INVALID_CREDENTIALS</responseCode>\n  <responseErrorDetails>\n    \
+                 <errorMessage><![CDATA[Authentication failed]]></errorMessage>\n    \
+                 <errorResolution><![CDATA[Verify both, user and password credentials.]]></errorResolution>\n  \
+                 </responseErrorDetails>\n</ServiceResponse>"
+            ),
+            "{doc}"
+        );
     }
 }

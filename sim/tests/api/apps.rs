@@ -94,11 +94,14 @@ async fn qualys_create_script_body_is_stored_and_echoed() {
     assert!(got.iter().all(|(_, identifier)| identifier == &role));
     assert_eq!(c["defaultTags"], json!({"count": 0}));
 
-    // v2 shows the same inside <set>.
-    let xml = api.qps2(Method::GET, "get", Some(id_of(&c)), "").await;
+    // v2 shows the same inside <set>, and an empty collection as its count (EVIDENCE 6).
+    let xml = flat_xml(&api.qps2(Method::GET, "get", Some(id_of(&c)), "").await);
     assert!(xml.contains("<activation><set><ActivationModule>PC</ActivationModule><ActivationModule>VM</ActivationModule></set></activation>"), "{xml}");
     assert!(xml.contains(&format!("<ConnectorAppInfoQList><set><ConnectorAppInfo><name>CSA</name><identifier>{role}</identifier></ConnectorAppInfo></set></ConnectorAppInfoQList>")), "{xml}");
-    assert!(xml.contains("<defaultTags><set/></defaultTags>"), "{xml}");
+    assert!(
+        xml.contains("<defaultTags><count>0</count></defaultTags>"),
+        "{xml}"
+    );
     sim.stop().await;
 }
 

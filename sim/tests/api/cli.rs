@@ -61,6 +61,7 @@ async fn binary_prints_its_url_and_keeps_state_across_restarts() {
         "global=111111111111",
         "--customer-base-account",
         "china=333333333333",
+        "--china-region-enabled",
     ];
     let (child, url) = spawn(&args);
     let port = url
@@ -89,8 +90,18 @@ async fn binary_prints_its_url_and_keeps_state_across_restarts() {
     );
     assert_eq!(created["qualysAwsAccountId"], "111111111111");
     let (_, accounts) = api.cv(Method::GET, "/awsBaseAccountId", None).await;
-    assert_eq!(accounts["customerGlobalAccount"], "111111111111");
-    assert_eq!(accounts["customerChinaAccount"], "333333333333");
+    assert_eq!(accounts["globalAccountId"], "111111111111");
+    assert_eq!(accounts["customerGlobalAccount"], "true");
+    assert_eq!(accounts["chinaAccountId"], "333333333333");
+    assert_eq!(accounts["customerChinaAccount"], "true");
+    assert_eq!(accounts["customerGovAccount"], "false");
+    let china = api
+        .create(json!({"name": "cn", "arn": "arn:aws-cn:iam::123456789012:role/R"}))
+        .await;
+    assert_eq!(
+        china["qualysAwsAccountId"], "333333333333",
+        "--china-region-enabled with a China base account"
+    );
     let (status, page) = api.as_user("scoped", "pw").cv(Method::GET, "", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["totalElements"], 0, "scope from --user");

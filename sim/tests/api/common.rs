@@ -88,7 +88,7 @@ impl Api {
             response.headers()["content-type"]
                 .to_str()
                 .unwrap_or_default()
-                .starts_with("text/xml")
+                .starts_with("application/xml")
         );
         response.text().await.expect("text body")
     }
@@ -225,4 +225,27 @@ pub fn assert_cv_error(error: &Value, code: &str) {
     );
     let fields: Vec<&String> = error.as_object().expect("object").keys().collect();
     assert_eq!(fields, ["errorCode", "message", "timestamp"]);
+}
+
+/// A v2 answer on one line with its CDATA sections unwrapped (and escaped as plain text), for
+/// tests about structure: Qualys pretty-prints and puts free text in CDATA (EVIDENCE 6), which
+/// `xml_format` tests check as such.
+pub fn flat_xml(xml: &str) -> String {
+    let one_line: String = xml.lines().map(str::trim_start).collect();
+    let mut out = String::with_capacity(one_line.len());
+    let mut rest = one_line.as_str();
+    while let Some(start) = rest.find("<![CDATA[") {
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + "<![CDATA[".len()..];
+        let end = inner.find("]]>").unwrap_or(inner.len());
+        out.push_str(
+            &inner[..end]
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+        );
+        rest = inner.get(end + "]]>".len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }

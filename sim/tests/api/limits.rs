@@ -1,6 +1,8 @@
 //! Rate and concurrency limits with Qualys's headers, in each API's error form: QPS answers 409,
 //! CloudView 429 with `Retry-After` for its rate limit (EVIDENCE 2; DECISION which limit) and
 //! 409 for concurrency. Rate budgets are per user and per API (EVIDENCE: Qualys API limits docs).
+//! QPS answers carry no limit headers (EVIDENCE 6); its 409 keeps `X-RateLimit-ToWait-Sec`
+//! (DECISION). CloudView answers carry them all.
 
 use std::time::Duration;
 
@@ -18,6 +20,16 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The `X-RateLimit-*` and `X-Concurrency-*` headers of an answer, by lower-case name.
+fn limit_headers(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .keys()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| name.starts_with("x-ratelimit-") || name.starts_with("x-concurrency-"))
+        .collect()
+}
+
 #[tokio::test]
 async fn rate_limits_are_per_user_and_per_api() {
     let config = SimConfig {
@@ -30,34 +42,27 @@ async fn rate_limits_are_per_user_and_per_api() {
     };
     let (sim, api) = start(config).await;
     let search = qps_path("3.0", "search", None);
-    for remaining in ["2", "1", "0"] {
+    for _ in 0..3 {
         let response = api
             .request(Method::POST, &search)
             .send()
             .await
             .expect("answered");
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(header(&response, "x-ratelimit-limit").as_deref(), Some("3"));
-        assert_eq!(
-            header(&response, "x-ratelimit-window-sec").as_deref(),
-            Some("60")
-        );
-        assert_eq!(
-            header(&response, "x-ratelimit-remaining").as_deref(),
-            Some(remaining)
+        assert!(
+            limit_headers(&response).is_empty(),
+            "QPS answers carry no limit headers: {:?}",
+            response.headers()
         );
     }
+    // The 409 is the first sign of a spent QPS budget; it says only how long to wait.
     let response = api
         .request(Method::POST, &search)
         .send()
         .await
         .expect("answered");
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert_eq!(
-        header(&response, "x-ratelimit-remaining").as_deref(),
-        Some("0")
-    );
-    assert_eq!(header(&response, "x-ratelimit-limit").as_deref(), Some("3"));
+    assert_eq!(limit_headers(&response), ["x-ratelimit-towait-sec"]);
     let wait: u64 = header(&response, "x-ratelimit-towait-sec")
         .and_then(|w| w.parse().ok())
         .expect("X-RateLimit-ToWait-Sec");
@@ -80,7 +85,8 @@ async fn rate_limits_are_per_user_and_per_api() {
             .contains("LIMIT_EXCEEDED")
     );
 
-    // CloudView has a budget of its own, and throttles with 429 and Retry-After.
+    // CloudView has a budget of its own, throttles with 429 and Retry-After, and shows the
+    // budget on every answer.
     for remaining in ["2", "1", "0"] {
         let response = api
             .request(Method::GET, CONNECTORS)
@@ -88,6 +94,11 @@ async fn rate_limits_are_per_user_and_per_api() {
             .await
             .expect("answered");
         assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header(&response, "x-ratelimit-limit").as_deref(), Some("3"));
+        assert_eq!(
+            header(&response, "x-ratelimit-window-sec").as_deref(),
+            Some("60")
+        );
         assert_eq!(
             header(&response, "x-ratelimit-remaining").as_deref(),
             Some(remaining)
@@ -148,6 +159,33 @@ async fn concurrency_limit_answers_409_in_both_apis() {
         Some("1")
     );
     assert_eq!(fast.status(), StatusCode::CONFLICT);
+    assert_eq!(limit_headers(&fast), ["x-ratelimit-towait-sec"], "QPS");
+    assert_eq!(
+        header(&fast, "x-ratelimit-towait-sec").as_deref(),
+        Some("1")
+    );
+    // Once the slow call is done the slot is free again.
+    let again = api
+        .request(Method::GET, CONNECTORS)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::OK);
+
+    // The other way round: CloudView's 409 carries the concurrency headers, QPS's answer none.
+    let slow = api
+        .request(Method::POST, &qps_path("3.0", "search", None))
+        .send();
+    let fast = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        api.request(Method::GET, CONNECTORS).send().await
+    };
+    let (slow, fast) = tokio::join!(slow, fast);
+    let slow = slow.expect("answered");
+    let fast = fast.expect("answered");
+    assert_eq!(slow.status(), StatusCode::OK);
+    assert!(limit_headers(&slow).is_empty(), "{:?}", slow.headers());
+    assert_eq!(fast.status(), StatusCode::CONFLICT);
     assert_eq!(
         header(&fast, "x-concurrency-limit-limit").as_deref(),
         Some("1")
@@ -156,14 +194,10 @@ async fn concurrency_limit_answers_409_in_both_apis() {
         header(&fast, "x-concurrency-limit-running").as_deref(),
         Some("1")
     );
-    assert!(header(&fast, "x-ratelimit-towait-sec").is_some());
-    // Once the slow call is done the slot is free again.
-    let again = api
-        .request(Method::GET, CONNECTORS)
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(
+        header(&fast, "x-ratelimit-towait-sec").as_deref(),
+        Some("1")
+    );
     sim.stop().await;
 }
 

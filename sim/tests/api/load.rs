@@ -20,6 +20,7 @@ struct Live {
 }
 
 fn xml_field(xml: &str, tag: &str) -> Option<String> {
+    let xml = flat_xml(xml);
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = start + xml[start..].find(&format!("</{tag}>"))?;

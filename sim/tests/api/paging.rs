@@ -68,7 +68,7 @@ async fn qps_pages_by_id_greater_and_start_from_id_and_the_quirk_breaks_both() {
     assert_eq!(
         quirks,
         json!({"qps_ignore_paging": true, "cloudview_ignore_paging": false,
-               "qps_update_id_only": false})
+               "qps_update_id_only": false, "qps_auth_401": false})
     );
     for request in [
         by_id_greater(made[1]),

@@ -48,7 +48,7 @@ async fn qps_updates_answer_the_id_only_while_the_quirk_is_on() {
     let xml = "<ServiceRequest><data><AwsAssetDataConnector><description>c</description>\
                </AwsAssetDataConnector></data></ServiceRequest>";
     for method in [Method::POST, Method::PUT] {
-        let v2 = api.qps2(method, "update", Some(id), xml).await;
+        let v2 = flat_xml(&api.qps2(method, "update", Some(id), xml).await);
         assert!(
             v2.contains(&format!(
                 "<responseCode>SUCCESS</responseCode><count>1</count>\

@@ -188,7 +188,7 @@ async fn qps_update_set_add_remove() {
         .await;
     let run = api.qps3("run", Some(id), None).await;
     // With the default sync delay of zero the verdict is in run's answer; QPS spells it
-    // FINISHED_SUCCESS, CloudView SUCCESS.
+    // FINISHED_SUCCESS, CloudView "Completed successfully" (EVIDENCE 4).
     assert_eq!(connector_of(&run)["connectorState"], "FINISHED_SUCCESS");
     let (_, cv) = api
         .cv(
@@ -197,7 +197,7 @@ async fn qps_update_set_add_remove() {
             None,
         )
         .await;
-    assert_eq!(cv["state"], "SUCCESS");
+    assert_eq!(cv["state"], "Completed successfully");
     assert_eq!(cv["error"], "");
     sim.stop().await;
 }

@@ -356,7 +356,10 @@ async fn one_store_behind_all_three_apis() {
     assert_eq!(twin["cloudviewUuid"], cv["connectorId"]);
     let id = id_of(twin);
     let xml = api.qps2(Method::GET, "get", Some(id), "").await;
-    assert!(xml.contains("<name>from-cloudview</name>"));
+    assert!(
+        xml.contains("<name><![CDATA[from-cloudview]]></name>"),
+        "{xml}"
+    );
 
     let qps = api
         .create(json!({"name": "from-qps", "arn": arn(ACCOUNT)}))

@@ -1,6 +1,7 @@
 //! Syncs (issue 13): `run` (QPS and CloudView) moves a connector through QUEUED, RUNNING and
-//! PROCESSING to FINISHED_SUCCESS / FINISHED_ERRORS (EVIDENCE 3's states; CloudView says SUCCESS /
-//! ERROR) after the configured delay; `/_sim/roles` decides per role ARN whether the sync
+//! PROCESSING to FINISHED_SUCCESS / FINISHED_ERRORS (EVIDENCE 3's states; CloudView says
+//! "Completed successfully" (EVIDENCE 4) / "Completed with errors" (DECISION)) after the
+//! configured delay; `/_sim/roles` decides per role ARN whether the sync
 //! succeeds and which errors it reports at both errors endpoints (EVIDENCE 1, 3).
 
 use std::time::Duration;
@@ -94,7 +95,7 @@ async fn a_sync_moves_through_the_states_to_success() {
     cloudview.dedup();
     assert_eq!(
         cloudview,
-        ["QUEUED", "RUNNING", "PROCESSING", "SUCCESS"],
+        ["QUEUED", "RUNNING", "PROCESSING", "Completed successfully"],
         "{seen:?}"
     );
     assert_eq!(
@@ -102,7 +103,10 @@ async fn a_sync_moves_through_the_states_to_success() {
         ["QUEUED", "RUNNING", "PROCESSING", "FINISHED_SUCCESS"],
         "{seen:?}"
     );
-    assert_eq!(seen.last().map(|(_, cv)| cv.as_str()), Some("SUCCESS"));
+    assert_eq!(
+        seen.last().map(|(_, cv)| cv.as_str()),
+        Some("Completed successfully")
+    );
     let after = api.qps3("get", Some(id), None).await;
     let after = connector_of(&after);
     assert!(after.get("lastError").is_none());
@@ -154,7 +158,7 @@ async fn an_unassumable_role_fails_its_syncs_with_aws_refusal() {
     assert_eq!(body, json!({}));
     assert_eq!(
         state(&api, id).await,
-        ("FINISHED_ERRORS".into(), "ERROR".into())
+        ("FINISHED_ERRORS".into(), "Completed with errors".into())
     );
 
     let expected = format!(
@@ -198,7 +202,7 @@ async fn an_unassumable_role_fails_its_syncs_with_aws_refusal() {
     api.qps3("run", Some(id), None).await;
     assert_eq!(
         state(&api, id).await,
-        ("FINISHED_SUCCESS".into(), "SUCCESS".into())
+        ("FINISHED_SUCCESS".into(), "Completed successfully".into())
     );
     assert_eq!(qps_errors(&api, id).await["count"], 0);
     let (_, page) = api.cv(Method::GET, &format!("/{uuid}/errors"), None).await;

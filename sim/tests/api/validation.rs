@@ -2,7 +2,7 @@
 //! `responseErrorDetails`, CloudView HTTP 400 with `{errorCode, message, timestamp}`; plus auth
 //! and unknown ids.
 
-use qualys_sim::SimConfig;
+use qualys_sim::{CustomerBaseAccounts, SimConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -35,7 +35,16 @@ fn base() -> Value {
 
 #[tokio::test]
 async fn qps_region_rules() {
-    let (sim, api) = start(SimConfig::default()).await;
+    // A subscription set up for China connectors (EVIDENCE 7), to check China's regions too.
+    let (sim, api) = start(SimConfig {
+        customer_base_accounts: CustomerBaseAccounts {
+            china: Some("333333333333".into()),
+            ..CustomerBaseAccounts::default()
+        },
+        china_region_enabled: true,
+        ..SimConfig::default()
+    })
+    .await;
     let b = base();
     let cspm = qlist("CspmRegionSimple", &["us-east-1"]);
     qps_rejects(&api, with(&b, json!({"cspmRegions": cspm})), "allRegions").await;
@@ -157,7 +166,7 @@ async fn qps_arn_name_partition_and_frequency_rules() {
         "{xml}"
     );
     assert!(xml.contains(
-        "<errorMessage>cspmRegions is accepted only when allRegions is false</errorMessage>"
+        "<errorMessage><![CDATA[cspmRegions is accepted only when allRegions is false]]></errorMessage>"
     ));
     sim.stop().await;
 }
@@ -311,8 +320,13 @@ async fn unknown_ids_and_bad_credentials() {
         .send()
         .await
         .expect("answered");
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert!(response.headers().contains_key("www-authenticate"));
+    // QPS refuses bad credentials with HTTP 200 (EVIDENCE 6), CloudView with 401.
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body["ServiceResponse"]["responseCode"],
+        "INVALID_CREDENTIALS"
+    );
     let (status, error) = intruder.cv(Method::GET, "", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_cv_error(&error, "UNAUTHORIZED");
