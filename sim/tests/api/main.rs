@@ -13,6 +13,7 @@ mod origin;
 mod paging;
 mod persistence;
 mod quirks;
+mod recorded;
 mod scope;
 mod search;
 mod seeds;
