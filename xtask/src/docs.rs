@@ -640,6 +640,7 @@ mod tests {
                 "docs/guides/onboarding-an-aws-account.md",
                 "docs/index.md",
                 "docs/resources/aws_connector.md",
+                "docs/resources/aws_external_id.md",
             ]
         );
         for (path, text) in &pages {
