@@ -64,6 +64,16 @@ pub fn router(app: Arc<AppState>) -> Router {
             "/qps/rest/{version}/{op}/am/{object}/{id}",
             any(qps::with_id),
         )
+        // QPS accepts a trailing slash after the object or the id (EVIDENCE 6, 8: Qualys's own
+        // CloudFormation Lambda posts `/qps/rest/2.0/search/am/awsassetdataconnector/`).
+        .route(
+            "/qps/rest/{version}/{op}/am/{object}/",
+            any(qps::without_id),
+        )
+        .route(
+            "/qps/rest/{version}/{op}/am/{object}/{id}/",
+            any(qps::with_id),
+        )
         .route(
             connectors,
             get(cloudview::list)

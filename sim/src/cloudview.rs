@@ -397,11 +397,66 @@ enum SortField {
     TotalAssets,
 }
 
+/// A list's `filter=<token>:<value>`: the tokens qualysdk sends (EVIDENCE 5: `name`,
+/// `description`, `state`, `connector.uuid`, `lastSyncedOn`) and `awsAccountId` (DECISION).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Filter<'a> {
     NameContains(&'a str),
+    DescriptionContains(&'a str),
+    ConnectorUuid(&'a str),
     AwsAccountId(&'a str),
     State(&'a str),
+    LastSyncedOn(SyncedOn<'a>),
+}
+
+/// `lastSyncedOn:` in UTC (EVIDENCE 5 says no more). DECISION: a prefix of the ISO-8601 UTC
+/// form (`2026-12-04`, `2026-12-04T10`, `2026-12-04T10:20:30Z`, a space for the `T` allowed),
+/// or a QQL range `[<from> ... <to>]`, both ends inclusive prefixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SyncedOn<'a> {
+    Prefix(&'a str),
+    Range(&'a str, &'a str),
+}
+
+impl<'a> SyncedOn<'a> {
+    fn parse(value: &'a str) -> Option<SyncedOn<'a>> {
+        let value = value.trim();
+        let bound = |b: &'a str| {
+            let b = b.trim();
+            let date_like = b.len() >= 4
+                && b.bytes().take(4).all(|c| c.is_ascii_digit())
+                && b.bytes()
+                    .all(|c| c.is_ascii_digit() || b"-:TZ ".contains(&c));
+            date_like.then_some(b)
+        };
+        match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            Some(range) => {
+                let (from, to) = range.split_once("...").or_else(|| range.split_once(".."))?;
+                Some(SyncedOn::Range(bound(from)?, bound(to)?))
+            }
+            None => bound(value).map(SyncedOn::Prefix),
+        }
+    }
+
+    fn matches(self, last_sync: time::OffsetDateTime) -> bool {
+        let iso = dates::iso(last_sync);
+        // The value's own separator between date and time.
+        let in_form = |b: &str| {
+            if b.contains(' ') {
+                iso.replacen('T', " ", 1)
+            } else {
+                iso.clone()
+            }
+        };
+        match self {
+            SyncedOn::Prefix(p) => in_form(p).starts_with(p),
+            SyncedOn::Range(from, to) => {
+                let low = in_form(from);
+                let high = in_form(to);
+                low.as_str() >= from && high.get(..to.len()).unwrap_or(&high) <= to
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -429,6 +484,13 @@ impl<'a> ListQuery<'a> {
             .filter(|c| match self.filter {
                 None => true,
                 Some(Filter::NameContains(n)) => c.name.to_lowercase().contains(&n.to_lowercase()),
+                Some(Filter::DescriptionContains(d)) => {
+                    c.description.to_lowercase().contains(&d.to_lowercase())
+                }
+                Some(Filter::ConnectorUuid(u)) => {
+                    c.cloudview_uuid.to_string().eq_ignore_ascii_case(u.trim())
+                }
+                Some(Filter::LastSyncedOn(on)) => on.matches(c.last_sync),
                 Some(Filter::AwsAccountId(a)) => c.aws_account_id == a,
                 Some(Filter::State(s)) => c.state.cloudview_str().eq_ignore_ascii_case(s),
             })
@@ -532,10 +594,21 @@ fn parse_sort(s: &str) -> Result<(SortField, bool), CvError> {
 fn parse_filter(f: &str) -> Result<Filter<'_>, CvError> {
     match f.split_once(':') {
         Some(("name", v)) => Ok(Filter::NameContains(v)),
+        Some(("description", v)) => Ok(Filter::DescriptionContains(v)),
+        Some(("connector.uuid", v)) => Ok(Filter::ConnectorUuid(v)),
         Some(("awsAccountId", v)) => Ok(Filter::AwsAccountId(v)),
         Some(("state", v)) => Ok(Filter::State(v)),
+        Some(("lastSyncedOn", v)) => {
+            SyncedOn::parse(v).map(Filter::LastSyncedOn).ok_or_else(|| {
+                CvError::bad_request(format!(
+                    "cannot filter lastSyncedOn by `{v}`: use a UTC date or time such as \
+                     2026-12-04 or 2026-12-04T10:20:30Z, or a range [<from> ... <to>]"
+                ))
+            })
+        }
         _ => Err(CvError::bad_request(format!(
-            "cannot filter by `{f}`: use name:, awsAccountId: or state:"
+            "cannot filter by `{f}`: use name:, description:, state:, connector.uuid:, \
+             lastSyncedOn: or awsAccountId:"
         ))),
     }
 }
@@ -611,8 +684,28 @@ mod tests {
             [("sort", "bogus:asc")],
             [("sort", "name:up")],
             [("filter", "arn:x")],
+            [("filter", "lastSyncedOn:yesterday")],
+            [("filter", "lastSyncedOn:[2026-01-01]")],
         ] {
             assert!(ListQuery::parse(&params(&pairs)).is_err(), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn last_synced_on_prefixes_and_ranges() {
+        let at = time::macros::datetime!(2026-12-04 10:20:30 UTC);
+        for (value, expected) in [
+            ("2026-12-04", true),
+            ("2026-12-04T10", true),
+            ("2026-12-04 10:20", true),
+            ("2026-12-04T10:20:30Z", true),
+            ("2026-12-05", false),
+            ("[2026-12-01 ... 2026-12-04]", true),
+            ("[2026-12-04T10:20:31Z .. 2026-12-31]", false),
+            ("[2026-01-01 ... 2026-12-03]", false),
+        ] {
+            let on = SyncedOn::parse(value).expect(value);
+            assert_eq!(on.matches(at), expected, "{value}");
         }
     }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::{self, Caller};
 use crate::cloudview;
 use crate::limits::{self, Budget, Over};
-use crate::qps::{self, Failure, Reply, ResponseCode, Version};
+use crate::qps::{self, Failure, Format, Reply, ResponseCode, Version};
 use crate::server::ConnectionControl;
 
 /// Which API family a path belongs to.
@@ -65,10 +65,11 @@ pub fn classify(method: &Method, path: &str) -> Option<(Family, String)> {
     Some((Family::CloudView, format!("cloudview.{op}")))
 }
 
-/// An error in `family`'s form.
+/// An error in `family`'s form (QPS: in the format the request's `Accept` asks for).
 fn family_error(
     app: &AppState,
     family: Family,
+    headers: &HeaderMap,
     status: StatusCode,
     code: ResponseCode,
     message: &str,
@@ -83,7 +84,8 @@ fn family_error(
                     _ => "Wait X-RateLimit-ToWait-Sec seconds and retry.".into(),
                 },
             };
-            qps::respond(version, status, &Reply::Failure(failure), app)
+            let format = Format::negotiate(version, qps::accept(headers));
+            qps::respond(format, status, &Reply::Failure(failure), app)
         }
         Family::CloudView => cloudview::error_response(status, code.as_str(), message),
     }
@@ -149,6 +151,7 @@ async fn carry_out(
         let mut response = family_error(
             &app,
             family,
+            req.headers(),
             StatusCode::UNAUTHORIZED,
             ResponseCode::Unauthorized,
             "Bad username or password",
@@ -175,6 +178,7 @@ async fn carry_out(
             let mut response = family_error(
                 &app,
                 family,
+                req.headers(),
                 status,
                 ResponseCode::LimitExceeded,
                 &throttled.reason,

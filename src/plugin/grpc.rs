@@ -63,7 +63,7 @@ fn find_schema<'a>(
     })
 }
 
-/// Decodes a configuration against `block` and checks its required arguments, before the
+/// Decodes a configuration against `block` and checks its required and read-only arguments, before the
 /// provider's own validation runs.
 fn decode_config(
     dv: Option<pb::DynamicValue>,
@@ -71,7 +71,7 @@ fn decode_config(
     what: &str,
 ) -> Result<(Value, Diagnostics), Diagnostics> {
     let config = decode(dv, &block.value_type(), what)?;
-    let diags = block.missing_required(&config);
+    let diags = block.argument_errors(&config);
     Ok((config, diags))
 }
 

@@ -1,7 +1,7 @@
 //! Schemas as the provider declares them: blocks of attributes (some of them single nested
 //! objects of attributes), with the descriptions the generated docs are made from.
 //! `Block::value_type` gives the object type the DynamicValue codec reads and writes for that
-//! block; `Block::missing_required` is the check of required arguments Terraform leaves to us.
+//! block; `Block::argument_errors` is the check of required and read-only arguments Terraform leaves to us.
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::value::{Type, Value};
@@ -112,18 +112,21 @@ impl Block {
         self.attributes.iter().find(|a| a.name == name)
     }
 
-    /// An error for every required attribute that is null in `config`, inside nested
-    /// attributes too. Terraform only checks that a required argument is written, so
-    /// `name = null` (or a variable that defaults to null) would otherwise reach apply.
-    /// Unknown values pass: they may still become known.
-    pub fn missing_required(&self, config: &Value) -> Diagnostics {
+    /// An error for every required attribute that is null in `config`, and for every
+    /// read-only (computed-only) attribute that is set, inside nested attributes too.
+    /// Terraform only checks that a required argument is written, so `name = null` (or a
+    /// variable that defaults to null) would otherwise reach apply; and Terraform 1.0 passes a
+    /// value written for a read-only attribute on to the provider, which would then plan a
+    /// value the configuration contradicts. Unknown required values pass: they may still
+    /// become known.
+    pub fn argument_errors(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::default();
-        missing_required(&self.attributes, config, &AttrPath::default(), &mut diags);
+        argument_errors(&self.attributes, config, &AttrPath::default(), &mut diags);
         diags
     }
 }
 
-fn missing_required(
+fn argument_errors(
     attributes: &[Attribute],
     object: &Value,
     at: &AttrPath,
@@ -147,8 +150,20 @@ fn missing_required(
                 .at(path.clone()),
             );
         }
+        if a.presence == Presence::Computed && !value.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Read-only attribute set",
+                    format!(
+                        "\"{path}\" is read-only: Qualys or the provider decides its value. \
+                         Remove it from the configuration."
+                    ),
+                )
+                .at(path.clone()),
+            );
+        }
         if let Some(nested) = &a.nested {
-            missing_required(nested, value, &path, diags);
+            argument_errors(nested, value, &path, diags);
         }
     }
 }
@@ -211,7 +226,7 @@ mod tests {
         let block = block_with_nested();
         let paths = |config: &Value| -> Vec<String> {
             block
-                .missing_required(config)
+                .argument_errors(config)
                 .0
                 .into_iter()
                 .map(|d| {

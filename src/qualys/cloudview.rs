@@ -37,12 +37,13 @@ use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
+use super::create::{Created, Sent, create_at_most_once, recover_create, recovery_deadline};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::{self, excerpt};
 use super::refresh::{Listing, Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
-use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline, require_identity};
+use super::{Client, aws_account_id_from_arn, require_identity};
 
 const CONNECTORS_PATH: &str = "/cloudview-api/rest/v1/aws/connectors";
 const JSON: &str = "application/json";
@@ -533,36 +534,66 @@ impl CloudView<'_> {
 
     /// Creates a connector. See the module documentation for a lost answer.
     pub async fn create(&self, spec: &ConnectorSpec) -> Result<Connector, Error> {
-        let body = encode(spec)?;
-        let reply = match self
-            .send(
-                Method::POST,
-                self.url(None),
-                Some(body),
-                Safety::NotIdempotent,
-                self.client.deadline(),
-            )
+        self.create_checked(spec)
             .await
-        {
-            Ok(reply) => reply,
-            Err(SendError::Unanswered(err)) => return self.recover_create(spec, err, false).await,
-            Err(SendError::Failed(err)) => return Err(err),
+            .map(|created| created.connector)
+    }
+
+    /// [`CloudView::create`], saying whether the connector was found by a lookup after an
+    /// answer that could not be trusted (see [`create`](super::create)).
+    pub async fn create_checked(&self, spec: &ConnectorSpec) -> Result<Created<Connector>, Error> {
+        let body = encode(spec)?;
+        let deadline = self.client.deadline();
+        let send = || async {
+            let reply = match self
+                .send(
+                    Method::POST,
+                    self.url(None),
+                    Some(body.clone()),
+                    Safety::NotIdempotent,
+                    deadline,
+                )
+                .await
+            {
+                Ok(reply) => reply,
+                Err(SendError::Unanswered(err)) => return Ok(Sent::MaybeDone(err)),
+                Err(SendError::Failed(err)) => return Err(err),
+            };
+            self.explained(check(&reply, "create connector"))?;
+            match decode::<Connector>(&reply, "create connector") {
+                Ok(connector) => Ok(Sent::Done(connector)),
+                // Qualys said 2xx: the connector probably exists.
+                Err(err) => self.recover_answered(spec, err).await.map(Sent::Done),
+            }
         };
-        self.explained(check(&reply, "create connector"))?;
-        let connector = match decode::<Connector>(&reply, "create connector") {
-            Ok(connector) => connector,
-            // Qualys said 2xx: the connector probably exists.
-            Err(err) => return self.recover_create(spec, err, true).await,
-        };
+        let mut created = create_at_most_once(
+            self.client.transport(),
+            deadline,
+            &spec.name,
+            send,
+            |deadline| self.lookup_created(spec, deadline),
+            |c: &Connector| c.connector_id.clone(),
+        )
+        .await?;
+        if created.adopted_after.is_some() {
+            created
+                .connector
+                .require_identity("adopted connector", true)?;
+            return Ok(created);
+        }
+        let connector = &created.connector;
         info!(id = %connector.connector_id, "CloudView connector created");
         let incomplete = match connector.require_identity("create", true) {
-            Ok(()) => return Ok(connector),
+            Ok(()) => return Ok(created),
             Err(incomplete) => incomplete,
         };
         // The answer lacks fields: the connector as CloudView reads it back, else the
         // `Incomplete` error, which still carries the new id.
         match self.get(&connector.connector_id).await {
-            Ok(full) => Ok(full),
+            Ok(full) => {
+                created.connector = full;
+                Ok(created)
+            }
             Err(err) => {
                 warn!(id = %connector.connector_id, error = %err, "could not re-read the created connector");
                 Err(incomplete)
@@ -570,41 +601,49 @@ impl CloudView<'_> {
         }
     }
 
-    async fn recover_create(
+    /// The connectors a create of `spec` may have made: same name and AWS account, and ARN
+    /// and external ID where reported.
+    async fn lookup_created(
+        &self,
+        spec: &ConnectorSpec,
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
+        let account = aws_account_id_from_arn(&spec.arn);
+        let found = self.list_all_within(Some(&spec.name), deadline).await?;
+        Ok(found
+            .into_iter()
+            .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
+            .filter(|c| {
+                account.is_none()
+                    || c.aws_account_id.is_none()
+                    || c.aws_account_id.as_deref() == account
+            })
+            .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
+            .filter(|c| {
+                c.external_id
+                    .as_deref()
+                    .is_none_or(|x| x == spec.external_id)
+            })
+            .collect())
+    }
+
+    /// A 2xx create answer that could not be read: the connector it made, looked up.
+    async fn recover_answered(
         &self,
         spec: &ConnectorSpec,
         cause: Error,
-        keep_error_if_absent: bool,
     ) -> Result<Connector, Error> {
-        let account = aws_account_id_from_arn(&spec.arn);
-        let lookup = |deadline| async move {
-            let found = self.list_all_within(Some(&spec.name), deadline).await?;
-            Ok(found
-                .into_iter()
-                .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
-                .filter(|c| {
-                    account.is_none()
-                        || c.aws_account_id.is_none()
-                        || c.aws_account_id.as_deref() == account
-                })
-                .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
-                .filter(|c| {
-                    c.external_id
-                        .as_deref()
-                        .is_none_or(|x| x == spec.external_id)
-                })
-                .collect())
-        };
         let adopted = recover_create(
             self.client.transport(),
             recovery_deadline(self.client.deadline()),
             &spec.name,
-            cause,
-            keep_error_if_absent,
-            lookup,
+            cause.clone(),
+            true,
+            |deadline| self.lookup_created(spec, deadline),
             |c: &Connector| c.connector_id.clone(),
         )
-        .await?;
+        .await?
+        .ok_or(cause)?;
         adopted.require_identity("adopted connector", true)?;
         Ok(adopted)
     }

@@ -7,16 +7,18 @@
 //!   the process-wide limit). A permit is held for one HTTP exchange only, never across a
 //!   backoff, so a throttled call does not starve the others.
 //! - **Retries.** HTTP 409 (Qualys's "over the limit"; never "already exists"), 429 and 503
-//!   mean the request was not carried out, so they are retried for every operation, create
-//!   included. The wait is `X-RateLimit-ToWait-Sec`, else `Retry-After` (seconds or HTTP
-//!   date), else capped exponential backoff with equal jitter. Failing to connect is
-//!   retried the same way (nothing was sent). A server error (500, 502, 504) and a lost
-//!   answer (timeout, connection reset or closed after the request was written) are retried
-//!   only for [`Safety::Idempotent`] calls (reads, update, delete, run); for a create the
-//!   5xx is returned as is and the lost answer comes back as [`SendError::Unanswered`], so
-//!   the caller can look the object up instead of creating it twice. Every retry counts
-//!   against `max_retries` and must fit the deadline; when they run out, the last 5xx is
-//!   returned as the answer.
+//!   mean the request was not carried out by Qualys, so reads and other repeatable calls are
+//!   retried after the wait: `X-RateLimit-ToWait-Sec`, else `Retry-After` (seconds or HTTP
+//!   date), else capped exponential backoff with equal jitter. Failing to connect is retried
+//!   the same way (nothing was sent). A server error (500, 502, 504) and a lost answer
+//!   (timeout, connection reset or closed after the request was written) are retried for
+//!   [`Safety::Idempotent`] calls (reads, update, delete, run). A create
+//!   ([`Safety::NotIdempotent`]) is never sent twice here: a lost answer, a 408, 429 or 5xx,
+//!   or a 409 that is not Qualys's own envelope (a gateway in between may answer so after
+//!   forwarding) comes back as [`SendError::Unanswered`], and the caller looks the connector
+//!   up before anything else (see [`create`](super::create)). Every retry counts against
+//!   `max_retries` and must fit the deadline; when they run out, the last 5xx is returned as
+//!   the answer.
 //! - **Permanent failures are not retried**: a TLS handshake that fails on the certificate
 //!   or the protocol (rustls's verdict does not change on a second try), and any status
 //!   other than the ones above (400, 401, 403, 404, a QPS `INVALID_REQUEST` in a 200).
@@ -208,6 +210,47 @@ pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     })
 }
 
+/// Whether an answer to a create leaves open whether it was carried out: a timeout, a 429 or a
+/// 5xx, from Qualys or from anything in between (a gateway may answer so after forwarding), or
+/// a 409 that is not Qualys's own "over the limit" envelope. Qualys's refusals that come before
+/// it does anything (its 409 envelope, a 4xx with its error body, an error in a 200) are
+/// answers like any other.
+fn maybe_carried_out(reply: &Reply) -> bool {
+    match reply.status.as_u16() {
+        408 | 429 => true,
+        409 => !is_qualys_envelope(&reply.body),
+        status => (500..=599).contains(&status),
+    }
+}
+
+/// Whether a body is a Qualys error envelope: QPS's `ServiceResponse` with a `responseCode`, or
+/// CloudView's JSON with an `errorCode`.
+fn is_qualys_envelope(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let text = head.trim_start();
+    (text.starts_with('{') || text.starts_with('<'))
+        && (text.contains("responseCode") || text.contains("errorCode"))
+}
+
+/// The error a maybe-carried-out answer stands for: throttling (with the wait asked for), or
+/// the server error.
+fn maybe_done_error(reply: &Reply, headers: &HeaderMap, attempt: u32) -> Error {
+    if is_throttle(reply.status) {
+        Error::Throttled {
+            status: reply.status.as_u16(),
+            attempts: attempt,
+            retry_after: server_wait(headers, SystemTime::now()),
+        }
+    } else {
+        Error::Api {
+            status: reply.status.as_u16(),
+            code: None,
+            message: excerpt(&reply.body),
+            resolution: None,
+        }
+    }
+}
+
 fn is_throttle(status: StatusCode) -> bool {
     matches!(status.as_u16(), 409 | 429 | 503)
 }
@@ -386,6 +429,11 @@ impl Transport {
         self.shared.stop.is_cancelled()
     }
 
+    /// Retries allowed per call (`max_retries`), for retries made above the transport.
+    pub(crate) fn max_retries(&self) -> u32 {
+        self.shared.retry.max_retries
+    }
+
     /// The backoff before retry `retry` (0-based), for retries made above the transport.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         self.shared.retry.backoff(retry)
@@ -447,6 +495,13 @@ impl Transport {
                         "qualys call"
                     );
                     trace!(body = %excerpt(&reply.body), "qualys response body");
+                    if call.safety == Safety::NotIdempotent && maybe_carried_out(&reply) {
+                        // Sending it again could make a second connector: the caller looks
+                        // first (see create.rs).
+                        return Err(SendError::Unanswered(maybe_done_error(
+                            &reply, &headers, attempt,
+                        )));
+                    }
                     if is_transient_server_error(reply.status) && call.safety == Safety::Idempotent
                     {
                         // Out of retries, the 5xx itself is the answer the caller maps.

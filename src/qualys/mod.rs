@@ -45,6 +45,7 @@
 
 mod batch;
 pub mod cloudview;
+mod create;
 mod error;
 pub mod fuzzing;
 mod http;
@@ -55,7 +56,6 @@ mod refresh;
 mod sync;
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,6 +64,7 @@ use tokio::sync::OnceCell;
 use tracing::warn;
 
 pub use cloudview::CloudView;
+pub use create::Created;
 pub use error::Error;
 pub use inventory::{Existing, Family};
 pub use qps::{Qps, QpsVersion};
@@ -426,101 +427,6 @@ pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
-/// What to do after a create whose outcome is unknown: look for what it may have made
-/// (`lookup` returns the connectors matching the request) and adopt exactly one match.
-/// `keep_error_if_absent`: when nothing matches, return `cause` itself rather than
-/// [`Error::CreateUnconfirmed`] (used when Qualys did answer, but unreadably).
-///
-/// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
-/// an unreadable answer) is tried again after the transport's backoff until `deadline`
-/// (the operation's, see [`recovery_deadline`]): giving up early would make the next apply
-/// create a duplicate. Finding nothing is checked once more after a short pause, in case
-/// Qualys was still committing the create.
-async fn recover_create<T, F, Fut>(
-    transport: &Transport,
-    deadline: Deadline,
-    name: &str,
-    cause: Error,
-    keep_error_if_absent: bool,
-    lookup: F,
-    id_of: fn(&T) -> String,
-) -> Result<T, Error>
-where
-    F: Fn(Deadline) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, Error>>,
-{
-    const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
-    warn!(name, error = %cause, "create not confirmed; looking the connector up before anything else");
-    let unconfirmed =
-        |candidates: Vec<String>, lookup_error: Option<&Error>| Error::CreateUnconfirmed {
-            name: name.to_owned(),
-            cause: match lookup_error {
-                Some(e) => format!("{cause}; the lookup that followed failed too: {e}"),
-                None => cause.to_string(),
-            },
-            candidates,
-        };
-    let mut empty_looks = 0;
-    let mut failed_looks = 0;
-    loop {
-        let wait = match lookup(deadline).await {
-            Ok(mut matching) => match matching.len() {
-                0 => {
-                    empty_looks += 1;
-                    if empty_looks >= 2 || !deadline.allows(SECOND_LOOK_AFTER) {
-                        break;
-                    }
-                    SECOND_LOOK_AFTER
-                }
-                1 => {
-                    let adopted = matching.remove(0);
-                    warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
-                    return Ok(adopted);
-                }
-                _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
-            },
-            Err(e) if lookup_may_succeed_later(&e) => {
-                let wait = transport.backoff(failed_looks);
-                failed_looks += 1;
-                if !deadline.allows(wait) {
-                    return Err(unconfirmed(Vec::new(), Some(&e)));
-                }
-                warn!(name, error = %e, attempt = failed_looks, "lookup after an unconfirmed create failed; trying again");
-                wait
-            }
-            Err(e) => return Err(unconfirmed(Vec::new(), Some(&e))),
-        };
-        if let Err(e) = transport.pause(wait).await {
-            return Err(unconfirmed(Vec::new(), Some(&e)));
-        }
-    }
-    if keep_error_if_absent {
-        Err(cause)
-    } else {
-        Err(unconfirmed(Vec::new(), None))
-    }
-}
-
-/// Whether a failed lookup is worth repeating: the failure says nothing about the lookup
-/// itself being wrong.
-fn lookup_may_succeed_later(err: &Error) -> bool {
-    match err {
-        Error::Transport { .. } => !http::is_permanent_failure(err),
-        Error::Api { .. } | Error::Throttled { .. } | Error::Decode { .. } => true,
-        _ => false,
-    }
-}
-
-/// Least time the lookups recovering a create get, even when the create used up the
-/// operation's deadline.
-const RECOVERY_LOOKUP_MIN: Duration = Duration::from_secs(60);
-
-/// The deadline of the lookups recovering a create: the operation's, stretched to
-/// [`RECOVERY_LOOKUP_MIN`] from now.
-fn recovery_deadline(operation: Deadline) -> Deadline {
-    operation.at_least(RECOVERY_LOOKUP_MIN)
-}
-
 /// Turns an answer whose connector lacks identity fields (absent or blank) into
 /// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
 /// half-empty connector. `created_id` is the id of a connector Qualys made, which the
@@ -617,126 +523,6 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("':'"), "{err}");
-    }
-
-    fn fast_transport() -> Transport {
-        Transport::new(TransportSettings {
-            username: "demo",
-            password: "pw",
-            user_agent: "ua",
-            insecure_skip_verify: false,
-            max_concurrency: 1,
-            request_timeout: Duration::from_secs(1),
-            retry: RetryPolicy {
-                max_retries: 1,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(40),
-            },
-        })
-        .unwrap()
-    }
-
-    fn server_error() -> Error {
-        Error::Api {
-            status: 500,
-            code: None,
-            message: "lookup trouble".into(),
-            resolution: None,
-        }
-    }
-
-    /// Failed lookups are repeated with backoff until the deadline, not given up after one
-    /// failure or a fixed number of tries; a final error is not repeated.
-    #[tokio::test]
-    async fn recovery_keeps_looking_until_the_deadline() {
-        let transport = fast_transport();
-        let looks = std::sync::atomic::AtomicU32::new(0);
-        let lookup = |_| {
-            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async { Err::<Vec<String>, _>(server_error()) }
-        };
-        let started = Instant::now();
-        let deadline = Deadline::after(Duration::from_millis(600));
-        let err = recover_create(
-            &transport,
-            deadline,
-            "n",
-            Error::Stopped,
-            false,
-            lookup,
-            |s| s.clone(),
-        )
-        .await
-        .unwrap_err();
-        assert!(
-            matches!(&err, Error::CreateUnconfirmed { cause, .. } if cause.contains("lookup trouble")),
-            "{err}"
-        );
-        let elapsed = started.elapsed();
-        assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
-        assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
-        assert!(
-            looks.load(std::sync::atomic::Ordering::SeqCst) >= 8,
-            "{looks:?}"
-        );
-
-        // Failures, then the connector: adopted.
-        let looks = std::sync::atomic::AtomicU32::new(0);
-        let lookup = |_| {
-            let n = looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async move {
-                if n < 4 {
-                    Err(server_error())
-                } else {
-                    Ok(vec!["2000001".to_string()])
-                }
-            }
-        };
-        let deadline = Deadline::after(Duration::from_secs(5));
-        let adopted = recover_create(
-            &transport,
-            deadline,
-            "n",
-            Error::Stopped,
-            false,
-            lookup,
-            |s| s.clone(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(adopted, "2000001");
-
-        // A refusal is final.
-        let looks = std::sync::atomic::AtomicU32::new(0);
-        let lookup = |_| {
-            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async {
-                Err::<Vec<String>, _>(Error::Unauthorized {
-                    message: "no".into(),
-                })
-            }
-        };
-        let err = recover_create(
-            &transport,
-            deadline,
-            "n",
-            Error::Stopped,
-            false,
-            lookup,
-            |s| s.clone(),
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(err, Error::CreateUnconfirmed { .. }), "{err}");
-        assert_eq!(looks.load(std::sync::atomic::Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn recovery_gets_at_least_a_minute_past_a_spent_deadline() {
-        let spent = recovery_deadline(Deadline::at(Instant::now()));
-        assert!(spent.instant() >= Instant::now() + Duration::from_secs(59));
-        let far = Instant::now() + Duration::from_secs(600);
-        assert_eq!(recovery_deadline(Deadline::at(far)).instant(), far);
     }
 
     #[test]

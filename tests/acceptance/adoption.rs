@@ -190,7 +190,7 @@ fn guide_example(which: &str) -> String {
 /// data source, a resource with the same `for_each`, and the next plan empty.
 #[test]
 fn bulk_adoption_with_for_each_import_blocks_on_terraform_1_11() {
-    let sim = SimFixture::start();
+    let sim = SimFixture::with_china();
     let ids = made_outside(&sim, 60);
     // Not every connector is plain: one GovCloud, one scoped to regions, one China.
     sim.create_out_of_band(

@@ -136,7 +136,7 @@ resource "qualys_aws_connector" "c" {{
 
 #[test]
 fn base_accounts_feed_trust_policies_for_every_partition() {
-    let sim = SimFixture::start();
+    let sim = SimFixture::with_china();
     let wd = Workdir::new(
         &(sim.provider_hcl("demo")
             + r#"
@@ -183,13 +183,13 @@ output "accounts" {
         [
             qualys_sim::QUALYS_AWS_ACCOUNT_ID,
             qualys_sim::QUALYS_GOV_AWS_ACCOUNT_ID,
-            qualys_sim::QUALYS_CHINA_AWS_ACCOUNT_ID
+            SimFixture::CHINA_BASE_ACCOUNT
         ]
     );
     for (name, partition, account) in [
         ("global", "aws", qualys_sim::QUALYS_AWS_ACCOUNT_ID),
         ("gov", "aws-us-gov", qualys_sim::QUALYS_GOV_AWS_ACCOUNT_ID),
-        ("china", "aws-cn", qualys_sim::QUALYS_CHINA_AWS_ACCOUNT_ID),
+        ("china", "aws-cn", SimFixture::CHINA_BASE_ACCOUNT),
     ] {
         let policy: serde_json::Value =
             serde_json::from_str(outputs["trust"][name].as_str().unwrap_or_default())

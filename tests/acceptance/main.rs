@@ -3,6 +3,7 @@
 
 mod adoption;
 mod aws_connector;
+mod bad_day;
 mod budget;
 mod evidence;
 mod examples;

@@ -17,7 +17,7 @@ const CV_EXTERNAL_ID: &str = "USPOD01-4765-abc123def";
 
 #[test]
 fn import_blocks_with_generated_config_plan_clean_for_every_import_form() {
-    let sim = SimFixture::start();
+    let sim = SimFixture::with_china();
     let v3 = sim.create_out_of_band("v3", "gen-v3", ARN, "gen-v3-external");
     let v2 = sim.create_out_of_band("v3", "gen-v2", ARN, "gen-v2-external");
     let cv = sim.create_out_of_band("cloudview", "gen-cv", ARN, CV_EXTERNAL_ID);

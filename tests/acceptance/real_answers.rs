@@ -145,9 +145,7 @@ resource "qualys_aws_connector" "cv" {{
   arn           = "{ARN}"
   external_id   = "{CV_EXTERNAL_ID}"
   wait_for_sync = true
-  timeouts {{
-    create = "2m"
-  }}
+  timeouts      = {{ create = "2m" }}
 }}
 
 output "states" {{
@@ -236,6 +234,12 @@ fn bad_credentials_answered_in_an_http_200_envelope_name_the_user_and_platform()
     let sim = SimFixture::start();
     let config = format!(
         r#"
+terraform {{
+  required_providers {{
+    qualys = {{ source = "qualys-tf/qualys" }}
+  }}
+}}
+
 provider "qualys" {{
   api_url     = "{}"
   username    = "demo"
@@ -243,12 +247,16 @@ provider "qualys" {{
   max_retries = 1
 }}
 
-data "qualys_aws_connectors" "all" {{}}
+resource "qualys_aws_connector" "c" {{
+  name        = "creds"
+  arn         = "{ARN}"
+  external_id = "creds-external"
+}}
 "#,
         sim.url
     );
     let wd = Workdir::new(&config);
-    let run = wd.run(&["plan", "-input=false"]);
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(run.code, 1, "{}", run.text());
     let flat = run.flat();
     // Qualys's own words, and what to check.

@@ -16,7 +16,7 @@ use crate::model::{Connector, NOT_SYNCED_ERROR, SUBSCRIPTION_ID};
 use crate::regions::Partition;
 use crate::xml::Element;
 
-use super::Version;
+use super::Format;
 use super::search::{ErrorItem, ErrorPage, Page};
 
 /// `responseCode` values.
@@ -67,16 +67,16 @@ pub enum Reply {
     Failure(Failure),
 }
 
-/// The HTTP response for `reply` in `version`'s encoding.
-pub fn respond(version: Version, status: StatusCode, reply: &Reply, app: &AppState) -> Response {
-    match version {
-        Version::V3 => (
+/// The HTTP response for `reply` in `format`.
+pub fn respond(format: Format, status: StatusCode, reply: &Reply, app: &AppState) -> Response {
+    match format {
+        Format::Json => (
             status,
             [(header::CONTENT_TYPE, "application/json")],
             json_body(reply, &app.accounts).to_string(),
         )
             .into_response(),
-        Version::V2 => (
+        Format::Xml => (
             status,
             [(header::CONTENT_TYPE, "text/xml;charset=UTF-8")],
             xml_body(reply, &app.accounts, &app.base_url).to_document(),

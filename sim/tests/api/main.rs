@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod apps;
 mod cli;
+mod client_forms;
 mod cloudview_ops;
 mod common;
 mod limits;

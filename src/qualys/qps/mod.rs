@@ -54,12 +54,13 @@ use std::collections::{HashMap, HashSet};
 use reqwest::Method;
 use tracing::{info, warn};
 
+use super::create::{Created, Sent, create_at_most_once, recover_create, recovery_deadline};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::excerpt;
 use super::refresh::{Listing, Progress, Step};
 use super::sync::{BaseAccounts, SyncError};
-use super::{Client, aws_account_id_from_arn, recover_create, recovery_deadline};
+use super::{Client, aws_account_id_from_arn};
 use request::{RequestParts, encode_request};
 use search::MAX_SEARCH_PAGES;
 
@@ -98,71 +99,103 @@ impl Qps<'_> {
     /// Creates a connector and returns it as Qualys then reports it. See the module
     /// documentation for what happens when the answer is lost.
     pub async fn create(&self, spec: &ConnectorSpec) -> Result<Connector, Error> {
+        self.create_checked(spec)
+            .await
+            .map(|created| created.connector)
+    }
+
+    /// [`Qps::create`], saying whether the connector was found by a lookup after an answer
+    /// that could not be trusted (see [`create`](super::create)).
+    pub async fn create_checked(&self, spec: &ConnectorSpec) -> Result<Created<Connector>, Error> {
         let deadline = self.client.deadline();
         let body = encode_request(self.version, RequestParts::data(spec))?;
         let call = self.call(Method::POST, "create", None, body, Safety::NotIdempotent);
-        let created = match self.client.transport().send(&call, deadline).await {
-            Ok(reply) => match self.decode(&reply, "create connector") {
+        let send = || async {
+            let reply = match self.client.transport().send(&call, deadline).await {
+                Ok(reply) => reply,
+                Err(SendError::Unanswered(err)) => return Ok(Sent::MaybeDone(err)),
+                Err(SendError::Failed(err)) => return Err(err),
+            };
+            let created = match self.decode(&reply, "create connector") {
                 Ok(answer) => answer,
                 Err(err @ Error::Decode { .. }) if reply.status.is_success() => {
                     // Qualys said 2xx: the connector probably exists.
-                    return self.recover_create(spec, err, true).await;
+                    return self.recover_answered(spec, err).await.map(Sent::Done);
                 }
                 Err(err) => return Err(err),
-            },
-            Err(SendError::Unanswered(err)) => return self.recover_create(spec, err, false).await,
-            Err(SendError::Failed(err)) => return Err(err),
-        };
-        let Some(connector) = created.items.into_iter().next() else {
-            let err = Error::Decode {
-                context: format!("QPS {} create connector", self.version),
-                reason: "SUCCESS without the created connector".into(),
-                excerpt: excerpt(&[]),
             };
-            return self.recover_create(spec, err, true).await;
+            let Some(connector) = created.items.into_iter().next() else {
+                let err = Error::Decode {
+                    context: format!("QPS {} create connector", self.version),
+                    reason: "SUCCESS without the created connector".into(),
+                    excerpt: excerpt(&[]),
+                };
+                return self.recover_answered(spec, err).await.map(Sent::Done);
+            };
+            info!(id = connector.id, version = %self.version, "QPS connector created");
+            // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name);
+            // the caller completes it from what it sent rather than spending a call on a
+            // re-read.
+            Ok(Sent::Done(connector))
         };
-        info!(id = connector.id, version = %self.version, "QPS connector created");
-        // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name); the
-        // caller completes it from what it sent rather than spending a call on a re-read.
-        Ok(connector)
+        let created = create_at_most_once(
+            self.client.transport(),
+            deadline,
+            &spec.name,
+            send,
+            |deadline| self.lookup_created(spec, deadline),
+            |c: &Connector| c.id.to_string(),
+        )
+        .await?;
+        if created.adopted_after.is_some() {
+            created
+                .connector
+                .require_identity(&format!("QPS {} adopted connector", self.version), true)?;
+        }
+        Ok(created)
     }
 
-    /// Looks for the connector a create may have made, by name and AWS account, matching
-    /// ARN and external ID too.
-    async fn recover_create(
+    /// The connectors a create of `spec` may have made: same name and AWS account, and ARN
+    /// and external ID where reported.
+    async fn lookup_created(
         &self,
         spec: &ConnectorSpec,
-        cause: Error,
-        keep_error_if_absent: bool,
-    ) -> Result<Connector, Error> {
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
         let mut criteria = vec![Criterion::equals(SearchField::Name, spec.name.clone())];
         if let Some(account) = aws_account_id_from_arn(&spec.arn) {
             criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
         }
-        let criteria = &criteria;
-        let lookup = |deadline| async move {
-            let found = self.search_all_within(criteria, deadline).await?;
-            Ok(found
-                .into_iter()
-                .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
-                .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
-                .filter(|c| {
-                    c.external_id
-                        .as_deref()
-                        .is_none_or(|x| x == spec.external_id)
-                })
-                .collect())
-        };
+        let found = self.search_all_within(&criteria, deadline).await?;
+        Ok(found
+            .into_iter()
+            .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
+            .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
+            .filter(|c| {
+                c.external_id
+                    .as_deref()
+                    .is_none_or(|x| x == spec.external_id)
+            })
+            .collect())
+    }
+
+    /// A 2xx create answer that could not be read: the connector it made, looked up.
+    async fn recover_answered(
+        &self,
+        spec: &ConnectorSpec,
+        cause: Error,
+    ) -> Result<Connector, Error> {
         let adopted = recover_create(
             self.client.transport(),
             recovery_deadline(self.client.deadline()),
             &spec.name,
-            cause,
-            keep_error_if_absent,
-            lookup,
+            cause.clone(),
+            true,
+            |deadline| self.lookup_created(spec, deadline),
             |c: &Connector| c.id.to_string(),
         )
-        .await?;
+        .await?
+        .ok_or(cause)?;
         adopted.require_identity(&format!("QPS {} adopted connector", self.version), true)?;
         Ok(adopted)
     }

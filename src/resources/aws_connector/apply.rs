@@ -330,21 +330,30 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
     let created = match desired.api.qps_version() {
         Some(version) => client
             .qps(version)
-            .create(&desired.qps_spec(None))
+            .create_checked(&desired.qps_spec(None))
             .await
-            .map(|c| state_after_qps_write(&c, desired.api, &planned, &Value::Null)),
+            .map(|c| {
+                let state =
+                    state_after_qps_write(&c.connector, desired.api, &planned, &Value::Null);
+                (state, c.adopted_after)
+            }),
         None => client
             .cloudview()
-            .create(&desired.cloudview_spec())
+            .create_checked(&desired.cloudview_spec())
             .await
-            .map(|c| state_from_cloudview(&c, &planned)),
+            .map(|c| {
+                (
+                    state_from_cloudview(&c.connector, &planned),
+                    c.adopted_after,
+                )
+            }),
     };
     let created = match created {
-        Ok(state) => Ok(with_base_account(client, state).await),
+        Ok((state, adopted_after)) => Ok((with_base_account(client, state).await, adopted_after)),
         Err(e) => Err(e),
     };
     match created {
-        Ok(state) => {
+        Ok((state, adopted_after)) => {
             tracing::info!(id = ?state.get("id"), api = desired.api.as_str(), "created connector");
             if let Some(id) = state.get("id").as_str() {
                 client
@@ -354,7 +363,7 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             // The create's answer was lost when the time ran out, and the connector was found
             // afterwards: it exists and is in the state, so this is no failure, but say so.
             let limit = timeout_of(&planned, "create");
-            let diagnostics = if started.elapsed() > limit {
+            let mut diagnostics = if started.elapsed() > limit {
                 Diagnostic::warning(
                     "Creating the Qualys connector took longer than timeouts.create",
                     format!(
@@ -371,6 +380,20 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             } else {
                 Diagnostics::default()
             };
+            if let Some(answer) = adopted_after {
+                diagnostics.push(Diagnostic::warning(
+                    "The create's answer could not be trusted; the connector it made was adopted",
+                    format!(
+                        "Qualys's create of connector {:?} was answered with: {answer}. Such an \
+                         answer (from Qualys or from anything between it and the provider) does \
+                         not say whether the create was carried out, so the provider looked \
+                         before sending it again, found the connector ({}), and saved it in the \
+                         state instead of creating a second one.",
+                        desired.name,
+                        state.get("id").as_str().unwrap_or("?"),
+                    ),
+                ));
+            }
             finish(client, desired, state, None, &planned, diagnostics).await
         }
         // Qualys created the connector but did not describe it: its id must reach the state

@@ -39,6 +39,23 @@ impl SimFixture {
         }
     }
 
+    /// The customer's own AWS China base account in [`SimFixture::with_china`].
+    pub const CHINA_BASE_ACCOUNT: &'static str = "111122223333";
+
+    /// A subscription that can have AWS China connectors: its own China base account
+    /// ([`SimFixture::CHINA_BASE_ACCOUNT`]) and the region enabled by Qualys support (Qualys
+    /// provides no China base account).
+    pub fn with_china() -> SimFixture {
+        SimFixture::start_with(SimConfig {
+            customer_base_accounts: qualys_sim::CustomerBaseAccounts {
+                china: Some(SimFixture::CHINA_BASE_ACCOUNT.into()),
+                ..qualys_sim::CustomerBaseAccounts::default()
+            },
+            china_region_enabled: true,
+            ..SimConfig::default()
+        })
+    }
+
     /// A simulator with a second user, `scoped`, who sees only `account`.
     pub fn with_scoped_user(account: &str) -> SimFixture {
         let mut scoped = User::new("scoped", "scoped");
