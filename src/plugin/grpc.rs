@@ -122,9 +122,31 @@ pub fn diagnostics_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
                 Severity::Error => pb::diagnostic::Severity::Error,
                 Severity::Warning => pb::diagnostic::Severity::Warning,
             } as i32,
-            summary: d.summary,
-            detail: d.detail,
+            summary: terminal_safe(&d.summary),
+            detail: terminal_safe(&d.detail),
             attribute: d.path.map(path_to_proto),
+        })
+        .collect()
+}
+
+/// A diagnostic's text with every control character but line breaks and tabs (which the
+/// provider's own messages use) shown as a `\u{..}` escape: whatever a message quotes, no
+/// escape sequence reaches the user's terminal. Text from a server is made wholly inert
+/// (line breaks too) where the client reads it; this is the last guard.
+fn terminal_safe(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
         })
         .collect()
 }
@@ -617,6 +639,15 @@ impl goplugin::grpc_stdio_server::GrpcStdio for Stdio {
 mod tests {
     use super::*;
     use crate::plugin::schema::Presence;
+
+    #[test]
+    fn diagnostics_reach_terraform_without_escape_sequences() {
+        assert_eq!(terminal_safe("ok\n\tline"), "ok\n\tline");
+        assert_eq!(
+            terminal_safe("x\u{1b}[2J\u{1b}]0;t\u{7}\r"),
+            "x\\u{1b}[2J\\u{1b}]0;t\\u{7}\\u{d}"
+        );
+    }
 
     #[test]
     fn a_single_nested_attribute_declares_its_object_not_a_type() {

@@ -40,7 +40,7 @@ use tracing::{info, warn};
 use super::create::{Created, Sent, create_at_most_once, recover_create, recovery_deadline};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
-use super::lenient::{self, excerpt};
+use super::lenient::{self, excerpt, inert};
 use super::refresh::{Listing, Progress, Step};
 use super::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 use super::{Client, aws_account_id_from_arn, require_identity};
@@ -459,11 +459,82 @@ impl CloudView<'_> {
         }
         listing.spent_one_by_one(misses.len());
         drop(listing);
+        let mut answered_gone = Vec::new();
         for id in misses {
-            let answer = self.get(&id).await;
-            results.insert(id, answer);
+            match self.get(&id).await {
+                Err(Error::NotFound { .. }) => answered_gone.push(id),
+                answer => {
+                    results.insert(id, answer);
+                }
+            }
+        }
+        if !answered_gone.is_empty() {
+            self.confirm_gone(answered_gone, &mut results, deadline)
+                .await;
         }
         results
+    }
+
+    /// A connector leaves Terraform's state only on two signals: its own `get` says it is
+    /// gone (a 404, which a proxy or gateway can send too, with any body) **and** a complete
+    /// listing lacks it. The listing is completed for these ids (one call a page, spent only
+    /// when a read answered 404); a connector it holds is answered from it, and one it cannot
+    /// confirm (the listing failed or cannot go on) is an error, never a deletion.
+    async fn confirm_gone(
+        &self,
+        ids: Vec<String>,
+        results: &mut HashMap<String, Result<Connector, Error>>,
+        deadline: Deadline,
+    ) {
+        let snapshot = &self.client.shared.cloudview_listing;
+        let mut listing = match snapshot.lock(deadline).await {
+            Ok(listing) => listing,
+            Err(err) => {
+                for id in ids {
+                    results.insert(id, Err(err.clone()));
+                }
+                return;
+            }
+        };
+        let mut failure = None;
+        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
+            if let Err(err) = self.list_next_page(&mut listing, deadline).await {
+                failure = Some(err);
+                break;
+            }
+        }
+        let complete = listing.progress == Progress::Done;
+        for id in ids {
+            let answer = match listing.get(&id) {
+                Some(connector) => {
+                    warn!(
+                        id,
+                        "CloudView answered 404 for a connector its listing holds; kept"
+                    );
+                    connector
+                        .require_identity("listing", false)
+                        .map(|()| connector)
+                }
+                None if complete => Err(Error::NotFound {
+                    what: format!("CloudView connector {id}"),
+                }),
+                None => Err(Error::Api {
+                    status: 404,
+                    code: None,
+                    message: format!(
+                        "CloudView answered 404 for connector {id}, and its listing could not \
+                         be completed to confirm that the connector is gone{}; it stays in the \
+                         state",
+                        match &failure {
+                            Some(err) => format!(" ({err})"),
+                            None => String::new(),
+                        }
+                    ),
+                    resolution: None,
+                }),
+            };
+            results.insert(id, answer);
+        }
     }
 
     /// Lists the page of the snapshot's listing that comes next into it.
@@ -854,9 +925,17 @@ pub(crate) fn sync_errors_from_reply(
         .content
         .into_iter()
         .map(|e| SyncError {
-            region: e.region.filter(|r| !r.trim().is_empty()),
-            time: e.occured_on.filter(|t| !t.trim().is_empty()),
-            message: e.error.unwrap_or_default(),
+            region: e
+                .region
+                .filter(|r| !r.trim().is_empty())
+                .as_deref()
+                .map(inert),
+            time: e
+                .occured_on
+                .filter(|t| !t.trim().is_empty())
+                .as_deref()
+                .map(inert),
+            message: inert(&e.error.unwrap_or_default()),
         })
         .collect();
     Ok((errors, last))
@@ -904,8 +983,11 @@ fn check(reply: &Reply, what: &str) -> Result<(), Error> {
         .as_ref()
         .and_then(|b| b.message.clone().or_else(|| b.error.clone()))
         .filter(|m| !m.trim().is_empty())
+        .map(|m| inert(&m))
         .unwrap_or_else(|| excerpt(&reply.body));
-    let code = body.as_ref().and_then(|b| b.error_code.clone());
+    let code = body
+        .as_ref()
+        .and_then(|b| b.error_code.as_deref().map(inert));
     Err(match status.as_u16() {
         400 if code.as_deref() == Some("CONNECTOR_NOT_MERGED") => Error::WrongApi { message },
         400 | 422 => Error::InvalidRequest {

@@ -316,6 +316,7 @@ mod tests {
 
     fn gateway_503() -> Error {
         Error::Throttled {
+            api: "Connector (QPS)",
             status: 503,
             attempts: 1,
             retry_after: Some(Duration::from_millis(5)),

@@ -42,14 +42,11 @@ pub enum Error {
     WrongApi { message: String },
 
     /// Qualys kept answering 409, 429 or 503 after every retry allowed, or the wait it asked
-    /// for would pass the operation's deadline.
-    #[error(
-        "Qualys is throttling requests or temporarily unavailable (HTTP {status}) after \
-         {attempts} attempt(s){}; lower `max_concurrency` or Terraform's -parallelism, or try \
-         again later",
-        RetryAfter(retry_after)
-    )]
+    /// for would pass the operation's deadline. `api` names the API family (each has its own
+    /// hourly budget).
+    #[error("{}", throttled(api, *status, *attempts, retry_after))]
     Throttled {
+        api: &'static str,
         status: u16,
         attempts: u32,
         retry_after: Option<Duration>,
@@ -162,14 +159,34 @@ impl fmt::Display for Resolution<'_> {
     }
 }
 
-struct RetryAfter<'a>(&'a Option<Duration>);
+/// A wait this long is no concurrency limit but the end of the hour's budget: Qualys counts
+/// calls per subscription and API in a one-hour window (300 by default).
+const BUDGET_WAIT: Duration = Duration::from_secs(120);
 
-impl fmt::Display for RetryAfter<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(d) => write!(f, "; Qualys asked to wait {}s", d.as_secs()),
-            None => Ok(()),
+fn throttled(api: &str, status: u16, attempts: u32, retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) if *wait >= BUDGET_WAIT => {
+            let back = time::OffsetDateTime::now_utc() + *wait;
+            format!(
+                "the {api} API calls this Qualys subscription may make in an hour are used up \
+                 (HTTP {status} after {attempts} attempt(s)); Qualys says they return in {} \
+                 (about {:02}:{:02} UTC). Wait until then, or spread the runs that share the \
+                 subscription over the hour (a plan costs calls too); lowering \
+                 `max_concurrency` or -parallelism does not help",
+                humantime::format_duration(Duration::from_secs(wait.as_secs())),
+                back.hour(),
+                back.minute()
+            )
         }
+        _ => format!(
+            "the {api} API is throttling requests or temporarily unavailable (HTTP {status}) \
+             after {attempts} attempt(s){}; lower `max_concurrency` or Terraform's \
+             -parallelism, or try again later",
+            match retry_after {
+                Some(d) => format!("; Qualys asked to wait {}s", d.as_secs()),
+                None => String::new(),
+            }
+        ),
     }
 }
 
@@ -227,15 +244,30 @@ mod tests {
     #[test]
     fn throttled_mentions_wait_and_advice() {
         let e = Error::Throttled {
+            api: "CloudView",
             status: 409,
             attempts: 4,
             retry_after: Some(Duration::from_secs(30)),
         };
         let s = e.to_string();
+        assert!(s.contains("the CloudView API is throttling"), "{s}");
         assert!(s.contains("HTTP 409"), "{s}");
         assert!(s.contains("4 attempt(s)"), "{s}");
         assert!(s.contains("wait 30s"), "{s}");
         assert!(s.contains("max_concurrency"), "{s}");
+
+        // An hour's budget spent: no advice that cannot help.
+        let e = Error::Throttled {
+            api: "Connector (QPS)",
+            status: 409,
+            attempts: 1,
+            retry_after: Some(Duration::from_secs(3600)),
+        };
+        let s = e.to_string();
+        assert!(s.contains("the Connector (QPS) API calls this Qualys subscription may make in an hour are used up"), "{s}");
+        assert!(s.contains("return in 1h"), "{s}");
+        assert!(s.contains("spread the runs"), "{s}");
+        assert!(s.contains("does not help"), "{s}");
     }
 
     #[test]

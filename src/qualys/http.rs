@@ -234,9 +234,10 @@ fn is_qualys_envelope(body: &[u8]) -> bool {
 
 /// The error a maybe-carried-out answer stands for: throttling (with the wait asked for), or
 /// the server error.
-fn maybe_done_error(reply: &Reply, headers: &HeaderMap, attempt: u32) -> Error {
+fn maybe_done_error(call: &Call, reply: &Reply, headers: &HeaderMap, attempt: u32) -> Error {
     if is_throttle(reply.status) {
         Error::Throttled {
+            api: api_name(&call.url),
             status: reply.status.as_u16(),
             attempts: attempt,
             retry_after: server_wait(headers, SystemTime::now()),
@@ -248,6 +249,15 @@ fn maybe_done_error(reply: &Reply, headers: &HeaderMap, attempt: u32) -> Error {
             message: excerpt(&reply.body),
             resolution: None,
         }
+    }
+}
+
+/// The API family a URL belongs to, for messages: each has its own hourly budget.
+fn api_name(url: &Url) -> &'static str {
+    if url.path().contains("/cloudview-api/") {
+        "CloudView"
+    } else {
+        "Connector (QPS)"
     }
 }
 
@@ -499,7 +509,7 @@ impl Transport {
                         // Sending it again could make a second connector: the caller looks
                         // first (see create.rs).
                         return Err(SendError::Unanswered(maybe_done_error(
-                            &reply, &headers, attempt,
+                            call, &reply, &headers, attempt,
                         )));
                     }
                     if is_transient_server_error(reply.status) && call.safety == Safety::Idempotent
@@ -513,7 +523,14 @@ impl Transport {
                     } else if !is_throttle(reply.status) {
                         return Ok(reply);
                     } else {
-                        Self::throttle_wait(&reply, &headers, attempt, shared.retry, deadline)?
+                        Self::throttle_wait(
+                            &call.url,
+                            &reply,
+                            &headers,
+                            attempt,
+                            shared.retry,
+                            deadline,
+                        )?
                     }
                 }
                 Err(err) => {
@@ -563,6 +580,7 @@ impl Transport {
     /// How long to wait before retrying a throttled call (409, 429, 503): what the server
     /// asked for, else the backoff; [`Error::Throttled`] when retries or time run out.
     fn throttle_wait(
+        url: &Url,
         reply: &Reply,
         headers: &HeaderMap,
         attempt: u32,
@@ -576,6 +594,7 @@ impl Transport {
         };
         if attempt > retry.max_retries || !deadline.allows(wait) {
             return Err(SendError::Failed(Error::Throttled {
+                api: api_name(url),
                 status: reply.status.as_u16(),
                 attempts: attempt,
                 retry_after: asked,

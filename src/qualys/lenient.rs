@@ -12,6 +12,33 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// Text a server sent, made inert for a terminal: control characters (escape sequences that
+/// clear the screen, set the window title, move the cursor; line breaks that would start a
+/// forged line of Terraform's output), and Unicode's invisible direction and zero-width
+/// marks are shown as `\u{..}` escapes; line breaks and tabs become spaces.
+pub(crate) fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || is_invisible_format(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Bidirectional overrides and isolates, zero-width and other invisible format characters:
+/// they reorder or hide what a terminal shows.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0x061C
+    )
+}
+
 /// Longest body excerpt carried by a decode or API error.
 const EXCERPT_CHARS: usize = 300;
 
@@ -21,7 +48,13 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let mut out: String = text
         .chars()
         .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || is_invisible_format(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     if text.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
@@ -592,6 +625,18 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_text_is_made_inert() {
+        assert_eq!(inert("plain, text: ok"), "plain, text: ok");
+        assert_eq!(
+            inert("bad\u{1b}[2J\u{1b}]0;title\u{7}x"),
+            "bad\\u{1b}[2J\\u{1b}]0;title\\u{7}x"
+        );
+        assert_eq!(inert("one\nApply complete!\r\t"), "one Apply complete!  ");
+        assert_eq!(inert("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\u{9b}c");
+        assert!(!excerpt("x\u{1b}[31m\u{202e}".as_bytes()).contains(['\u{1b}', '\u{202e}']));
+    }
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
     struct Probe {

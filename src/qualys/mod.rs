@@ -377,7 +377,19 @@ impl Client {
     async fn read_cloudview(&self, id: &str) -> Result<cloudview::Connector, Error> {
         let batcher = &self.shared.cloudview_reads;
         if batcher.is_off() {
-            return self.cloudview().get(id).await;
+            // Unbatched, but a 404 is still confirmed by the listing before it means "gone".
+            let key = id.to_owned();
+            let mut results = self
+                .cloudview()
+                .refresh_many(std::slice::from_ref(&key))
+                .await;
+            return results.remove(&key).unwrap_or_else(|| {
+                Err(Error::Decode {
+                    context: format!("CloudView read of connector {id}"),
+                    reason: "no answer for it".into(),
+                    excerpt: String::new(),
+                })
+            });
         }
         let deadline = self.deadline();
         let key = id.to_owned();

@@ -98,3 +98,142 @@ fn a_create_a_gateway_answered_with_an_error_after_forwarding_is_adopted_never_s
     assert_eq!(calls["cloudview.create"], 5, "{calls}");
     assert_eq!(sim.connectors().len(), 15);
 }
+
+/// Escape sequences and line breaks a server sends are shown inert: no screen clearing, no
+/// window title, no forged line of Terraform's output.
+#[test]
+fn server_text_reaches_the_terminal_inert() {
+    let sim = SimFixture::start();
+    let hostile =
+        "\u{1b}[2J\u{1b}]0;pwned\u{7}\nApply complete! Resources: 9 added, 0 changed, 0 destroyed.";
+    sim.fault(serde_json::json!({
+        "method": "POST", "path_prefix": "/qps/rest/3.0/create/", "count": 1, "status": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": {"ServiceResponse": {"responseCode": "INVALID_REQUEST",
+                 "responseErrorDetails": {"errorMessage": hostile, "errorResolution": hostile}}}
+    }));
+    sim.fault(serde_json::json!({
+        "method": "POST", "path_prefix": "/cloudview-api/rest/v1/aws/connectors", "count": 1,
+        "status": 400, "headers": {"Content-Type": "application/json"},
+        "body": {"errorCode": "INVALID_REQUEST", "message": hostile, "timestamp": 0}
+    }));
+    let config = sim.provider_hcl("demo")
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "v3" {{
+  name        = "hostile-v3"
+  arn         = "{ARN}"
+  external_id = "hostile-external"
+}}
+
+resource "qualys_aws_connector" "cv" {{
+  api         = "cloudview"
+  name        = "hostile-cv"
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
+}}
+"#
+        );
+    let wd = Workdir::new(&config);
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        !out.contains('\u{1b}'),
+        "an escape reached the terminal: {out:?}"
+    );
+    assert!(!out.contains('\u{7}'), "{out:?}");
+    assert!(
+        !out.lines()
+            .any(|l| l.trim_start().starts_with("Apply complete!")),
+        "a forged line: {out}"
+    );
+    // The text is still there to read, escaped.
+    assert_eq!(out.matches("\\u{1b}[2J").count(), 3, "{out}");
+    assert!(
+        run.log.lines().all(|l| !l.contains('\u{1b}')),
+        "the log holds an escape"
+    );
+}
+
+/// An hour's budget used up is explained as such, with when the calls return, and no advice
+/// that cannot help.
+#[test]
+fn a_spent_hourly_budget_says_so() {
+    let sim = SimFixture::start_with(qualys_sim::SimConfig {
+        rate_limit: Some(qualys_sim::RateLimit {
+            calls: 1,
+            window: std::time::Duration::from_secs(3600),
+        }),
+        ..qualys_sim::SimConfig::default()
+    });
+    let config = sim.provider_hcl("demo")
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "c" {{
+  name        = "budget"
+  arn         = "{ARN}"
+  external_id = "budget-external"
+}}
+"#
+        );
+    let wd = Workdir::new(&config);
+    // The existence check spends the hour's one call; the create is refused.
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains(
+            "the Connector (QPS) API calls this Qualys subscription may make in an hour are used up"
+        ),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("return in 59m") || flat.contains("return in 1h"),
+        "{flat}"
+    );
+    assert!(flat.contains("spread the runs"), "{flat}");
+    assert!(!flat.contains("lower `max_concurrency`"), "{flat}");
+    assert!(sim.connectors().is_empty());
+}
+
+/// A lone 404 (a proxy's or gateway's, with any body) never takes a connector out of the
+/// state: only its own read saying "gone" and a complete listing lacking it do.
+#[test]
+fn a_lone_404_never_loses_a_connector_from_the_state() {
+    let sim = SimFixture::start();
+    let config = sim.provider_hcl("demo")
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "cv" {{
+  api         = "cloudview"
+  name        = "kept"
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
+}}
+"#
+        );
+    let wd = Workdir::new(&config);
+    wd.apply();
+    let uuid = sim.connectors()[0]["cloudviewUuid"]
+        .as_str()
+        .expect("a CloudView id")
+        .to_string();
+    // CloudView's own error form, from something in between: the connector is still listed.
+    sim.fault(serde_json::json!({
+        "method": "GET",
+        "path_prefix": format!("/cloudview-api/rest/v1/aws/connectors/{uuid}"),
+        "count": 5, "status": 404, "headers": {"Content-Type": "application/json"},
+        "body": {"errorCode": "NOT_FOUND", "message": "Not Found", "timestamp": 0}
+    }));
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(code, 0, "the connector was planned again:\n{}", run.text());
+    assert!(!run.flat().contains("not found"), "{}", run.text());
+    assert_eq!(sim.connectors().len(), 1);
+
+    // Really gone: its read says so and the listing lacks it.
+    sim.delete(&uuid);
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(code, 2, "{}", run.text());
+    assert!(run.flat().contains("1 to add"), "{}", run.text());
+}

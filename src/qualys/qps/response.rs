@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use super::model::Connector;
 use crate::qualys::error::Error;
 use crate::qualys::http::Reply;
-use crate::qualys::lenient::{self, OneOrMany, excerpt};
+use crate::qualys::lenient::{self, OneOrMany, excerpt, inert};
 use crate::qualys::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 
 /// A successful `ServiceResponse`, reduced to what the operations use.
@@ -253,9 +253,17 @@ pub(crate) fn sync_errors_from_reply(reply: &Reply, id: u64) -> Result<Vec<SyncE
         .into_iter()
         .filter(|e| e.connector_id.is_none_or(|c| c == id))
         .map(|e| SyncError {
-            region: e.region.filter(|r| !r.trim().is_empty()),
-            time: e.created.filter(|t| !t.trim().is_empty()),
-            message: e.error_message.unwrap_or_default(),
+            region: e
+                .region
+                .filter(|r| !r.trim().is_empty())
+                .as_deref()
+                .map(inert),
+            time: e
+                .created
+                .filter(|t| !t.trim().is_empty())
+                .as_deref()
+                .map(inert),
+            message: inert(&e.error_message.unwrap_or_default()),
         })
         .collect())
 }
@@ -295,9 +303,13 @@ fn decode_items<T: Item>(reply: &Reply) -> Result<Answer<T>, Error> {
             return Err(by_status(status, &reply.body).unwrap_or_else(|| decode_error(reason)));
         }
     };
-    let code = response.response_code.clone().unwrap_or_default();
+    let code = inert(&response.response_code.clone().unwrap_or_default());
+    // Qualys's words reach Terraform's output: shown inert.
     let (message, resolution) = match response.response_error_details {
-        Some(d) => (d.error_message, d.error_resolution),
+        Some(d) => (
+            d.error_message.as_deref().map(inert),
+            d.error_resolution.as_deref().map(inert),
+        ),
         None => (None, None),
     };
     let message = message.filter(|m| !m.trim().is_empty());
