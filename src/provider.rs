@@ -7,7 +7,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use crate::data_sources::{
-    aws_base_account, aws_connector as connector_data, aws_connectors, aws_regions,
+    aws_base_account, aws_connector as connector_data, aws_connectors, aws_iam_policy, aws_regions,
 };
 use crate::plugin::api::{
     self, ApplyRequest, ApplyResponse, DataSourceResponse, ImportResponse, PlanRequest,
@@ -746,6 +746,10 @@ impl QualysProvider {
                         aws_base_account::TYPE_NAME.to_string(),
                         aws_base_account::schema(),
                     ),
+                    (
+                        aws_iam_policy::TYPE_NAME.to_string(),
+                        aws_iam_policy::schema(),
+                    ),
                 ]),
             },
             client: RwLock::new(None),
@@ -852,6 +856,7 @@ impl api::Provider for QualysProvider {
             connector_data::TYPE_NAME => connector_data::validate(config),
             aws_connectors::TYPE_NAME => aws_connectors::validate(config),
             aws_base_account::TYPE_NAME => aws_base_account::validate(config),
+            aws_iam_policy::TYPE_NAME => aws_iam_policy::validate(config),
             _ => unsupported(type_name),
         }
     }
@@ -955,6 +960,10 @@ impl api::Provider for QualysProvider {
             },
             aws_base_account::TYPE_NAME => match self.client() {
                 Ok(client) => aws_base_account::read(&client, &config).await,
+                Err(diagnostics) => Err(diagnostics),
+            },
+            aws_iam_policy::TYPE_NAME => match self.client() {
+                Ok(client) => aws_iam_policy::read(&client, &config).await,
                 Err(diagnostics) => Err(diagnostics),
             },
             _ => Err(unsupported(type_name)),

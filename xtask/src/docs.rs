@@ -635,6 +635,7 @@ mod tests {
                 "docs/data-sources/aws_base_account.md",
                 "docs/data-sources/aws_connector.md",
                 "docs/data-sources/aws_connectors.md",
+                "docs/data-sources/aws_iam_policy.md",
                 "docs/data-sources/aws_regions.md",
                 "docs/guides/adopting-existing-connectors.md",
                 "docs/guides/onboarding-an-aws-account.md",
