@@ -13,6 +13,7 @@
 
 pub mod data_sources;
 pub mod external_id;
+pub mod functions;
 pub mod plugin;
 pub mod provider;
 pub mod qualys;

@@ -751,6 +751,7 @@ impl QualysProvider {
                         aws_iam_policy::schema(),
                     ),
                 ]),
+                functions: crate::functions::all(),
             },
             client: RwLock::new(None),
             external_id: RwLock::new(None),
@@ -786,6 +787,10 @@ fn unsupported(type_name: &str) -> Diagnostics {
 impl api::Provider for QualysProvider {
     fn schemas(&self) -> &Schemas {
         &self.schemas
+    }
+
+    fn call_function(&self, name: &str, arguments: &[Value]) -> Result<Value, api::FunctionError> {
+        crate::functions::call(name, arguments)
     }
 
     fn validate_provider_config(&self, config: &Value) -> Diagnostics {
