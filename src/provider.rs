@@ -25,6 +25,7 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/qualys-tf/qualys";
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 2;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One API call may legitimately take minutes (large searches); beyond an hour it is stuck.
 const REQUEST_TIMEOUT_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(60 * 60));
@@ -203,7 +204,17 @@ pub fn schema() -> Schema {
                     "request_timeout",
                     Presence::Optional,
                     "Time limit for one API call, as a duration such as `60s` or `2m`, from \
-                     `1s` to `1h`. Default `60s`.",
+                     `1s` to `1h`. Default `60s`. A server that accepts the connection and \
+                     never answers costs at most two of these per call, and once per run: \
+                     later calls to an endpoint that could not be reached fail at once.",
+                ),
+                s(
+                    "connect_timeout",
+                    Presence::Optional,
+                    "Time limit for connecting to Qualys (DNS, TCP and TLS) within a call, as a \
+                     duration from `1s` to `1h`. Default `10s`. Connection attempts that fail \
+                     are retried twice, so a wrong URL or a network that drops connections \
+                     fails within seconds.",
                 ),
             ],
         },
@@ -221,6 +232,7 @@ pub struct Settings {
     pub max_retries: u32,
     pub max_concurrency: u32,
     pub request_timeout: Duration,
+    pub connect_timeout: Duration,
     pub external_id: ExternalIdSettings,
 }
 
@@ -244,6 +256,7 @@ impl std::fmt::Debug for Settings {
             .field("max_retries", &self.max_retries)
             .field("max_concurrency", &self.max_concurrency)
             .field("request_timeout", &self.request_timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .field("external_id", &self.external_id)
             .finish()
     }
@@ -420,10 +433,12 @@ pub fn validate_config(config: &Value, env: impl Fn(&str) -> Option<String>) -> 
             diags.push(d);
         }
     }
-    if let Some(text) = config.get("request_timeout").as_str()
-        && let Err(d) = parse_duration("request_timeout", text)
-    {
-        diags.push(d);
+    for attribute in ["request_timeout", "connect_timeout"] {
+        if let Some(text) = config.get(attribute).as_str()
+            && let Err(d) = parse_duration(attribute, text)
+        {
+            diags.push(d);
+        }
     }
     for (attribute, var) in EXTERNAL_ID_SETTINGS {
         let (text, env_var) = match config.get(attribute) {
@@ -636,6 +651,10 @@ pub fn resolve_settings(
         Some(text) => parse_duration("request_timeout", text).unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         None => DEFAULT_REQUEST_TIMEOUT,
     };
+    let connect_timeout = match config.get("connect_timeout").as_str() {
+        Some(text) => parse_duration("connect_timeout", text).unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        None => DEFAULT_CONNECT_TIMEOUT,
+    };
     let pod = setting("pod", "QUALYS_POD").or_else(|| {
         platform
             .as_deref()
@@ -660,6 +679,7 @@ pub fn resolve_settings(
             max_retries,
             max_concurrency,
             request_timeout,
+            connect_timeout,
             external_id,
         }),
         _ => Err(diags),
@@ -694,6 +714,7 @@ impl Settings {
         config.max_retries = self.max_retries;
         config.max_concurrency = self.max_concurrency as usize;
         config.request_timeout = self.request_timeout;
+        config.connect_timeout = self.connect_timeout;
         config
     }
 }

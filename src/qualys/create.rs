@@ -202,6 +202,7 @@ mod tests {
             insecure_skip_verify: false,
             max_concurrency: 1,
             request_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(1),
             retry: RetryPolicy {
                 max_retries: 1,
                 base_delay: Duration::from_millis(10),

@@ -376,8 +376,18 @@ pub(crate) struct TransportSettings<'a> {
     pub(crate) insecure_skip_verify: bool,
     pub(crate) max_concurrency: usize,
     pub(crate) request_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     pub(crate) retry: RetryPolicy,
 }
+
+/// Retries of a call that could not connect (refused, DNS, no answer to the connection
+/// attempt): nothing was sent, but an endpoint that refuses three times in a few seconds is
+/// a wrong URL or a network that does not reach it, not a blip.
+const CONNECT_RETRIES: u32 = 2;
+
+/// Retries of a call whose answer did not come within `request_timeout`: a server that
+/// accepts and stays silent costs two request timeouts per call at most.
+const SILENT_RETRIES: u32 = 1;
 
 /// The shared HTTP machinery; cheap to clone.
 #[derive(Clone)]
@@ -392,6 +402,10 @@ struct Shared {
     stop: CancellationToken,
     retry: RetryPolicy,
     request_timeout: Duration,
+    /// Hosts that could not be reached (after a call's retries), with why: later calls to
+    /// them fail at once, so a dead endpoint costs one call's retries per provider process,
+    /// not every call's.
+    unreachable: std::sync::Mutex<std::collections::HashMap<String, Error>>,
 }
 
 impl Transport {
@@ -414,7 +428,7 @@ impl Transport {
             .user_agent(settings.user_agent)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))
+            .connect_timeout(settings.connect_timeout.min(settings.request_timeout))
             .tls_danger_accept_invalid_certs(settings.insecure_skip_verify)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -426,6 +440,7 @@ impl Transport {
                 stop: CancellationToken::new(),
                 retry: settings.retry,
                 request_timeout: settings.request_timeout,
+                unreachable: std::sync::Mutex::default(),
             }),
         })
     }
@@ -462,7 +477,12 @@ impl Transport {
     /// answer that is not a throttle.
     pub(crate) async fn send(&self, call: &Call, deadline: Deadline) -> Result<Reply, SendError> {
         let shared = &*self.shared;
+        if let Some(error) = self.known_unreachable(&call.url) {
+            return Err(SendError::Failed(error));
+        }
+        let first_sent = Instant::now();
         let mut attempt: u32 = 0;
+        let mut network_failures: u32 = 0;
         loop {
             if self.is_stopped() {
                 return Err(SendError::Failed(Error::Stopped));
@@ -559,11 +579,26 @@ impl Transport {
                     if call.safety == Safety::NotIdempotent && !nothing_sent {
                         return Err(SendError::Unanswered(error));
                     }
+                    let silent = !nothing_sent && err_was_timeout(&error);
+                    network_failures += 1;
+                    let allowed = if nothing_sent {
+                        CONNECT_RETRIES
+                    } else if silent {
+                        SILENT_RETRIES
+                    } else {
+                        shared.retry.max_retries
+                    };
                     let wait = shared.retry.backoff(attempt - 1);
                     if matches!(error, Error::Timeout(_))
                         || attempt > shared.retry.max_retries
+                        || network_failures > allowed
                         || !deadline.allows(wait)
                     {
+                        let error = if nothing_sent || silent {
+                            self.mark_unreachable(&call.url, error, attempt, first_sent.elapsed())
+                        } else {
+                            error
+                        };
                         return Err(SendError::Failed(error));
                     }
                     wait
@@ -575,6 +610,42 @@ impl Transport {
             );
             self.pause(wait).await.map_err(SendError::Failed)?;
         }
+    }
+
+    /// The error a host that could not be reached earlier in this process gave, if any.
+    fn known_unreachable(&self, url: &Url) -> Option<Error> {
+        let host = host_key(url);
+        let known = self
+            .shared
+            .unreachable
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        known.get(&host).cloned()
+    }
+
+    /// Says how long the call tried and what to check, and remembers the host as unreachable
+    /// for the rest of the process.
+    fn mark_unreachable(&self, url: &Url, error: Error, attempts: u32, spent: Duration) -> Error {
+        let Error::Transport { message, source } = error else {
+            return error;
+        };
+        let host = host_key(url);
+        let error = Error::Transport {
+            message: format!(
+                "{message}; {attempts} attempt(s) over {:.1}s. Check that `platform` (or \
+                 `api_url`/`cloudview_url`) names your Qualys platform ({host}) and that this \
+                 machine reaches it (proxy, firewall, DNS); later calls of this run to {host} \
+                 were not tried",
+                spent.as_secs_f64()
+            ),
+            source,
+        };
+        self.shared
+            .unreachable
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(host, error.clone());
+        error
     }
 
     /// How long to wait before retrying a throttled call (409, 429, 503): what the server
@@ -640,6 +711,21 @@ impl Transport {
 
 /// A network error as the user reads it, with its causes (reqwest's own message is only
 /// "error sending request").
+/// `scheme://host:port` of a URL: what "unreachable" is remembered for.
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    )
+}
+
+/// Whether a network error is an attempt that got no answer in time.
+fn err_was_timeout(error: &Error) -> bool {
+    matches!(error, Error::Transport { source, .. } if source.is_timeout())
+}
+
 fn transport_error(mut err: reqwest::Error, timeout: Duration) -> Error {
     if let Some(url) = err.url_mut() {
         // Base URLs are checked to hold no user info; this keeps it so whatever happens.
@@ -814,6 +900,7 @@ mod tests {
             insecure_skip_verify: false,
             max_concurrency: 2,
             request_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
             retry: policy(),
         })
         .unwrap();

@@ -94,6 +94,9 @@ pub struct ClientConfig {
     pub max_concurrency: usize,
     /// Timeout of one HTTP exchange. Default 60 s.
     pub request_timeout: Duration,
+    /// Timeout of connecting (DNS and TCP/TLS connect) within an exchange: an endpoint that
+    /// drops connection attempts fails in seconds, not after `request_timeout`. Default 10 s.
+    pub connect_timeout: Duration,
     /// Deadline of an operation (retries and waits included) when the caller gives none.
     /// Default 20 minutes, Terraform's usual resource timeout.
     pub operation_timeout: Duration,
@@ -125,6 +128,7 @@ impl ClientConfig {
             max_retries: 5,
             max_concurrency: 2,
             request_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
             operation_timeout: Duration::from_secs(20 * 60),
             retry_base_delay: Duration::from_secs(1),
             retry_max_delay: Duration::from_secs(30),
@@ -209,6 +213,7 @@ impl Client {
             insecure_skip_verify: config.insecure_skip_verify,
             max_concurrency: config.max_concurrency,
             request_timeout: config.request_timeout,
+            connect_timeout: config.connect_timeout,
             retry: RetryPolicy {
                 max_retries: config.max_retries,
                 base_delay: config.retry_base_delay,

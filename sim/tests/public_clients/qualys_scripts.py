@@ -59,6 +59,14 @@ def json_answer(request, status, text):
         refuse(f"answer is not JSON (HTTP {status})", request, text)
 
 
+def service_response(request, status, text):
+    """A QPS answer read as JSON, as the scripts read it: its ServiceResponse object."""
+    answer = json_answer(request, status, text)
+    if not isinstance(answer, dict) or not isinstance(answer.get("ServiceResponse"), dict):
+        refuse(f"answer has no ServiceResponse (HTTP {status})", request, text)
+    return answer["ServiceResponse"]
+
+
 def totalcloud_create_script():
     """1: the create script's one request, for one CSV row."""
     name, description, arn, external_id = SCRIPT_ROW
@@ -92,7 +100,7 @@ def totalcloud_create_script():
     if '"responseCode":"SUCCESS"' not in text:
         refuse("the create script's success test (grep '\"responseCode\":\"SUCCESS\"') fails",
                request, text)
-    created = json_answer(request, status, text)["ServiceResponse"]["data"][0]["AwsAssetDataConnector"]
+    created = service_response(request, status, text)["data"][0]["AwsAssetDataConnector"]
     checkpoint("present", created["id"], {"name": name, "externalId": external_id,
                                           "activation": ["PC", "VM"]})
     return created["id"]
@@ -127,8 +135,7 @@ def totalcloud_tag_script():
         status, _, text, request = call("PUT", path, headers, json.dumps(update))
         if status >= 400:
             refuse(f"raise_for_status: HTTP {status}", request, text)
-        answer = json_answer(request, status, text)
-        if answer["ServiceResponse"]["responseCode"] != "SUCCESS":
+        if service_response(request, status, text)["responseCode"] != "SUCCESS":
             refuse("the tag update is refused", request, text)
         checkpoint("present", connector_id, {"defaultTags": [int(t) for t in TAG_IDS]})
         updated.append(connector_id)
@@ -174,17 +181,17 @@ def lambda_run(connector_id):
               '</ServiceRequest>')
     path = QPS.format(v="2.0", op="search") + "/"
     status, _, text, request = call("POST", path, avheaders, search)
-    found = json_answer(request, status, text)
-    count = found["ServiceResponse"]["count"]
+    found = service_response(request, status, text)
+    count = found.get("count")
     if not isinstance(count, int) or count <= 0:
         refuse("the Lambda's `count > 0` does not hold on the v2 search's JSON answer", request, text)
     ids = []
-    for connector in found["ServiceResponse"]["data"]:
+    for connector in found["data"]:
         qps_id = connector["AwsAssetDataConnector"]["id"]
         path = QPS.format(v="2.0", op="run") + "/" + str(qps_id)
         status, _, text, request = call("POST", path, avheaders)
-        answer = json_answer(request, status, text)
-        if status != 200 or answer["ServiceResponse"]["responseCode"] != "SUCCESS":
+        answer = service_response(request, status, text)
+        if status != 200 or answer["responseCode"] != "SUCCESS":
             refuse("the Lambda's v2 run is refused", request, text)
         ids.append(qps_id)
     return ids
@@ -196,12 +203,12 @@ def read_and_delete(script_id, lambda_uuid):
                "Authorization": basic_auth()}
     path = QPS.format(v="3.0", op="get") + f"/{script_id}"
     status, _, text, request = call("GET", path, headers)
-    got = json_answer(request, status, text)["ServiceResponse"]
+    got = service_response(request, status, text)
     if got["responseCode"] != "SUCCESS" or got["data"][0]["AwsAssetDataConnector"]["name"] != SCRIPT_ROW[0]:
         refuse("the read-back does not show the created connector", request, text)
     path = QPS.format(v="3.0", op="delete") + f"/{script_id}"
     status, _, text, request = call("POST", path, headers)
-    if json_answer(request, status, text)["ServiceResponse"]["responseCode"] != "SUCCESS":
+    if service_response(request, status, text)["responseCode"] != "SUCCESS":
         refuse("the QPS delete is refused", request, text)
     checkpoint("gone", script_id)
     status, _, text, request = call("DELETE", CLOUDVIEW, headers, json.dumps([lambda_uuid]))
