@@ -6,10 +6,14 @@
 //! - `data_sources`: `qualys_aws_regions`.
 //! - `qualys`: the Qualys API client (QPS v3 JSON, QPS v2 XML, CloudView v1).
 //! - `regions`: the supported-region table shared by validation and the data source.
+//! - `external_id`: Qualys's external-ID format and the platforms' PODs.
+//! - `functions`: the provider-defined functions, one file each.
 //!
 //! The docs generator and the release packager are repository tooling, in `xtask/`.
 
 pub mod data_sources;
+pub mod external_id;
+pub mod functions;
 pub mod plugin;
 pub mod provider;
 pub mod qualys;

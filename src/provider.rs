@@ -7,7 +7,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use crate::data_sources::{
-    aws_base_account, aws_connector as connector_data, aws_connectors, aws_regions,
+    aws_base_account, aws_connector as connector_data, aws_connectors, aws_iam_policy, aws_regions,
 };
 use crate::plugin::api::{
     self, ApplyRequest, ApplyResponse, DataSourceResponse, ImportResponse, PlanRequest,
@@ -17,7 +17,7 @@ use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{Client, ClientConfig};
-use crate::resources::aws_connector;
+use crate::resources::{aws_connector, aws_external_id};
 
 /// The address examples, docs and tests use.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/qualys-tf/qualys";
@@ -182,6 +182,25 @@ pub fn schema() -> Schema {
                      to `64`. Default `2`, the concurrency limit of Qualys's default API tier.",
                 ),
                 s(
+                    "subscription_id",
+                    Presence::Optional,
+                    "Your Qualys subscription ID (digits), the middle part of Qualys's external IDs \
+                     (`<POD>-<subscription ID>-<random part>`) that `qualys_aws_external_id` \
+                     generates. Falls back to `QUALYS_SUBSCRIPTION_ID`. Needed only by \
+                     `qualys_aws_external_id`.",
+                ),
+                s(
+                    "pod",
+                    Presence::Optional,
+                    "Your Qualys POD (letters and digits, e.g. `USPOD01`), the first part of \
+                     Qualys's external IDs. Falls back to `QUALYS_POD`; when neither is set, \
+                     derived from `platform` where the platform's POD is public (`US1` is \
+                     `USPOD01`, `US3` is `USPOD03`). Set it for every other platform and for a \
+                     private one (`api_url`): Qualys shows it as the first part of the external \
+                     ID it proposes for a new connector. Set, it wins over the derived one. \
+                     Needed only by `qualys_aws_external_id`.",
+                ),
+                s(
                     "request_timeout",
                     Presence::Optional,
                     "Time limit for one API call, as a duration such as `60s` or `2m`, from \
@@ -214,6 +233,16 @@ pub struct Settings {
     pub max_concurrency: u32,
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
+    pub external_id: ExternalIdSettings,
+}
+
+/// What `qualys_aws_external_id` builds IDs from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExternalIdSettings {
+    pub pod: Option<String>,
+    pub subscription_id: Option<String>,
+    /// The platform the settings name, to say why its POD is missing.
+    pub platform: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -228,6 +257,7 @@ impl std::fmt::Debug for Settings {
             .field("max_concurrency", &self.max_concurrency)
             .field("request_timeout", &self.request_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("external_id", &self.external_id)
             .finish()
     }
 }
@@ -410,6 +440,19 @@ pub fn validate_config(config: &Value, env: impl Fn(&str) -> Option<String>) -> 
             diags.push(d);
         }
     }
+    for (attribute, var) in EXTERNAL_ID_SETTINGS {
+        let (text, env_var) = match config.get(attribute) {
+            Value::String(text) => (text.clone(), None),
+            Value::Null => match env(var).filter(|v| !v.is_empty()) {
+                Some(text) => (text, Some(var)),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if let Err(d) = check_external_id_setting(attribute, env_var, &text) {
+            diags.push(d);
+        }
+    }
     for (attribute, (min, max)) in [
         ("max_retries", MAX_RETRIES_RANGE),
         ("max_concurrency", MAX_CONCURRENCY_RANGE),
@@ -419,6 +462,43 @@ pub fn validate_config(config: &Value, env: impl Fn(&str) -> Option<String>) -> 
         }
     }
     diags
+}
+
+const EXTERNAL_ID_SETTINGS: [(&str, &str); 2] = [
+    ("subscription_id", "QUALYS_SUBSCRIPTION_ID"),
+    ("pod", "QUALYS_POD"),
+];
+
+/// `subscription_id` is digits, `pod` letters and digits: the parts of an external ID.
+fn check_external_id_setting(
+    attribute: &str,
+    env_var: Option<&str>,
+    text: &str,
+) -> Result<(), Diagnostic> {
+    let (valid, rule) = match attribute {
+        "subscription_id" => (
+            crate::external_id::valid_subscription_id(text),
+            "a Qualys subscription ID is digits, e.g. \"4765\"",
+        ),
+        _ => (
+            crate::external_id::valid_pod(text),
+            "a Qualys POD is letters and digits, e.g. \"USPOD01\"",
+        ),
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(match env_var {
+        Some(var) => Diagnostic::error(
+            format!("Invalid {var}"),
+            format!("{var} (the fallback of {attribute}) is {text:?}; {rule}."),
+        ),
+        None => Diagnostic::error(
+            format!("Invalid {attribute}"),
+            format!("{attribute} is {text:?}; {rule}."),
+        )
+        .at(AttrPath::attr(attribute)),
+    })
 }
 
 /// The URL settings the provider block sets beside its `platform`, if it sets both.
@@ -575,6 +655,17 @@ pub fn resolve_settings(
         Some(text) => parse_duration("connect_timeout", text).unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         None => DEFAULT_CONNECT_TIMEOUT,
     };
+    let pod = setting("pod", "QUALYS_POD").or_else(|| {
+        platform
+            .as_deref()
+            .and_then(crate::external_id::pod_of_platform)
+            .map(str::to_string)
+    });
+    let external_id = ExternalIdSettings {
+        pod,
+        subscription_id: setting("subscription_id", "QUALYS_SUBSCRIPTION_ID"),
+        platform: platform.clone(),
+    };
     match (api_url, cloudview_url) {
         (Some(api_url), Some(cloudview_url)) if !diags.has_errors() => Ok(Settings {
             username,
@@ -589,6 +680,7 @@ pub fn resolve_settings(
             max_concurrency,
             request_timeout,
             connect_timeout,
+            external_id,
         }),
         _ => Err(diags),
     }
@@ -631,6 +723,8 @@ impl Settings {
 pub struct QualysProvider {
     schemas: Schemas,
     client: RwLock<Option<Client>>,
+    /// The POD and subscription ID of the last successful configure.
+    external_id: RwLock<Option<ExternalIdSettings>>,
     env: fn(&str) -> Option<String>,
 }
 
@@ -649,10 +743,16 @@ impl QualysProvider {
         QualysProvider {
             schemas: Schemas {
                 provider: schema(),
-                resources: BTreeMap::from([(
-                    aws_connector::TYPE_NAME.to_string(),
-                    aws_connector::schema(),
-                )]),
+                resources: BTreeMap::from([
+                    (
+                        aws_connector::TYPE_NAME.to_string(),
+                        aws_connector::schema(),
+                    ),
+                    (
+                        aws_external_id::TYPE_NAME.to_string(),
+                        aws_external_id::schema(),
+                    ),
+                ]),
                 data_sources: BTreeMap::from([
                     (aws_regions::TYPE_NAME.to_string(), aws_regions::schema()),
                     (
@@ -667,9 +767,15 @@ impl QualysProvider {
                         aws_base_account::TYPE_NAME.to_string(),
                         aws_base_account::schema(),
                     ),
+                    (
+                        aws_iam_policy::TYPE_NAME.to_string(),
+                        aws_iam_policy::schema(),
+                    ),
                 ]),
+                functions: crate::functions::all(),
             },
             client: RwLock::new(None),
+            external_id: RwLock::new(None),
             env: process_env,
         }
     }
@@ -704,6 +810,10 @@ impl api::Provider for QualysProvider {
         &self.schemas
     }
 
+    fn call_function(&self, name: &str, arguments: &[Value]) -> Result<Value, api::FunctionError> {
+        crate::functions::call(name, arguments)
+    }
+
     fn validate_provider_config(&self, config: &Value) -> Diagnostics {
         validate_config(config, self.env)
     }
@@ -723,6 +833,9 @@ impl api::Provider for QualysProvider {
                 );
                 if let Ok(mut slot) = self.client.write() {
                     *slot = Some(client);
+                }
+                if let Ok(mut slot) = self.external_id.write() {
+                    *slot = Some(settings.external_id.clone());
                 }
                 if settings.insecure_skip_verify {
                     Diagnostic::warning(
@@ -758,6 +871,7 @@ impl api::Provider for QualysProvider {
     fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
         match type_name {
             aws_connector::TYPE_NAME => aws_connector::validate(config),
+            aws_external_id::TYPE_NAME => Diagnostics::default(),
             _ => unsupported(type_name),
         }
     }
@@ -768,6 +882,7 @@ impl api::Provider for QualysProvider {
             connector_data::TYPE_NAME => connector_data::validate(config),
             aws_connectors::TYPE_NAME => aws_connectors::validate(config),
             aws_base_account::TYPE_NAME => aws_base_account::validate(config),
+            aws_iam_policy::TYPE_NAME => aws_iam_policy::validate(config),
             _ => unsupported(type_name),
         }
     }
@@ -783,6 +898,14 @@ impl api::Provider for QualysProvider {
     }
 
     async fn read_resource(&self, type_name: &str, request: ReadRequest) -> ReadResponse {
+        if type_name == aws_external_id::TYPE_NAME {
+            // Nothing remote: the state is the ID.
+            return ReadResponse {
+                new_state: request.current_state,
+                private: request.private,
+                diagnostics: Diagnostics::default(),
+            };
+        }
         match (type_name, self.client()) {
             (aws_connector::TYPE_NAME, Ok(client)) => aws_connector::read(&client, request).await,
             (aws_connector::TYPE_NAME, Err(diagnostics)) => ReadResponse {
@@ -810,6 +933,10 @@ impl api::Provider for QualysProvider {
                 }
                 response
             }
+            aws_external_id::TYPE_NAME => {
+                let settings = self.external_id.read().ok().and_then(|s| s.clone());
+                aws_external_id::plan(&request, settings.as_ref())
+            }
             _ => PlanResponse {
                 diagnostics: unsupported(type_name),
                 ..Default::default()
@@ -818,6 +945,9 @@ impl api::Provider for QualysProvider {
     }
 
     async fn apply_resource_change(&self, type_name: &str, request: ApplyRequest) -> ApplyResponse {
+        if type_name == aws_external_id::TYPE_NAME {
+            return aws_external_id::apply(request);
+        }
         match (type_name, self.client()) {
             (aws_connector::TYPE_NAME, Ok(client)) => aws_connector::apply(&client, request).await,
             (aws_connector::TYPE_NAME, Err(diagnostics)) => ApplyResponse {
@@ -835,6 +965,7 @@ impl api::Provider for QualysProvider {
     async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
         match type_name {
             aws_connector::TYPE_NAME => aws_connector::import(id),
+            aws_external_id::TYPE_NAME => aws_external_id::import(id),
             _ => ImportResponse {
                 diagnostics: unsupported(type_name),
                 ..Default::default()
@@ -855,6 +986,10 @@ impl api::Provider for QualysProvider {
             },
             aws_base_account::TYPE_NAME => match self.client() {
                 Ok(client) => aws_base_account::read(&client, &config).await,
+                Err(diagnostics) => Err(diagnostics),
+            },
+            aws_iam_policy::TYPE_NAME => match self.client() {
+                Ok(client) => aws_iam_policy::read(&client, &config).await,
                 Err(diagnostics) => Err(diagnostics),
             },
             _ => Err(unsupported(type_name)),
@@ -1161,6 +1296,35 @@ mod tests {
                 && d.contains("\"EU1\"")),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn the_pod_comes_from_the_setting_or_a_platform_whose_pod_is_public() {
+        let resolved = |pairs: &[(&str, Value)]| {
+            let mut all = vec![
+                ("username", Value::string("u")),
+                ("password", Value::string("p")),
+            ];
+            all.extend(pairs.iter().cloned());
+            resolve_settings(&config(&all), no_env).unwrap().external_id
+        };
+        let us1 = resolved(&[("platform", Value::string("US1"))]);
+        assert_eq!(us1.pod.as_deref(), Some("USPOD01"));
+        assert_eq!(us1.subscription_id, None);
+        assert_eq!(resolved(&[("platform", Value::string("US2"))]).pod, None);
+        let set = resolved(&[
+            ("platform", Value::string("US1")),
+            ("pod", Value::string("USPOD09")),
+            ("subscription_id", Value::string("4765")),
+        ]);
+        assert_eq!(set.pod.as_deref(), Some("USPOD09"));
+        assert_eq!(set.subscription_id.as_deref(), Some("4765"));
+        let env = |k: &str| (k == "QUALYS_SUBSCRIPTION_ID").then(|| "47x".to_string());
+        let diags = validate_config(&config(&[("pod", Value::string("US-POD"))]), env);
+        let errs = errors(&diags);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[1].0, "pod");
+        assert!(diags.0[0].summary.contains("QUALYS_SUBSCRIPTION_ID"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{BaseAccount, BaseAccounts, Client};
 use crate::regions::Partition;
+use crate::resources::aws_connector::model::trust_principal;
 
 pub const TYPE_NAME: &str = "qualys_aws_base_account";
 
@@ -78,7 +79,7 @@ pub fn schema() -> Schema {
     }
 }
 
-fn partition(config: &Value) -> Result<Partition, Diagnostic> {
+pub(crate) fn partition(config: &Value) -> Result<Partition, Diagnostic> {
     match config.get("partition") {
         Value::String(s) => Partition::parse(s).ok_or_else(|| {
             Diagnostic::error(
@@ -106,15 +107,19 @@ fn of(b: &BaseAccounts, p: Partition) -> &BaseAccount {
     }
 }
 
-pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
-    let wanted = partition(config)?;
-    let base = client.base_accounts().await.map_err(|e| {
+/// The subscription's base accounts: one API call per process, cached by the client.
+pub(crate) async fn base_accounts(client: &Client) -> Result<BaseAccounts, Diagnostics> {
+    client.base_accounts().await.map_err(|e| {
         Diagnostics::from(Diagnostic::error(
             "Could not read the Qualys base accounts",
             format!("{e}."),
         ))
-    })?;
-    let Some(account) = of(&base, wanted).id.clone() else {
+    })
+}
+
+/// The account a role of partition `wanted` must trust, or why there is none (at `partition`).
+pub(crate) fn account_for(base: &BaseAccounts, wanted: Partition) -> Result<String, Diagnostics> {
+    of(base, wanted).id.clone().ok_or_else(|| {
         let detail = match wanted {
             // docs.qualys.com "China region connectors": Qualys provides no China base account.
             Partition::China => "Qualys provides no base account for AWS China: the customer \
@@ -126,12 +131,16 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
                  support whether {wanted} is enabled for it."
             ),
         };
-        return Err(
-            Diagnostic::error("Qualys reports no base account for this partition", detail)
-                .at(AttrPath::attr("partition"))
-                .into(),
-        );
-    };
+        Diagnostic::error("Qualys reports no base account for this partition", detail)
+            .at(AttrPath::attr("partition"))
+            .into()
+    })
+}
+
+pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
+    let wanted = partition(config)?;
+    let base = base_accounts(client).await?;
+    let account = account_for(&base, wanted)?;
     let id = |p: Partition| {
         of(&base, p)
             .id
@@ -149,10 +158,7 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
         ("partition", config.get("partition").clone()),
         (
             "trust_principal",
-            Value::string(format!(
-                "arn:{}:iam::{account}:root",
-                wanted.arn_partition()
-            )),
+            Value::string(trust_principal(wanted, &account)),
         ),
         ("account_id", Value::string(account)),
         ("global_account_id", id(Partition::Global)),

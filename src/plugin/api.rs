@@ -6,7 +6,7 @@ use std::future::Future;
 
 use super::diag::{AttrPath, Diagnostics};
 use super::schema::Schema;
-use super::value::Value;
+use super::value::{Type, Value};
 
 /// Every schema the provider serves.
 #[derive(Debug, Clone)]
@@ -14,6 +14,42 @@ pub struct Schemas {
     pub provider: Schema,
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
+    /// Provider-defined functions (Terraform 1.8+), by name without the provider prefix.
+    pub functions: BTreeMap<String, Function>,
+}
+
+/// A provider-defined function's signature and documentation. Arguments are never null or
+/// unknown when it is called: Terraform checks nulls itself and answers unknown for unknown
+/// arguments without calling.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub summary: String,
+    pub description: String,
+    pub parameters: Vec<Parameter>,
+    pub returns: Type,
+}
+
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+}
+
+/// Why a function call failed; `argument` is the 0-based position of the argument at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionError {
+    pub text: String,
+    pub argument: Option<i64>,
+}
+
+impl FunctionError {
+    pub fn at(argument: i64, text: impl Into<String>) -> FunctionError {
+        FunctionError {
+            text: text.into(),
+            argument: Some(argument),
+        }
+    }
 }
 
 pub struct ReadRequest {
@@ -135,4 +171,8 @@ pub trait Provider: Send + Sync + 'static {
         type_name: &str,
         config: Value,
     ) -> impl Future<Output = DataSourceResponse> + Send;
+
+    /// Calls function `name` (one the schemas name) with arguments of its parameters' types.
+    /// Pure: no configuration, network, time or randomness.
+    fn call_function(&self, name: &str, arguments: &[Value]) -> Result<Value, FunctionError>;
 }

@@ -212,6 +212,84 @@ fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
     }
 }
 
+fn functions_to_proto(
+    functions: &std::collections::BTreeMap<String, api::Function>,
+) -> std::collections::HashMap<String, pb::Function> {
+    functions
+        .iter()
+        .map(|(name, f)| (name.clone(), function_to_proto(f)))
+        .collect()
+}
+
+fn function_to_proto(f: &api::Function) -> pb::Function {
+    pb::Function {
+        parameters: f
+            .parameters
+            .iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.clone(),
+                r#type: p.ty.to_json_bytes(),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: p.description.clone(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: f.returns.to_json_bytes(),
+        }),
+        summary: f.summary.clone(),
+        description: f.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+/// Decodes the arguments against the parameters, calls the function, encodes its result.
+fn call<P: api::Provider>(
+    provider: &P,
+    name: &str,
+    function: &api::Function,
+    arguments: Vec<pb::DynamicValue>,
+) -> Result<pb::DynamicValue, api::FunctionError> {
+    if arguments.len() != function.parameters.len() {
+        return Err(api::FunctionError {
+            text: format!(
+                "{name} takes {} arguments; Terraform sent {}.",
+                function.parameters.len(),
+                arguments.len()
+            ),
+            argument: None,
+        });
+    }
+    let mut values = Vec::with_capacity(arguments.len());
+    for (position, (dv, parameter)) in arguments.into_iter().zip(&function.parameters).enumerate() {
+        let at = i64::try_from(position).unwrap_or(i64::MAX);
+        let value = decode(Some(dv), &parameter.ty, "function argument").map_err(|d| {
+            api::FunctionError::at(
+                at,
+                d.0.into_iter()
+                    .map(|d| d.detail)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })?;
+        values.push(value);
+    }
+    let result = provider.call_function(name, &values)?;
+    let mut diags = Diagnostics::default();
+    encode(&result, &function.returns, &mut diags).ok_or_else(|| api::FunctionError {
+        text: diags
+            .0
+            .into_iter()
+            .map(|d| d.detail)
+            .collect::<Vec<_>>()
+            .join(" "),
+        argument: None,
+    })
+}
+
 /// `get_provider_schema_optional`: every RPC decodes against the schemas the provider holds
 /// from the start, so Terraform may skip `GetProviderSchema` in a process (it then uses the
 /// schema it cached from another one). `plan_destroy`: Terraform 1.3+ sends destroys through
@@ -252,6 +330,11 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
                     type_name: n.clone(),
                 })
                 .collect(),
+            functions: schemas
+                .functions
+                .keys()
+                .map(|n| pb::get_metadata::FunctionMetadata { name: n.clone() })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -274,7 +357,46 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
                 .map(|(n, s)| (n.clone(), schema_to_proto(s)))
                 .collect(),
             server_capabilities: Some(capabilities()),
+            // Terraform before 1.8 does not know this field and skips it.
+            functions: functions_to_proto(&schemas.functions),
             ..Default::default()
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(pb::get_functions::Response {
+            functions: functions_to_proto(&self.provider.schemas().functions),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let request = request.into_inner();
+        let answer = match self.provider.schemas().functions.get(&request.name) {
+            None => Err(api::FunctionError {
+                text: format!("This provider has no function named {:?}.", request.name),
+                argument: None,
+            }),
+            Some(function) => call(&*self.provider, &request.name, function, request.arguments),
+        };
+        Ok(Response::new(match answer {
+            Ok(result) => pb::call_function::Response {
+                result: Some(result),
+                error: None,
+            },
+            Err(e) => pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text: e.text,
+                    function_argument: e.argument,
+                }),
+            },
         }))
     }
 

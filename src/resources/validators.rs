@@ -81,31 +81,9 @@ pub fn validate_aws_external_id(id: &str) -> Result<(), String> {
 /// CloudView's external-ID format for new and updated connectors (seed 000):
 /// `<Qualys POD>-<Qualys subscription ID>-<5 to 13 letters or digits>`.
 pub fn validate_cloudview_external_id(id: &str) -> Result<(), String> {
-    let example = "e.g. USPOD01-4765-9011278609223";
-    let parts: Vec<&str> = id.split('-').collect();
-    let [pod, subscription, random] = parts[..] else {
-        return Err(format!(
-            "{id:?} is not in the CloudView format <Qualys POD>-<subscription ID>-<5 to 13 \
-             letters or digits> ({example})."
-        ));
-    };
-    if pod.is_empty() || !pod.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(format!(
-            "{id:?}: the Qualys POD part {pod:?} must be letters and digits ({example})."
-        ));
-    }
-    if subscription.is_empty() || !subscription.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "{id:?}: the subscription ID part {subscription:?} must be digits ({example})."
-        ));
-    }
-    if !(5..=13).contains(&random.len()) || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(format!(
-            "{id:?}: the random part {random:?} must be 5 to 13 letters or digits, no special \
-             characters ({example})."
-        ));
-    }
-    Ok(())
+    crate::external_id::parse(id)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 pub fn validate_name(name: &str) -> Result<(), String> {

@@ -8,6 +8,7 @@ mod budget;
 mod evidence;
 mod examples;
 mod modern;
+mod onboarding;
 mod plugin_process;
 mod protocol;
 mod provider_config;

@@ -310,11 +310,50 @@ async fn grpc_services_over_mutual_tls() {
         .await
         .expect("still serving after SIGINT");
 
-    // RPCs the provider does not implement answer Unimplemented.
-    let err = provider
+    // Functions (issue 21): declared, and an error names the argument's position.
+    let functions = provider
         .get_functions(pb::get_functions::Request {})
         .await
-        .expect_err("GetFunctions is not implemented");
+        .expect("GetFunctions")
+        .into_inner()
+        .functions;
+    let mut names: Vec<&str> = functions.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "external_id",
+            "import_id",
+            "is_valid_external_id",
+            "parse_external_id",
+            "parse_import_id"
+        ]
+    );
+    let answer = provider
+        .call_function(pb::call_function::Request {
+            name: "parse_external_id".into(),
+            // msgpack "USPOD01-4765"
+            arguments: vec![pb::DynamicValue {
+                msgpack: b"\xacUSPOD01-4765".to_vec(),
+                json: Vec::new(),
+            }],
+        })
+        .await
+        .expect("CallFunction")
+        .into_inner();
+    let error = answer.error.expect("a function error");
+    assert_eq!(error.function_argument, Some(0));
+    assert!(
+        error.text.contains("is not in the format"),
+        "{}",
+        error.text
+    );
+
+    // RPCs the provider does not implement answer Unimplemented.
+    let err = provider
+        .move_resource_state(pb::move_resource_state::Request::default())
+        .await
+        .expect_err("MoveResourceState is not implemented");
     assert_eq!(err.code(), tonic::Code::Unimplemented);
 
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());

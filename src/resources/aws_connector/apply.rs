@@ -211,6 +211,18 @@ fn operation_error(summary: &str, e: &qualys::Error, operation: &str, state: &Va
 }
 
 pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
+    let mut response = apply_change(client, request).await;
+    // Derived from what the state ends up saying, however Qualys's answer filled it in.
+    if matches!(response.new_state, Value::Object(_)) {
+        let principal = planned_trust_principal(&response.new_state);
+        if principal.is_wholly_known() {
+            response.new_state.set("trust_principal", principal);
+        }
+    }
+    response
+}
+
+async fn apply_change(client: &Client, request: ApplyRequest) -> ApplyResponse {
     if request.planned_state.is_null() {
         let client = bounded(client, &request.prior_state, "delete");
         return delete(&client, request.prior_state).await;

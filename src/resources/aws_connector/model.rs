@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::plugin::value::Value;
 use crate::qualys::{SyncStatus, cloudview, qps};
+use crate::regions::Partition;
 use crate::resources::validators::parse_role_arn;
 
 use super::{Api, DEFAULT_POLLING_MINUTES};
@@ -239,6 +240,16 @@ impl Connector {
         SyncStatus::of_state(self.state.as_deref())
     }
 
+    /// The principal the connector's role must trust: the Qualys account, in the ARN form of
+    /// the connector's partition.
+    pub fn trust_principal(&self) -> Option<String> {
+        let account = non_empty(&self.qualys_aws_account_id)?;
+        Some(trust_principal(
+            partition_of_flags(self.is_gov_cloud, self.is_china_region),
+            &account,
+        ))
+    }
+
     /// The ID `terraform import` and `import` blocks take for this connector.
     pub fn import_id(&self) -> String {
         format!("{}:{}", self.api.as_str(), self.id)
@@ -274,6 +285,7 @@ impl Connector {
             ("remediation_enabled", flag(self.remediation_enabled)),
             ("aws_account_id", string(&self.aws_account_id)),
             ("qualys_aws_account_id", string(&self.qualys_aws_account_id)),
+            ("trust_principal", string(&self.trust_principal())),
             ("state", string(&self.state)),
             ("sync_status", Value::string(self.sync_status().as_str())),
             ("cloudview_uuid", string(&self.cloudview_uuid)),
@@ -306,6 +318,20 @@ impl Connector {
         .map(|(k, v)| (k.to_string(), v))
         .collect()
     }
+}
+
+/// A connector's partition from its flags (GovCloud wins, as Qualys's own flags never both hold).
+pub fn partition_of_flags(is_gov_cloud: bool, is_china_region: bool) -> Partition {
+    match (is_gov_cloud, is_china_region) {
+        (true, _) => Partition::Gov,
+        (false, true) => Partition::China,
+        (false, false) => Partition::Global,
+    }
+}
+
+/// `arn:<partition>:iam::<account>:root`, what a role's trust policy names.
+pub fn trust_principal(partition: Partition, account: &str) -> String {
+    format!("arn:{}:iam::{account}:root", partition.arn_partition())
 }
 
 fn set_of(items: &Option<Vec<String>>) -> Value {

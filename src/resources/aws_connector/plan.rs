@@ -15,10 +15,6 @@ pub(super) fn default_for(name: &str, api: Api, creating: bool) -> Option<Value>
     Some(match name {
         "api" => Value::string("v3"),
         "description" => Value::string(""),
-        "is_gov_cloud" => Value::Bool(false),
-        // The QPS APIs only report China connectors (they cannot create one).
-        "is_china_region" if qps && !creating => return None,
-        "is_china_region" => Value::Bool(false),
         "polling_frequency" => polling_value(DEFAULT_POLLING_MINUTES),
         "is_portal_connector" if qps => Value::Null,
         "is_portal_connector" => Value::Bool(false),
@@ -42,11 +38,11 @@ fn strings(items: &[&str]) -> Value {
     Value::Set(items.iter().map(|s| Value::string(*s)).collect())
 }
 
-pub(super) const DEFAULTED: [&str; 12] = [
+/// Arguments with a default; `is_gov_cloud` and `is_china_region` follow the role's partition
+/// instead.
+pub(super) const DEFAULTED: [&str; 10] = [
     "api",
     "description",
-    "is_gov_cloud",
-    "is_china_region",
     "polling_frequency",
     "is_portal_connector",
     "all_regions",
@@ -77,7 +73,8 @@ pub(super) const SYNC_REPORTS: [&str; 6] = [
 ];
 
 /// Attributes that never reach Qualys: a change to them alone is no change of the connector.
-const LOCAL_ONLY: [&str; 8] = [
+const LOCAL_ONLY: [&str; 9] = [
+    "trust_principal",
     "state",
     "sync_status",
     "last_sync",
@@ -129,6 +126,21 @@ fn planned_polling(config: &Value) -> Value {
     }
 }
 
+/// `trust_principal` from the planned account and partition flags: unknown while either is.
+pub(super) fn planned_trust_principal(planned: &Value) -> Value {
+    match (
+        planned.get("qualys_aws_account_id"),
+        planned.get("is_gov_cloud"),
+        planned.get("is_china_region"),
+    ) {
+        (Value::Null, ..) => Value::Null,
+        (Value::String(account), Value::Bool(gov), Value::Bool(china)) => Value::string(
+            model::trust_principal(model::partition_of_flags(*gov, *china), account),
+        ),
+        _ => Value::Unknown,
+    }
+}
+
 pub fn plan(request: &PlanRequest) -> PlanResponse {
     let PlanRequest {
         prior_state: prior,
@@ -158,6 +170,22 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         }
     }
 
+    // A partition flag left out says what the role's ARN says (unknown with the ARN); on an
+    // update that keeps the role's partition, what Qualys reported stays.
+    let follow_arn = creating || arn_partition(prior) != arn_partition(&planned);
+    for (flag, partition) in PARTITION_FLAGS {
+        if config.get(flag).is_null() && (follow_arn || !matches!(prior.get(flag), Value::Bool(_)))
+        {
+            planned.set(
+                flag,
+                match planned.get("arn") {
+                    Value::Unknown => Value::Unknown,
+                    _ => Value::Bool(flag_from_arn(&planned, partition).unwrap_or(false)),
+                },
+            );
+        }
+    }
+
     // Computed only for Terraform 1.0's sake (see the schema): what the configuration says.
     planned.set("timeouts", config.get("timeouts").clone());
     if let pf @ Value::Object(_) = config.get("polling_frequency") {
@@ -173,10 +201,12 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
             _ => Value::Unknown,
         },
     );
+    planned.set("trust_principal", planned_trust_principal(&planned));
     if creating {
         for name in [
             "id",
             "qualys_aws_account_id",
+            "trust_principal",
             "cloudview_uuid",
             "attached_to_org_connector",
         ]

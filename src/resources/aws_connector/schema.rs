@@ -133,16 +133,18 @@ pub fn schema() -> Schema {
                     "is_gov_cloud",
                     Type::Bool,
                     OptionalComputed,
-                    "An AWS GovCloud (US) connector (`arn:aws-us-gov:...`). Default `false`. \
-                     Changing it replaces the connector.",
+                    "An AWS GovCloud (US) connector (`arn:aws-us-gov:...`). Default: what \
+                     `arn`'s partition says (`true` for an `arn:aws-us-gov:` role); set, it \
+                     must agree with it. Changing it replaces the connector.",
                 ),
                 attr(
                     "is_china_region",
                     Type::Bool,
                     OptionalComputed,
-                    "An AWS China connector (`arn:aws-cn:...`). Settable only with `api = \
-                     \"cloudview\"`; the QPS APIs report it. Default `false`. Changing it \
-                     replaces the connector.",
+                    "An AWS China connector (`arn:aws-cn:...`). Only `api = \"cloudview\"` \
+                     creates China connectors; the QPS APIs report it. Default: what `arn`'s \
+                     partition says (`true` for an `arn:aws-cn:` role); set, it must agree \
+                     with it. Changing it replaces the connector.",
                 ),
                 attr(
                     "is_portal_connector",
@@ -244,6 +246,14 @@ pub fn schema() -> Schema {
                     Type::String,
                     Computed,
                     "The Qualys AWS account your role's trust policy must trust.",
+                ),
+                attr(
+                    "trust_principal",
+                    Type::String,
+                    Computed,
+                    "The principal your role's trust policy must name: \
+                     `arn:<aws|aws-us-gov|aws-cn>:iam::<qualys_aws_account_id>:root`, in the \
+                     connector's partition.",
                 ),
                 attr(
                     "state",

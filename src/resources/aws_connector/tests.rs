@@ -119,6 +119,7 @@ fn a_china_qps_connector_validates_but_cannot_be_created() {
     }
     prior.set("is_china_region", Value::Bool(true));
     prior.set("arn", Value::string("arn:aws-cn:iam::123456789012:role/Q"));
+    prior.set("trust_principal", Value::string("arn:aws-cn:iam::x:root"));
     let p = plan_of(prior.clone(), china_qps());
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     assert_eq!(p.planned_state, prior);
@@ -274,6 +275,10 @@ fn unchanged_update_plans_the_prior_state() {
     ] {
         prior.set(k, Value::string(v));
     }
+    prior.set(
+        "trust_principal",
+        Value::string("arn:aws:iam::805950163170:root"),
+    );
     let p = plan_of(prior.clone(), config(&[]));
     assert_eq!(p.planned_state, prior);
     assert!(p.requires_replace.is_empty());
@@ -330,6 +335,7 @@ fn a_reported_china_qps_connector_is_not_replaced() {
         prior.set(k, Value::string("x"));
     }
     prior.set("is_china_region", Value::Bool(true));
+    prior.set("trust_principal", Value::string("arn:aws-cn:iam::x:root"));
     let p = plan_of(prior.clone(), config(&[]));
     assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
     assert_eq!(p.planned_state, prior);
@@ -449,4 +455,38 @@ fn an_id_only_update_answer_keeps_what_only_qualys_reports_from_the_prior_state(
         prior.get("polling_frequency")
     );
     assert!(state.is_wholly_known());
+}
+
+#[test]
+fn partition_flags_left_out_follow_the_role() {
+    let gov_arn = Value::string("arn:aws-us-gov:iam::123456789012:role/Q");
+    assert!(validate(&config(&[("arn", gov_arn.clone())])).is_empty());
+    let p = plan_of(Value::Null, config(&[("arn", gov_arn.clone())]));
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.planned_state.get("is_gov_cloud"), &Value::Bool(true));
+    assert_eq!(p.planned_state.get("is_china_region"), &Value::Bool(false));
+    assert!(p.planned_state.get("trust_principal").is_unknown());
+    let p = plan_of(Value::Null, config(&[("arn", Value::Unknown)]));
+    assert!(p.planned_state.get("is_gov_cloud").is_unknown());
+
+    // A flag set against the role stays an error, naming the flag.
+    let d = validate(&config(&[
+        ("arn", gov_arn.clone()),
+        ("is_gov_cloud", Value::Bool(false)),
+    ]));
+    assert_eq!(paths(&d), ["arn"]);
+    assert!(d.0[0].detail.contains("is_gov_cloud = false"), "{d:?}");
+
+    // A role moved to another partition replaces the connector; the principal follows.
+    let mut prior = plan_of(Value::Null, config(&[])).planned_state;
+    for k in ["id", "state", "cloudview_uuid"] {
+        prior.set(k, Value::string("x"));
+    }
+    prior.set("qualys_aws_account_id", Value::string("805950163170"));
+    let p = plan_of(prior.clone(), config(&[("arn", gov_arn)]));
+    assert_eq!(p.requires_replace, [AttrPath::attr("is_gov_cloud")]);
+    assert_eq!(
+        p.planned_state.get("trust_principal"),
+        &Value::string("arn:aws-us-gov:iam::805950163170:root")
+    );
 }

@@ -19,24 +19,44 @@ pub(super) fn error_at(
     Diagnostic::error(summary, detail).at(AttrPath::attr(path))
 }
 
-/// A bool argument with a default of false: `Some(false)` when null, `None` when unknown.
-pub(super) fn bool_or_false(v: &Value) -> Option<bool> {
-    match v {
-        Value::Null => Some(false),
-        Value::Bool(b) => Some(*b),
-        _ => None,
-    }
+/// The partition of the role `arn` names: `None` while unknown or not a role ARN.
+pub(super) fn arn_partition(v: &Value) -> Option<Partition> {
+    v.get("arn")
+        .as_str()
+        .and_then(|arn| parse_role_arn(arn).ok())
+        .map(|role| role.partition)
 }
 
-/// The connector's partition from `is_gov_cloud`/`is_china_region`, if both are known.
+/// The partition flags (`is_gov_cloud`, `is_china_region`) and the partition each stands for.
+pub(super) const PARTITION_FLAGS: [(&str, Partition); 2] = [
+    ("is_gov_cloud", Partition::Gov),
+    ("is_china_region", Partition::China),
+];
+
+/// What a partition flag left out of the configuration becomes: what the role's ARN says
+/// (`None` while the ARN is unknown).
+pub(super) fn flag_from_arn(v: &Value, flag_partition: Partition) -> Option<bool> {
+    arn_partition(v).map(|p| p == flag_partition)
+}
+
+/// The connector's partition: what a flag set to true says, else what the ARN says (flags left
+/// out follow it), else commercial when both flags are false; `None` while unknown.
 pub(super) fn partition_of(config: &Value) -> Option<Partition> {
-    let gov = bool_or_false(config.get("is_gov_cloud"))?;
-    let china = bool_or_false(config.get("is_china_region"))?;
-    Some(match (gov, china) {
-        (true, _) => Partition::Gov,
-        (false, true) => Partition::China,
-        (false, false) => Partition::Global,
-    })
+    let gov = config.get("is_gov_cloud");
+    let china = config.get("is_china_region");
+    if gov.is_unknown() || china.is_unknown() {
+        return None;
+    }
+    match (gov.as_bool(), china.as_bool()) {
+        (Some(true), _) => Some(Partition::Gov),
+        (_, Some(true)) => Some(Partition::China),
+        (Some(false), Some(false)) => Some(Partition::Global),
+        _ => match config.get("arn") {
+            Value::Unknown => None,
+            // No role to follow (null, or reported as invalid): the flags' defaults.
+            _ => Some(arn_partition(config).unwrap_or(Partition::Global)),
+        },
+    }
 }
 
 /// The known strings of a set (unknown elements skipped).
@@ -95,18 +115,25 @@ pub fn validate(config: &Value) -> Diagnostics {
         match parse_role_arn(arn) {
             Err(why) => diags.push(error_at("arn", "Invalid arn", why)),
             Ok(role) => {
-                if let Some(expected) = partition
-                    && role.partition != expected
-                {
+                // Only a flag the configuration sets can contradict the role.
+                let contradicted = PARTITION_FLAGS.iter().find(|(flag, p)| {
+                    config
+                        .get(flag)
+                        .as_bool()
+                        .is_some_and(|set| set != (role.partition == *p))
+                });
+                if let Some((flag, _)) = contradicted {
+                    let flag = *flag;
+                    let set = config.get(flag).as_bool().unwrap_or_default();
                     diags.push(error_at(
                         "arn",
                         "arn does not match the connector's partition",
                         format!(
-                            "The role is in partition {:?} ({}), but the connector is a {} one: \
-                             {}.",
+                            "The role is in partition {:?} ({}), but {flag} = {set} says \
+                             otherwise: {} (or leave {flag} out: it follows the role's \
+                             partition).",
                             role.partition.arn_partition(),
                             role.partition,
-                            expected,
                             match role.partition {
                                 Partition::Gov => "set is_gov_cloud = true for a GovCloud role",
                                 Partition::China =>

@@ -1,0 +1,5 @@
+# Terraform 1.8 or later.
+import {
+  to = qualys_aws_connector.production
+  id = provider::qualys::import_id("v3", "2000001") # "v3:2000001"
+}

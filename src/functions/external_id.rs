@@ -1,0 +1,127 @@
+//! `provider::qualys::external_id(platform, subscription_id, suffix)`: builds an external ID in
+//! Qualys's format and checks each part, for an ID whose random part comes from elsewhere
+//! (e.g. `random_string`).
+
+use crate::external_id::{self, ExternalId};
+use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::value::{Type, Value};
+use crate::provider::PLATFORMS;
+
+use super::{string_argument, string_parameter};
+
+pub const NAME: &str = "external_id";
+
+pub fn definition() -> Function {
+    Function {
+        summary: "Builds a Qualys external ID from its parts".into(),
+        description: "Returns `<POD>-<subscription ID>-<suffix>`, the external-ID format Qualys \
+            requires for new and updated CloudView connectors, after checking each part. \
+            `platform` is a platform whose POD is public (`US1` gives `USPOD01`, `US3` gives \
+            `USPOD03`) or the POD itself (letters and digits, as the Qualys UI shows it first in the \
+            external ID it proposes for a new connector); other platform names are an error, \
+            since their POD is not public."
+            .into(),
+        parameters: vec![
+            string_parameter(
+                "platform",
+                "A Qualys platform whose POD is public (`US1`, `US3`), or a POD.",
+            ),
+            string_parameter(
+                "subscription_id",
+                "The Qualys subscription ID: digits, e.g. `\"4765\"`.",
+            ),
+            string_parameter(
+                "suffix",
+                "The random part: 5 to 13 letters or digits, no special characters.",
+            ),
+        ],
+        returns: Type::String,
+    }
+}
+
+/// The POD `platform` stands for.
+pub fn pod_of(platform: &str) -> Result<String, String> {
+    if let Some(pod) = external_id::pod_of_platform(platform) {
+        return Ok(pod.to_string());
+    }
+    if PLATFORMS.iter().any(|(name, _, _)| *name == platform) {
+        return Err(format!(
+            "the POD of platform {platform} is not public; pass your POD instead (the first \
+             part of the external ID Qualys proposes for a new connector, e.g. USPOD01)."
+        ));
+    }
+    if external_id::valid_pod(platform) {
+        return Ok(platform.to_string());
+    }
+    Err(format!(
+        "{platform:?} is neither a Qualys platform whose POD is public (US1, US3) nor a POD \
+         (letters and digits, e.g. USPOD01)."
+    ))
+}
+
+pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
+    let pod = pod_of(string_argument(arguments, 0)?).map_err(|why| FunctionError::at(0, why))?;
+    let subscription_id = string_argument(arguments, 1)?;
+    if !external_id::valid_subscription_id(subscription_id) {
+        return Err(FunctionError::at(
+            1,
+            format!("the subscription ID {subscription_id:?} must be digits, e.g. \"4765\"."),
+        ));
+    }
+    let suffix = string_argument(arguments, 2)?;
+    if !external_id::valid_suffix(suffix) {
+        return Err(FunctionError::at(
+            2,
+            format!(
+                "the suffix {suffix:?} must be 5 to 13 letters or digits, no special characters."
+            ),
+        ));
+    }
+    let id = ExternalId {
+        pod,
+        subscription_id: subscription_id.to_string(),
+        suffix: suffix.to_string(),
+    };
+    Ok(Value::string(id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(platform: &str, subscription: &str, suffix: &str) -> Result<Value, FunctionError> {
+        call(&[
+            Value::string(platform),
+            Value::string(subscription),
+            Value::string(suffix),
+        ])
+    }
+
+    #[test]
+    fn builds_from_a_platform_or_a_pod() {
+        assert_eq!(
+            run("US1", "4765", "9011278609223"),
+            Ok(Value::string("USPOD01-4765-9011278609223"))
+        );
+        assert_eq!(
+            run("USPOD02", "4765", "abcde"),
+            Ok(Value::string("USPOD02-4765-abcde"))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_argument() {
+        let at = |r: Result<Value, FunctionError>| r.unwrap_err().argument;
+        assert_eq!(at(run("US2", "4765", "abcde")), Some(0));
+        assert!(
+            run("US2", "4765", "abcde")
+                .unwrap_err()
+                .text
+                .contains("not public")
+        );
+        assert_eq!(at(run("US-1", "4765", "abcde")), Some(0));
+        assert_eq!(at(run("US1", "47a", "abcde")), Some(1));
+        assert_eq!(at(run("US1", "4765", "abc")), Some(2));
+        assert_eq!(at(run("US1", "4765", "abc_def")), Some(2));
+    }
+}

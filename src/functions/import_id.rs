@@ -1,0 +1,75 @@
+//! `provider::qualys::import_id(api, id)`: the ID `terraform import` and `import` blocks take for
+//! a connector, checked by the resource's own import rules.
+
+use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::value::{Type, Value};
+use crate::resources::aws_connector::{Api, parse_import_id};
+
+use super::{string_argument, string_parameter};
+
+pub const NAME: &str = "import_id";
+
+pub fn definition() -> Function {
+    Function {
+        summary: "Builds a qualys_aws_connector import ID".into(),
+        description: "Returns `<api>:<id>`, the ID `terraform import` and `import` blocks take \
+            for a `qualys_aws_connector`, after checking it with the resource's own rules: a \
+            QPS connector number for `v3` and `v2`, a CloudView UUID (written in lower case) \
+            for `cloudview`."
+            .into(),
+        parameters: vec![
+            string_parameter(
+                "api",
+                "The API that manages the connector: `v3`, `v2` or `cloudview`.",
+            ),
+            string_parameter(
+                "id",
+                "The connector's ID: a number for `v3` and `v2`, a UUID for `cloudview`.",
+            ),
+        ],
+        returns: Type::String,
+    }
+}
+
+pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
+    let api = string_argument(arguments, 0)?;
+    if Api::parse(api).is_none() {
+        return Err(FunctionError::at(
+            0,
+            format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {api:?}."),
+        ));
+    }
+    let id = string_argument(arguments, 1)?;
+    match parse_import_id(&format!("{api}:{id}")) {
+        Ok((api, id)) => Ok(Value::string(format!("{}:{id}", api.as_str()))),
+        Err(_) => Err(FunctionError::at(
+            1,
+            match api {
+                "cloudview" => format!("a CloudView connector ID is a UUID; got {id:?}."),
+                _ => format!("a QPS connector ID is a number; got {id:?}."),
+            },
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(api: &str, id: &str) -> Result<Value, FunctionError> {
+        call(&[Value::string(api), Value::string(id)])
+    }
+
+    #[test]
+    fn builds_what_the_resource_imports() {
+        assert_eq!(run("v2", "42"), Ok(Value::string("v2:42")));
+        let uuid = "8889B18B-6F92-43D3-8AFD-6D9D144177E8";
+        assert_eq!(
+            run("cloudview", uuid),
+            Ok(Value::string(format!("cloudview:{}", uuid.to_lowercase())))
+        );
+        assert_eq!(run("v4", "42").unwrap_err().argument, Some(0));
+        assert_eq!(run("v3", "abc").unwrap_err().argument, Some(1));
+        assert_eq!(run("cloudview", "42").unwrap_err().argument, Some(1));
+    }
+}

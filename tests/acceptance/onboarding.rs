@@ -1,0 +1,485 @@
+//! Issue 21: onboarding without guesswork. `qualys_aws_external_id` feeding a CloudView
+//! connector (stable across plans, rotated by `keepers`), `qualys_aws_iam_policy` per
+//! partition, the guide's example, the connector's `trust_principal` and partition flags taken
+//! from its ARN, and the provider functions in outputs, `validation` blocks and `terraform
+//! test`, on Terraform 1.11.4; the same configuration without functions on Terraform 1.0.3.
+//! (China is left out: the simulator's China base account is the subscription's own.)
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::sim::SimFixture;
+use crate::support::terraform::{Workdir, terraform_latest, terraform_oldest};
+
+const GOV_ARN: &str = "arn:aws-us-gov:iam::123456789012:role/QualysConnector";
+
+/// The provider block for `sim` with the POD and subscription ID the simulator's CloudView
+/// accepts (it is a private URL, so no platform implies a POD).
+fn provider(sim: &SimFixture) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    qualys = {{ source = "qualys-tf/qualys" }}
+  }}
+}}
+
+provider "qualys" {{
+  api_url         = "{}"
+  username        = "demo"
+  password        = "demo"
+  pod             = "USPOD01"
+  subscription_id = "4765"
+}}
+"#,
+        sim.url
+    )
+}
+
+/// External ID, a CloudView connector and a GovCloud QPS connector that read it, and the
+/// policies: no provider function, so Terraform 1.0 runs it too.
+fn onboarding(sim: &SimFixture, rotation: &str) -> String {
+    provider(sim)
+        + &format!(
+            r#"
+resource "qualys_aws_external_id" "this" {{
+  keepers = {{ rotation = "{rotation}" }}
+}}
+
+resource "qualys_aws_connector" "cloudview" {{
+  name        = "onboarded"
+  api         = "cloudview"
+  arn         = "arn:aws:iam::123456789012:role/QualysConnector"
+  external_id = qualys_aws_external_id.this.result
+}}
+
+# No is_gov_cloud: it follows the ARN.
+resource "qualys_aws_connector" "gov" {{
+  name        = "onboarded-gov"
+  arn         = "{GOV_ARN}"
+  external_id = qualys_aws_external_id.this.result
+}}
+
+data "qualys_aws_iam_policy" "global" {{
+  external_id = qualys_aws_external_id.this.result
+}}
+
+output "external_id" {{ value = qualys_aws_external_id.this.result }}
+output "parts" {{
+  value = [qualys_aws_external_id.this.pod, qualys_aws_external_id.this.subscription_id, qualys_aws_external_id.this.suffix]
+}}
+output "gov" {{
+  value = {{
+    is_gov_cloud    = qualys_aws_connector.gov.is_gov_cloud
+    trust_principal = qualys_aws_connector.gov.trust_principal
+  }}
+}}
+output "cloudview_trust_principal" {{ value = qualys_aws_connector.cloudview.trust_principal }}
+output "policy_principal" {{ value = data.qualys_aws_iam_policy.global.trust_principal }}
+"#
+        )
+}
+
+fn is_generated_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.len() == 3
+        && parts[0] == "USPOD01"
+        && parts[1] == "4765"
+        && parts[2].len() == 13
+        && parts[2].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn sim_external_ids(sim: &SimFixture) -> Vec<String> {
+    let mut ids: Vec<String> = sim
+        .connectors()
+        .iter()
+        .map(|c| c["externalId"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn generated_external_id_lifecycle(binary: PathBuf) {
+    let sim = SimFixture::start();
+    let wd = Workdir::new(&onboarding(&sim, "1")).terraform(binary);
+    wd.apply();
+    let outputs = wd.outputs();
+    let id = outputs["external_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(is_generated_id(&id), "{id}");
+    assert_eq!(
+        outputs["parts"],
+        serde_json::json!(["USPOD01", "4765", id.rsplit('-').next().unwrap_or_default()])
+    );
+    assert_eq!(sim_external_ids(&sim), [id.clone(), id.clone()]);
+    assert_eq!(outputs["gov"]["is_gov_cloud"], true);
+    assert_eq!(
+        outputs["gov"]["trust_principal"],
+        format!(
+            "arn:aws-us-gov:iam::{}:root",
+            qualys_sim::QUALYS_GOV_AWS_ACCOUNT_ID
+        )
+    );
+    let global_principal = format!("arn:aws:iam::{}:root", qualys_sim::QUALYS_AWS_ACCOUNT_ID);
+    assert_eq!(outputs["cloudview_trust_principal"], global_principal);
+    assert_eq!(outputs["policy_principal"], global_principal);
+    let gov_record = sim
+        .connectors()
+        .into_iter()
+        .find(|c| c["name"] == "onboarded-gov")
+        .expect("the GovCloud connector");
+    assert_eq!(gov_record["partition"], "aws-us-gov");
+
+    // Stable: plans stay empty and the ID does not move.
+    wd.assert_empty_plan();
+    wd.assert_empty_plan();
+    assert_eq!(wd.outputs()["external_id"], id.as_str());
+
+    // A changed keeper rotates it, and both connectors follow in the same apply.
+    wd.write("main.tf", &onboarding(&sim, "2"));
+    wd.apply();
+    let rotated = wd.outputs()["external_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(is_generated_id(&rotated), "{rotated}");
+    assert_ne!(rotated, id);
+    assert_eq!(sim_external_ids(&sim), [rotated.clone(), rotated]);
+    assert_eq!(sim.connectors().len(), 2, "updated, not replaced");
+    wd.assert_empty_plan();
+}
+
+#[test]
+fn generated_external_id_feeds_connectors_and_rotates_on_terraform_1_11() {
+    generated_external_id_lifecycle(terraform_latest());
+}
+
+#[test]
+fn generated_external_id_feeds_connectors_and_rotates_on_terraform_1_0() {
+    generated_external_id_lifecycle(terraform_oldest());
+}
+
+#[test]
+fn external_id_without_a_pod_says_what_to_set() {
+    let sim = SimFixture::start();
+    let config = provider(&sim).replace("  pod             = \"USPOD01\"\n", "")
+        + "\nresource \"qualys_aws_external_id\" \"this\" {}\n";
+    let wd = Workdir::new(&config).terraform(terraform_latest());
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains("needs the Qualys POD") && flat.contains("QUALYS_POD"),
+        "{}",
+        run.text()
+    );
+}
+
+#[test]
+fn iam_policy_per_partition_trusts_the_base_account_in_its_arn_forms() {
+    let sim = SimFixture::start();
+    let mut config = provider(&sim);
+    for partition in ["global", "gov"] {
+        config += &format!(
+            r#"
+data "qualys_aws_iam_policy" "{partition}" {{
+  partition   = "{partition}"
+  external_id = "USPOD01-4765-abc123def"
+}}
+
+data "qualys_aws_base_account" "{partition}" {{
+  partition = "{partition}"
+}}
+
+output "{partition}" {{
+  value = {{
+    trust_policy        = data.qualys_aws_iam_policy.{partition}.trust_policy
+    permissions_policy  = data.qualys_aws_iam_policy.{partition}.permissions_policy
+    managed_policy_arns = data.qualys_aws_iam_policy.{partition}.managed_policy_arns
+    base_principal      = data.qualys_aws_base_account.{partition}.trust_principal
+  }}
+}}
+"#
+        );
+    }
+    config += r#"
+data "qualys_aws_iam_policy" "inventory_only" {
+  external_id    = "USPOD01-4765-abc123def"
+  connector_apps = ["CI"]
+}
+
+output "inventory_only" { value = data.qualys_aws_iam_policy.inventory_only.permissions_policy }
+"#;
+    let wd = Workdir::new(&config).terraform(terraform_latest());
+    wd.apply();
+    let outputs = wd.outputs();
+    for (partition, arn_partition) in [("global", "aws"), ("gov", "aws-us-gov")] {
+        let out = &outputs[partition];
+        let trust: Value = serde_json::from_str(out["trust_policy"].as_str().unwrap_or_default())
+            .expect("the trust policy is JSON");
+        let statement = &trust["Statement"][0];
+        assert_eq!(statement["Principal"]["AWS"], out["base_principal"]);
+        assert!(
+            out["base_principal"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&format!("arn:{arn_partition}:iam::")),
+            "{out}"
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["sts:ExternalId"],
+            "USPOD01-4765-abc123def"
+        );
+        let permissions: Value =
+            serde_json::from_str(out["permissions_policy"].as_str().unwrap_or_default())
+                .expect("the permissions policy is JSON");
+        let text = permissions.to_string();
+        assert!(text.contains("guardduty:GetDetector"), "{text}");
+        assert!(text.contains("ec2:DescribeInstances"), "{text}");
+        assert!(
+            text.contains(&format!("arn:{arn_partition}:apigateway:*::/restapis/*")),
+            "{text}"
+        );
+        assert_eq!(
+            out["managed_policy_arns"],
+            serde_json::json!([format!("arn:{arn_partition}:iam::aws:policy/SecurityAudit")])
+        );
+    }
+    assert_eq!(outputs["inventory_only"], Value::Null);
+    wd.assert_empty_plan();
+    assert!(sim.connectors().is_empty(), "reading creates nothing");
+}
+
+fn guide_example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/guides/onboarding-an-aws-account/policies-from-the-provider")
+}
+
+/// The guide's Qualys half applies against the simulator; its AWS half (which needs AWS) is
+/// replaced by a stand-in that names the same role and shows what the role would get.
+#[test]
+fn the_guides_example_applies() {
+    let sim = SimFixture::start();
+    let qualys_tf =
+        std::fs::read_to_string(guide_example().join("qualys.tf")).expect("reading qualys.tf");
+    let aws_tf = std::fs::read_to_string(guide_example().join("aws.tf")).expect("reading aws.tf");
+    for attribute in ["trust_policy", "permissions_policy", "managed_policy_arns"] {
+        assert!(
+            aws_tf.contains(&format!("data.qualys_aws_iam_policy.this.{attribute}")),
+            "aws.tf reads {attribute}"
+        );
+    }
+    let stand_in = r#"
+locals {
+  role_arn = "arn:aws:iam::123456789012:role/QualysConnector"
+}
+
+output "role" {
+  value = {
+    assume_role_policy = data.qualys_aws_iam_policy.this.trust_policy
+    policy             = data.qualys_aws_iam_policy.this.permissions_policy
+    attachments        = data.qualys_aws_iam_policy.this.managed_policy_arns
+  }
+}
+"#;
+    // The aws provider is not needed offline: only the qualys one is declared.
+    let qualys_only =
+        qualys_tf.replace("    aws = {\n      source = \"hashicorp/aws\"\n    }\n", "");
+    assert_ne!(qualys_only, qualys_tf, "the example declares hashicorp/aws");
+    let wd = Workdir::new(&qualys_only)
+        .terraform(terraform_latest())
+        .env("QUALYS_API_URL", &sim.url)
+        .env("QUALYS_USERNAME", "demo")
+        .env("QUALYS_PASSWORD", "demo")
+        .env("QUALYS_POD", "USPOD01")
+        .env("QUALYS_SUBSCRIPTION_ID", "4765")
+        .env("QUALYS_PLATFORM", "")
+        .env("QUALYS_CLOUDVIEW_URL", "");
+    wd.write("aws.tf", stand_in);
+    wd.ok(&["validate"]);
+    wd.apply();
+    wd.assert_empty_plan();
+    let outputs = wd.outputs();
+    let connector = &outputs["connector"];
+    let external_id = connector["external_id"].as_str().unwrap_or_default();
+    assert!(is_generated_id(external_id), "{connector}");
+    let trust: Value = serde_json::from_str(
+        outputs["role"]["assume_role_policy"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .expect("JSON");
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        external_id
+    );
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        connector["trust_principal"]
+    );
+    assert_eq!(sim.connectors().len(), 1);
+    wd.ok(&["destroy", "-auto-approve", "-input=false"]);
+    assert!(sim.connectors().is_empty());
+}
+
+/// A module that calls every function from outputs and checks its variable with one.
+const FUNCTIONS_MODULE: &str = r#"
+terraform {
+  required_providers {
+    qualys = { source = "qualys-tf/qualys" }
+  }
+}
+
+variable "external_id" {
+  type = string
+  validation {
+    condition     = provider::qualys::is_valid_external_id(var.external_id)
+    error_message = "external_id must be in Qualys's format <POD>-<subscription ID>-<5 to 13 letters or digits>."
+  }
+}
+
+output "built" { value = provider::qualys::external_id("US1", "4765", "abc123def") }
+output "parts" { value = provider::qualys::parse_external_id(var.external_id) }
+output "valid" { value = provider::qualys::is_valid_external_id("prod-qualys-7f3a") }
+output "import_id" { value = provider::qualys::import_id("cloudview", "8889B18B-6F92-43D3-8AFD-6D9D144177E8") }
+output "parsed_import_id" { value = provider::qualys::parse_import_id("v2:2000001") }
+"#;
+
+fn functions_workdir(sim: &SimFixture) -> Workdir {
+    Workdir::new(FUNCTIONS_MODULE)
+        .terraform(terraform_latest())
+        .env("QUALYS_API_URL", &sim.url)
+        .env("QUALYS_USERNAME", "demo")
+        .env("QUALYS_PASSWORD", "demo")
+        .env("QUALYS_PLATFORM", "")
+        .env("QUALYS_CLOUDVIEW_URL", "")
+}
+
+#[test]
+fn functions_answer_in_outputs_and_validation() {
+    let sim = SimFixture::start();
+    let wd = functions_workdir(&sim);
+    wd.ok(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-var",
+        "external_id=USPOD01-4765-9011278609223",
+    ]);
+    let outputs = wd.outputs();
+    assert_eq!(outputs["built"], "USPOD01-4765-abc123def");
+    assert_eq!(
+        outputs["parts"],
+        serde_json::json!({"pod": "USPOD01", "subscription_id": "4765", "suffix": "9011278609223"})
+    );
+    assert_eq!(outputs["valid"], false);
+    assert_eq!(
+        outputs["import_id"],
+        "cloudview:8889b18b-6f92-43d3-8afd-6d9d144177e8"
+    );
+    assert_eq!(
+        outputs["parsed_import_id"],
+        serde_json::json!({"api": "v2", "id": "2000001"})
+    );
+
+    // The configuration's own validation, with the provider's rule.
+    let run = wd.run(&[
+        "plan",
+        "-input=false",
+        "-var",
+        "external_id=prod-qualys-7f3a",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.flat()
+            .contains("external_id must be in Qualys's format"),
+        "{}",
+        run.text()
+    );
+}
+
+#[test]
+fn function_errors_name_the_argument() {
+    let sim = SimFixture::start();
+    for (call, argument, says) in [
+        (
+            r#"provider::qualys::external_id("US1", "4765", "ab")"#,
+            "suffix",
+            "must be 5 to 13 letters or digits",
+        ),
+        (
+            r#"provider::qualys::external_id("US2", "4765", "abcde")"#,
+            "platform",
+            "the POD of platform US2 is not public",
+        ),
+        (
+            r#"provider::qualys::parse_external_id("USPOD01-47x5-abcde")"#,
+            "external_id",
+            "the subscription ID part \"47x5\" must be digits",
+        ),
+        (
+            r#"provider::qualys::import_id("v3", "not-a-number")"#,
+            "id",
+            "a QPS connector ID is a number",
+        ),
+    ] {
+        let wd = functions_workdir(&sim);
+        wd.write(
+            "main.tf",
+            &format!("{FUNCTIONS_MODULE}\noutput \"bad\" {{ value = {call} }}\n"),
+        );
+        let run = wd.run(&[
+            "plan",
+            "-input=false",
+            "-var",
+            "external_id=USPOD01-4765-9011278609223",
+        ]);
+        assert_eq!(run.code, 1, "{call}: {}", run.text());
+        let flat = run.flat();
+        assert!(
+            flat.contains(&format!("Invalid value for \"{argument}\" parameter"))
+                && flat.contains(says),
+            "{call}:\n{}",
+            run.text()
+        );
+    }
+}
+
+#[test]
+fn terraform_test_catches_an_invalid_external_id_through_a_function() {
+    let sim = SimFixture::start();
+    let wd = functions_workdir(&sim);
+    wd.write(
+        "external_id.tftest.hcl",
+        r#"
+run "an_invalid_external_id_fails_validation" {
+  command = plan
+  variables {
+    external_id = "USPOD01-4765"
+  }
+  expect_failures = [var.external_id]
+}
+
+run "a_valid_external_id_passes" {
+  command = plan
+  variables {
+    external_id = "USPOD01-4765-9011278609223"
+  }
+  assert {
+    condition     = output.parts.subscription_id == "4765"
+    error_message = "the subscription ID is the middle part"
+  }
+}
+"#,
+    );
+    let run = wd.run(&["test"]);
+    assert!(run.success(), "{}", run.text());
+    assert!(
+        run.stdout.contains("2 passed, 0 failed"),
+        "both runs passed:\n{}",
+        run.text()
+    );
+}
