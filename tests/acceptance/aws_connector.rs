@@ -290,10 +290,12 @@ fn throttled_create_waits_and_succeeds() {
 #[test]
 fn failed_create_leaves_no_connector_and_no_state() {
     let sim = SimFixture::start();
+    // A 500 does not say whether the create happened: each send is followed by a lookup, and
+    // sent again only when the lookup finds nothing, within max_retries (3 in provider_hcl).
     sim.fault(json!({
         "method": "POST",
         "path_prefix": "/qps/rest/3.0/create",
-        "count": 1,
+        "count": 20,
         "status": 500,
         "body": {"ServiceResponse": {"responseCode": "OTHER_ERROR", "responseErrorDetails": {
             "errorMessage": "Connector service is down for maintenance",
@@ -310,11 +312,10 @@ fn failed_create_leaves_no_connector_and_no_state() {
         apply.text()
     );
     assert!(sim.connectors().is_empty());
-    assert_eq!(
-        sim.call_count("qps3.create"),
-        1,
-        "a create is never retried blindly"
-    );
+    let creates = sim.call_count("qps3.create");
+    assert_eq!(creates, 4, "one send and max_retries more, never blindly");
+    // The existence check, then two looks after every send.
+    assert!(sim.call_count("qps3.search") > 2 * creates, "{}", sim.calls());
     let state = wd.ok(&["state", "list"]);
     assert!(
         state.stdout.trim().is_empty(),
