@@ -26,7 +26,11 @@ cleanup() {
 trap cleanup EXIT
 
 step "Building the provider and qualys-sim (cargo build)"
-cargo build --locked --quiet -p terraform-provider-qualys -p qualys-sim
+if [ ! -x "target/debug/terraform-provider-qualys" ]; then
+  echo "The first build compiles every dependency: about 6 minutes on two cores (cargo's progress"
+  echo "follows); later runs take seconds."
+fi
+cargo build --locked -p terraform-provider-qualys -p qualys-sim
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 bin_dir="$target_dir/debug"
 [ -x "$bin_dir/terraform-provider-qualys" ] || fail "no provider binary in $bin_dir"
@@ -97,6 +101,15 @@ with urllib.request.urlopen(sys.argv[1] + "/_sim/connectors") as r:
         regions = ",".join(c.get("cspmRegions") or []) or "all regions"
         print(f"  {c['id']}  {c['cloudviewUuid']}  {c['name']:<28} {c['connectorState']:<8} {regions}")
 EOF
+
+cat <<'NOTE'
+
+The CloudView connector reports last_error = "50004" in a pending state: CloudView's answer for
+a connector that has never synced (Qualys's own create response carries the same code, and
+qualys-sim answers as CloudView does). Nothing has asked for a sync yet; the first sync, after
+polling_frequency, replaces it ("" after a success, Qualys's message after a failure). QPS
+connectors report no error until a sync fails.
+NOTE
 
 step "A second plan: nothing to change"
 set +e

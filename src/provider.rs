@@ -726,6 +726,8 @@ pub struct QualysProvider {
     /// The POD and subscription ID of the last successful configure.
     external_id: RwLock<Option<ExternalIdSettings>>,
     env: fn(&str) -> Option<String>,
+    /// Connectors read to complete an older provider's state, for the refresh that follows.
+    upgrade_reads: aws_connector::UpgradeReads,
 }
 
 fn process_env(name: &str) -> Option<String> {
@@ -777,6 +779,7 @@ impl QualysProvider {
             client: RwLock::new(None),
             external_id: RwLock::new(None),
             env: process_env,
+            upgrade_reads: aws_connector::UpgradeReads::default(),
         }
     }
 
@@ -887,14 +890,26 @@ impl api::Provider for QualysProvider {
         }
     }
 
-    fn upgrade_resource_state(
+    async fn upgrade_resource_state(
         &self,
-        _type_name: &str,
-        _version: i64,
+        type_name: &str,
+        version: i64,
         state: Value,
     ) -> (Value, Diagnostics) {
-        // Schema version 0 is the only one so far: the stored state reads as it is.
-        (state, Diagnostics::default())
+        match type_name {
+            // Terraform configures the provider before it upgrades states in a plan or apply;
+            // elsewhere the upgrade fills what needs no Qualys answer.
+            aws_connector::TYPE_NAME => {
+                aws_connector::upgrade(
+                    self.client().ok().as_ref(),
+                    &self.upgrade_reads,
+                    version,
+                    state,
+                )
+                .await
+            }
+            _ => (state, unsupported(type_name)),
+        }
     }
 
     async fn read_resource(&self, type_name: &str, request: ReadRequest) -> ReadResponse {
@@ -907,7 +922,9 @@ impl api::Provider for QualysProvider {
             };
         }
         match (type_name, self.client()) {
-            (aws_connector::TYPE_NAME, Ok(client)) => aws_connector::read(&client, request).await,
+            (aws_connector::TYPE_NAME, Ok(client)) => {
+                aws_connector::read(&client, &self.upgrade_reads, request).await
+            }
             (aws_connector::TYPE_NAME, Err(diagnostics)) => ReadResponse {
                 new_state: request.current_state,
                 private: request.private,

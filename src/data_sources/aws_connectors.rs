@@ -82,10 +82,11 @@ pub fn schema() -> Schema {
                     "import_blocks",
                     Type::String,
                     Presence::Computed,
-                    "An `import` block per matching connector, to `qualys_aws_connector.<name \
-                     made an identifier>`: write it to a file (`terraform output -raw`) and \
-                     run `terraform plan -generate-config-out=generated.tf`, which Terraform \
-                     cannot do for an `import` block with `for_each`.",
+                    "An `import` block per matching connector, to `qualys_aws_connector.<import \
+                     ID made an identifier>` (`v3_2000006`, `cloudview_<uuid>`: a rename in \
+                     Qualys keeps the address): write it to a file (`terraform output -raw`) \
+                     and run `terraform plan -generate-config-out=generated.tf`, which \
+                     Terraform cannot do for an `import` block with `for_each`.",
                 ),
             ],
         },
@@ -158,7 +159,8 @@ fn matches(c: &Connector, config: &Value, name: Option<&Regex>) -> bool {
         && flag("is_china_region").is_none_or(|g| c.is_china_region == g)
 }
 
-/// A resource name for a connector: its name made a Terraform identifier, unique in `taken`.
+/// A resource name for a connector: its import ID made a Terraform identifier, unique in
+/// `taken`. The import ID survives a rename in Qualys, so a rendered block keeps its address.
 fn identifier(name: &str, taken: &mut Vec<String>) -> String {
     let mut id: String = name
         .chars()
@@ -188,7 +190,7 @@ fn import_blocks(connectors: &[Connector]) -> String {
     connectors
         .iter()
         .map(|c| {
-            let resource = identifier(c.name.as_deref().unwrap_or(&c.id), &mut taken);
+            let resource = identifier(&c.import_id(), &mut taken);
             format!(
                 "import {{\n  to = qualys_aws_connector.{resource}\n  id = \"{}\"\n}}\n",
                 c.import_id()
@@ -230,6 +232,11 @@ mod tests {
         assert_eq!(identifier("prod eu", &mut taken), "prod_eu");
         assert_eq!(identifier("prod.eu", &mut taken), "prod_eu_2");
         assert_eq!(identifier("1st", &mut taken), "_1st");
+        assert_eq!(identifier("v3:2000006", &mut taken), "v3_2000006");
+        assert_eq!(
+            identifier("cloudview:8889b18b-6f92-33d3-8afd-6d9d144177e8", &mut taken),
+            "cloudview_8889b18b-6f92-33d3-8afd-6d9d144177e8"
+        );
     }
 
     #[test]

@@ -140,7 +140,7 @@ pub trait Provider: Send + Sync + 'static {
         type_name: &str,
         version: i64,
         state: Value,
-    ) -> (Value, Diagnostics);
+    ) -> impl Future<Output = (Value, Diagnostics)> + Send;
 
     fn read_resource(
         &self,

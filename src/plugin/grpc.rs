@@ -513,11 +513,10 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
                 };
                 match stored {
                     Ok(stored) => {
-                        let (state, d) = self.provider.upgrade_resource_state(
-                            &request.type_name,
-                            request.version,
-                            stored,
-                        );
+                        let (state, d) = self
+                            .provider
+                            .upgrade_resource_state(&request.type_name, request.version, stored)
+                            .await;
                         diags.extend(d);
                         upgraded_state = encode(&state, &ty, &mut diags);
                     }

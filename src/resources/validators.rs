@@ -117,28 +117,74 @@ pub fn validate_no_edge_whitespace(text: &str) -> Result<(), String> {
     ))
 }
 
-/// A region code supported for connectors in `partition`.
-pub fn validate_region_code(code: &str, partition: Partition) -> Result<(), String> {
-    match regions::find(code) {
-        Some(r) if r.partition == partition => Ok(()),
-        Some(r) => Err(format!(
-            "{code:?} is a {} region, but this connector is in the {} partition ({}).",
-            r.partition,
-            partition,
+/// How a region code stands against the supported-region table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionCode {
+    /// In the table, for the connector's partition.
+    Supported,
+    /// Well formed and of the connector's partition, but not in the table: a region AWS (and
+    /// maybe Qualys) added after this provider's release. Qualys decides at apply.
+    NotListed,
+}
+
+/// The partition an AWS region code belongs to by its form (`cn-...`, `us-gov-...`, others
+/// commercial), if it is a well-formed code: `<2 letters>[-gov]-<direction>-<number>`, such
+/// as `eu-central-2` or `us-gov-east-1`.
+pub fn region_code_partition(code: &str) -> Option<Partition> {
+    let parts: Vec<&str> = code.split('-').collect();
+    let (geo, rest) = parts.split_first()?;
+    let rest = match rest {
+        ["gov", rest @ ..] => rest,
+        rest => rest,
+    };
+    let well_formed = geo.len() == 2
+        && geo.bytes().all(|b| b.is_ascii_lowercase())
+        && rest.len() == 2
+        && !rest[0].is_empty()
+        && rest[0].bytes().all(|b| b.is_ascii_lowercase())
+        && (1..=2).contains(&rest[1].len())
+        && rest[1].bytes().all(|b| b.is_ascii_digit());
+    if !well_formed {
+        return None;
+    }
+    Some(if code.starts_with("us-gov-") {
+        Partition::Gov
+    } else if *geo == "cn" {
+        Partition::China
+    } else {
+        Partition::Global
+    })
+}
+
+/// A region code for connectors in `partition`: supported, or well formed and of the right
+/// partition but not listed (a warning, not an error: Qualys decides at apply). Codes of
+/// another partition, and malformed codes, are errors.
+pub fn validate_region_code(code: &str, partition: Partition) -> Result<RegionCode, String> {
+    let other_partition = |of: Partition| {
+        format!(
+            "{code:?} is a {of} region, but this connector is in the {partition} partition ({}).",
             partition_hint(partition)
-        )),
-        None => {
-            let valid: Vec<&str> = regions::regions(Some(partition))
-                .iter()
-                .map(|r| r.code)
-                .collect();
-            Err(format!(
-                "{code:?} is not a region Qualys supports for {} connectors. Supported: {}. \
-                 The qualys_aws_regions data source lists them.",
-                partition,
-                valid.join(", ")
-            ))
-        }
+        )
+    };
+    match regions::find(code) {
+        Some(r) if r.partition == partition => Ok(RegionCode::Supported),
+        Some(r) => Err(other_partition(r.partition)),
+        None => match region_code_partition(code) {
+            Some(of) if of == partition => Ok(RegionCode::NotListed),
+            Some(of) => Err(other_partition(of)),
+            None => {
+                let valid: Vec<&str> = regions::regions(Some(partition))
+                    .iter()
+                    .map(|r| r.code)
+                    .collect();
+                Err(format!(
+                    "{code:?} is not an AWS region code (such as \"us-east-1\"). Qualys supports \
+                     for {} connectors: {}. The qualys_aws_regions data source lists them.",
+                    partition,
+                    valid.join(", ")
+                ))
+            }
+        },
     }
 }
 
@@ -215,11 +261,37 @@ mod tests {
 
     #[test]
     fn region_codes_by_partition() {
-        assert!(validate_region_code("us-east-1", Partition::Global).is_ok());
+        assert_eq!(
+            validate_region_code("us-east-1", Partition::Global),
+            Ok(RegionCode::Supported)
+        );
         let wrong = validate_region_code("us-gov-west-1", Partition::Global).unwrap_err();
         assert!(wrong.contains("gov region"), "{wrong}");
-        let unknown = validate_region_code("us-moon-1", Partition::China).unwrap_err();
-        assert!(unknown.contains("cn-north-1"), "{unknown}");
+        // Well formed but newer than the table: Qualys decides.
+        assert_eq!(
+            validate_region_code("eu-central-2", Partition::Global),
+            Ok(RegionCode::NotListed)
+        );
+        assert_eq!(
+            validate_region_code("us-gov-north-9", Partition::Gov),
+            Ok(RegionCode::NotListed)
+        );
+        // Partition rules stay errors, for listed and unlisted codes alike.
+        let wrong = validate_region_code("cn-south-7", Partition::Global).unwrap_err();
+        assert!(wrong.contains("china region"), "{wrong}");
+        let wrong = validate_region_code("us-moon-1", Partition::China).unwrap_err();
+        assert!(wrong.contains("global region"), "{wrong}");
+        for malformed in [
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "eu-central-2a",
+            "e-central-1",
+            "",
+        ] {
+            let why = validate_region_code(malformed, Partition::Global).unwrap_err();
+            assert!(why.contains("not an AWS region code"), "{malformed}: {why}");
+        }
     }
 
     #[test]

@@ -1,11 +1,19 @@
 //! Issue 13: adopting what exists. The connector data sources read existing connectors (by id
 //! in every import form, by name, in bulk with filters), and 120 connectors made outside
 //! Terraform are brought under it in one plan with generated configuration.
+//!
+//! Issue 20: every recipe of the adoption guide, run as the guide says, then run again after
+//! connectors were renamed, deleted and added in Qualys: no connector that existed before a run
+//! is lost, the adopted ones keep their ids, and a rename shows as a change of `name` back to
+//! the configured one, never as destroy-plus-import.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
 
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Workdir, terraform_latest};
+use crate::support::terraform::{Run, Workdir, terraform, terraform_latest};
 
 const CV_EXTERNAL_ID: &str = "USPOD01-4765-abc123def";
 
@@ -175,24 +183,153 @@ fn singular_data_source_by_name_and_by_every_id_form() {
     );
 }
 
-/// The guide's example, with the name filter of this test's connectors.
+/// The guide's example file, with the name filter of this test's connectors.
 fn guide_example(which: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/guides/adopting-existing-connectors")
-        .join(which)
-        .join("main.tf");
+        .join(which);
     let text = std::fs::read_to_string(&path).expect("reading the guide's example");
-    assert!(text.contains("\"^prod-\""), "{}", path.display());
     text.replace("\"^prod-\"", "\"^adopt-\"")
 }
 
-/// Bulk adoption as the guide tells it: one `import` block with `for_each` over the plural
-/// data source, a resource with the same `for_each`, and the next plan empty.
+/// A working directory for one of the guide's configurations, pointed at `sim` through the
+/// environment, as the guide's provider blocks expect.
+fn guide_workdir(sim: &SimFixture, main_tf: &str, binary: PathBuf) -> Workdir {
+    Workdir::new(main_tf)
+        .terraform(binary)
+        .env("QUALYS_API_URL", &sim.url)
+        .env("QUALYS_USERNAME", "demo")
+        .env("QUALYS_PASSWORD", "demo")
+        .env("QUALYS_PLATFORM", "")
+        .env("QUALYS_CLOUDVIEW_URL", "")
+}
+
+/// Every connector id the simulator holds (QPS ids).
+fn ids(sim: &SimFixture) -> BTreeSet<String> {
+    sim.connectors()
+        .iter()
+        .map(|c| c["id"].to_string())
+        .collect()
+}
+
+/// The managed connectors in the state: address -> id.
+fn managed(wd: &Workdir) -> BTreeMap<String, String> {
+    let run = wd.ok(&["show", "-json"]);
+    let state: Value = serde_json::from_str(&run.stdout).expect("show -json");
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|r| r["mode"] == "managed")
+                .map(|r| {
+                    (
+                        r["address"].as_str().unwrap_or_default().to_string(),
+                        r["values"]["id"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What happens in Qualys between two runs of a recipe: one adopted QPS connector and one
+/// adopted CloudView connector renamed in the UI (out of the recipe's name filter, too), one
+/// deleted, and one new connector that matches the filter.
+struct OutOfBand {
+    renamed: Vec<(String, String)>,
+    deleted: String,
+}
+
+fn change_in_the_ui(sim: &SimFixture, by_name: &BTreeMap<String, String>) -> OutOfBand {
+    let mut renamed = Vec::new();
+    for name in ["adopt-qps-001", "adopt-cv-001"] {
+        let id = by_name[name]
+            .split_once(':')
+            .map(|(_, id)| id.to_string())
+            .expect("an import id");
+        sim.patch(&id, json!({"name": format!("renamed-in-ui-{name}")}));
+        renamed.push((name.to_string(), id));
+    }
+    let deleted = by_name["adopt-qps-002"]
+        .trim_start_matches("v3:")
+        .to_string();
+    sim.delete(&deleted);
+    sim.create_out_of_band("v3", "adopt-new-in-ui", &arn(700000000000), "adopt-new");
+    OutOfBand { renamed, deleted }
+}
+
+/// The plan of a re-run: the renames are changes of `name` back, the deletion a create, and
+/// nothing is destroyed or replaced.
+fn assert_safe_rerun_plan(plan: &Run, imports: usize) {
+    let out = &plan.stdout;
+    let summary = if imports > 0 {
+        format!("{imports} to import, 1 to add, 2 to change, 0 to destroy")
+    } else {
+        "1 to add, 2 to change, 0 to destroy".to_string()
+    };
+    assert!(out.contains(&summary), "expected {summary:?}:\n{out}");
+    assert!(
+        out.contains("~ name")
+            && out.contains("\"renamed-in-ui-adopt-qps-001\" -> \"adopt-qps-001\""),
+        "a rename in the UI is a change of name back:\n{out}"
+    );
+    assert!(
+        !out.contains("must be replaced") && !out.contains("will be destroyed"),
+        "{out}"
+    );
+}
+
+/// After a re-run: every connector that existed before it still exists, the adopted ones
+/// kept their ids, the renamed ones have their names back, and the deleted one exists again.
+fn assert_nothing_lost(
+    sim: &SimFixture,
+    before_run: &BTreeSet<String>,
+    adopted_before: &BTreeMap<String, String>,
+    adopted_after: &BTreeMap<String, String>,
+    ui: &OutOfBand,
+) {
+    let now = ids(sim);
+    assert!(
+        before_run.is_subset(&now),
+        "lost: {:?}",
+        before_run.difference(&now).collect::<Vec<_>>()
+    );
+    for (address, id) in adopted_before {
+        if *id == ui.deleted {
+            continue;
+        }
+        assert_eq!(
+            adopted_after.get(address),
+            Some(id),
+            "{address} kept its id"
+        );
+    }
+    for (name, id) in &ui.renamed {
+        let record = sim
+            .connectors()
+            .into_iter()
+            .find(|c| {
+                id.parse::<u64>().is_ok_and(|n| c["id"] == n) || c["cloudviewUuid"] == id.as_str()
+            })
+            .expect("the renamed connector");
+        assert_eq!(record["name"], name.as_str(), "renamed back");
+    }
+    let names = sim.names();
+    assert_eq!(
+        names.iter().filter(|n| *n == "adopt-qps-002").count(),
+        1,
+        "the deleted connector exists again, once: {names:?}"
+    );
+}
+
+/// The for_each recipe (Terraform 1.7+): the inventory pins the connectors by import ID in
+/// adopted.auto.tfvars.json, one import block with for_each adopts them; run again after
+/// changes in the UI, it adopts the new connector and puts the renamed ones back.
 #[test]
-fn bulk_adoption_with_for_each_import_blocks_on_terraform_1_11() {
+fn for_each_recipe_is_safe_to_rerun_on_terraform_1_11() {
     let sim = SimFixture::with_china();
-    let ids = made_outside(&sim, 60);
-    // Not every connector is plain: one GovCloud, one scoped to regions, one China.
+    let by_name = made_outside(&sim, 20);
+    // Not every connector is plain: one GovCloud, one China, one scoped to regions.
     sim.create_out_of_band(
         "v3",
         "adopt-gov",
@@ -208,54 +345,159 @@ fn bulk_adoption_with_for_each_import_blocks_on_terraform_1_11() {
     let scoped = sim.create_out_of_band("v3", "adopt-scoped", &arn(600000000000), "adopt-sc");
     sim.patch(
         &scoped,
-        serde_json::json!({"allRegions": false, "cspmRegions": ["us-east-1", "eu-west-1"], "endpoints": ["us-east-1"]}),
+        json!({"allRegions": false, "cspmRegions": ["us-east-1", "eu-west-1"], "endpoints": ["us-east-1"]}),
     );
-    let wd = Workdir::new(&(sim.provider_hcl("demo") + &guide_example("for-each")))
-        .terraform(terraform_latest());
+    let latest = terraform_latest();
+    let wd = guide_workdir(&sim, &guide_example("for-each/main.tf"), latest.clone());
+    let tfvars = wd.path().join("adopted.auto.tfvars.json");
+    let inventory = guide_workdir(&sim, &guide_example("for-each/inventory/main.tf"), latest)
+        .env("TF_VAR_pinned_file", tfvars.to_str().expect("a UTF-8 path"));
+    let take_inventory = || {
+        inventory.apply();
+        let rendered = inventory.ok(&["output", "-raw", "tfvars"]).stdout;
+        std::fs::write(&tfvars, rendered).expect("writing adopted.auto.tfvars.json");
+    };
+
+    take_inventory();
     let plan = wd.ok(&["plan", "-input=false"]);
     assert!(
         plan.stdout
-            .contains("123 to import, 0 to add, 0 to change, 0 to destroy"),
+            .contains("43 to import, 0 to add, 0 to change, 0 to destroy"),
         "{}",
         plan.stdout
     );
     wd.apply();
-    assert_eq!(
-        sim.connectors().len(),
-        ids.len() + 3,
-        "adopting created nothing"
+    assert_eq!(sim.connectors().len(), 43, "adopting created nothing");
+    wd.assert_empty_plan();
+    let adopted = managed(&wd);
+    assert!(adopted.contains_key(&format!(
+        "qualys_aws_connector.adopted[\"{}\"]",
+        by_name["adopt-qps-001"]
+    )));
+
+    // Changes in the UI, then the recipe again: the inventory, then plan and apply.
+    let ui = change_in_the_ui(&sim, &by_name);
+    let before_run = ids(&sim);
+    take_inventory();
+    let plan = wd.ok(&["plan", "-input=false"]);
+    assert_safe_rerun_plan(&plan, 1);
+    wd.apply();
+    let after = managed(&wd);
+    assert_nothing_lost(&sim, &before_run, &adopted, &after, &ui);
+    assert_eq!(after.len(), 44, "the new connector is adopted");
+    wd.assert_empty_plan();
+
+    // Once more: the connector created again is not pinned a second time.
+    let before_run = ids(&sim);
+    take_inventory();
+    wd.assert_empty_plan();
+    assert_eq!(ids(&sim), before_run);
+}
+
+/// The generated-configuration recipe (Terraform 1.5+): the data source renders the import
+/// blocks, addressed by import ID; run again after changes in the UI (with a new file for the
+/// generated configuration, which Terraform will not overwrite).
+#[test]
+fn generated_config_recipe_is_safe_to_rerun_on_terraform_1_11() {
+    let sim = SimFixture::start();
+    let by_name = made_outside(&sim, 20);
+    let wd = guide_workdir(
+        &sim,
+        &guide_example("generated-config/main.tf"),
+        terraform_latest(),
     );
-    let state = wd.ok(&["state", "list"]).stdout;
-    assert_eq!(
-        state
-            .lines()
-            .filter(|l| l.starts_with("qualys_aws_connector.adopted["))
-            .count(),
-        123
+    let render = |generated: &str| {
+        // Reads the data source, changes nothing (a pending change waits for the review).
+        wd.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+        let blocks = wd.ok(&["output", "-raw", "import_blocks"]).stdout;
+        wd.write("imports.tf", &blocks);
+        let plan = wd.run(&[
+            "plan",
+            "-input=false",
+            &format!("-generate-config-out={generated}"),
+        ]);
+        assert!(plan.code == 0, "{}", plan.text());
+        blocks
+    };
+    let blocks = render("generated.tf");
+    assert_eq!(blocks.matches("import {").count(), 40, "{blocks}");
+    let qps_001 = by_name["adopt-qps-001"].replace(':', "_");
+    assert!(
+        blocks.contains(&format!("to = qualys_aws_connector.{qps_001}\n")),
+        "addressed by import ID: {blocks}"
     );
+    wd.ok(&["validate"]);
+    wd.apply();
+    assert_eq!(sim.connectors().len(), 40, "adopting created nothing");
+    wd.assert_empty_plan();
+    let adopted = managed(&wd);
+
+    let ui = change_in_the_ui(&sim, &by_name);
+    let before_run = ids(&sim);
+    render("generated-2.tf");
+    let plan = wd.ok(&["plan", "-input=false"]);
+    assert_safe_rerun_plan(&plan, 1);
+    wd.apply();
+    let after = managed(&wd);
+    assert_nothing_lost(&sim, &before_run, &adopted, &after, &ui);
+    assert_eq!(after.len(), 41, "the new connector is adopted");
+    // The rendered blocks follow Qualys (the output changes); the connectors do not.
+    wd.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
     wd.assert_empty_plan();
 }
 
-/// Bulk adoption with generated configuration, as the guide tells it: the data source renders
-/// the import blocks, Terraform writes the resources, and the next plan is empty.
-#[test]
-fn bulk_adoption_with_generated_config_on_terraform_1_11() {
+/// The `terraform import` recipe (Terraform 1.0+): the same pinned variables file, imported
+/// with `terraform import` for each import ID not in the state yet.
+fn terraform_import_recipe(binary: PathBuf) {
     let sim = SimFixture::start();
-    let ids = made_outside(&sim, 60);
-    let wd = Workdir::new(&(sim.provider_hcl("demo") + &guide_example("generated-config")))
-        .terraform(terraform_latest());
-    wd.apply();
-    let blocks = wd.ok(&["output", "-raw", "import_blocks"]).stdout;
-    assert_eq!(blocks.matches("import {").count(), 120, "{blocks}");
-    wd.write("imports.tf", &blocks);
-    let plan = wd.run(&["plan", "-input=false", "-generate-config-out=generated.tf"]);
-    assert_eq!(plan.code, 0, "{}", plan.text());
-    wd.ok(&["validate"]);
-    wd.apply();
-    assert_eq!(
-        sim.connectors().len(),
-        ids.len(),
-        "adopting created nothing"
+    let by_name = made_outside(&sim, 5);
+    let wd = guide_workdir(
+        &sim,
+        &guide_example("terraform-import/main.tf"),
+        binary.clone(),
     );
+    let tfvars = wd.path().join("adopted.auto.tfvars.json");
+    let inventory = guide_workdir(&sim, &guide_example("for-each/inventory/main.tf"), binary)
+        .env("TF_VAR_pinned_file", tfvars.to_str().expect("a UTF-8 path"));
+    let adopt = || {
+        inventory.apply();
+        let rendered = inventory.ok(&["output", "-raw", "tfvars"]).stdout;
+        std::fs::write(&tfvars, &rendered).expect("writing adopted.auto.tfvars.json");
+        let pinned: Value = serde_json::from_str(&rendered).expect("JSON");
+        let state = wd.run(&["state", "list"]).stdout;
+        let mut imported = 0;
+        for id in pinned["adopted"].as_object().expect("adopted").keys() {
+            let address = format!("qualys_aws_connector.adopted[\"{id}\"]");
+            if !state.lines().any(|l| l == address) {
+                wd.ok(&["import", "-input=false", &address, id]);
+                imported += 1;
+            }
+        }
+        imported
+    };
+    assert_eq!(adopt(), 10);
     wd.assert_empty_plan();
+    let adopted = managed(&wd);
+    assert_eq!(adopted.len(), 10);
+
+    let ui = change_in_the_ui(&sim, &by_name);
+    let before_run = ids(&sim);
+    assert_eq!(adopt(), 1, "only the new connector is imported");
+    let plan = wd.ok(&["plan", "-input=false"]);
+    assert_safe_rerun_plan(&plan, 0);
+    wd.apply();
+    assert_nothing_lost(&sim, &before_run, &adopted, &managed(&wd), &ui);
+    wd.assert_empty_plan();
+    assert_eq!(adopt(), 0, "nothing to import the third time");
+    wd.assert_empty_plan();
+}
+
+#[test]
+fn terraform_import_recipe_is_safe_to_rerun_on_terraform_1_0() {
+    terraform_import_recipe(terraform().to_path_buf());
+}
+
+#[test]
+fn terraform_import_recipe_is_safe_to_rerun_on_terraform_1_11() {
+    terraform_import_recipe(terraform_latest());
 }

@@ -220,14 +220,16 @@ fn lifecycle_cloudview() {
     lifecycle("cloudview");
 }
 
+/// CloudView cannot change a connector the Connector app made, so moving one to `cloudview`
+/// replaces it (v2 <-> v3, and CloudView to QPS, are in place: see `migration.rs`).
 #[test]
-fn changing_api_replaces_the_connector() {
+fn moving_a_qps_connector_to_cloudview_replaces_it() {
     let sim = SimFixture::start();
     let provider = sim.provider_hcl("demo");
     let wd = Workdir::new(&(provider.clone() + &connector("v3", "x", false)));
     wd.apply();
     let before = only_connector(&sim)["id"].clone();
-    wd.write("main.tf", &(provider + &connector("v2", "x", false)));
+    wd.write("main.tf", &(provider + &connector("cloudview", "x", false)));
     let (code, plan) = wd.plan_exit_code();
     assert_eq!(code, 2);
     assert!(plan.stdout.contains("must be replaced"), "{}", plan.text());
@@ -443,9 +445,9 @@ fn plan_time_errors_name_the_attribute() {
     let cases: &[(&str, &str, &str, &str)] = &[
         (
             "bad_region",
-            "all_regions = false\n  cspm_regions = [\"us-east-1\", \"us-moon-1\"]",
-            "Unsupported region \"us-moon-1\" in cspm_regions",
-            "cspm_regions = [\"us-east-1\", \"us-moon-1\"]",
+            "all_regions = false\n  cspm_regions = [\"us-east-1\", \"us_moon_1\"]",
+            "Unsupported region \"us_moon_1\" in cspm_regions",
+            "cspm_regions = [\"us-east-1\", \"us_moon_1\"]",
         ),
         (
             "regions_without_all_regions_false",

@@ -369,6 +369,52 @@ fn quickstart() {
     destroy(&wd, &sim);
 }
 
+/// Every guide's configuration names the provider's source, so that pasted alone it does not
+/// look for `hashicorp/qualys`.
+#[test]
+fn guide_examples_name_the_provider_source() {
+    fn tf_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("reading examples").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                tf_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["guides", "quickstart", "provider"] {
+        tf_files(&examples().join(dir), &mut files);
+    }
+    let lacking: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            !std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .contains("source = \"qualys-tf/qualys\"")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(lacking.is_empty(), "no required_providers: {lacking:?}");
+}
+
+/// The CI guide's settings, applied as a pipeline would: credentials from the environment,
+/// wait_for_sync on the create.
+#[test]
+fn ci_guide_example() {
+    let sim = SimFixture::start();
+    let wd = example_workdir("guides/running-in-ci", "", &sim);
+    apply(&wd);
+    let record = &sim.connectors()[0];
+    assert_eq!(record["name"], "prod");
+    assert_eq!(
+        record["syncNumber"], 1,
+        "the apply waited for a sync: {record}"
+    );
+    destroy(&wd, &sim);
+}
+
 /// With the newest Terraform: the function examples use `provider::qualys::...` (1.8+), which
 /// Terraform 1.0 cannot parse.
 #[test]

@@ -147,6 +147,34 @@ async fn finish(
     state: Value,
     prior: Option<&Value>,
     planned: &Value,
+    diagnostics: Diagnostics,
+) -> ApplyResponse {
+    let mut response = settle_and_sync(client, desired, state, prior, planned, diagnostics).await;
+    keep_planned_reports(&mut response.new_state, planned);
+    response
+}
+
+/// What only Qualys reports and the plan kept as it was (the change does not make Qualys sync
+/// again) stays as planned: Terraform requires the planned values back, and the next refresh
+/// reads what Qualys says.
+fn keep_planned_reports(state: &mut Value, planned: &Value) {
+    if state.is_null() {
+        return;
+    }
+    for name in SYNC_REPORTS {
+        let value = planned.get(name);
+        if !value.is_unknown() {
+            state.set(name, value.clone());
+        }
+    }
+}
+
+async fn settle_and_sync(
+    client: &Client,
+    desired: &Desired,
+    state: Value,
+    prior: Option<&Value>,
+    planned: &Value,
     mut diagnostics: Diagnostics,
 ) -> ApplyResponse {
     let settled = match settle_disabled(client, state, desired.disabled, planned).await {
@@ -206,6 +234,23 @@ fn operation_error(summary: &str, e: &qualys::Error, operation: &str, state: &Va
                 humantime::format_duration(timeout_of(state, operation))
             ),
         ),
+        _ if matches!(operation, "create" | "update") && !unlisted_codes(state).is_empty() => {
+            Diagnostic::error(
+                summary,
+                format!(
+                    "{e}.\n\nThe configuration names {} in its regions, which this provider's \
+                     supported list does not include (the plan warned): Qualys decides, and \
+                     if the refusal above is about a region, Qualys does not support it for \
+                     this connector yet. Remove it from cspm_regions and inventory_regions, or \
+                     ask Qualys support. Nothing was changed in Qualys.",
+                    unlisted_codes(state)
+                        .iter()
+                        .map(|c| format!("{c:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        }
         _ => api_error(summary, e),
     }
 }
@@ -517,6 +562,9 @@ pub(super) async fn update(
             ..Default::default()
         };
     };
+    if api_move(&prior, &planned) == ApiMove::CloudViewToQps {
+        return move_from_cloudview(client, desired, &id, prior, planned).await;
+    }
     let updated = match desired.api.qps_version() {
         Some(version) => {
             let n = match parse_qps_id(&id) {
@@ -577,33 +625,151 @@ pub(super) async fn update(
     }
 }
 
+/// Moves a CloudView-made connector that Qualys merged into the Connector app to a QPS API, in
+/// place: the connector is found under its QPS id by its CloudView UUID (`uuid`, the prior id),
+/// among the QPS connectors of its AWS account (one search), then updated through QPS to what
+/// the configuration says, which Qualys refuses while the connector is not merged. Nothing is
+/// created or deleted; the state's id becomes the QPS id.
+async fn move_from_cloudview(
+    client: &Client,
+    desired: &Desired,
+    uuid: &str,
+    prior: Value,
+    planned: Value,
+) -> ApplyResponse {
+    let failed = |prior: Value, summary: &str, detail: String| ApplyResponse {
+        new_state: prior,
+        diagnostics: Diagnostic::error(summary, detail).into(),
+        ..Default::default()
+    };
+    let Some(version) = desired.api.qps_version() else {
+        return failed(
+            prior,
+            "Provider bug: a move from CloudView to CloudView",
+            "Please report this.".into(),
+        );
+    };
+    let account = prior
+        .get("aws_account_id")
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| {
+            parse_role_arn(&desired.arn)
+                .ok()
+                .map(|r| r.account_id.to_string())
+        })
+        .unwrap_or_default();
+    let qps = client.qps(version);
+    let found = qps
+        .search_all(&[qps::Criterion::equals(
+            qps::SearchField::AwsAccountId,
+            account.clone(),
+        )])
+        .await;
+    let twin = match found {
+        Ok(all) => all.into_iter().find(|c| {
+            c.cloudview_uuid
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(uuid))
+        }),
+        Err(e) => {
+            return failed(
+                prior,
+                "Could not find the connector in the Connector app",
+                format!(
+                    "Moving CloudView connector {uuid} to api = \"{}\" looks it up among the \
+                     QPS connectors of AWS account {account}; the search failed, so nothing \
+                     changed: {e}.",
+                    desired.api.as_str()
+                ),
+            );
+        }
+    };
+    let Some(twin) = twin else {
+        return failed(
+            prior,
+            "The CloudView connector is not in the Connector app yet",
+            format!(
+                "No QPS connector of AWS account {account} has CloudView UUID {uuid}, so \
+                 Qualys has not merged this connector into the Connector app yet and the QPS \
+                 APIs cannot manage it. Nothing changed: keep api = \"cloudview\" until Qualys \
+                 merges it, then set api = \"{}\" again.",
+                desired.api.as_str()
+            ),
+        );
+    };
+    let twin_state = state_from_qps(&twin, desired.api, &planned);
+    let answer = qps
+        .update(twin.id, &desired.qps_spec(Some(&twin_state)))
+        .await;
+    match answer {
+        Ok(answer) => {
+            let id = twin.id.to_string();
+            tracing::info!(uuid, id = %id, "moved connector from CloudView to QPS");
+            client
+                .note_saved(desired.api.family(), &id, &desired.name, &desired.arn)
+                .await;
+            let state = state_after_qps_write(&answer, desired.api, &planned, &twin_state);
+            finish(
+                client,
+                desired,
+                state,
+                Some(&prior),
+                &planned,
+                Diagnostics::default(),
+            )
+            .await
+        }
+        Err(qualys::Error::WrongApi { message }) => failed(
+            prior,
+            "The CloudView connector is not merged into the Connector app yet",
+            format!(
+                "Its QPS id is {}, but Qualys refused the update through QPS: {message}. \
+                 Nothing changed: keep api = \"cloudview\" until Qualys merges it, then set \
+                 api = \"{}\" again.",
+                twin.id,
+                desired.api.as_str()
+            ),
+        ),
+        Err(e) => failed(
+            prior,
+            "Could not update the Qualys connector",
+            format!(
+                "Moving CloudView connector {uuid} to api = \"{}\" (QPS id {}) failed, so \
+                 nothing changed: {e}.",
+                desired.api.as_str(),
+                twin.id
+            ),
+        ),
+    }
+}
+
 /// An update refused because another API made the connector: say which one owns it and how to
 /// move the resource to it.
 fn wrong_api(api: Api, prior: &Value, message: &str) -> Diagnostic {
-    let (owner, import_id) = match api {
-        Api::CloudView => (
-            "the Connector app's QPS API (api = \"v3\")",
-            "v3:<its QPS id, as the qualys_aws_connectors data source lists it>".to_string(),
-        ),
-        Api::V3 | Api::V2 => (
-            "CloudView (api = \"cloudview\")",
-            format!(
-                "cloudview:{}",
-                prior.get("cloudview_uuid").as_str().unwrap_or("<its UUID>")
-            ),
+    let how = match api {
+        // Merged into the Connector app: the in-place move finds it under its QPS id.
+        Api::CloudView => "Qualys has merged it into the Connector app: set api = \"v3\" (or \
+                           \"v2\") and apply; the provider finds the same connector under its \
+                           QPS id and keeps it in the state (nothing is created or deleted)."
+            .to_string(),
+        Api::V3 | Api::V2 => format!(
+            "It was made with CloudView and is not merged into the Connector app: manage it \
+             with api = \"cloudview\" (remove it from this resource's state with `terraform \
+             state rm ADDRESS`, ADDRESS as shown above, set api = \"cloudview\", and import it \
+             again with the ID cloudview:{}).",
+            prior.get("cloudview_uuid").as_str().unwrap_or("<its UUID>")
         ),
     };
+    let owner = match api {
+        Api::CloudView => "the Connector app's QPS API",
+        Api::V3 | Api::V2 => "CloudView",
+    };
     Diagnostic::error(
-        format!(
-            "This connector can only be changed through {}",
-            owner.split(" (").next().unwrap_or(owner)
-        ),
+        format!("This connector can only be changed through {owner}"),
         format!(
             "Qualys refused the update through {}: {message}. Only the API that made a connector \
-             changes it (until CloudView connectors are merged into the Connector app). Manage \
-             it with {owner}: remove it from this resource's state (`terraform state rm \
-             ADDRESS`, ADDRESS as shown above), set api accordingly, and import it again \
-             with the ID {import_id}.",
+             changes it, until CloudView connectors are merged into the Connector app. {how}",
             api.as_str()
         ),
     )

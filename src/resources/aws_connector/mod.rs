@@ -82,6 +82,7 @@ mod schema;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod upgrade;
 mod validate;
 
 use apply::*;
@@ -97,4 +98,5 @@ pub use apply::apply;
 pub use plan::{check_planned_with, plan};
 pub use read::{import, parse_import_id, read};
 pub use schema::schema;
+pub use upgrade::{SCHEMA_VERSION, UpgradeReads, upgrade};
 pub use validate::validate;

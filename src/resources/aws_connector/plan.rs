@@ -53,7 +53,29 @@ pub(super) const DEFAULTED: [&str; 10] = [
     "default_tag_ids",
 ];
 
-pub(super) const REPLACE_ON_CHANGE: [&str; 3] = ["api", "is_gov_cloud", "is_china_region"];
+pub(super) const REPLACE_ON_CHANGE: [&str; 2] = ["is_gov_cloud", "is_china_region"];
+
+/// What a change of `api` from `prior` to `planned` does to the connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ApiMove {
+    /// The same API, or the other QPS version: both reach the same QPS object under the same
+    /// id, so nothing is sent to Qualys.
+    Stay,
+    /// From CloudView to a QPS version: the same connector, once Qualys merged it into the
+    /// Connector app, under its QPS id (found by its CloudView UUID at apply).
+    CloudViewToQps,
+    /// From a QPS version to CloudView: CloudView cannot change a connector made in the
+    /// Connector app, so this replaces it.
+    QpsToCloudView,
+}
+
+pub(super) fn api_move(prior: &Value, planned: &Value) -> ApiMove {
+    match (api_of(prior), api_of(planned)) {
+        (Some(Api::CloudView), Some(Api::V3 | Api::V2)) => ApiMove::CloudViewToQps,
+        (Some(Api::V3 | Api::V2), Some(Api::CloudView)) => ApiMove::QpsToCloudView,
+        _ => ApiMove::Stay,
+    }
+}
 
 pub(super) fn api_of(v: &Value) -> Option<Api> {
     match v.get("api") {
@@ -62,7 +84,8 @@ pub(super) fn api_of(v: &Value) -> Option<Api> {
     }
 }
 
-/// What Qualys reports about syncs: unknown in a plan that changes the connector.
+/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
+/// (see [`sync::READ_BY_QUALYS`]), else the prior value, which the apply carries over.
 pub(super) const SYNC_REPORTS: [&str; 6] = [
     "state",
     "sync_status",
@@ -72,9 +95,22 @@ pub(super) const SYNC_REPORTS: [&str; 6] = [
     "total_assets",
 ];
 
+/// What the QPS APIs report differently from CloudView, or CloudView not at all: unknown in a
+/// plan that moves a connector from CloudView to QPS, unless the configuration sets them.
+const REPORTED_BY_QPS: [&str; 6] = [
+    "id",
+    "qualys_aws_account_id",
+    "attached_to_org_connector",
+    "connector_apps",
+    "activation_modules",
+    "default_tag_ids",
+];
+
 /// Attributes that never reach Qualys: a change to them alone is no change of the connector.
-const LOCAL_ONLY: [&str; 9] = [
+/// (`api` is compared by [`api_move`]: `v2` and `v3` are the same connector.)
+const LOCAL_ONLY: [&str; 10] = [
     "trust_principal",
+    "api",
     "state",
     "sync_status",
     "last_sync",
@@ -88,11 +124,13 @@ const LOCAL_ONLY: [&str; 9] = [
 /// Whether two states differ in anything Qualys holds (not the reported `state`, not
 /// `timeouts`).
 pub(super) fn differs_beyond_state(a: &Value, b: &Value) -> bool {
-    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+    let (Value::Object(fields), Value::Object(other)) = (a, b) else {
         return true;
     };
-    a.iter()
-        .any(|(k, v)| !LOCAL_ONLY.contains(&k.as_str()) && b.get(k).is_none_or(|w| w != v))
+    api_move(b, a) != ApiMove::Stay
+        || fields
+            .iter()
+            .any(|(k, v)| !LOCAL_ONLY.contains(&k.as_str()) && other.get(k).is_none_or(|w| w != v))
 }
 
 /// A configured `polling_frequency` with the defaults of the fields it leaves out.
@@ -215,11 +253,19 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         {
             planned.set(name, Value::Unknown);
         }
-    } else if differs_beyond_state(&planned, prior)
+    } else if api_move(prior, &planned) == ApiMove::CloudViewToQps {
+        // The same connector under its QPS id, as the Connector API reports it.
+        for name in REPORTED_BY_QPS.into_iter().chain(SYNC_REPORTS) {
+            if config.get(name).is_null() {
+                planned.set(name, Value::Unknown);
+            }
+        }
+    } else if sync::resyncs(prior, &planned)
         || (planned.get("wait_for_sync").as_bool() == Some(true) && sync::is_failed_verdict(prior))
     {
-        // Qualys may move the connector to another state, and sync it, when it changes; with
-        // wait_for_sync, a failed sync is checked again.
+        // Qualys reads the account again (new role, regions, apps, ...) and reports the sync;
+        // with wait_for_sync, a failed sync is checked again. Any other change leaves what
+        // Qualys reported as it was, so the plan shows only what the configuration changed.
         for name in SYNC_REPORTS {
             planned.set(name, Value::Unknown);
         }
@@ -232,8 +278,14 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
             .filter(|name| planned.get(name) != prior.get(name))
             .map(|name| AttrPath::attr(name))
             .collect();
+        if api_move(prior, &planned) == ApiMove::QpsToCloudView {
+            response.requires_replace.push(AttrPath::attr("api"));
+        }
     }
     let changes = creating || differs_beyond_state(&planned, prior);
+    for warning in validate::unlisted_regions(&planned, prior) {
+        response.diagnostics.push(warning);
+    }
     let scoped = planned
         .get("cspm_regions")
         .elements()

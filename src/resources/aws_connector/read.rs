@@ -52,7 +52,9 @@ pub(super) async fn read_remote(
     }
 }
 
-pub async fn read(client: &Client, request: ReadRequest) -> ReadResponse {
+/// Reads the connector for a refresh; `upgraded` may hold it already, read moments ago to
+/// complete a state an older provider wrote.
+pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest) -> ReadResponse {
     let current = request.current_state;
     let (Some(api), Some(id)) = (api_of(&current), current.get("id").as_str()) else {
         return ReadResponse {
@@ -66,6 +68,13 @@ pub async fn read(client: &Client, request: ReadRequest) -> ReadResponse {
         };
     };
     let id = id.to_string();
+    if let Some(state) = upgraded.take(&upgrade::read_key(api, &id)) {
+        return ReadResponse {
+            new_state: state,
+            private: request.private,
+            diagnostics: Diagnostics::default(),
+        };
+    }
     let client = bounded(client, &current, "read");
     match read_remote(&client, api, &id, &current, Reading::Refresh).await {
         Ok(state) => ReadResponse {

@@ -74,7 +74,7 @@ pub fn schema() -> Schema {
         Attribute::new(name, ty, presence, description)
     };
     Schema {
-        version: 0,
+        version: super::SCHEMA_VERSION,
         block: Block {
             description: "A Qualys AWS connector: Qualys assumes an IAM role in your AWS account \
                 (trusting `qualys_aws_account_id` with `external_id`) to discover assets and \
@@ -96,8 +96,13 @@ pub fn schema() -> Schema {
                     Type::String,
                     OptionalComputed,
                     "The Qualys API that manages the connector: `v3` (Connector QPS v3, JSON; \
-                     the default), `v2` (QPS v2, XML) or `cloudview` (CloudView v1). Changing \
-                     it replaces the connector.",
+                     the default), `v2` (QPS v2, XML) or `cloudview` (CloudView v1, deprecated \
+                     by Qualys). `v2` <-> `v3` is an in-place change (the same connector and \
+                     id; nothing is sent to Qualys). `cloudview` -> `v3`/`v2` moves a \
+                     CloudView-made connector that Qualys merged into the Connector app in \
+                     place: its `id` becomes the QPS id, nothing is created. `v3`/`v2` -> \
+                     `cloudview` replaces the connector (CloudView cannot change connectors \
+                     made in the Connector app).",
                 ),
                 attr(
                     "name",

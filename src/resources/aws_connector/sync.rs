@@ -24,8 +24,9 @@ const POLL_EVERY: Duration = Duration::from_secs(2);
 const STALE_POLLS: u32 = 5;
 
 /// Arguments whose change makes Qualys read the account differently: with `wait_for_sync`, an
-/// update of any of them is checked by a sync.
-const READ_BY_QUALYS: [&str; 9] = [
+/// update of any of them is checked by a sync, and a plan changing any of them leaves what
+/// Qualys reports about syncs unknown.
+pub(super) const READ_BY_QUALYS: [&str; 9] = [
     "arn",
     "external_id",
     "is_gov_cloud",
@@ -41,6 +42,13 @@ pub(super) fn is_failed_verdict(state: &Value) -> bool {
     verdict(state) == SyncStatus::Error
 }
 
+/// Whether the change from `prior` to `planned` makes Qualys read the account again.
+pub(super) fn resyncs(prior: &Value, planned: &Value) -> bool {
+    READ_BY_QUALYS
+        .iter()
+        .any(|name| prior.get(name) != planned.get(name))
+}
+
 /// Whether the apply from `prior` (None: a create) to `planned` must wait for a sync.
 pub(super) fn needs_sync(prior: Option<&Value>, planned: &Value) -> bool {
     if planned.get("wait_for_sync").as_bool() != Some(true) {
@@ -48,12 +56,7 @@ pub(super) fn needs_sync(prior: Option<&Value>, planned: &Value) -> bool {
     }
     match prior {
         None => true,
-        Some(prior) => {
-            is_failed_verdict(prior)
-                || READ_BY_QUALYS
-                    .iter()
-                    .any(|name| prior.get(name) != planned.get(name))
-        }
+        Some(prior) => is_failed_verdict(prior) || resyncs(prior, planned),
     }
 }
 

@@ -45,11 +45,11 @@ fn a_plain_v3_config_is_valid() {
 fn region_rules_name_the_attribute_and_the_code() {
     let d = validate(&config(&[
         ("all_regions", Value::Bool(false)),
-        ("cspm_regions", strings(&["us-east-1", "us-moon-1"])),
+        ("cspm_regions", strings(&["us-east-1", "cn-north-1"])),
         ("inventory_regions", strings(&["us-east-1", "eu-west-1"])),
     ]));
     assert_eq!(paths(&d), ["cspm_regions", "inventory_regions"]);
-    assert!(d.0[0].summary.contains("\"us-moon-1\""));
+    assert!(d.0[0].summary.contains("\"cn-north-1\""));
     assert!(d.0[1].summary.contains("\"eu-west-1\""));
 
     let d = validate(&config(&[("cspm_regions", strings(&["us-east-1"]))]));
@@ -283,19 +283,111 @@ fn unchanged_update_plans_the_prior_state() {
     assert_eq!(p.planned_state, prior);
     assert!(p.requires_replace.is_empty());
 
+    // A description change leaves what Qualys reports as it was: one changed attribute.
     let p = plan_of(
         prior.clone(),
         config(&[("description", Value::string("new"))]),
     );
-    assert!(p.planned_state.get("state").is_unknown());
+    let mut expected = prior.clone();
+    expected.set("description", Value::string("new"));
+    assert_eq!(p.planned_state, expected);
+    assert!(p.requires_replace.is_empty());
+
+    // A change Qualys reads the account again for leaves the sync reports unknown.
+    let p = plan_of(
+        prior.clone(),
+        config(&[("external_id", Value::string("rotated-id"))]),
+    );
+    for name in SYNC_REPORTS {
+        assert!(p.planned_state.get(name).is_unknown(), "{name}");
+    }
     assert_eq!(
         p.planned_state.get("qualys_aws_account_id"),
         &Value::string("805950163170")
     );
-    assert!(p.requires_replace.is_empty());
 
-    let p = plan_of(prior, config(&[("api", Value::string("v2"))]));
+    // v3 -> v2: the same QPS connector, in place, nothing else planned.
+    let p = plan_of(prior.clone(), config(&[("api", Value::string("v2"))]));
+    assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+    let mut expected = prior.clone();
+    expected.set("api", Value::string("v2"));
+    assert_eq!(p.planned_state, expected);
+    assert!(!differs_beyond_state(&p.planned_state, &prior));
+
+    // QPS -> CloudView still replaces: CloudView cannot change a connector the Connector app
+    // made.
+    let p = plan_of(prior, config(&[("api", Value::string("cloudview"))]));
     assert_eq!(p.requires_replace, vec![AttrPath::attr("api")]);
+}
+
+#[test]
+fn moving_from_cloudview_to_v3_is_in_place_with_the_qps_id_unknown() {
+    let cv = config(&[
+        ("api", Value::string("cloudview")),
+        ("external_id", Value::string("USPOD01-4765-abcdef")),
+    ]);
+    let mut prior = plan_of(Value::Null, cv).planned_state;
+    for (k, v) in [
+        ("id", "8889b18b-6f92-33d3-8afd-6d9d144177e8"),
+        ("cloudview_uuid", "8889b18b-6f92-33d3-8afd-6d9d144177e8"),
+        ("qualys_aws_account_id", "805950163170"),
+        ("state", "Completed successfully"),
+        ("sync_status", "success"),
+    ] {
+        prior.set(k, Value::string(v));
+    }
+    let p = plan_of(
+        prior.clone(),
+        config(&[
+            ("api", Value::string("v3")),
+            ("external_id", Value::string("USPOD01-4765-abcdef")),
+        ]),
+    );
+    assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let s = &p.planned_state;
+    for name in [
+        "id",
+        "state",
+        "sync_status",
+        "connector_apps",
+        "attached_to_org_connector",
+    ] {
+        assert!(s.get(name).is_unknown(), "{name}: {:?}", s.get(name));
+    }
+    assert_eq!(s.get("cloudview_uuid"), prior.get("cloudview_uuid"));
+    assert_eq!(s.get("all_regions"), &Value::Bool(true));
+    assert_eq!(api_move(&prior, s), ApiMove::CloudViewToQps);
+}
+
+#[test]
+fn unlisted_but_well_formed_regions_warn_at_plan_and_other_partitions_stay_errors() {
+    let scoped = |codes: &[&str]| {
+        config(&[
+            ("all_regions", Value::Bool(false)),
+            ("cspm_regions", strings(codes)),
+        ])
+    };
+    assert!(validate(&scoped(&["eu-central-2", "us-east-1"])).is_empty());
+    let p = plan_of(Value::Null, scoped(&["eu-central-2", "us-east-1"]));
+    assert_eq!(paths(&p.diagnostics), ["cspm_regions"]);
+    let warning = &p.diagnostics.0[0];
+    assert_eq!(warning.severity, crate::plugin::diag::Severity::Warning);
+    assert!(
+        warning.detail.contains(
+            "Qualys's supported list in this provider does not include it; Qualys decides at apply"
+        ),
+        "{}",
+        warning.detail
+    );
+    // An unchanged list warns no more once applied.
+    let mut prior = p.planned_state.clone();
+    prior.set("id", Value::string("7"));
+    let p = plan_of(prior, scoped(&["eu-central-2", "us-east-1"]));
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+
+    let d = validate(&scoped(&["cn-north-3", "us-gov-west-1", "mars-1"]));
+    assert_eq!(paths(&d), ["cspm_regions", "cspm_regions", "cspm_regions"]);
 }
 
 #[test]

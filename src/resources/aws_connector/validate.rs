@@ -7,8 +7,8 @@ use crate::regions::Partition;
 
 use super::*;
 use crate::resources::validators::{
-    parse_role_arn, validate_aws_external_id, validate_name, validate_no_edge_whitespace,
-    validate_polling_frequency, validate_region_code,
+    RegionCode, parse_role_arn, validate_aws_external_id, validate_name,
+    validate_no_edge_whitespace, validate_polling_frequency, validate_region_code,
 };
 
 pub(super) fn error_at(
@@ -208,6 +208,8 @@ pub(super) fn validate_regions(
     for (name, list) in [("cspm_regions", cspm), ("inventory_regions", inventory)] {
         if let Some(partition) = partition {
             for code in known_strings(list) {
+                // A well-formed code of the right partition that the table lacks is Qualys's to
+                // judge: the plan warns (see `unlisted_regions`).
                 if let Err(why) = validate_region_code(code, partition) {
                     diags.push(error_at(
                         name,
@@ -247,6 +249,56 @@ pub(super) fn validate_regions(
             }
         }
     }
+}
+
+/// The region codes of `planned` that are well formed and of its partition but not in this
+/// provider's table.
+pub(super) fn unlisted_codes(planned: &Value) -> Vec<String> {
+    let Some(partition) = partition_of(planned) else {
+        return Vec::new();
+    };
+    let mut codes: Vec<String> = ["cspm_regions", "inventory_regions"]
+        .into_iter()
+        .flat_map(|name| known_strings(planned.get(name)))
+        .filter(|code| validate_region_code(code, partition) == Ok(RegionCode::NotListed))
+        .map(str::to_string)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Warnings for region codes that are well formed and of the connector's partition but not in
+/// this provider's table (a region newer than its release), for a plan that sends them to
+/// Qualys (`prior` null: a create).
+pub(super) fn unlisted_regions(planned: &Value, prior: &Value) -> Vec<Diagnostic> {
+    let Some(partition) = partition_of(planned) else {
+        return Vec::new();
+    };
+    ["cspm_regions", "inventory_regions"]
+        .into_iter()
+        .filter(|name| prior.is_null() || prior.get(name) != planned.get(name))
+        .flat_map(|name| {
+            known_strings(planned.get(name))
+                .into_iter()
+                .filter(|code| validate_region_code(code, partition) == Ok(RegionCode::NotListed))
+                .map(move |code| {
+                    Diagnostic::warning(
+                        format!("Region {code:?} in {name} is not in this provider's list"),
+                        format!(
+                            "{code:?} is a well-formed {partition} region code, but Qualys's \
+                             supported list in this provider does not include it; Qualys decides \
+                             at apply. If Qualys supports it, the apply succeeds; if not, it \
+                             fails with Qualys's answer and nothing changes. The \
+                             qualys_aws_regions data source lists the regions this provider \
+                             knows."
+                        ),
+                    )
+                    .at(AttrPath::attr(name))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// `polling_frequency`: each field a whole number in its range, and 1 to 24 hours in all once

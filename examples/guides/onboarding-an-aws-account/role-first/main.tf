@@ -1,3 +1,14 @@
+terraform {
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+    }
+    qualys = {
+      source = "qualys-tf/qualys"
+    }
+  }
+}
+
 variable "external_id" {
   description = "<Qualys POD>-<subscription ID>-<5 to 13 letters or digits>, e.g. USPOD01-4765-abc123def."
   type        = string
