@@ -114,7 +114,7 @@ measure() { # measure DIR URL ARGS... -> seconds, exit code, last error line
   set -e
   ended=$(date +%s.%N)
   printf '%6.1f s  exit %d  %s\n' "$(echo "$ended - $started" | bc)" "$code" \
-    "$(grep -m1 -o 'attempt(s) over [0-9.]*s' "$work/out" || grep -m1 -i 'error' "$work/out" || true)"
+    "$(tr -s ' \n' '  ' <"$work/out" | grep -o '[0-9]* attempt(s) over [0-9.]*s' | head -n 1 || true)"
 }
 
 echo "==> Terraform $("$tf" version | sed -n '1s/^Terraform v//p'), default provider settings"

@@ -526,6 +526,34 @@ fn platform_and_urls(urls: &str) -> Diagnostic {
 }
 
 /// Resolves the provider block and the `QUALYS_*` environment into settings.
+/// An error per provider setting whose value is known only after apply, for the operations
+/// that need the API before then; `None` when every setting is known.
+fn unknown_settings(config: &Value) -> Option<Diagnostics> {
+    let Value::Object(attrs) = config else {
+        return None;
+    };
+    let mut diags = Diagnostics::default();
+    for (name, value) in attrs {
+        if !value.is_wholly_known() {
+            diags.push(
+                Diagnostic::error(
+                    format!("{name} is not known yet"),
+                    format!(
+                        "The provider needs {name} to call Qualys during this plan (to refresh \
+                         connectors, read data sources, or check that a connector to create \
+                         does not exist yet), but it depends on a value known only after \
+                         apply. Use a value known at plan time (a variable, a literal or an \
+                         environment variable), or apply the resource it depends on first \
+                         (-target)."
+                    ),
+                )
+                .at(AttrPath::attr(name)),
+            );
+        }
+    }
+    (!diags.0.is_empty()).then_some(diags)
+}
+
 pub fn resolve_settings(
     config: &Value,
     env: impl Fn(&str) -> Option<String>,
@@ -723,6 +751,13 @@ impl Settings {
 pub struct QualysProvider {
     schemas: Schemas,
     client: RwLock<Option<Client>>,
+    /// Why there is no client: settings known only at apply (e.g. `api_url` from a resource's
+    /// output). Operations that need no API call go ahead; those that do fail with this.
+    deferred: RwLock<Option<Diagnostics>>,
+    /// The connectors (`api:id`, with their twin on the other API) whose state this process
+    /// refreshed or planned: a plan's check before a create does not count them as existing
+    /// under the name (a replacement's own connector, or a tainted one; the apply decides).
+    in_state: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The POD and subscription ID of the last successful configure.
     external_id: RwLock<Option<ExternalIdSettings>>,
     env: fn(&str) -> Option<String>,
@@ -777,6 +812,8 @@ impl QualysProvider {
                 functions: crate::functions::all(),
             },
             client: RwLock::new(None),
+            deferred: RwLock::new(None),
+            in_state: std::sync::Mutex::default(),
             external_id: RwLock::new(None),
             env: process_env,
             upgrade_reads: aws_connector::UpgradeReads::default(),
@@ -785,6 +822,9 @@ impl QualysProvider {
 
     /// The client of the last successful configure.
     fn client(&self) -> Result<Client, Diagnostics> {
+        if let Some(deferred) = self.deferred.read().ok().and_then(|d| d.clone()) {
+            return Err(deferred);
+        }
         self.client
             .read()
             .ok()
@@ -797,6 +837,31 @@ impl QualysProvider {
                 )
                 .into()
             })
+    }
+}
+
+impl QualysProvider {
+    /// Remembers the connector of a state Terraform holds (see `in_state`): by its id on its
+    /// API, on the other QPS version (the same object), and by its CloudView UUID.
+    fn note_in_state(&self, state: &Value) {
+        let (Some(api), Some(id)) = (state.get("api").as_str(), state.get("id").as_str()) else {
+            return;
+        };
+        let Ok(mut in_state) = self.in_state.lock() else {
+            return;
+        };
+        match api {
+            "v3" | "v2" => {
+                in_state.insert(format!("v3:{id}"));
+                in_state.insert(format!("v2:{id}"));
+            }
+            _ => {
+                in_state.insert(format!("{api}:{id}"));
+            }
+        }
+        if let Some(uuid) = state.get("cloudview_uuid").as_str() {
+            in_state.insert(format!("cloudview:{uuid}"));
+        }
     }
 }
 
@@ -822,6 +887,14 @@ impl api::Provider for QualysProvider {
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+        if let Some(unknown) = unknown_settings(config) {
+            // Known only at apply: a plan that needs no API call goes ahead; one that does
+            // says which setting and why when it needs it.
+            if let Ok(mut slot) = self.deferred.write() {
+                *slot = Some(unknown);
+            }
+            return Diagnostics::default();
+        }
         let settings = match resolve_settings(config, self.env) {
             Ok(settings) => settings,
             Err(diags) => return diags,
@@ -921,6 +994,7 @@ impl api::Provider for QualysProvider {
                 diagnostics: Diagnostics::default(),
             };
         }
+        self.note_in_state(&request.current_state);
         match (type_name, self.client()) {
             (aws_connector::TYPE_NAME, Ok(client)) => {
                 aws_connector::read(&client, &self.upgrade_reads, request).await
@@ -943,10 +1017,20 @@ impl api::Provider for QualysProvider {
                 let mut response = aws_connector::plan(&request);
                 // What needs Qualys is checked at plan time only where the process already
                 // knows the answer (no call of its own); the apply checks the rest.
-                if let Ok(client) = self.client()
-                    && let Some(accounts) = client.known_base_accounts()
-                {
-                    aws_connector::check_planned_with(&request, &mut response, accounts);
+                self.note_in_state(&request.prior_state);
+                // Settings known only at apply (`deferred`): the apply checks instead.
+                if let Ok(client) = self.client() {
+                    if let Some(accounts) = client.known_base_accounts() {
+                        aws_connector::check_planned_with(&request, &mut response, accounts);
+                    }
+                    let in_state = self.in_state.lock().map(|r| r.clone()).unwrap_or_default();
+                    aws_connector::check_create_at_plan(
+                        &client,
+                        &request,
+                        &mut response,
+                        &in_state,
+                    )
+                    .await;
                 }
                 response
             }

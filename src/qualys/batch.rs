@@ -28,6 +28,8 @@ type Waiter<Id, T> = (Id, oneshot::Sender<Result<T, Error>>);
 pub(crate) struct Batcher<Id, T> {
     window: Duration,
     open: Mutex<Option<Vec<Waiter<Id, T>>>>,
+    /// Woken at every join (see [`Batcher::close_when_gathered`]).
+    joined: tokio::sync::Notify,
 }
 
 impl<Id, T> Batcher<Id, T> {
@@ -35,7 +37,16 @@ impl<Id, T> Batcher<Id, T> {
         Batcher {
             window,
             open: Mutex::new(None),
+            joined: tokio::sync::Notify::new(),
         }
+    }
+
+    fn open_len(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .map_or(0, Vec::len)
     }
 
     /// Batching is off: every read is a plain `get`.
@@ -61,7 +72,43 @@ impl<Id, T> Batcher<Id, T> {
                 true
             }
         };
+        drop(open);
+        self.joined.notify_waiters();
         (receiver, opened)
+    }
+
+    /// Closes the batch once `full()` have joined, or the window ended (or a stop), and
+    /// returns its readers: for callers that arrive one after another rather than together
+    /// (Terraform finishes creates one at a time, writing its state between them), a batch
+    /// gathers as many as the caller expects.
+    pub(crate) async fn close_when_gathered(
+        &self,
+        transport: &Transport,
+        gather: Duration,
+        full: impl Fn() -> usize,
+    ) -> Vec<Waiter<Id, T>> {
+        let ends = tokio::time::Instant::now() + self.window;
+        // The callers that start together are all under way by then.
+        let _ = transport.pause(gather.min(self.window)).await;
+        loop {
+            // Registered before the size is read, so a join in between still wakes.
+            let joined = self.joined.notified();
+            tokio::pin!(joined);
+            joined.as_mut().enable();
+            if self.open_len() >= full() {
+                break;
+            }
+            let left = ends.saturating_duration_since(tokio::time::Instant::now());
+            tokio::select! {
+                _ = transport.pause(left) => break,
+                _ = &mut joined => {}
+            }
+        }
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        open.take().unwrap_or_default()
     }
 
     /// Waits out the window (cut short by a stop), then closes the batch and returns its

@@ -33,6 +33,15 @@
 //!
 //! QPS v3 and v2 are two views of the same connectors and share what was written and the
 //! checks' batches; each version lists through its own snapshot.
+//!
+//! Racing runs: two pipelines applying the same configuration at once both check, find
+//! nothing, and both create. So after a create the caller asks [`Client::others_named`] for the
+//! connectors with the same name and account that exist **now**: a fresh listing (QPS: a lone
+//! confirmation searches by name), never the snapshot. Confirmations that arrive together
+//! share one listing: it starts once 10 wait for it (Terraform's default `-parallelism`), or
+//! after [`CONFIRM_WINDOW`]. So N creates at the default parallelism cost about ceil(N/10)
+//! confirmation calls, and a lone create (no other under way in the process) waits for
+//! nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +54,17 @@ use super::{Client, Error, QpsVersion, aws_account_id_from_arn, cloudview, qps};
 /// The fewest checks in a first batch that make a QPS check list rather than search by name:
 /// one name search costs what one page does.
 const QPS_MIN_FIRST_BATCH: usize = 2;
+
+/// The longest a confirmation waits for others to join its listing.
+pub(crate) const CONFIRM_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A confirmation listing starts at the latest when this many wait for it: Terraform's
+/// default `-parallelism`.
+const CONFIRM_FULL: usize = 10;
+
+/// How long a confirmation waits before it counts: the creates Terraform starts together are
+/// all under way by then.
+const CONFIRM_GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// The API family whose connectors a check looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,11 +91,35 @@ type Checks = Batcher<String, Vec<Existing>>;
 pub(crate) struct Inventory {
     qps_checks: Checks,
     cloudview_checks: Checks,
+    /// Confirmations after creates, answered from fresh listings.
+    qps_confirms: Checks,
+    cloudview_confirms: Checks,
     /// What this process created or changed (`Some`) or deleted (`None`), by id, per family
     /// group: it overrides whatever a listing or search says of that id.
     written: std::sync::Mutex<Written>,
     /// QPS answered a search by name with something other than connectors: checks list.
     qps_search_refused: AtomicBool,
+    /// The answers of this process's checks, by family group and name: Terraform checks a
+    /// new connector when it plans it and again when it applies it, in the same process, and
+    /// the second check costs nothing. (A run racing this one is caught after the create.)
+    checked: std::sync::Mutex<HashMap<(bool, String), Vec<Existing>>>,
+    /// Creates under way (from their check to their confirmation), and the most at once.
+    creates_under_way: std::sync::atomic::AtomicUsize,
+    most_under_way: std::sync::atomic::AtomicUsize,
+}
+
+/// A create under way (see [`Client::begin_create`]): dropped when it asks for its
+/// confirmation, or ends otherwise.
+pub struct CreateUnderWay<'c> {
+    inventory: &'c Inventory,
+}
+
+impl Drop for CreateUnderWay<'_> {
+    fn drop(&mut self) {
+        self.inventory
+            .creates_under_way
+            .fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Default)]
@@ -98,8 +142,28 @@ impl Inventory {
         Inventory {
             qps_checks: Batcher::new(window),
             cloudview_checks: Batcher::new(window),
+            qps_confirms: Batcher::new(if window.is_zero() {
+                window
+            } else {
+                CONFIRM_WINDOW
+            }),
+            cloudview_confirms: Batcher::new(if window.is_zero() {
+                window
+            } else {
+                CONFIRM_WINDOW
+            }),
             written: std::sync::Mutex::new(Written::default()),
             qps_search_refused: AtomicBool::new(false),
+            checked: std::sync::Mutex::default(),
+            creates_under_way: std::sync::atomic::AtomicUsize::new(0),
+            most_under_way: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn confirms(&self, family: Family) -> &Checks {
+        match family {
+            Family::Qps(_) => &self.qps_confirms,
+            Family::CloudView => &self.cloudview_confirms,
         }
     }
 
@@ -222,6 +286,37 @@ impl Client {
         aws_account_id: Option<&str>,
     ) -> Result<Vec<Existing>, Error> {
         let deadline = self.deadline();
+        let key = (family == Family::CloudView, name.to_owned());
+        let cached = self
+            .shared
+            .inventory
+            .checked
+            .lock()
+            .ok()
+            .and_then(|checked| checked.get(&key).cloned());
+        let same_name = match cached {
+            Some(found) => self.shared.inventory.overlay(family, name, found),
+            None => self.check_uncached(family, name, deadline).await?,
+        };
+        if let Ok(mut checked) = self.shared.inventory.checked.lock() {
+            checked.insert(key, same_name.clone());
+        }
+        Ok(same_name
+            .into_iter()
+            .filter(|e| match (aws_account_id, e.aws_account_id.as_deref()) {
+                (Some(wanted), Some(have)) => wanted == have,
+                _ => true,
+            })
+            .collect())
+    }
+
+    /// [`Client::find_existing`] for a name this process has not checked yet.
+    async fn check_uncached(
+        &self,
+        family: Family,
+        name: &str,
+        deadline: Deadline,
+    ) -> Result<Vec<Existing>, Error> {
         let same_name = match self.listed_completely(family, name, deadline).await? {
             Some(found) => found,
             None => {
@@ -247,13 +342,7 @@ impl Client {
                 }
             }
         };
-        Ok(same_name
-            .into_iter()
-            .filter(|e| match (aws_account_id, e.aws_account_id.as_deref()) {
-                (Some(wanted), Some(have)) => wanted == have,
-                _ => true,
-            })
-            .collect())
+        Ok(same_name)
     }
 
     /// Records a connector this process created or updated, so that later checks see it and
@@ -438,5 +527,140 @@ impl Client {
             .into_iter()
             .map(|(name, found)| (name, Ok(found)))
             .collect()
+    }
+}
+
+impl Client {
+    /// Marks a create under way until the guard is dropped (before its confirmation): how
+    /// many creates run at once tells how many confirmations to gather.
+    pub fn begin_create(&self) -> CreateUnderWay<'_> {
+        let inventory = &self.shared.inventory;
+        let now = inventory.creates_under_way.fetch_add(1, Ordering::SeqCst) + 1;
+        inventory.most_under_way.fetch_max(now, Ordering::SeqCst);
+        CreateUnderWay { inventory }
+    }
+
+    /// The connectors of `family` named `name` in AWS account `aws_account_id` (any account
+    /// when Qualys does not report one), other than `own_id` and the ones this process deleted,
+    /// as Qualys lists them now: what a run racing this one created meanwhile (see the module
+    /// docs).
+    pub async fn others_named(
+        &self,
+        family: Family,
+        name: &str,
+        aws_account_id: Option<&str>,
+        own_id: &str,
+    ) -> Result<Vec<Existing>, Error> {
+        let deadline = self.deadline();
+        let confirms = self.shared.inventory.confirms(family);
+        let same_name = if confirms.is_off() {
+            let names = [name.to_owned()];
+            self.fresh_names(family, &names)
+                .await
+                .remove(name)
+                .unwrap_or_else(|| Ok(Vec::new()))?
+        } else {
+            let (receiver, opened) = confirms.join(name.to_owned());
+            if opened {
+                let client = self.clone();
+                tokio::spawn(async move {
+                    let confirms = client.shared.inventory.confirms(family);
+                    let inventory = &client.shared.inventory;
+                    // A lone create (the usual onboarding) waits for nothing; creates that run
+                    // together gather a full batch: Terraform holds a slot while a node writes
+                    // its state, so fewer than -parallelism creates may be under way at once
+                    // although that many finish within the window.
+                    let full = || {
+                        if inventory.most_under_way.load(Ordering::SeqCst) <= 1 {
+                            1
+                        } else {
+                            CONFIRM_FULL
+                        }
+                    };
+                    let waiters = confirms
+                        .close_when_gathered(client.transport(), CONFIRM_GATHER, full)
+                        .await;
+                    tracing::debug!(
+                        confirmations = waiters.len(),
+                        most_under_way = full(),
+                        under_way = inventory.creates_under_way.load(Ordering::SeqCst),
+                        "confirmation listing"
+                    );
+                    let results = client.fresh_names(family, &batch::ids(&waiters)).await;
+                    batch::deliver(waiters, results);
+                });
+            }
+            batch::wait(receiver, deadline).await?
+        };
+        let deleted: Vec<String> = self
+            .shared
+            .inventory
+            .written()
+            .of(family)
+            .iter()
+            .filter(|(_, e)| e.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
+        Ok(same_name
+            .into_iter()
+            .filter(|e| e.id != own_id && !deleted.contains(&e.id))
+            .filter(|e| match (aws_account_id, e.aws_account_id.as_deref()) {
+                (Some(wanted), Some(have)) => wanted == have,
+                _ => true,
+            })
+            .collect())
+    }
+
+    /// Every connector named as in `names`, from a fresh listing of the family (a lone QPS
+    /// name: a search by name).
+    async fn fresh_names(
+        &self,
+        family: Family,
+        names: &[String],
+    ) -> HashMap<String, Result<Vec<Existing>, Error>> {
+        let deadline = self.deadline();
+        let listed: Result<HashMap<String, Vec<Existing>>, Error> = match family {
+            Family::Qps(version) => {
+                let qps = self.qps(version);
+                let refused = &self.shared.inventory.qps_search_refused;
+                // A search per name, or a listing: whichever costs fewer calls, as far as this
+                // process's listing tells the size of the subscription.
+                let pages = match self.qps_snapshot(version).lock(deadline).await {
+                    Ok(listing) => listing.pages().max(1),
+                    Err(err) => return every(names, &err),
+                };
+                if names.len() <= pages && !refused.load(Ordering::Relaxed) {
+                    let mut results = HashMap::new();
+                    for name in names {
+                        match qps.search_by_name(name, deadline).await {
+                            Err(err) if qps::search_says_nothing(&err) => {
+                                refused.store(true, Ordering::Relaxed);
+                                results.clear();
+                                break;
+                            }
+                            found => {
+                                results
+                                    .insert(name.clone(), found.map(|found| named(&found, name)));
+                            }
+                        }
+                    }
+                    if !results.is_empty() {
+                        return results;
+                    }
+                }
+                qps.search_all_within(&[], deadline)
+                    .await
+                    .map(|all| names.iter().map(|n| (n.clone(), named(&all, n))).collect())
+            }
+            Family::CloudView => self
+                .cloudview()
+                .list_all_within(None, deadline)
+                .await
+                .map(|all| names.iter().map(|n| (n.clone(), named(&all, n))).collect()),
+        };
+        match listed {
+            Ok(found) => found.into_iter().map(|(n, found)| (n, Ok(found))).collect(),
+            Err(err) => every(names, &err),
+        }
     }
 }

@@ -66,7 +66,7 @@ use tracing::warn;
 pub use cloudview::CloudView;
 pub use create::Created;
 pub use error::Error;
-pub use inventory::{Existing, Family};
+pub use inventory::{CreateUnderWay, Existing, Family};
 pub use qps::{Qps, QpsVersion};
 pub use sync::{BaseAccount, BaseAccounts, SyncError, SyncStatus};
 

@@ -119,6 +119,11 @@ impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
         }
     }
 
+    /// The pages listed so far: what a listing of the family costs, once complete.
+    pub(crate) fn pages(&self) -> usize {
+        self.pages
+    }
+
     pub(crate) fn get(&self, id: &Id) -> Option<T> {
         self.found.get(id).cloned()
     }

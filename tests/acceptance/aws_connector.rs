@@ -317,7 +317,11 @@ fn failed_create_leaves_no_connector_and_no_state() {
     let creates = sim.call_count("qps3.create");
     assert_eq!(creates, 4, "one send and max_retries more, never blindly");
     // The existence check, then two looks after every send.
-    assert!(sim.call_count("qps3.search") > 2 * creates, "{}", sim.calls());
+    assert!(
+        sim.call_count("qps3.search") > 2 * creates,
+        "{}",
+        sim.calls()
+    );
     let state = wd.ok(&["state", "list"]);
     assert!(
         state.stdout.trim().is_empty(),

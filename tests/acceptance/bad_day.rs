@@ -237,3 +237,147 @@ resource "qualys_aws_connector" "cv" {{
     assert_eq!(code, 2, "{}", run.text());
     assert!(run.flat().contains("1 to add"), "{}", run.text());
 }
+
+/// The plan says what the apply would: an existing connector of that name, credentials that
+/// do not work, a URL that is no Qualys, all fail `terraform plan` (the apply still checks).
+#[test]
+fn the_plan_fails_where_the_apply_would() {
+    let sim = SimFixture::start();
+    let config = |provider: String, name: &str| {
+        provider
+            + &format!(
+                r#"
+resource "qualys_aws_connector" "c" {{
+  name        = "{name}"
+  arn         = "{ARN}"
+  external_id = "plan-check-external"
+}}
+"#
+            )
+    };
+    // A connector of that name already exists in the account: the import command, at plan.
+    let id = sim.create_out_of_band("v3", "taken", ARN, "someone-elses");
+    let wd = Workdir::new(&config(sim.provider_hcl("demo"), "taken"));
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains("Qualys connector \"taken\" already exists"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains(&format!("terraform import 'ADDRESS' v3:{id}")),
+        "{flat}"
+    );
+    assert!(flat.contains(&format!("id = \"v3:{id}\"")), "{flat}");
+
+    // Wrong password: at plan, naming the user.
+    let wrong = sim.provider_hcl("demo").replace(
+        "password    = \"demo\"",
+        "password    = \"not-the-password\"",
+    );
+    assert!(wrong.contains("not-the-password"));
+    let wd = Workdir::new(&config(wrong, "fresh"));
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(flat.contains("Authentication failed"), "{flat}");
+    assert!(flat.contains("username \"demo\""), "{flat}");
+
+    // A URL where no Qualys answers (a wrong platform or api_url): at plan.
+    let nowhere = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("its address").port();
+        drop(listener);
+        format!("http://127.0.0.1:{port}")
+    };
+    let wd = Workdir::new(&config(
+        sim.provider_hcl("demo").replace(&sim.url, &nowhere),
+        "fresh",
+    ));
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(flat.contains("attempt(s) over"), "{flat}");
+    assert!(flat.contains("Check that `platform`"), "{flat}");
+
+    // A plan that creates a connector nobody has: no error, and the check cost one call.
+    let before = sim.call_count("qps3.search");
+    let wd = Workdir::new(&config(sim.provider_hcl("demo"), "fresh"));
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(code, 2, "{}", run.text());
+    assert_eq!(sim.call_count("qps3.search") - before, 1, "{}", sim.calls());
+    // The only create was the out-of-band one.
+    assert_eq!(sim.call_count("qps3.create"), 1);
+}
+
+/// Provider settings known only at apply do not fail a plan that needs no API call; one that
+/// does says which setting and why.
+#[test]
+fn settings_known_only_at_apply_fail_only_plans_that_need_the_api() {
+    let sim = SimFixture::start();
+    let provider = |url: &str| {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    qualys = {{ source = "qualys-tf/qualys" }}
+  }}
+}}
+
+resource "terraform_data" "endpoint" {{
+  input = "{}"
+}}
+
+provider "qualys" {{
+  api_url  = {url}
+  username = "demo"
+  password = "demo"
+}}
+"#,
+            sim.url
+        )
+    };
+    let wd = Workdir::new(
+        &(provider("terraform_data.endpoint.output")
+            + r#"
+data "qualys_aws_regions" "all" {}
+"#),
+    )
+    .terraform(crate::support::terraform::terraform_latest());
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(
+        code,
+        2,
+        "a plan that needs no call goes ahead:\n{}",
+        run.text()
+    );
+
+    // A data source read at plan needs the API: the error names the setting and says why.
+    let wd = Workdir::new(
+        &(provider("terraform_data.endpoint.output")
+            + r#"
+data "qualys_aws_connectors" "all" {}
+"#),
+    )
+    .terraform(crate::support::terraform::terraform_latest());
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(flat.contains("api_url is not known yet"), "{flat}");
+    assert!(flat.contains("known only after apply"), "{flat}");
+
+    let wd = Workdir::new(
+        &(provider("terraform_data.endpoint.output")
+            + r#"
+data "qualys_aws_connectors" "all" {
+  depends_on = [terraform_data.endpoint]
+}
+"#),
+    )
+    .terraform(crate::support::terraform::terraform_latest());
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    // The data source waits for the endpoint's output (depends_on), so it is read at apply,
+    // when the setting is known.
+    assert_eq!(run.code, 0, "{}", run.text());
+}

@@ -176,7 +176,12 @@ fn a_merged_cloudview_connector_moves_to_v3_in_place_on_terraform_1_11() {
 }
 
 /// Attributes added since schema version 0, which an older provider's state lacks.
-const ADDED_SINCE_0: [&str; 3] = ["sync_status", "attached_to_org_connector", "cloudview_uuid"];
+const ADDED_SINCE_0: [&str; 4] = [
+    "sync_status",
+    "attached_to_org_connector",
+    "cloudview_uuid",
+    "trust_principal",
+];
 
 /// Rewrites the state file as an older provider would have written it: schema version 0, and
 /// none of the attributes added since.
@@ -259,6 +264,12 @@ resource "qualys_aws_connector" "c" {{
         let attributes = &instance["attributes"];
         assert_eq!(attributes["sync_status"], "pending", "{attributes}");
         assert!(attributes["cloudview_uuid"].is_string(), "{attributes}");
+        assert!(
+            attributes["trust_principal"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("arn:aws:iam::")),
+            "{attributes}"
+        );
         if attributes["api"] != "cloudview" {
             assert_eq!(
                 attributes["attached_to_org_connector"], false,

@@ -359,9 +359,9 @@ resource "qualys_aws_connector" "c" {{
     };
     let wd = Workdir::new(&config("v3", "cbd"));
     wd.apply();
-    // Changing api replaces the connector; the replacement is created first, under a name the
-    // old one still holds.
-    wd.write("main.tf", &config("v2", "cbd"));
+    // Moving a Connector-app connector to CloudView replaces it; the replacement is created
+    // first, under a name the old one still holds.
+    wd.write("main.tf", &config("cloudview", "cbd"));
     let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(run.code, 1, "{}", run.text());
     assert!(
@@ -378,7 +378,7 @@ resource "qualys_aws_connector" "c" {{
         plan.text()
     );
     // Renaming with the replacement, as the message says, works.
-    wd.write("main.tf", &config("v2", "cbd-2"));
+    wd.write("main.tf", &config("cloudview", "cbd-2"));
     wd.apply();
     assert_eq!(sim.names(), ["cbd-2"]);
     wd.assert_empty_plan();

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::plugin::api::{ApplyRequest, ApplyResponse};
+use crate::plugin::api::{ApplyRequest, ApplyResponse, PlanRequest, PlanResponse};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, cloudview, qps};
@@ -329,9 +329,10 @@ async fn apply_change(client: &Client, request: ApplyRequest) -> ApplyResponse {
 /// ([`complete_after_write`]): no read of its own, so an apply of N creates costs N creates,
 /// one listing or a search by name per check, and at most one base-account call.
 pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
+    // How many creates run at once tells the confirmations how many to gather.
+    let under_way = client.begin_create();
     let started = Instant::now();
     let family = desired.api.family();
-    let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
     if desired.arn.starts_with("arn:aws-cn:") {
         // One base-account call (kept for the process) tells what Qualys would refuse anyway,
         // in words that say what it requires; if it fails, Qualys decides at the create.
@@ -345,44 +346,12 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             };
         }
     }
-    match client.find_existing(family, &desired.name, account).await {
-        Ok(found) if !found.is_empty() => {
-            return ApplyResponse {
-                new_state: Value::Null,
-                diagnostics: already_exists(desired, &found).into(),
-                ..Default::default()
-            };
-        }
-        Ok(_) => {}
-        Err(e @ qualys::Error::Timeout(_)) => {
-            return ApplyResponse {
-                new_state: Value::Null,
-                diagnostics: operation_error(
-                    "Creating the Qualys connector timed out",
-                    &e,
-                    "create",
-                    &planned,
-                )
-                .into(),
-                ..Default::default()
-            };
-        }
-        Err(e) => {
-            return ApplyResponse {
-                new_state: Value::Null,
-                diagnostics: Diagnostic::error(
-                    "Could not check whether the Qualys connector already exists",
-                    format!(
-                        "Before creating connector {:?}, the provider looks for an existing \
-                         connector with that name so that it never creates a second one; the \
-                         look-up failed, so nothing was created: {e}.",
-                        desired.name
-                    ),
-                )
-                .into(),
-                ..Default::default()
-            };
-        }
+    if let Err(refusal) = check_absent(client, desired, &planned).await {
+        return ApplyResponse {
+            new_state: Value::Null,
+            diagnostics: refusal.into(),
+            ..Default::default()
+        };
     }
     let created = match desired.api.qps_version() {
         Some(version) => client
@@ -417,6 +386,22 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
                     .note_saved(family, id, &desired.name, &desired.arn)
                     .await;
             }
+            drop(under_way);
+            let race = match state.get("id").as_str() {
+                Some(id) => settle_race(client, desired, id).await,
+                None => Race::Alone,
+            };
+            let race_warning = match race {
+                Race::Alone => None,
+                Race::Unconfirmed(warning) => Some(warning),
+                Race::Lost { deleted, error } => {
+                    return ApplyResponse {
+                        new_state: if deleted { Value::Null } else { state },
+                        diagnostics: error.into(),
+                        ..Default::default()
+                    };
+                }
+            };
             // The create's answer was lost when the time ran out, and the connector was found
             // afterwards: it exists and is in the state, so this is no failure, but say so.
             let limit = timeout_of(&planned, "create");
@@ -437,6 +422,9 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             } else {
                 Diagnostics::default()
             };
+            if let Some(warning) = race_warning {
+                diagnostics.push(warning);
+            }
             if let Some(answer) = adopted_after {
                 diagnostics.push(Diagnostic::warning(
                     "The create's answer could not be trusted; the connector it made was adopted",
@@ -487,6 +475,208 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             .into(),
             ..Default::default()
         },
+    }
+}
+
+/// The connectors a create of `desired` would duplicate: same name, in the role's AWS account
+/// (see [`qualys::Client::find_existing`]).
+async fn existing(
+    client: &Client,
+    desired: &Desired,
+) -> Result<Vec<qualys::Existing>, qualys::Error> {
+    let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
+    client
+        .find_existing(desired.api.family(), &desired.name, account)
+        .await
+}
+
+/// Why a create cannot go ahead when the check before it failed.
+fn check_failed(desired: &Desired, planned: &Value, e: &qualys::Error) -> Diagnostic {
+    match e {
+        qualys::Error::Timeout(_) => operation_error(
+            "Creating the Qualys connector timed out",
+            e,
+            "create",
+            planned,
+        ),
+        _ => Diagnostic::error(
+            "Could not check whether the Qualys connector already exists",
+            format!(
+                "Before creating connector {:?}, the provider looks for an existing connector \
+                 with that name so that it never creates a second one; the look-up failed, so \
+                 nothing was created: {e}.",
+                desired.name
+            ),
+        ),
+    }
+}
+
+/// The check before a create: Err is the diagnostic that stops it, with the import command
+/// and block when a connector of that name exists.
+async fn check_absent(
+    client: &Client,
+    desired: &Desired,
+    planned: &Value,
+) -> Result<(), Diagnostic> {
+    match existing(client, desired).await {
+        Ok(found) if !found.is_empty() => Err(already_exists(desired, &found)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(check_failed(desired, planned, &e)),
+    }
+}
+
+/// PlanResourceChange of a new connector: the apply's check that no connector of that name
+/// exists, made at plan time, so that a plan fails where its apply would (an existing
+/// connector, with its import command; credentials or a platform that do not work). It reads
+/// the listing the refresh takes, so a plan that refreshes costs nothing more. `in_state`: the
+/// connectors (`api:id`) of states Terraform holds in this plan; finding one of them is a
+/// replacement's own connector (or a tainted one), which the apply deletes first (with
+/// `create_before_destroy`, the apply's check refuses then: the plan cannot tell the two
+/// apart).
+pub async fn check_create_at_plan(
+    client: &Client,
+    request: &PlanRequest,
+    response: &mut PlanResponse,
+    in_state: &std::collections::HashSet<String>,
+) {
+    let planned = &response.planned_state;
+    if !request.prior_state.is_null() || planned.is_null() || response.diagnostics.has_errors() {
+        return;
+    }
+    // Names or roles known only at apply are checked then.
+    let Ok(desired) = Desired::from_planned(planned) else {
+        return;
+    };
+    let refusal = match existing(client, &desired).await {
+        Ok(found) => {
+            let api = desired.api.as_str();
+            let others: Vec<qualys::Existing> = found
+                .into_iter()
+                .filter(|e| !in_state.contains(&format!("{api}:{}", e.id)))
+                .collect();
+            (!others.is_empty()).then(|| already_exists(&desired, &others))
+        }
+        Err(e) => Some(check_failed(&desired, planned, &e)),
+    };
+    if let Some(refusal) = refusal {
+        response.diagnostics.push(refusal);
+    }
+}
+
+/// How a create ended beside other runs.
+enum Race {
+    /// No other connector of that name and account appeared.
+    Alone,
+    /// The confirmation could not be made: a warning, the connector stays.
+    Unconfirmed(Diagnostic),
+    /// Another run made the same connector first: this run's was deleted (`deleted`; if the
+    /// delete failed, it stays in the state) and the apply fails naming the other.
+    Lost { deleted: bool, error: Diagnostic },
+}
+
+/// How long a run whose connector's id sorts first waits before it looks again, when the ids
+/// do not tell the order of creation (CloudView's UUIDs): long enough for a racing run that
+/// saw both to delete its own.
+const RACE_RECHECK: Duration = Duration::from_secs(3);
+
+/// Whether connector `a` was created before `b`: QPS ids grow with every create; CloudView's
+/// UUIDs say nothing about order, but every run compares them the same way.
+fn created_before(family: qualys::Family, a: &str, b: &str) -> bool {
+    match (family, a.parse::<u64>(), b.parse::<u64>()) {
+        (qualys::Family::Qps(_), Ok(a), Ok(b)) => a < b,
+        _ => a < b,
+    }
+}
+
+/// After a create: two runs that checked before either created both create. So the run looks
+/// again (a fresh listing, batched with the other creates' confirmations) for another connector
+/// of the same name and account. When there is one, the later of the two (the higher QPS id)
+/// is deleted by the run that made it, and that run fails naming the other with its import
+/// command. With CloudView's UUIDs, which do not tell the order, a run whose id sorts first
+/// looks once more after [`RACE_RECHECK`]: a connector still there was made and kept before.
+async fn settle_race(client: &Client, desired: &Desired, own_id: &str) -> Race {
+    let family = desired.api.family();
+    let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
+    let look = || client.others_named(family, &desired.name, account, own_id);
+    let others = match look().await {
+        Ok(others) if others.is_empty() => return Race::Alone,
+        Ok(others) => others,
+        Err(e) => {
+            return Race::Unconfirmed(Diagnostic::warning(
+                "Could not confirm that no other run created the same connector",
+                format!(
+                    "Connector {:?} ({}:{own_id}) is created and saved in the state. Looking \
+                     again for another connector of that name, which a pipeline applying the \
+                     same configuration at the same time could have made, failed: {e}.",
+                    desired.name,
+                    desired.api.as_str()
+                ),
+            ));
+        }
+    };
+    let mut earlier: Vec<&qualys::Existing> = others
+        .iter()
+        .filter(|o| created_before(family, &o.id, own_id))
+        .collect();
+    let recheck;
+    if earlier.is_empty() {
+        if matches!(family, qualys::Family::Qps(_)) {
+            // Made later: the run that made it sees this one and deletes its own.
+            return Race::Alone;
+        }
+        tokio::time::sleep(RACE_RECHECK).await;
+        recheck = match look().await {
+            Ok(still) => still,
+            Err(_) => return Race::Alone,
+        };
+        if recheck.is_empty() {
+            return Race::Alone;
+        }
+        earlier = recheck.iter().collect();
+    }
+    earlier.sort_by(|a, b| a.id.cmp(&b.id));
+    let kept = earlier[0];
+    let api = desired.api.as_str();
+    let deleted = match desired.api.qps_version() {
+        Some(version) => match own_id.parse::<u64>() {
+            Ok(n) => client.qps(version).delete(n).await,
+            Err(_) => Ok(()),
+        },
+        None => client.cloudview().delete(own_id).await,
+    };
+    let (deleted, what) = match deleted {
+        Ok(()) => {
+            client.note_deleted(family, own_id).await;
+            (
+                true,
+                format!("this run's connector ({api}:{own_id}) was deleted"),
+            )
+        }
+        Err(e) => (
+            false,
+            format!(
+                "deleting this run's connector ({api}:{own_id}) failed ({e}): it stays in the \
+                 state; destroy it, or remove it from the state and delete it in Qualys"
+            ),
+        ),
+    };
+    Race::Lost {
+        deleted,
+        error: Diagnostic::error(
+            format!(
+                "Another run created Qualys connector {:?} at the same time",
+                desired.name
+            ),
+            format!(
+                "Two runs created a connector named {:?} in this AWS account at the same time \
+                 ({api}:{} first). So that only one remains, {what}. To manage the other with \
+                 this resource, import it, where ADDRESS is this resource's address:\n\n  \
+                 terraform import 'ADDRESS' {api}:{}\n\nor, with Terraform 1.5 or later, add an \
+                 import block and apply:\n\n  import {{\n    to = ADDRESS\n    id = \"{api}:{}\"\n  \
+                 }}",
+                desired.name, kept.id, kept.id, kept.id
+            ),
+        ),
     }
 }
 

@@ -94,7 +94,7 @@ use schema::TIMEOUTS;
 use sync::{await_sync, needs_sync, settle_disabled};
 use validate::*;
 
-pub use apply::apply;
+pub use apply::{apply, check_create_at_plan};
 pub use plan::{check_planned_with, plan};
 pub use read::{import, parse_import_id, read};
 pub use schema::schema;

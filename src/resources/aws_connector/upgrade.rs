@@ -12,8 +12,9 @@ use crate::qualys::{Client, SyncStatus};
 
 use super::*;
 
-/// The resource's schema version. 1: `sync_status`, `cloudview_uuid` and
-/// `attached_to_org_connector` are in every state (version-0 states may lack them).
+/// The resource's schema version. 1: `sync_status`, `cloudview_uuid`,
+/// `attached_to_org_connector` and `trust_principal` are in every state (version-0 states may
+/// lack them).
 pub const SCHEMA_VERSION: i64 = 1;
 
 /// Attributes version 0 states may lack, in the order they are filled.
@@ -59,6 +60,12 @@ fn fill_offline(state: &mut Value) {
     if api_of(state) == Some(Api::CloudView) && state.get("cloudview_uuid").is_null() {
         let id = state.get("id").clone();
         state.set("cloudview_uuid", id);
+    }
+    if state.get("trust_principal").is_null() {
+        let principal = plan::planned_trust_principal(state);
+        if principal.is_wholly_known() {
+            state.set("trust_principal", principal);
+        }
     }
 }
 
