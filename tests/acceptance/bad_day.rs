@@ -381,3 +381,57 @@ data "qualys_aws_connectors" "all" {
     // when the setting is known.
     assert_eq!(run.code, 0, "{}", run.text());
 }
+
+/// Two pipelines apply the same 20 connectors at the same moment against one subscription
+/// (150 ms per call): each name ends up once in Qualys, on every API, every time.
+#[test]
+fn racing_applies_end_with_one_connector_per_name() {
+    for api in ["v3", "v2", "cloudview"] {
+        for round in 0..5 {
+            let sim = SimFixture::start_with(qualys_sim::SimConfig {
+                latency: std::time::Duration::from_millis(150),
+                ..qualys_sim::SimConfig::default()
+            });
+            let config = sim.provider_hcl("demo")
+                + &format!(
+                    r#"
+resource "qualys_aws_connector" "c" {{
+  for_each    = {{ for i in range(20) : format("race-%02d", i) => i }}
+  api         = "{api}"
+  name        = each.key
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
+}}
+"#
+                );
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    let config = config.clone();
+                    std::thread::spawn(move || {
+                        let wd = Workdir::new(&config);
+                        wd.run(&["apply", "-auto-approve", "-input=false"])
+                    })
+                })
+                .collect();
+            let runs: Vec<_> = runs
+                .into_iter()
+                .map(|r| r.join().expect("an apply"))
+                .collect();
+            let names = sim.names();
+            let mut unique = names.clone();
+            unique.dedup();
+            assert_eq!(names, unique, "{api} round {round}: a name twice");
+            for run in &runs {
+                if run.code != 0 {
+                    let flat = run.flat();
+                    assert!(
+                        flat.contains("at the same time") || flat.contains("already exists"),
+                        "{api} round {round}: {}",
+                        run.text()
+                    );
+                    assert!(flat.contains("terraform import"), "{flat}");
+                }
+            }
+        }
+    }
+}

@@ -708,6 +708,7 @@ mod tests {
                 "docs/functions/parse_import_id.md",
                 "docs/guides/adopting-existing-connectors.md",
                 "docs/guides/onboarding-an-aws-account.md",
+                "docs/guides/running-in-ci.md",
                 "docs/index.md",
                 "docs/resources/aws_connector.md",
                 "docs/resources/aws_external_id.md",
