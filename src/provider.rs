@@ -981,6 +981,8 @@ impl api::Provider for QualysProvider {
                 )
                 .await
             }
+            // Version 0, the only one so far: the stored state reads as it is.
+            aws_external_id::TYPE_NAME => (state, Diagnostics::default()),
             _ => (state, unsupported(type_name)),
         }
     }
