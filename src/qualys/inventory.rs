@@ -103,10 +103,16 @@ pub(crate) struct Inventory {
     /// new connector when it plans it and again when it applies it, in the same process, and
     /// the second check costs nothing. (A run racing this one is caught after the create.)
     checked: std::sync::Mutex<HashMap<(bool, String), Vec<Existing>>>,
+    /// What QPS confirmations listed so far, and the highest id among it: QPS ids grow with
+    /// every create, so the next confirmation lists only the connectors made since.
+    qps_confirmed: tokio::sync::Mutex<Option<Confirmed>>,
     /// Creates under way (from their check to their confirmation), and the most at once.
     creates_under_way: std::sync::atomic::AtomicUsize,
     most_under_way: std::sync::atomic::AtomicUsize,
 }
+
+/// The highest QPS id the confirmations listed, and what they listed by name.
+type Confirmed = (u64, HashMap<String, Vec<Existing>>);
 
 /// A create under way (see [`Client::begin_create`]): dropped when it asks for its
 /// confirmation, or ends otherwise.
@@ -155,6 +161,7 @@ impl Inventory {
             written: std::sync::Mutex::new(Written::default()),
             qps_search_refused: AtomicBool::new(false),
             checked: std::sync::Mutex::default(),
+            qps_confirmed: tokio::sync::Mutex::new(None),
             creates_under_way: std::sync::atomic::AtomicUsize::new(0),
             most_under_way: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -623,13 +630,15 @@ impl Client {
             Family::Qps(version) => {
                 let qps = self.qps(version);
                 let refused = &self.shared.inventory.qps_search_refused;
+                let mut confirmed = self.shared.inventory.qps_confirmed.lock().await;
                 // A search per name, or a listing: whichever costs fewer calls, as far as this
-                // process's listing tells the size of the subscription.
+                // process's listing tells the size of the subscription. Once confirmations
+                // listed, the next lists only what was made since (one call, a short page).
                 let pages = match self.qps_snapshot(version).lock(deadline).await {
                     Ok(listing) => listing.pages().max(1),
                     Err(err) => return every(names, &err),
                 };
-                if names.len() <= pages && !refused.load(Ordering::Relaxed) {
+                if confirmed.is_none() && names.len() <= pages && !refused.load(Ordering::Relaxed) {
                     let mut results = HashMap::new();
                     for name in names {
                         match qps.search_by_name(name, deadline).await {
@@ -648,9 +657,25 @@ impl Client {
                         return results;
                     }
                 }
-                qps.search_all_within(&[], deadline)
-                    .await
-                    .map(|all| names.iter().map(|n| (n.clone(), named(&all, n))).collect())
+                let after = confirmed.as_ref().map(|(last, _)| *last);
+                match qps.search_all_after(&[], after, deadline).await {
+                    Ok(made) => {
+                        let (last, by_name) = confirmed.get_or_insert_with(Default::default);
+                        for connector in &made {
+                            *last = (*last).max(connector.id);
+                            if let Some(e) = connector.existing() {
+                                let same = by_name.entry(e.name.clone()).or_default();
+                                same.retain(|known| known.id != e.id);
+                                same.push(e);
+                            }
+                        }
+                        Ok(names
+                            .iter()
+                            .map(|n| (n.clone(), by_name.get(n).cloned().unwrap_or_default()))
+                            .collect())
+                    }
+                    Err(err) => Err(err),
+                }
             }
             Family::CloudView => self
                 .cloudview()

@@ -430,10 +430,21 @@ impl Qps<'_> {
         criteria: &[Criterion],
         deadline: Deadline,
     ) -> Result<Vec<Connector>, Error> {
+        self.search_all_after(criteria, None, deadline).await
+    }
+
+    /// [`Qps::search_all_within`] for the connectors whose id is above `after` (QPS ids grow
+    /// with every create: those made since a listing that ended at `after`).
+    pub(crate) async fn search_all_after(
+        &self,
+        criteria: &[Criterion],
+        after: Option<u64>,
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
         let mut search = Search {
             criteria: criteria.to_vec(),
             limit: MAX_PAGE_SIZE,
-            after_id: None,
+            after_id: after,
         };
         let mut seen = HashSet::new();
         let mut all = Vec::new();
