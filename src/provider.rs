@@ -559,22 +559,8 @@ pub fn resolve_settings(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Settings, Diagnostics> {
     let mut diags = validate_config(config, &env);
-    if let Value::Object(attrs) = config {
-        for (name, value) in attrs {
-            if !value.is_wholly_known() {
-                diags.push(
-                    Diagnostic::error(
-                        format!("{name} is not known yet"),
-                        format!(
-                            "The provider needs {name} to configure itself, but it depends on \
-                             a value that is known only after apply. Use a value known at plan \
-                             time (a variable, a literal or an environment variable)."
-                        ),
-                    )
-                    .at(AttrPath::attr(name)),
-                );
-            }
-        }
+    if let Some(unknown) = unknown_settings(config) {
+        diags.extend(unknown);
     }
     if diags.has_errors() {
         return Err(diags);
