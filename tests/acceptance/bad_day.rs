@@ -8,24 +8,9 @@ use crate::support::terraform::Workdir;
 const ARN: &str = "arn:aws:iam::123456789012:role/QualysConnector";
 const CV_EXTERNAL_ID: &str = "USPOD01-4765-abc123def";
 
-fn provider_via(gateway: &Gateway) -> String {
-    format!(
-        r#"
-terraform {{
-  required_providers {{
-    qualys = {{ source = "qualys-tf/qualys" }}
-  }}
-}}
-
-provider "qualys" {{
-  api_url     = "{}"
-  username    = "demo"
-  password    = "demo"
-  max_retries = 3
-}}
-"#,
-        gateway.url
-    )
+/// The simulator's provider block, pointed at the gateway in front of it.
+fn provider_via(sim: &SimFixture, gateway: &Gateway) -> String {
+    sim.provider_hcl("demo").replace(&sim.url, &gateway.url)
 }
 
 /// One connector per API, named after the status the gateway answers its create with.
@@ -73,7 +58,7 @@ fn a_create_a_gateway_answered_with_an_error_after_forwarding_is_adopted_never_s
         ] {
             gateway.answer_after_forwarding("POST", prefix, 1, status, headers, body);
         }
-        let wd = Workdir::new(&(provider_via(&gateway) + &three_connectors(status)));
+        let wd = Workdir::new(&(provider_via(&sim, &gateway) + &three_connectors(status)));
         let run = wd.apply();
         let flat = run.flat();
         assert!(

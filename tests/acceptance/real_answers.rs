@@ -232,29 +232,20 @@ data "qualys_aws_connectors" "x" {
 #[test]
 fn bad_credentials_answered_in_an_http_200_envelope_name_the_user_and_platform() {
     let sim = SimFixture::start();
-    let config = format!(
-        r#"
-terraform {{
-  required_providers {{
-    qualys = {{ source = "qualys-tf/qualys" }}
-  }}
-}}
-
-provider "qualys" {{
-  api_url     = "{}"
-  username    = "demo"
-  password    = "wrong"
-  max_retries = 1
-}}
-
+    let provider = sim
+        .provider_hcl("demo")
+        .replace("password    = \"demo\"", "password    = \"wrong\"");
+    assert!(provider.contains("\"wrong\""));
+    let config = provider
+        + &format!(
+            r#"
 resource "qualys_aws_connector" "c" {{
   name        = "creds"
   arn         = "{ARN}"
   external_id = "creds-external"
 }}
-"#,
-        sim.url
-    );
+"#
+        );
     let wd = Workdir::new(&config);
     let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(run.code, 1, "{}", run.text());
