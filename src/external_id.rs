@@ -1,34 +1,8 @@
 //! Qualys's external-ID format for AWS connectors (seed 000): `<Qualys POD>-<Qualys subscription
-//! ID>-<5 to 13 letters or digits>`, and the PODs of the public platforms where they are known.
-//! One rule shared by the connector's validation, `qualys_aws_external_id` and the provider
+//! ID>-<5 to 13 letters or digits>`. One rule shared by the connector's validation, `qualys_aws_external_id` and the provider
 //! functions.
 
 use std::fmt;
-
-/// The POD of each public platform whose POD is public, with where that is written.
-///
-/// Qualys's "Identify your Qualys platform" page (<https://www.qualys.com/platform-identification/>,
-/// which seed 000 points to for the POD) names platforms (US1 ... KSA1) and their URLs, not
-/// PODs. What public material shows:
-/// - US1 = `USPOD01`: seed 000's own example external ID is `USPOD01-4765-9011278609223`, and
-///   Qualys's docs call the `qualysapi.qualys.com` platform "US POD 1" (docs.qualys.com, Container
-///   Scanning Connector, "Use Qualys API Server URL").
-/// - US3 = `USPOD03`: Qualys's answers from `qualysapi.qg3.apps.qualys.com` carry
-///   `X-Powered-By: Qualys:USPOD03:...` (recorded in JupiterOne/graph-qualys,
-///   `docs/jupiterone.md`).
-///
-/// No public source gives the POD of US2, US4, EU1-EU3, IN1, CA1, AE1, UK1, AU1, KSA1 or GOV1
-/// (a 2026 EU2 tenant's `EU2-2792719` is an older, free-form ID): there the provider asks for
-/// the `pod` setting rather than guess, since Qualys refuses an ID with the wrong POD.
-pub const PLATFORM_PODS: [(&str, &str); 2] = [("US1", "USPOD01"), ("US3", "USPOD03")];
-
-/// The POD of a platform named as `platform` takes it, if public.
-pub fn pod_of_platform(platform: &str) -> Option<&'static str> {
-    PLATFORM_PODS
-        .iter()
-        .find(|(p, _)| *p == platform)
-        .map(|(_, pod)| *pod)
-}
 
 /// How long the random part of a generated external ID is: the longest Qualys accepts.
 pub const SUFFIX_LEN: usize = 13;
@@ -164,13 +138,5 @@ mod tests {
         assert_eq!(a.len(), SUFFIX_LEN);
         assert!(valid_suffix(&a) && valid_suffix(&b));
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn only_public_pods_are_known() {
-        assert_eq!(pod_of_platform("US1"), Some("USPOD01"));
-        assert_eq!(pod_of_platform("US3"), Some("USPOD03"));
-        assert_eq!(pod_of_platform("US2"), None);
-        assert_eq!(pod_of_platform("us1"), None);
     }
 }

@@ -11,14 +11,17 @@
 //!
 //! The docs generator and the release packager are repository tooling, in `xtask/`.
 
+pub mod configured;
 pub mod data_sources;
 pub mod external_id;
 pub mod functions;
+pub mod platforms;
 pub mod plugin;
 pub mod provider;
 pub mod qualys;
 pub mod regions;
 pub mod resources;
+pub mod settings;
 
 /// The provider's version: what it reports and what a release of it is called.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

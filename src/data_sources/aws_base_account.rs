@@ -170,3 +170,29 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
         ("china_customer_owned", owned(Partition::China)),
     ]))
 }
+
+/// `TYPE_NAME` in the provider's registry.
+pub struct AwsBaseAccount;
+
+#[async_trait::async_trait]
+impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsBaseAccount {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    async fn read(
+        &self,
+        with: &crate::configured::Configured,
+        config: Value,
+    ) -> Result<Value, Diagnostics> {
+        read(&with.client()?, &config).await
+    }
+}

@@ -172,3 +172,29 @@ async fn by_name(client: &Client, config: &Value) -> Result<Connector, Diagnosti
         .into()),
     }
 }
+
+/// `TYPE_NAME` in the provider's registry.
+pub struct AwsConnector;
+
+#[async_trait::async_trait]
+impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsConnector {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    async fn read(
+        &self,
+        with: &crate::configured::Configured,
+        config: Value,
+    ) -> Result<Value, Diagnostics> {
+        read(&with.client()?, &config).await
+    }
+}

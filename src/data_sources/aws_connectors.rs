@@ -221,6 +221,32 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
     Ok(state)
 }
 
+/// `TYPE_NAME` in the provider's registry.
+pub struct AwsConnectors;
+
+#[async_trait::async_trait]
+impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsConnectors {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    async fn read(
+        &self,
+        with: &crate::configured::Configured,
+        config: Value,
+    ) -> Result<Value, Diagnostics> {
+        read(&with.client()?, &config).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

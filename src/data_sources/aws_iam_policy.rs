@@ -284,6 +284,32 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
     ]))
 }
 
+/// `TYPE_NAME` in the provider's registry.
+pub struct AwsIamPolicy;
+
+#[async_trait::async_trait]
+impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsIamPolicy {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    async fn read(
+        &self,
+        with: &crate::configured::Configured,
+        config: Value,
+    ) -> Result<Value, Diagnostics> {
+        read(&with.client()?, &config).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,32 @@ pub fn read(config: &Value) -> Result<Value, Diagnostics> {
     ]))
 }
 
+/// `TYPE_NAME` in the provider's registry.
+pub struct AwsRegions;
+
+#[async_trait::async_trait]
+impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsRegions {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    async fn read(
+        &self,
+        _with: &crate::configured::Configured,
+        config: Value,
+    ) -> Result<Value, Diagnostics> {
+        read(&config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

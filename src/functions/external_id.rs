@@ -2,10 +2,10 @@
 //! Qualys's format and checks each part, for an ID whose random part comes from elsewhere
 //! (e.g. `random_string`).
 
-use crate::external_id::{self, ExternalId};
+use crate::external_id;
+use crate::platforms;
 use crate::plugin::api::{Function, FunctionError};
 use crate::plugin::value::{Type, Value};
-use crate::provider::PLATFORMS;
 
 use super::{string_argument, string_parameter};
 
@@ -41,21 +41,21 @@ pub fn definition() -> Function {
 
 /// The POD `platform` stands for.
 pub fn pod_of(platform: &str) -> Result<String, String> {
-    if let Some(pod) = external_id::pod_of_platform(platform) {
-        return Ok(pod.to_string());
-    }
-    if PLATFORMS.iter().any(|(name, _, _)| *name == platform) {
-        return Err(format!(
-            "the POD of platform {platform} is not public; pass your POD instead (the first \
-             part of the external ID Qualys proposes for a new connector, e.g. USPOD01)."
-        ));
+    if let Some(known) = platforms::find(platform) {
+        return known.pod.map(str::to_string).ok_or_else(|| {
+            format!(
+                "the POD of platform {platform} is not public; pass your POD instead (the first \
+                 part of the external ID Qualys proposes for a new connector, e.g. USPOD01)."
+            )
+        });
     }
     if external_id::valid_pod(platform) {
         return Ok(platform.to_string());
     }
     Err(format!(
-        "{platform:?} is neither a Qualys platform whose POD is public (US1, US3) nor a POD \
-         (letters and digits, e.g. USPOD01)."
+        "{platform:?} is neither a Qualys platform whose POD is public ({}) nor a POD (letters \
+         and digits, e.g. USPOD01).",
+        platforms::names_with_public_pod()
     ))
 }
 
@@ -77,12 +77,29 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
             ),
         ));
     }
-    let id = ExternalId {
+    let id = external_id::ExternalId {
         pod,
         subscription_id: subscription_id.to_string(),
         suffix: suffix.to_string(),
     };
     Ok(Value::string(id.to_string()))
+}
+
+/// `provider::qualys::external_id` in the provider's registry.
+pub struct ExternalId;
+
+impl crate::plugin::registry::Function for ExternalId {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn signature(&self) -> Function {
+        definition()
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        call(arguments)
+    }
 }
 
 #[cfg(test)]

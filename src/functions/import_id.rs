@@ -52,6 +52,23 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
     }
 }
 
+/// `provider::qualys::import_id` in the provider's registry.
+pub struct ImportId;
+
+impl crate::plugin::registry::Function for ImportId {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn signature(&self) -> Function {
+        definition()
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        call(arguments)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,23 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
     ))
 }
 
+/// `provider::qualys::is_valid_external_id` in the provider's registry.
+pub struct IsValidExternalId;
+
+impl crate::plugin::registry::Function for IsValidExternalId {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn signature(&self) -> Function {
+        definition()
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        call(arguments)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

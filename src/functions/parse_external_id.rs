@@ -42,6 +42,23 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
     ]))
 }
 
+/// `provider::qualys::parse_external_id` in the provider's registry.
+pub struct ParseExternalId;
+
+impl crate::plugin::registry::Function for ParseExternalId {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn signature(&self) -> Function {
+        definition()
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        call(arguments)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,23 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
     ]))
 }
 
+/// `provider::qualys::parse_import_id` in the provider's registry.
+pub struct ParseImportId;
+
+impl crate::plugin::registry::Function for ParseImportId {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn signature(&self) -> Function {
+        definition()
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        call(arguments)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

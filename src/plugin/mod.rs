@@ -8,6 +8,7 @@ pub mod codec;
 pub mod diag;
 pub mod grpc;
 pub mod log;
+pub mod registry;
 pub mod schema;
 pub mod serve;
 pub mod tls;

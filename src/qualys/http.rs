@@ -30,7 +30,7 @@
 //!   the same way. A create already on the wire is left to finish (it is bounded by its
 //!   timeout) so that a connector Qualys made is not forgotten.
 //! - **Secrets.** The `Authorization` header is built once and marked sensitive; URLs never
-//!   hold credentials (rejected by [`parse_base_url`], whose error shows the URL with its
+//!   hold credentials (rejected by [`crate::settings::url::parse_base_url`], whose error shows the URL with its
 //!   user info replaced by `***`, as does every URL a network error carries); logs carry
 //!   method, path, status, attempt and timing, and at trace level body excerpts, never
 //!   headers.
@@ -39,7 +39,6 @@
 //!   Redirects are not followed: an API that redirects is misconfigured, and following would
 //!   replay credentials elsewhere.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -303,61 +302,6 @@ fn is_permanent(err: &(dyn std::error::Error + 'static)) -> bool {
 /// Whether `err` is a network failure that no retry can mend (see [`is_permanent`]).
 pub(crate) fn is_permanent_failure(err: &Error) -> bool {
     matches!(err, Error::Transport { source, .. } if is_permanent(&**source))
-}
-
-/// `raw` for messages, with any user info (`user:password@`) replaced by `***`. Works on
-/// text that does not parse as a URL too.
-pub(crate) fn redact_url(raw: &str) -> String {
-    let Some(scheme_end) = raw.find("://") else {
-        return raw.to_owned();
-    };
-    let rest = &raw[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &raw[..scheme_end + 3], &rest[at..]),
-        None => raw.to_owned(),
-    }
-}
-
-/// Parses and checks a base URL from the provider configuration: `https://`, or `http://`
-/// to a loopback host (tests, simulators); no credentials, query or fragment.
-pub(crate) fn parse_base_url(field: &str, raw: &str) -> Result<Url, Error> {
-    let shown = redact_url(raw.trim());
-    let bad = |why: &str| Error::Config(format!("{field} {shown:?} {why}"));
-    let url = Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a valid URL: {e}")))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(bad(
-                "must use https:// (plain http is allowed for loopback hosts only)",
-            ));
-        }
-        _ => return Err(bad("must be an https:// URL")),
-    }
-    if url.host().is_none() {
-        return Err(bad("has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "must not contain credentials; set username and password instead",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must not have a query or fragment"));
-    }
-    Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
 }
 
 /// `base` with `path` appended to its path (`path` starts with `/`).
@@ -828,46 +772,6 @@ mod tests {
         assert_eq!(server_wait(&h, now), Some(Duration::from_secs(7)));
         let past = headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]);
         assert_eq!(server_wait(&past, now), Some(Duration::ZERO));
-    }
-
-    #[test]
-    fn base_urls_https_or_loopback_http_only() {
-        assert!(parse_base_url("api_url", "https://qualysapi.qualys.com").is_ok());
-        assert!(parse_base_url("api_url", "http://127.0.0.1:8080").is_ok());
-        assert!(parse_base_url("api_url", "http://127.10.0.3:8080/base").is_ok());
-        assert!(parse_base_url("api_url", "http://localhost:1").is_ok());
-        assert!(parse_base_url("api_url", "http://[::1]:1").is_ok());
-        for bad in [
-            "http://qualysapi.qualys.com",
-            "http://10.0.0.1",
-            "ftp://127.0.0.1",
-            "https://user:pw@qualysapi.qualys.com",
-            "https://qualysapi.qualys.com/?x=1",
-            "not a url",
-        ] {
-            let err = parse_base_url("api_url", bad).unwrap_err();
-            assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
-            assert!(err.to_string().contains("api_url"), "{err}");
-        }
-        for raw in [
-            "https://u:secret@h.example",
-            "https://u:secret@h.example/path",
-            "http://u:secret@10.0.0.1",
-            "https://:secret@h.example",
-            "https://u:secret@",
-            "ht!tp://u:secret@h.example",
-        ] {
-            let err = parse_base_url("api_url", raw).unwrap_err();
-            let shown = format!("{err} {err:?}");
-            assert!(matches!(err, Error::Config(_)), "{raw}: {shown}");
-            assert!(!shown.contains("secret"), "{raw}: {shown}");
-        }
-        assert_eq!(
-            redact_url("https://u:p@h.example:8/a@b"),
-            "https://***@h.example:8/a@b"
-        );
-        assert_eq!(redact_url("https://h.example/a@b"), "https://h.example/a@b");
-        assert_eq!(redact_url("no scheme"), "no scheme");
     }
 
     #[test]

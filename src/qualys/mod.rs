@@ -60,6 +60,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
+
+use crate::settings::{self, url};
 use tokio::sync::OnceCell;
 use tracing::warn;
 
@@ -88,17 +90,19 @@ pub struct ClientConfig {
     pub insecure_skip_verify: bool,
     /// Retries of a call that was throttled (409/429/503) or could not connect, and of a
     /// read or other repeatable call that got a 500/502/504 or lost its answer. Never used
-    /// for a TLS certificate failure or a 4xx. Default 5.
+    /// for a TLS certificate failure or a 4xx. Default [`settings::DEFAULT_MAX_RETRIES`].
     pub max_retries: u32,
-    /// Calls in flight at once across the whole client. Default 2, Qualys's default tier.
+    /// Calls in flight at once across the whole client. Default
+    /// [`settings::DEFAULT_MAX_CONCURRENCY`].
     pub max_concurrency: usize,
-    /// Timeout of one HTTP exchange. Default 60 s.
+    /// Timeout of one HTTP exchange. Default [`settings::DEFAULT_REQUEST_TIMEOUT`].
     pub request_timeout: Duration,
     /// Timeout of connecting (DNS and TCP/TLS connect) within an exchange: an endpoint that
-    /// drops connection attempts fails in seconds, not after `request_timeout`. Default 10 s.
+    /// drops connection attempts fails in seconds, not after `request_timeout`. Default
+    /// [`settings::DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
     /// Deadline of an operation (retries and waits included) when the caller gives none.
-    /// Default 20 minutes, Terraform's usual resource timeout.
+    /// Default [`settings::DEFAULT_OPERATION_TIMEOUT`].
     pub operation_timeout: Duration,
     /// First backoff step when the server names no wait. Default 1 s.
     pub retry_base_delay: Duration,
@@ -125,11 +129,11 @@ impl ClientConfig {
             username: username.into(),
             password: password.into(),
             insecure_skip_verify: false,
-            max_retries: 5,
-            max_concurrency: 2,
-            request_timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            operation_timeout: Duration::from_secs(20 * 60),
+            max_retries: settings::DEFAULT_MAX_RETRIES,
+            max_concurrency: settings::DEFAULT_MAX_CONCURRENCY as usize,
+            request_timeout: settings::DEFAULT_REQUEST_TIMEOUT,
+            connect_timeout: settings::DEFAULT_CONNECT_TIMEOUT,
+            operation_timeout: settings::DEFAULT_OPERATION_TIMEOUT,
             retry_base_delay: Duration::from_secs(1),
             retry_max_delay: Duration::from_secs(30),
             read_batch_window: Duration::from_millis(25),
@@ -142,8 +146,8 @@ impl ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("api_url", &http::redact_url(&self.api_url))
-            .field("cloudview_url", &http::redact_url(&self.cloudview_url))
+            .field("api_url", &url::redact(&self.api_url))
+            .field("cloudview_url", &url::redact(&self.cloudview_url))
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("insecure_skip_verify", &self.insecure_skip_verify)
@@ -192,8 +196,11 @@ struct Shared {
 impl Client {
     /// Checks the configuration and builds the client. Makes no call to Qualys.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
-        let api_url = http::parse_base_url("api_url", &config.api_url)?;
-        let cloudview_url = http::parse_base_url("cloudview_url", &config.cloudview_url)?;
+        let base_url = |field: &str, text: &str| {
+            url::parse_base_url(text).map_err(|why| Error::Config(format!("{field}: {why}")))
+        };
+        let api_url = base_url("api_url", &config.api_url)?;
+        let cloudview_url = base_url("cloudview_url", &config.cloudview_url)?;
         if config.username.trim().is_empty() || config.password.is_empty() {
             return Err(Error::Config("username and password must be set".into()));
         }

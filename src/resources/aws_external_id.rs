@@ -8,13 +8,18 @@
 //! and a replan of the same plan (Terraform plans again during apply) gives the same answer.
 
 use crate::external_id::{self, ExternalId};
+use async_trait::async_trait;
+
+use crate::configured::Configured;
 use crate::plugin::api::{
     ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse,
 };
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::registry::Resource;
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::provider::ExternalIdSettings;
+use crate::settings::ExternalIdSettings;
 
 pub const TYPE_NAME: &str = "qualys_aws_external_id";
 
@@ -229,6 +234,41 @@ pub fn import(id: &str) -> ImportResponse {
             imported: Vec::new(),
             diagnostics: Diagnostic::error("Invalid external ID", e.to_string()).into(),
         },
+    }
+}
+
+/// `qualys_aws_external_id` in the provider's registry.
+pub struct AwsExternalId;
+
+#[async_trait]
+impl Resource<Configured> for AwsExternalId {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(&self, _with: &Configured, request: ReadRequest) -> ReadResponse {
+        // Nothing remote: the state is the ID.
+        ReadResponse {
+            new_state: request.current_state,
+            private: request.private,
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    async fn plan(&self, with: &Configured, request: PlanRequest) -> PlanResponse {
+        plan(&request, with.external_id().as_ref())
+    }
+
+    async fn apply(&self, _with: &Configured, request: ApplyRequest) -> ApplyResponse {
+        apply(request)
+    }
+
+    async fn import(&self, _with: &Configured, id: &str) -> ImportResponse {
+        import(id)
     }
 }
 

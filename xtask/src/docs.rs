@@ -21,10 +21,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use tfqualys::platforms::PLATFORMS;
 use tfqualys::plugin::api::{Function, Provider, Schemas};
 use tfqualys::plugin::schema::{Attribute, Block, Schema};
 use tfqualys::plugin::value::Type;
-use tfqualys::provider::{PLATFORMS, QualysProvider};
+use tfqualys::provider::QualysProvider;
 
 const PROVIDER_NAME: &str = "qualys";
 const BINARY_NAME: &str = "terraform-provider-qualys";
@@ -649,8 +650,11 @@ fn platforms_table() -> String {
     let mut out = "| `platform` | `api_url` (QPS) | `cloudview_url` (CloudView) |\n\
                    |---|---|---|\n"
         .to_string();
-    for (name, api, cloudview) in PLATFORMS {
-        out += &format!("| `{name}` | `{api}` | `{cloudview}` |\n");
+    for platform in PLATFORMS {
+        out += &format!(
+            "| `{}` | `{}` | `{}` |\n",
+            platform.name, platform.qps_url, platform.cloudview_url
+        );
     }
     out.trim_end().to_string()
 }

@@ -11,8 +11,21 @@
 //! - The CloudView external-ID format is checked at plan time only when the plan creates or
 //!   changes the connector: Qualys keeps older connectors working until they are updated.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use async_trait::async_trait;
+
+use crate::configured::Configured;
+use crate::plugin::api::{
+    ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse,
+};
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::registry::Resource;
+use crate::plugin::schema::Schema;
+use crate::plugin::value::Value;
 use crate::qualys::{self, QpsVersion};
 
 pub const TYPE_NAME: &str = "qualys_aws_connector";
@@ -100,3 +113,109 @@ pub use read::{import, parse_import_id, read};
 pub use schema::schema;
 pub use upgrade::{SCHEMA_VERSION, UpgradeReads, upgrade};
 pub use validate::validate;
+
+/// `qualys_aws_connector` in the provider's registry, with what it remembers across calls of
+/// one provider process.
+#[derive(Default)]
+pub struct AwsConnector {
+    /// Connectors read to complete an older provider's state, for the refresh that follows.
+    upgrade_reads: UpgradeReads,
+    /// The connectors (`api:id`, with their twin on the other API) whose state this process
+    /// refreshed or planned: a plan's check before a create does not count them as existing
+    /// under the name (a replacement's own connector, or a tainted one; the apply decides).
+    in_state: Mutex<HashSet<String>>,
+}
+
+impl AwsConnector {
+    /// Remembers the connector of a state Terraform holds (see `in_state`): by its id on its
+    /// API, on the other QPS version (the same object), and by its CloudView UUID.
+    fn note_in_state(&self, state: &Value) {
+        let (Some(api), Some(id)) = (state.get("api").as_str(), state.get("id").as_str()) else {
+            return;
+        };
+        let Ok(mut in_state) = self.in_state.lock() else {
+            return;
+        };
+        match api {
+            "v3" | "v2" => {
+                in_state.insert(format!("v3:{id}"));
+                in_state.insert(format!("v2:{id}"));
+            }
+            _ => {
+                in_state.insert(format!("{api}:{id}"));
+            }
+        }
+        if let Some(uuid) = state.get("cloudview_uuid").as_str() {
+            in_state.insert(format!("cloudview:{uuid}"));
+        }
+    }
+}
+
+#[async_trait]
+impl Resource<Configured> for AwsConnector {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    /// Terraform configures the provider before it upgrades states in a plan or apply;
+    /// elsewhere the upgrade fills what needs no Qualys answer.
+    async fn upgrade(&self, with: &Configured, version: i64, state: Value) -> (Value, Diagnostics) {
+        upgrade(
+            with.client().ok().as_ref(),
+            &self.upgrade_reads,
+            version,
+            state,
+        )
+        .await
+    }
+
+    async fn read(&self, with: &Configured, request: ReadRequest) -> ReadResponse {
+        self.note_in_state(&request.current_state);
+        match with.client() {
+            Ok(client) => read(&client, &self.upgrade_reads, request).await,
+            Err(diagnostics) => ReadResponse {
+                new_state: request.current_state,
+                private: request.private,
+                diagnostics,
+            },
+        }
+    }
+
+    async fn plan(&self, with: &Configured, request: PlanRequest) -> PlanResponse {
+        let mut response = plan(&request);
+        self.note_in_state(&request.prior_state);
+        // What needs Qualys is checked at plan time only where the process already knows the
+        // answer or one listing gives it; settings known only at apply leave it to the apply.
+        if let Ok(client) = with.client() {
+            if let Some(accounts) = client.known_base_accounts() {
+                check_planned_with(&request, &mut response, accounts);
+            }
+            let in_state = self.in_state.lock().map(|r| r.clone()).unwrap_or_default();
+            check_create_at_plan(&client, &request, &mut response, &in_state).await;
+        }
+        response
+    }
+
+    async fn apply(&self, with: &Configured, request: ApplyRequest) -> ApplyResponse {
+        match with.client() {
+            Ok(client) => apply(&client, request).await,
+            Err(diagnostics) => ApplyResponse {
+                new_state: request.prior_state,
+                diagnostics,
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn import(&self, _with: &Configured, id: &str) -> ImportResponse {
+        import(id)
+    }
+}
