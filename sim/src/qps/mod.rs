@@ -12,11 +12,11 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::change::Rules;
 use crate::config::User;
 use crate::model::Origin;
+use crate::state::AppState;
 use crate::store::{Key, StoreError};
 use crate::syncs;
 use crate::validate::{Api, ValidationError};
