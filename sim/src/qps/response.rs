@@ -17,7 +17,7 @@ use crate::regions::Partition;
 use crate::state::AppState;
 use crate::xml::Element;
 
-use super::Format;
+use super::format::Format;
 use super::search::{ErrorItem, ErrorPage, Page};
 
 /// `responseCode` values.
