@@ -1,7 +1,6 @@
-//! The shared state of a running simulator and the routes that serve it.
+//! The routes a running simulator serves: the only module that knows every handler.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -9,54 +8,8 @@ use axum::routing::{any, get, patch, post};
 use axum::{Json, Router, middleware};
 use serde_json::json;
 
-use crate::accounts::BaseAccounts;
-use crate::calls::Calls;
-use crate::config::{SimConfig, User};
-use crate::faults::Faults;
-use crate::limits::Limits;
-use crate::quirks::Quirks;
-use crate::store::Store;
-use crate::syncs::Roles;
+use crate::state::AppState;
 use crate::{admin, cloudview, gate, qps};
-
-/// Everything handlers share.
-pub struct AppState {
-    pub store: Arc<Store>,
-    pub users: Vec<User>,
-    pub limits: Limits,
-    pub faults: Faults,
-    pub calls: Calls,
-    pub latency: Duration,
-    pub region_selection: bool,
-    pub accounts: BaseAccounts,
-    pub roles: Roles,
-    pub quirks: Quirks,
-    pub sync_delay: Duration,
-    pub base_url: String,
-}
-
-impl AppState {
-    /// The state for `config` over `store`, served at `base_url`.
-    pub fn new(config: &SimConfig, store: Arc<Store>, base_url: String) -> AppState {
-        AppState {
-            store,
-            users: config.users.clone(),
-            limits: Limits::new(config.rate_limit, config.concurrency),
-            faults: Faults::default(),
-            calls: Calls::default(),
-            latency: config.latency,
-            region_selection: config.region_selection,
-            accounts: BaseAccounts::new(
-                config.customer_base_accounts.clone(),
-                config.china_region_enabled,
-            ),
-            roles: Roles::default(),
-            quirks: Quirks::default(),
-            sync_delay: config.sync_delay,
-            base_url,
-        }
-    }
-}
 
 /// QPS and CloudView behind the gate, the admin API beside them.
 pub fn router(app: Arc<AppState>) -> Router {
@@ -110,4 +63,39 @@ async fn not_found() -> Response {
         Json(json!({"error": "no such endpoint"})),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::extract::Request;
+
+    use super::*;
+    use crate::server::Peer;
+
+    #[tokio::test]
+    async fn admin_answers_loopback_peers_only() {
+        use axum::body::Body;
+        use tower::Service;
+
+        let state = AppState::new(
+            &crate::config::SimConfig::default(),
+            Arc::default(),
+            "http://127.0.0.1:1".into(),
+        );
+        let mut router = router(Arc::new(state));
+        for (peer, expected) in [
+            ("10.1.2.3:4000", StatusCode::FORBIDDEN),
+            ("[2001:db8::1]:4000", StatusCode::FORBIDDEN),
+            ("127.0.0.1:4000", StatusCode::OK),
+            ("[::1]:4000", StatusCode::OK),
+        ] {
+            let mut request = Request::new(Body::empty());
+            *request.uri_mut() = "/_sim/calls".parse().expect("uri");
+            request
+                .extensions_mut()
+                .insert(Peer(peer.parse().expect("address")));
+            let response = router.call(request).await.expect("infallible");
+            assert_eq!(response.status(), expected, "{peer}");
+        }
+    }
 }

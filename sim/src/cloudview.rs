@@ -15,7 +15,6 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::accounts::BaseAccounts;
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::change::{Change, Rules};
 use crate::config::User;
@@ -23,6 +22,7 @@ use crate::dates;
 use crate::lenient::{self, FieldError};
 use crate::model::{Connector, Origin};
 use crate::regions::Partition;
+use crate::state::AppState;
 use crate::store::{Key, StoreError};
 use crate::syncs;
 use crate::validate::{Api, ValidationError};

@@ -9,12 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::auth::{self, Caller};
 use crate::cloudview;
 use crate::limits::{self, Budget, Over};
 use crate::qps::{self, Failure, Format, Reply, ResponseCode, Version};
 use crate::server::ConnectionControl;
+use crate::state::AppState;
 
 /// Which API family a path belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

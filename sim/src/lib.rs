@@ -28,7 +28,9 @@ mod persist;
 mod qps;
 mod quirks;
 mod regions;
+mod roles;
 mod server;
+mod state;
 mod store;
 mod syncs;
 mod validate;
@@ -49,7 +51,7 @@ pub use config::{
 };
 pub use model::{FIRST_ID, QUALYS_AWS_ACCOUNT_ID, QUALYS_GOV_AWS_ACCOUNT_ID};
 
-use app::AppState;
+use state::AppState;
 use store::Store;
 
 /// A running simulator.

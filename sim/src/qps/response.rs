@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::accounts::BaseAccounts;
-use crate::app::AppState;
 use crate::dates;
 use crate::model::{Connector, NOT_SYNCED_ERROR, SUBSCRIPTION_ID};
 use crate::regions::Partition;
+use crate::state::AppState;
 use crate::xml::Element;
 
-use super::Format;
+use super::format::Format;
 use super::search::{ErrorItem, ErrorPage, Page};
 
 /// `responseCode` values.

@@ -1,5 +1,5 @@
-//! Answers as real tenants were recorded giving them (issue 18; qualys-api.md's "second
-//! reading"): QPS refuses bad credentials with HTTP 200 (EVIDENCE 6), v2 XML is pretty-printed
+//! Answers as real tenants were recorded giving them (qualys-api.md's "second reading"): QPS
+//! refuses bad credentials with HTTP 200 (EVIDENCE 6), v2 XML is pretty-printed
 //! with free text in CDATA (EVIDENCE 6), connectors carry `isAttachedToOrgConnector` and
 //! `isCPSEnabled` (EVIDENCE 7), requests may use the QList `update` verb (EVIDENCE 7), and
 //! CloudView states read like the 2026 EU2 answer (EVIDENCE 4) while filters take either form.

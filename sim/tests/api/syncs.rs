@@ -1,4 +1,4 @@
-//! Syncs (issue 13): `run` (QPS and CloudView) moves a connector through QUEUED, RUNNING and
+//! Syncs: `run` (QPS and CloudView) moves a connector through QUEUED, RUNNING and
 //! PROCESSING to FINISHED_SUCCESS / FINISHED_ERRORS (EVIDENCE 3's states; CloudView says
 //! "Completed successfully" (EVIDENCE 4) / "Completed with errors" (DECISION)) after the
 //! configured delay; `/_sim/roles` decides per role ARN whether the sync
