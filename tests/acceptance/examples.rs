@@ -133,7 +133,7 @@ output "gov_codes" {
 }
 
 #[test]
-fn resource_example_and_its_import_commands() {
+fn resource_example_applies_and_its_import_commands_plan_clean() {
     let sim = SimFixture::start();
     let wd = example_workdir("resources/qualys_aws_connector", REQUIRED_PROVIDERS, &sim);
     apply(&wd);
@@ -255,7 +255,7 @@ fn regions_data_source_example_applies() {
 }
 
 #[test]
-fn connector_data_source_examples() {
+fn connector_data_source_examples_read_without_creating() {
     let sim = SimFixture::start();
     let production = sim.create_out_of_band(
         "v3",
