@@ -1,7 +1,5 @@
-//! Issue 6: every configuration under `examples/` (what the registry docs and the README show)
-//! works with the real Terraform against qualys-sim: validate, apply, an empty second plan,
-//! destroy, and an empty simulator. Credentials and URLs come from the environment, as the
-//! examples say; the examples are also `terraform fmt` clean.
+//! Every configuration under `examples/` works with the real Terraform against qualys-sim:
+//! validate, apply, an empty second plan, destroy; and all are `terraform fmt` clean.
 
 use std::path::{Path, PathBuf};
 
@@ -110,7 +108,7 @@ fn global_codes(prefix: &str) -> Vec<String> {
 }
 
 #[test]
-fn provider_example() {
+fn provider_example_configures_the_provider_from_the_environment() {
     let sim = SimFixture::start();
     // The provider block alone configures nothing; a data source makes Terraform configure it.
     let wd = example_workdir(
@@ -135,7 +133,7 @@ output "gov_codes" {
 }
 
 #[test]
-fn resource_example_and_its_import_commands() {
+fn resource_example_applies_and_its_import_commands_plan_clean() {
     let sim = SimFixture::start();
     let wd = example_workdir("resources/qualys_aws_connector", REQUIRED_PROVIDERS, &sim);
     apply(&wd);
@@ -237,7 +235,7 @@ fn import_blocks_example_adopts_the_resource_example() {
 }
 
 #[test]
-fn data_source_example() {
+fn regions_data_source_example_applies() {
     let sim = SimFixture::start();
     let wd = example_workdir("data-sources/qualys_aws_regions", REQUIRED_PROVIDERS, &sim);
     apply(&wd);
@@ -257,7 +255,7 @@ fn data_source_example() {
 }
 
 #[test]
-fn connector_data_source_examples() {
+fn connector_data_source_examples_read_without_creating() {
     let sim = SimFixture::start();
     let production = sim.create_out_of_band(
         "v3",
@@ -297,7 +295,7 @@ fn connector_data_source_examples() {
 }
 
 #[test]
-fn base_account_data_source_example() {
+fn base_account_data_source_example_renders_a_trust_policy() {
     let sim = SimFixture::start();
     let wd = example_workdir(
         "data-sources/qualys_aws_base_account",
@@ -321,7 +319,7 @@ fn base_account_data_source_example() {
 }
 
 #[test]
-fn quickstart() {
+fn quickstart_makes_one_connector_per_api_and_destroys_them() {
     let sim = SimFixture::start();
     let wd = example_workdir("quickstart", "", &sim);
     apply(&wd);
@@ -408,7 +406,7 @@ fn guide_examples_name_the_provider_source() {
 /// The CI guide's settings, applied as a pipeline would: credentials from the environment,
 /// wait_for_sync on the create.
 #[test]
-fn ci_guide_example() {
+fn ci_guide_example_waits_for_a_sync_on_create() {
     let sim = SimFixture::start();
     let wd = example_workdir("guides/running-in-ci", "", &sim);
     apply(&wd);

@@ -1,21 +1,20 @@
 //! Acceptance tests: the provider binary driven by the real Terraform CLI (and, for the
 //! protocol's corners, by a go-plugin client of our own), against qualys-sim on 127.0.0.1.
+//! One module per behaviour.
 
-mod adoption;
-mod aws_connector;
-mod bad_day;
-mod budget;
-mod evidence;
+mod api_budget;
+mod api_moves;
+mod connector_lifecycle;
+mod data_sources;
 mod examples;
-mod migration;
-mod modern;
+mod failure_paths;
+mod functions;
+mod import_and_adoption;
 mod onboarding;
-mod plans;
-mod plugin_process;
+mod plan_checks;
 mod protocol;
-mod provider_config;
-mod real_answers;
+mod provider_settings;
+mod refresh_and_drift;
 mod release;
-mod resilience;
 mod support;
-mod wire;
+mod sync;

@@ -1,18 +1,13 @@
-//! Issue 21: onboarding without guesswork. `qualys_aws_external_id` feeding a CloudView
-//! connector (stable across plans, rotated by `keepers`), `qualys_aws_iam_policy` per
-//! partition, the guide's example, the connector's `trust_principal` and partition flags taken
-//! from its ARN, and the provider functions in outputs, `validation` blocks and `terraform
-//! test`, on Terraform 1.11.4; the same configuration without functions on Terraform 1.0.3.
-//! (China is left out: the simulator's China base account is the subscription's own.)
+//! Onboarding an AWS account: `qualys_aws_external_id` (stable, rotated by `keepers`),
+//! `qualys_aws_iam_policy` per partition, and the onboarding guide's example.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::support::fixtures::GOV_ARN;
 use crate::support::sim::SimFixture;
 use crate::support::terraform::{Workdir, terraform_latest, terraform_oldest};
-
-const GOV_ARN: &str = "arn:aws-us-gov:iam::123456789012:role/QualysConnector";
 
 /// The provider block for `sim` with the POD and subscription ID the simulator's CloudView
 /// accepts (it is a private URL, so no platform implies a POD).
@@ -261,7 +256,7 @@ fn guide_example() -> PathBuf {
 /// The guide's Qualys half applies against the simulator; its AWS half (which needs AWS) is
 /// replaced by a stand-in that names the same role and shows what the role would get.
 #[test]
-fn the_guides_example_applies() {
+fn the_onboarding_guides_example_applies() {
     let sim = SimFixture::start();
     let qualys_tf =
         std::fs::read_to_string(guide_example().join("qualys.tf")).expect("reading qualys.tf");
@@ -323,163 +318,4 @@ output "role" {
     assert_eq!(sim.connectors().len(), 1);
     wd.ok(&["destroy", "-auto-approve", "-input=false"]);
     assert!(sim.connectors().is_empty());
-}
-
-/// A module that calls every function from outputs and checks its variable with one.
-const FUNCTIONS_MODULE: &str = r#"
-terraform {
-  required_providers {
-    qualys = { source = "qualys-tf/qualys" }
-  }
-}
-
-variable "external_id" {
-  type = string
-  validation {
-    condition     = provider::qualys::is_valid_external_id(var.external_id)
-    error_message = "external_id must be in Qualys's format <POD>-<subscription ID>-<5 to 13 letters or digits>."
-  }
-}
-
-output "built" { value = provider::qualys::external_id("US1", "4765", "abc123def") }
-output "parts" { value = provider::qualys::parse_external_id(var.external_id) }
-output "valid" { value = provider::qualys::is_valid_external_id("prod-qualys-7f3a") }
-output "import_id" { value = provider::qualys::import_id("cloudview", "8889B18B-6F92-43D3-8AFD-6D9D144177E8") }
-output "parsed_import_id" { value = provider::qualys::parse_import_id("v2:2000001") }
-"#;
-
-fn functions_workdir(sim: &SimFixture) -> Workdir {
-    Workdir::new(FUNCTIONS_MODULE)
-        .terraform(terraform_latest())
-        .env("QUALYS_API_URL", &sim.url)
-        .env("QUALYS_USERNAME", "demo")
-        .env("QUALYS_PASSWORD", "demo")
-        .env("QUALYS_PLATFORM", "")
-        .env("QUALYS_CLOUDVIEW_URL", "")
-}
-
-#[test]
-fn functions_answer_in_outputs_and_validation() {
-    let sim = SimFixture::start();
-    let wd = functions_workdir(&sim);
-    wd.ok(&[
-        "apply",
-        "-auto-approve",
-        "-input=false",
-        "-var",
-        "external_id=USPOD01-4765-9011278609223",
-    ]);
-    let outputs = wd.outputs();
-    assert_eq!(outputs["built"], "USPOD01-4765-abc123def");
-    assert_eq!(
-        outputs["parts"],
-        serde_json::json!({"pod": "USPOD01", "subscription_id": "4765", "suffix": "9011278609223"})
-    );
-    assert_eq!(outputs["valid"], false);
-    assert_eq!(
-        outputs["import_id"],
-        "cloudview:8889b18b-6f92-43d3-8afd-6d9d144177e8"
-    );
-    assert_eq!(
-        outputs["parsed_import_id"],
-        serde_json::json!({"api": "v2", "id": "2000001"})
-    );
-
-    // The configuration's own validation, with the provider's rule.
-    let run = wd.run(&[
-        "plan",
-        "-input=false",
-        "-var",
-        "external_id=prod-qualys-7f3a",
-    ]);
-    assert_eq!(run.code, 1, "{}", run.text());
-    assert!(
-        run.flat()
-            .contains("external_id must be in Qualys's format"),
-        "{}",
-        run.text()
-    );
-}
-
-#[test]
-fn function_errors_name_the_argument() {
-    let sim = SimFixture::start();
-    for (call, argument, says) in [
-        (
-            r#"provider::qualys::external_id("US1", "4765", "ab")"#,
-            "suffix",
-            "must be 5 to 13 letters or digits",
-        ),
-        (
-            r#"provider::qualys::external_id("US2", "4765", "abcde")"#,
-            "platform",
-            "the POD of platform US2 is not public",
-        ),
-        (
-            r#"provider::qualys::parse_external_id("USPOD01-47x5-abcde")"#,
-            "external_id",
-            "the subscription ID part \"47x5\" must be digits",
-        ),
-        (
-            r#"provider::qualys::import_id("v3", "not-a-number")"#,
-            "id",
-            "a QPS connector ID is a number",
-        ),
-    ] {
-        let wd = functions_workdir(&sim);
-        wd.write(
-            "main.tf",
-            &format!("{FUNCTIONS_MODULE}\noutput \"bad\" {{ value = {call} }}\n"),
-        );
-        let run = wd.run(&[
-            "plan",
-            "-input=false",
-            "-var",
-            "external_id=USPOD01-4765-9011278609223",
-        ]);
-        assert_eq!(run.code, 1, "{call}: {}", run.text());
-        let flat = run.flat();
-        assert!(
-            flat.contains(&format!("Invalid value for \"{argument}\" parameter"))
-                && flat.contains(says),
-            "{call}:\n{}",
-            run.text()
-        );
-    }
-}
-
-#[test]
-fn terraform_test_catches_an_invalid_external_id_through_a_function() {
-    let sim = SimFixture::start();
-    let wd = functions_workdir(&sim);
-    wd.write(
-        "external_id.tftest.hcl",
-        r#"
-run "an_invalid_external_id_fails_validation" {
-  command = plan
-  variables {
-    external_id = "USPOD01-4765"
-  }
-  expect_failures = [var.external_id]
-}
-
-run "a_valid_external_id_passes" {
-  command = plan
-  variables {
-    external_id = "USPOD01-4765-9011278609223"
-  }
-  assert {
-    condition     = output.parts.subscription_id == "4765"
-    error_message = "the subscription ID is the middle part"
-  }
-}
-"#,
-    );
-    let run = wd.run(&["test"]);
-    assert!(run.success(), "{}", run.text());
-    assert!(
-        run.stdout.contains("2 passed, 0 failed"),
-        "both runs passed:\n{}",
-        run.text()
-    );
 }

@@ -1,11 +1,5 @@
-//! Issue 14: the signed release installs the way Terraform installs a registry provider. The
-//! provider built for this test run is packaged and signed by xtask's release code with a
-//! throwaway GPG key, served over the provider registry protocol by an HTTPS server on
-//! 127.0.0.1 (its self-signed certificate trusted through `SSL_CERT_FILE`), and installed by the
-//! real `terraform init` of 1.0.3 and of 1.11.4: service discovery, the versions list, the
-//! download document with the signing key, the zip, SHA256SUMS and its signature. A tampered
-//! zip or a signature by another key makes `terraform init` fail. The installed provider then
-//! applies, plans empty and destroys against qualys-sim.
+//! The signed release installs the way Terraform installs a registry provider (served over the
+//! registry protocol on 127.0.0.1), refuses a tampered zip or foreign signature, then applies.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -29,6 +23,7 @@ use crate::support::sim::SimFixture;
 use crate::support::terraform::{Workdir, provider_binary, terraform_version};
 
 const NAMESPACE: &str = "qualys-tf";
+
 const TYPE: &str = "qualys";
 
 fn sha256_hex(bytes: &[u8]) -> String {

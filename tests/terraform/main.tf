@@ -1,5 +1,5 @@
 # A module-under-test for `terraform test` (Terraform 1.6 or later), run against qualys-sim by
-# tests/acceptance/modern.rs: the provider reads QUALYS_API_URL, QUALYS_USERNAME and
+# tests/acceptance/connector_lifecycle.rs: the provider reads QUALYS_API_URL, QUALYS_USERNAME and
 # QUALYS_PASSWORD from the environment.
 
 terraform {

@@ -1,13 +1,15 @@
-//! Issue 2: the plugin protocol, proven with the real Terraform CLI (TLS, plaintext, debug
-//! reattach) and, for what Terraform does not show, with our own go-plugin client.
+//! The handshake and transports: AutoMTLS, plaintext and debug reattach with the real Terraform;
+//! mutual TLS and refusals checked with our own go-plugin client.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use tfqualys::plugin::proto::tfplugin6 as pb;
+
+use crate::support::fixtures::REGIONS_CONFIG;
 use crate::support::plugin_client::Plugin;
 use crate::support::terraform::{Workdir, provider_binary};
-use tfqualys::plugin::proto::tfplugin6 as pb;
 
 /// The seed's supported-region table (seed 004, OCR typo `us-west-1u` corrected), written out
 /// here independently of the provider's own table.
@@ -35,7 +37,9 @@ const SEED_GLOBAL: &[&str] = &[
     "me-south-1",
     "ap-southeast-3",
 ];
+
 const SEED_CHINA: &[&str] = &["cn-north-1", "cn-northwest-1"];
+
 const SEED_GOV: &[&str] = &["us-gov-west-1", "us-gov-east-1"];
 
 fn sorted(codes: &[&[&str]]) -> Vec<String> {
@@ -46,35 +50,6 @@ fn sorted(codes: &[&[&str]]) -> Vec<String> {
     all.sort();
     all
 }
-
-const REGIONS_CONFIG: &str = r#"
-terraform {
-  required_providers {
-    qualys = { source = "qualys-tf/qualys" }
-  }
-}
-
-provider "qualys" {
-  # No API call is made for regions; the URL only has to be valid.
-  api_url  = "http://127.0.0.1:9"
-  username = "demo"
-  password = "demo"
-}
-
-data "qualys_aws_regions" "all" {}
-data "qualys_aws_regions" "global" { region_type = "global" }
-data "qualys_aws_regions" "china" { region_type = "china" }
-data "qualys_aws_regions" "gov" { region_type = "gov" }
-
-output "all" { value = data.qualys_aws_regions.all.codes }
-output "global" { value = data.qualys_aws_regions.global.codes }
-output "china" { value = data.qualys_aws_regions.china.codes }
-output "gov" { value = data.qualys_aws_regions.gov.codes }
-output "gov_regions" { value = data.qualys_aws_regions.gov.regions }
-output "cape_town" {
-  value = [for r in data.qualys_aws_regions.all.regions : r if r.code == "af-south-1"][0]
-}
-"#;
 
 fn check_region_outputs(wd: &Workdir) {
     let out = wd.outputs();
@@ -106,7 +81,7 @@ fn check_region_outputs(wd: &Workdir) {
 }
 
 #[test]
-fn regions_data_source_over_automtls() {
+fn serves_terraform_over_automtls() {
     let wd = Workdir::new(REGIONS_CONFIG);
     let apply = wd.apply();
     assert!(
@@ -122,7 +97,7 @@ fn regions_data_source_over_automtls() {
 }
 
 #[test]
-fn regions_data_source_without_tls() {
+fn serves_terraform_without_tls() {
     let wd = Workdir::new(REGIONS_CONFIG).env("TF_DISABLE_PLUGIN_TLS", "1");
     let apply = wd.apply();
     assert!(
@@ -134,7 +109,7 @@ fn regions_data_source_without_tls() {
 }
 
 #[test]
-fn regions_data_source_through_debug_reattach() {
+fn serves_terraform_through_debug_reattach() {
     let mut provider = Command::new(provider_binary())
         .arg("--debug")
         .env("TF_LOG", "debug")
@@ -198,26 +173,6 @@ fn regions_data_source_through_debug_reattach() {
 }
 
 #[test]
-fn bad_region_type_fails_at_plan_naming_the_attribute() {
-    let wd =
-        Workdir::new(&REGIONS_CONFIG.replace("region_type = \"china\"", "region_type = \"moon\""));
-    let plan = wd.run(&["plan", "-input=false"]);
-    assert_eq!(plan.code, 1, "{}", plan.text());
-    assert!(
-        plan.stderr.contains("Invalid region_type"),
-        "{}",
-        plan.text()
-    );
-    // Terraform quotes the exact line only when the diagnostic carries the attribute path.
-    assert!(
-        plan.stderr.contains("region_type = \"moon\""),
-        "diagnostic points at the attribute:\n{}",
-        plan.text()
-    );
-    assert!(plan.stderr.contains("\"global\", \"china\" or \"gov\""));
-}
-
-#[test]
 fn started_by_hand_it_explains_and_exits_1() {
     let out = Command::new(provider_binary())
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
@@ -250,7 +205,7 @@ fn refuses_a_terraform_without_protocol_6() {
 }
 
 #[tokio::test]
-async fn grpc_services_over_mutual_tls() {
+async fn grpc_services_answer_over_mutual_tls() {
     let mut plugin = Plugin::start(&provider_binary(), true);
     eprintln!("handshake line after {:?} (debug build)", plugin.startup);
     let hs = &plugin.handshake;
@@ -310,7 +265,7 @@ async fn grpc_services_over_mutual_tls() {
         .await
         .expect("still serving after SIGINT");
 
-    // Functions (issue 21): declared, and an error names the argument's position.
+    // Functions: declared, and an error names the argument's position.
     let functions = provider
         .get_functions(pb::get_functions::Request {})
         .await

@@ -1,187 +1,14 @@
-//! Issue 13: adopting what exists. The connector data sources read existing connectors (by id
-//! in every import form, by name, in bulk with filters), and 120 connectors made outside
-//! Terraform are brought under it in one plan with generated configuration.
-//!
-//! Issue 20: every recipe of the adoption guide, run as the guide says, then run again after
-//! connectors were renamed, deleted and added in Qualys: no connector that existed before a run
-//! is lost, the adopted ones keep their ids, and a rename shows as a change of `name` back to
-//! the configured one, never as destroy-plus-import.
+//! Connectors made outside Terraform brought under it: import blocks with generated
+//! configuration, every recipe of the adoption guide run twice, and old-format CloudView imports.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use crate::support::fixtures::{ARN, CHINA_ARN, CV_EXTERNAL_ID, arn, made_outside, only_connector};
 use crate::support::sim::SimFixture;
 use crate::support::terraform::{Run, Workdir, terraform, terraform_latest};
-
-const CV_EXTERNAL_ID: &str = "USPOD01-4765-abc123def";
-
-fn arn(account: u64) -> String {
-    format!("arn:aws:iam::{account:012}:role/Qualys")
-}
-
-/// `count` connectors per API family made outside Terraform: `adopt-qps-NNN` through QPS v3 and
-/// `adopt-cv-NNN` through CloudView, each in an AWS account of its own. Returns name -> the
-/// import ID the data sources should report.
-fn made_outside(sim: &SimFixture, count: u64) -> BTreeMap<String, String> {
-    let mut ids = BTreeMap::new();
-    for i in 0..count {
-        let name = format!("adopt-qps-{i:03}");
-        let id = sim.create_out_of_band("v3", &name, &arn(300000000000 + i), "adopt-external");
-        ids.insert(name, format!("v3:{id}"));
-        let name = format!("adopt-cv-{i:03}");
-        let id = sim.create_out_of_band("cloudview", &name, &arn(400000000000 + i), CV_EXTERNAL_ID);
-        ids.insert(name, format!("cloudview:{id}"));
-    }
-    ids
-}
-
-fn listing_calls(sim: &SimFixture) -> (u64, u64) {
-    (
-        sim.call_count("qps3.search"),
-        sim.call_count("cloudview.list"),
-    )
-}
-
-#[test]
-fn plural_data_source_filters_and_answers_in_two_listings() {
-    let sim = SimFixture::start();
-    let ids = made_outside(&sim, 60);
-    let before = listing_calls(&sim);
-    let wd = Workdir::new(
-        &(sim.provider_hcl("demo")
-            + r#"
-data "qualys_aws_connectors" "all" {}
-
-data "qualys_aws_connectors" "cloudview_1x" {
-  name_regex = "^adopt-cv-01"
-  api        = "cloudview"
-}
-
-data "qualys_aws_connectors" "one_account" {
-  aws_account_id = "300000000007"
-}
-
-output "all" { value = { for c in data.qualys_aws_connectors.all.connectors : c.name => c.import_id } }
-output "cloudview_1x" { value = [for c in data.qualys_aws_connectors.cloudview_1x.connectors : c.name] }
-output "one_account" { value = data.qualys_aws_connectors.one_account.connectors }
-"#),
-    );
-    wd.apply();
-    let outputs = wd.outputs();
-    let all: BTreeMap<String, String> =
-        serde_json::from_value(outputs["all"].clone()).expect("name -> import_id");
-    assert_eq!(all, ids, "every connector once, under the API that made it");
-    let tens: Vec<String> = (10..20).map(|i| format!("adopt-cv-{i:03}")).collect();
-    assert_eq!(outputs["cloudview_1x"], serde_json::json!(tens));
-    let one = &outputs["one_account"];
-    assert_eq!(one.as_array().map(Vec::len), Some(1), "{one}");
-    assert_eq!(one[0]["name"], "adopt-qps-007");
-    assert_eq!(one[0]["arn"], arn(300000000007));
-    assert_eq!(one[0]["polling_frequency"]["hours"], 4);
-    assert_eq!(one[0]["api"], "v3");
-    // Three data sources in one process: each family listed, paged, never per connector.
-    let (qps, cloudview) = listing_calls(&sim);
-    let per_read = |calls: u64, before: u64| (calls - before) as f64 / 3.0;
-    assert!(
-        per_read(qps, before.0) <= 2.0 && per_read(cloudview, before.1) <= 2.0,
-        "at most 2 listing calls per family per read of 120 connectors: {}",
-        sim.calls()
-    );
-    assert_eq!(sim.call_count("qps3.get"), 0);
-    assert_eq!(sim.call_count("cloudview.get"), 0);
-}
-
-#[test]
-fn singular_data_source_by_name_and_by_every_id_form() {
-    let sim = SimFixture::start();
-    let ids = made_outside(&sim, 2);
-    let qps_id = ids["adopt-qps-001"].trim_start_matches("v3:").to_string();
-    let uuid = ids["adopt-cv-000"]
-        .trim_start_matches("cloudview:")
-        .to_string();
-    // Two connectors named alike, told apart by account.
-    sim.create_out_of_band("v3", "twin", &arn(500000000001), "twin-a");
-    sim.create_out_of_band("v3", "twin", &arn(500000000002), "twin-b");
-    let lookups = [
-        ("by_name", "name = \"adopt-qps-001\"", "adopt-qps-001", "v3"),
-        (
-            "by_number",
-            &*format!("id = \"{qps_id}\""),
-            "adopt-qps-001",
-            "v3",
-        ),
-        (
-            "by_v3",
-            &*format!("id = \"v3:{qps_id}\""),
-            "adopt-qps-001",
-            "v3",
-        ),
-        (
-            "by_v2",
-            &*format!("id = \"v2:{qps_id}\""),
-            "adopt-qps-001",
-            "v2",
-        ),
-        (
-            "by_uuid",
-            &*format!("id = \"{uuid}\""),
-            "adopt-cv-000",
-            "cloudview",
-        ),
-        (
-            "by_cloudview",
-            &*format!("id = \"cloudview:{uuid}\""),
-            "adopt-cv-000",
-            "cloudview",
-        ),
-        (
-            "twin_b",
-            "name = \"twin\"\n  aws_account_id = \"500000000002\"",
-            "twin",
-            "v3",
-        ),
-    ]
-    .map(|(label, args, name, api)| (label, args.to_string(), name, api));
-    let mut config = sim.provider_hcl("demo");
-    for (label, args, _, _) in &lookups {
-        config += &format!(
-            "\ndata \"qualys_aws_connector\" \"{label}\" {{\n  {args}\n}}\noutput \"{label}\" {{ value = data.qualys_aws_connector.{label} }}\n"
-        );
-    }
-    let wd = Workdir::new(&config);
-    wd.apply();
-    let outputs = wd.outputs();
-    for (label, _, name, api) in &lookups {
-        let c = &outputs[*label];
-        assert_eq!(c["name"], *name, "{label}: {c}");
-        assert_eq!(c["api"], *api, "{label}: {c}");
-        assert!(
-            c["import_id"]
-                .as_str()
-                .is_some_and(|i| i.starts_with(&format!("{api}:"))),
-            "{label}: {c}"
-        );
-    }
-    assert_eq!(outputs["twin_b"]["external_id"], "twin-b");
-    assert_eq!(outputs["by_uuid"]["external_id"], CV_EXTERNAL_ID);
-
-    // An ambiguous name says which connectors it could be.
-    wd.write(
-        "main.tf",
-        &(sim.provider_hcl("demo")
-            + "data \"qualys_aws_connector\" \"twin\" {\n  name = \"twin\"\n}\n"),
-    );
-    let run = wd.run(&["plan", "-input=false"]);
-    assert_eq!(run.code, 1, "{}", run.text());
-    let flat = run.flat();
-    assert!(
-        flat.contains("2 connectors are named \"twin\"") && flat.contains("500000000001"),
-        "{}",
-        run.text()
-    );
-}
 
 /// The guide's example file, with the name filter of this test's connectors.
 fn guide_example(which: &str) -> String {
@@ -326,7 +153,7 @@ fn assert_nothing_lost(
 /// adopted.auto.tfvars.json, one import block with for_each adopts them; run again after
 /// changes in the UI, it adopts the new connector and puts the renamed ones back.
 #[test]
-fn for_each_recipe_is_safe_to_rerun_on_terraform_1_11() {
+fn for_each_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
     let sim = SimFixture::with_china();
     let by_name = made_outside(&sim, 20);
     // Not every connector is plain: one GovCloud, one China, one scoped to regions.
@@ -398,7 +225,7 @@ fn for_each_recipe_is_safe_to_rerun_on_terraform_1_11() {
 /// blocks, addressed by import ID; run again after changes in the UI (with a new file for the
 /// generated configuration, which Terraform will not overwrite).
 #[test]
-fn generated_config_recipe_is_safe_to_rerun_on_terraform_1_11() {
+fn generated_config_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
     let sim = SimFixture::start();
     let by_name = made_outside(&sim, 20);
     let wd = guide_workdir(
@@ -493,11 +320,108 @@ fn terraform_import_recipe(binary: PathBuf) {
 }
 
 #[test]
-fn terraform_import_recipe_is_safe_to_rerun_on_terraform_1_0() {
+fn terraform_import_adoption_recipe_is_safe_to_rerun_on_terraform_1_0() {
     terraform_import_recipe(terraform().to_path_buf());
 }
 
 #[test]
-fn terraform_import_recipe_is_safe_to_rerun_on_terraform_1_11() {
+fn terraform_import_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
     terraform_import_recipe(terraform_latest());
+}
+
+#[test]
+fn import_blocks_with_generated_config_plan_clean_for_every_import_form() {
+    let sim = SimFixture::with_china();
+    let v3 = sim.create_out_of_band("v3", "gen-v3", ARN, "gen-v3-external");
+    let v2 = sim.create_out_of_band("v3", "gen-v2", ARN, "gen-v2-external");
+    let cv = sim.create_out_of_band("cloudview", "gen-cv", ARN, CV_EXTERNAL_ID);
+    let cv_prefixed = sim.create_out_of_band("cloudview", "gen-cv2", ARN, CV_EXTERNAL_ID);
+    let china_cv = sim.create_out_of_band("cloudview", "gen-cn-cv", CHINA_ARN, CV_EXTERNAL_ID);
+    // A China connector (only CloudView creates them) imported by its QPS id.
+    sim.create_out_of_band("cloudview", "gen-cn-qps", CHINA_ARN, CV_EXTERNAL_ID);
+    let china_qps = sim
+        .connectors()
+        .into_iter()
+        .find(|c| c["name"] == "gen-cn-qps")
+        .map(|c| c["id"].to_string())
+        .expect("the China connector");
+    let imports = [
+        ("v3", v3.clone()),
+        ("v2", format!("v2:{v2}")),
+        ("cv", cv),
+        ("cv_prefixed", format!("cloudview:{cv_prefixed}")),
+        ("china_cv", china_cv),
+        ("china_qps", format!("v3:{china_qps}")),
+    ];
+    let mut config = sim.provider_hcl("demo");
+    for (name, id) in &imports {
+        config +=
+            &format!("\nimport {{\n  to = qualys_aws_connector.{name}\n  id = \"{id}\"\n}}\n");
+    }
+    let wd = Workdir::new(&config).terraform(terraform_latest());
+    let plan = wd.run(&["plan", "-input=false", "-generate-config-out=generated.tf"]);
+    assert_eq!(plan.code, 0, "{}", plan.text());
+    let generated =
+        std::fs::read_to_string(wd.path().join("generated.tf")).expect("generated.tf written");
+    for (name, _) in &imports {
+        assert!(
+            generated.contains(&format!("resource \"qualys_aws_connector\" \"{name}\"")),
+            "{name} in:\n{generated}"
+        );
+    }
+    wd.ok(&["validate"]);
+    wd.apply();
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(
+        code,
+        0,
+        "the plan after import is empty:\n{}\n--- generated.tf\n{generated}",
+        run.text()
+    );
+    assert_eq!(sim.connectors().len(), 6, "nothing created or replaced");
+}
+
+#[test]
+fn imported_old_format_cloudview_connector_plans_clean_until_changed() {
+    let sim = SimFixture::start();
+    let provider = sim.provider_hcl("demo");
+    // Created with a valid ID, then given an old-style one behind the API's rules, as a
+    // connector from before the format change would have.
+    let make = |external: &str, description: &str| {
+        format!(
+            r#"
+resource "qualys_aws_connector" "old" {{
+  api         = "cloudview"
+  name        = "old"
+  description = "{description}"
+  arn         = "{ARN}"
+  external_id = "{external}"
+}}
+"#
+        )
+    };
+    let creator = Workdir::new(&(provider.clone() + &make(CV_EXTERNAL_ID, "legacy")));
+    creator.apply();
+    let uuid = only_connector(&sim)["cloudviewUuid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    sim.patch(&uuid, json!({"externalId": "legacy-external-id"}));
+
+    let wd = Workdir::new(&(provider.clone() + &make("legacy-external-id", "legacy")));
+    wd.ok(&["import", "-input=false", "qualys_aws_connector.old", &uuid]);
+    wd.assert_empty_plan();
+    // Changing it requires the new format, at plan time.
+    wd.write(
+        "main.tf",
+        &(provider + &make("legacy-external-id", "changed")),
+    );
+    let plan = wd.run(&["plan", "-input=false"]);
+    assert_eq!(plan.code, 1, "{}", plan.text());
+    assert!(
+        plan.stderr
+            .contains("external_id is not in the CloudView format"),
+        "{}",
+        plan.text()
+    );
 }

@@ -1,6 +1,5 @@
-//! Issue 9: no duplicate, no orphan, no crash. Pipelines that lose answers, get killed or run
-//! into a storm of faults leave Qualys and the state in agreement: the real Terraform against
-//! qualys-sim.
+//! Runs that race, are killed, meet a storm of faults or find a connector the state lost:
+//! each name ends up once in Qualys, and the errors say how to import.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -8,81 +7,13 @@ use std::time::{Duration, Instant};
 use qualys_sim::SimConfig;
 use serde_json::json;
 
+use super::{APIS, apply, assert_exactly, assert_no_duplicates, converge, fleet, names};
+use crate::support::fixtures::{ARN, CV_EXTERNAL_ID};
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Run, Workdir};
-
-const APIS: [&str; 3] = ["v3", "v2", "cloudview"];
-
-/// `count` connectors named `<prefix>NN`, spread over the three APIs (or all on `api`), each in
-/// an AWS account of its own.
-fn fleet(prefix: &str, count: usize, api: Option<&str>, description: &str) -> String {
-    let api = match api {
-        Some(api) => format!("\"{api}\""),
-        None => "element([\"v3\", \"v2\", \"cloudview\"], each.value)".to_string(),
-    };
-    format!(
-        r#"
-locals {{
-  fleet = {{ for i in range({count}) : format("{prefix}%02d", i) => i }}
-}}
-
-resource "qualys_aws_connector" "c" {{
-  for_each    = local.fleet
-  api         = {api}
-  name        = each.key
-  description = "{description}"
-  arn         = format("arn:aws:iam::%012d:role/Qualys", 200000000000 + each.value)
-  external_id = format("USPOD01-4765-k%05d", each.value)
-}}
-"#
-    )
-}
-
-fn apply(wd: &Workdir) -> Run {
-    wd.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"])
-}
-
-/// No connector name appears twice in the simulator.
-fn assert_no_duplicates(sim: &SimFixture, when: &str) {
-    let names = sim.names();
-    let mut unique = names.clone();
-    unique.dedup();
-    assert_eq!(names, unique, "a connector name appears twice {when}");
-}
-
-/// The simulator holds exactly `expected` (names), once each.
-fn assert_exactly(sim: &SimFixture, expected: &[String], when: &str) {
-    assert_no_duplicates(sim, when);
-    assert_eq!(sim.names(), expected, "the simulator's connectors {when}");
-}
-
-fn names(prefix: &str, count: usize) -> Vec<String> {
-    (0..count).map(|i| format!("{prefix}{i:02}")).collect()
-}
-
-/// Applies until an apply succeeds, at most `tries` times; after every apply, no name twice
-/// and nothing outside `allowed`.
-fn converge(sim: &SimFixture, wd: &Workdir, allowed: &[String], tries: usize, step: &str) -> usize {
-    for attempt in 1..=tries {
-        let run = apply(wd);
-        assert_no_duplicates(sim, &format!("after apply {attempt} of {step}"));
-        for name in sim.names() {
-            assert!(allowed.contains(&name), "{name} is not configured ({step})");
-        }
-        if run.success() {
-            return attempt;
-        }
-        assert!(
-            !run.flat().contains("already exists"),
-            "a retry met a connector it had itself created ({step}):\n{}",
-            run.text()
-        );
-    }
-    panic!("{step} did not converge in {tries} applies");
-}
+use crate::support::terraform::Workdir;
 
 #[test]
-fn chaos_every_operation_under_faults_converges_without_duplicates() {
+fn every_operation_under_a_storm_of_faults_converges_without_duplicates() {
     const COUNT: usize = 30;
     let sim = SimFixture::start();
     // Faults that hit every operation of every family: throttling with a wait, outages, server
@@ -202,53 +133,6 @@ fn an_existing_connector_is_never_created_twice_and_the_error_says_how_to_import
         wd.ok(&["destroy", "-auto-approve", "-input=false"]);
         assert!(sim.connectors().is_empty());
     }
-}
-
-#[test]
-fn a_lost_create_answer_and_a_failed_lookup_never_become_a_duplicate() {
-    for api in APIS {
-        let sim = SimFixture::start();
-        let (create, lookup) = match api {
-            "v3" => ("/qps/rest/3.0/create", "/qps/rest/3.0/search"),
-            "v2" => ("/qps/rest/2.0/create", "/qps/rest/2.0/search"),
-            _ => (
-                "/cloudview-api/rest/v1/aws/connectors",
-                "/cloudview-api/rest/v1/aws/connectors",
-            ),
-        };
-        // The existence check lists first; then the create is carried out and its answer lost,
-        // and the look-up that follows meets a server error.
-        sim.fault(json!({"method": "POST", "path_prefix": create, "drop_connection": true}));
-        let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet("lost", 1, Some(api), "")));
-        let method = if api == "cloudview" { "GET" } else { "POST" };
-        // One listing succeeds (the existence check), the next calls fail once each.
-        let first = apply_with_lookup_failing_after_listing(&sim, &wd, method, lookup);
-        assert_eq!(sim.names(), ["lost00"], "{api}: {}", first.text());
-        // Whatever the first apply said, the next fault-free apply creates nothing more.
-        let second = wd.run(&["apply", "-auto-approve", "-input=false"]);
-        assert_eq!(sim.names(), ["lost00"], "{api}: {}", second.text());
-        if !second.success() {
-            assert!(
-                second.flat().contains("already exists"),
-                "{}",
-                second.text()
-            );
-        }
-    }
-}
-
-/// Runs an apply during which the look-up path answers 500 once, after the first listing.
-fn apply_with_lookup_failing_after_listing(
-    sim: &SimFixture,
-    wd: &Workdir,
-    method: &str,
-    lookup: &str,
-) -> Run {
-    // Queued faults apply to the next matching calls, so a pass-through delay absorbs the
-    // existence check's listing and the 500 meets the look-up after the lost create.
-    sim.fault(json!({"method": method, "path_prefix": lookup, "delay_ms": 1}));
-    sim.fault(json!({"method": method, "path_prefix": lookup, "status": 500, "body": "boom"}));
-    wd.run(&["apply", "-auto-approve", "-input=false"])
 }
 
 #[test]
@@ -385,53 +269,56 @@ resource "qualys_aws_connector" "c" {{
     wd.assert_empty_plan();
 }
 
+/// Two pipelines apply the same 20 connectors at the same moment against one subscription
+/// (150 ms per call): each name ends up once in Qualys, on every API, every time.
 #[test]
-fn a_create_answered_without_the_connector_keeps_its_id_in_the_state() {
-    let sim = SimFixture::start();
-    // Qualys says SUCCESS with the id only (the seed's create answers are partial too): the
-    // connector was made as sent, so the state is the plan with that id, without a re-read.
-    let id_only = json!({"ServiceResponse": {"responseCode": "SUCCESS", "count": 1,
-        "data": [{"AwsAssetDataConnector": {"id": 2999999}}]}});
-    sim.fault(
-        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create",
-        "status": 200, "body": id_only}),
-    );
-    let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet("partial", 1, Some("v3"), "")));
-    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
-    assert_eq!(run.code, 0, "{}", run.text());
-    assert_eq!(sim.call_count("qps3.get"), 0, "no re-read: {}", sim.calls());
-    let show = wd.ok(&["state", "show", "qualys_aws_connector.c[\"partial00\"]"]);
-    assert!(show.stdout.contains("\"2999999\""), "{}", show.stdout);
-    assert!(show.stdout.contains("\"partial00\""), "{}", show.stdout);
-    // The base account the role trusts, asked once, since the answer did not say.
-    assert!(
-        show.stdout.contains("qualys_aws_account_id"),
-        "{}",
-        show.stdout
-    );
-    assert_eq!(sim.call_count("qps3.baseaccount"), 1, "{}", sim.calls());
-}
-
-#[test]
-fn a_refresh_answered_without_the_connector_is_an_error_not_drift() {
-    let sim = SimFixture::start();
-    let wd = Workdir::new(&(sim.provider_hcl("demo") + &fleet("thin", 1, Some("v2"), "")));
-    wd.apply();
-    let id = sim.connectors()[0]["id"].to_string();
-    let thin = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ServiceResponse><responseCode>SUCCESS\
-         </responseCode><count>1</count><data><AwsAssetDataConnector><id>{id}</id>\
-         </AwsAssetDataConnector></data></ServiceResponse>"
-    );
-    for path in ["/qps/rest/2.0/get", "/qps/rest/2.0/search"] {
-        sim.fault(json!({"path_prefix": path, "count": 10, "status": 200, "body": thin}));
+fn racing_applies_end_with_one_connector_per_name() {
+    for api in ["v3", "v2", "cloudview"] {
+        for round in 0..5 {
+            let sim = SimFixture::start_with(qualys_sim::SimConfig {
+                latency: std::time::Duration::from_millis(150),
+                ..qualys_sim::SimConfig::default()
+            });
+            let config = sim.provider_hcl("demo")
+                + &format!(
+                    r#"
+resource "qualys_aws_connector" "c" {{
+  for_each    = {{ for i in range(20) : format("race-%02d", i) => i }}
+  api         = "{api}"
+  name        = each.key
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
+}}
+"#
+                );
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    let config = config.clone();
+                    std::thread::spawn(move || {
+                        let wd = Workdir::new(&config);
+                        wd.run(&["apply", "-auto-approve", "-input=false"])
+                    })
+                })
+                .collect();
+            let runs: Vec<_> = runs
+                .into_iter()
+                .map(|r| r.join().expect("an apply"))
+                .collect();
+            let names = sim.names();
+            let mut unique = names.clone();
+            unique.dedup();
+            assert_eq!(names, unique, "{api} round {round}: a name twice");
+            for run in &runs {
+                if run.code != 0 {
+                    let flat = run.flat();
+                    assert!(
+                        flat.contains("at the same time") || flat.contains("already exists"),
+                        "{api} round {round}: {}",
+                        run.text()
+                    );
+                    assert!(flat.contains("terraform import"), "{flat}");
+                }
+            }
+        }
     }
-    let run = wd.run(&["plan", "-input=false", "-detailed-exitcode"]);
-    assert_eq!(
-        run.code,
-        1,
-        "an error, not a plan that writes name and arn back:\n{}",
-        run.text()
-    );
-    assert!(run.flat().contains("incomplete answer"), "{}", run.text());
 }

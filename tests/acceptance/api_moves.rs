@@ -1,17 +1,16 @@
-//! Issue 20: moving a connector between APIs in place, and upgrading the provider without false
-//! drift. `api = "v2"` <-> `"v3"` is the same QPS connector (no call, same id); a CloudView-made
-//! connector that Qualys merged into the Connector app moves to `api = "v3"` in place, under its
-//! QPS id, never as a second connector; a state written by an older provider (schema version 0,
-//! without the attributes added since) refreshes without reporting drift.
+//! Moving a connector between APIs: v2 <-> v3 and a merged CloudView connector to v3 in place,
+//! QPS to CloudView as a replacement, and an update through the wrong API refused.
 
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::support::fixtures::{
+    ARN, CV_EXTERNAL_ID, lifecycle_connector, only_connector, record_named,
+};
 use crate::support::sim::SimFixture;
 use crate::support::terraform::{Workdir, terraform, terraform_latest};
 
-const ARN: &str = "arn:aws:iam::123456789012:role/QualysConnector";
 const EXTERNAL_ID: &str = "USPOD01-4765-migrate42";
 
 fn connector(api: &str) -> String {
@@ -46,12 +45,6 @@ fn writes(sim: &SimFixture) -> (u64, u64, u64) {
             .unwrap_or(0)
     };
     (total(".create"), total(".update"), total(".delete"))
-}
-
-fn only_connector(sim: &SimFixture) -> Value {
-    let all = sim.connectors();
-    assert_eq!(all.len(), 1, "exactly one connector: {all:?}");
-    all[0].clone()
 }
 
 fn switch_qps_versions_in_place(binary: PathBuf) {
@@ -175,135 +168,61 @@ fn a_merged_cloudview_connector_moves_to_v3_in_place_on_terraform_1_11() {
     move_a_merged_cloudview_connector_to_v3(terraform_latest());
 }
 
-/// Attributes added since schema version 0, which an older provider's state lacks.
-const ADDED_SINCE_0: [&str; 4] = [
-    "sync_status",
-    "attached_to_org_connector",
-    "cloudview_uuid",
-    "trust_principal",
-];
-
-/// Rewrites the state file as an older provider would have written it: schema version 0, and
-/// none of the attributes added since.
-fn as_written_by_an_older_provider(wd: &Workdir) {
-    let path = wd.path().join("terraform.tfstate");
-    let text = std::fs::read_to_string(&path).expect("reading the state");
-    let mut state: Value = serde_json::from_str(&text).expect("a JSON state");
-    let mut stripped = 0;
-    for resource in state["resources"].as_array_mut().expect("resources") {
-        for instance in resource["instances"].as_array_mut().expect("instances") {
-            assert_eq!(instance["schema_version"], 1, "{instance}");
-            instance["schema_version"] = json!(0);
-            let attributes = instance["attributes"].as_object_mut().expect("attributes");
-            for name in ADDED_SINCE_0 {
-                stripped += usize::from(attributes.remove(name).is_some());
-            }
-        }
-    }
-    assert_eq!(stripped, 3 * ADDED_SINCE_0.len());
-    state["serial"] = json!(state["serial"].as_u64().unwrap_or(0) + 1);
-    std::fs::write(&path, state.to_string()).expect("writing the state");
+/// CloudView cannot change a connector the Connector app made, so moving one to `cloudview`
+/// replaces it (v2 <-> v3, and CloudView to QPS, move in place: the tests above).
+#[test]
+fn moving_a_qps_connector_to_cloudview_replaces_it() {
+    let sim = SimFixture::start();
+    let provider = sim.provider_hcl("demo");
+    let wd = Workdir::new(&(provider.clone() + &lifecycle_connector("v3", "x", false)));
+    wd.apply();
+    let before = only_connector(&sim)["id"].clone();
+    wd.write(
+        "main.tf",
+        &(provider + &lifecycle_connector("cloudview", "x", false)),
+    );
+    let (code, plan) = wd.plan_exit_code();
+    assert_eq!(code, 2);
+    assert!(plan.stdout.contains("must be replaced"), "{}", plan.text());
+    wd.apply();
+    assert_ne!(only_connector(&sim)["id"], before);
+    wd.assert_empty_plan();
 }
 
-fn refresh_after_an_upgrade_reports_no_drift(binary: PathBuf) {
+#[test]
+fn an_update_through_the_api_that_did_not_make_the_connector_is_refused_with_the_way_out() {
     let sim = SimFixture::start();
-    let config = sim.provider_hcl("demo")
-        + &format!(
-            r#"
+    let uuid = sim.create_out_of_band("cloudview", "cv-made", ARN, CV_EXTERNAL_ID);
+    let qps_id = record_named(&sim, "cv-made")["id"].to_string();
+    let config = |description: &str| {
+        sim.provider_hcl("demo")
+            + &format!(
+                r#"
 resource "qualys_aws_connector" "c" {{
-  for_each     = toset(["v3", "v2", "cloudview"])
-  api          = each.key
-  name         = "upgraded-${{each.key}}"
-  arn          = "{ARN}"
-  external_id  = "{EXTERNAL_ID}"
+  api         = "v3"
+  name        = "cv-made"
+  description = "{description}"
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
 }}
 "#
-        );
-    let wd = Workdir::new(&config).terraform(binary);
-    wd.apply();
-    as_written_by_an_older_provider(&wd);
-    let reads = |sim: &SimFixture| -> u64 {
-        [
-            "qps3.search",
-            "qps2.search",
-            "qps3.get",
-            "qps2.get",
-            "cloudview.list",
-            "cloudview.get",
-        ]
-        .iter()
-        .map(|op| sim.call_count(op))
-        .sum()
+            )
     };
-    let before = reads(&sim);
-    let run = wd.run(&[
-        "plan",
-        "-refresh-only",
-        "-detailed-exitcode",
-        "-input=false",
-    ]);
-    assert_eq!(
-        run.code,
-        0,
-        "nothing changed in Qualys, so the first refresh after the upgrade reports nothing:\n{}",
+    let wd = Workdir::new(&config(""));
+    wd.ok(&["import", "qualys_aws_connector.c", &format!("v3:{qps_id}")]);
+    wd.write("main.tf", &config("changed"));
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains("can only be changed through CloudView")
+            && flat.contains(&format!("cloudview:{uuid}")),
+        "{}",
         run.text()
     );
-    let upgrading = reads(&sim) - before;
-
-    // Saved, the upgraded state has every attribute, and a real change is still drift.
-    wd.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
-    let state: Value = serde_json::from_str(
-        &std::fs::read_to_string(wd.path().join("terraform.tfstate")).expect("the state"),
-    )
-    .expect("a JSON state");
-    for instance in state["resources"][0]["instances"]
-        .as_array()
-        .expect("instances")
-    {
-        assert_eq!(instance["schema_version"], 1);
-        let attributes = &instance["attributes"];
-        assert_eq!(attributes["sync_status"], "pending", "{attributes}");
-        assert!(attributes["cloudview_uuid"].is_string(), "{attributes}");
-        assert!(
-            attributes["trust_principal"]
-                .as_str()
-                .is_some_and(|p| p.starts_with("arn:aws:iam::")),
-            "{attributes}"
-        );
-        if attributes["api"] != "cloudview" {
-            assert_eq!(
-                attributes["attached_to_org_connector"], false,
-                "{attributes}"
-            );
-        }
-    }
-    // Completing the old state cost no call beyond the refresh's own reads.
-    let before = reads(&sim);
-    wd.ok(&["plan", "-refresh-only", "-input=false"]);
-    assert_eq!(upgrading, reads(&sim) - before, "{}", sim.calls());
-
-    let id = sim
-        .connectors()
-        .iter()
-        .find(|c| c["name"] == "upgraded-v3")
-        .map(|c| c["id"].to_string())
-        .expect("the v3 connector");
-    sim.patch(&id, json!({"description": "changed in the UI"}));
-    let run = wd.run(&[
-        "plan",
-        "-refresh-only",
-        "-detailed-exitcode",
-        "-input=false",
-    ]);
-    assert_eq!(run.code, 2, "{}", run.text());
-}
-
-#[test]
-fn refresh_only_after_a_provider_upgrade_is_clean_on_terraform_1_0() {
-    refresh_after_an_upgrade_reports_no_drift(terraform().to_path_buf());
-}
-
-#[test]
-fn refresh_only_after_a_provider_upgrade_is_clean_on_terraform_1_11() {
-    refresh_after_an_upgrade_reports_no_drift(terraform_latest());
+    assert_eq!(
+        record_named(&sim, "cv-made")["description"],
+        "",
+        "nothing changed"
+    );
 }

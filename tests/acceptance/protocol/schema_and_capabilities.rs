@@ -1,132 +1,22 @@
-//! Issue 11: what the wire must get right for Terraform 1.0.3 and 1.11.4 alike: numbers that
-//! round-trip through the state (refresh-only drift detection), destroy plans, and the
-//! capabilities and metadata a newer Terraform reads.
+//! What a newer Terraform reads: metadata and capabilities, a cached schema
+//! (`get_provider_schema_optional`), and processes that never see `GetProviderSchema`.
 
-use std::path::PathBuf;
-
-use serde_json::json;
 use tfqualys::plugin::codec;
 use tfqualys::plugin::proto::tfplugin6 as pb;
 use tfqualys::plugin::value::{Type, Value};
 use tfqualys::provider::QualysProvider;
 
+use crate::support::fixtures::round_trip_workdir;
 use crate::support::plugin_client::Plugin;
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Workdir, provider_binary, terraform_latest, terraform_oldest};
-
-const CONNECTOR: &str = r#"
-resource "qualys_aws_connector" "c" {
-  name              = "wire"
-  arn               = "arn:aws:iam::123456789012:role/QualysConnector"
-  external_id       = "wire-7f3c9a21e4"
-  all_regions       = false
-  cspm_regions      = ["us-east-1"]
-  polling_frequency = { hours = 2, minutes = 30 }
-}
-
-output "id" { value = qualys_aws_connector.c.id }
-"#;
-
-fn workdir(sim: &SimFixture, binary: PathBuf) -> Workdir {
-    Workdir::new(&(sim.provider_hcl("demo") + CONNECTOR)).terraform(binary)
-}
-
-fn refresh_only_exit_code(wd: &Workdir) -> (i32, crate::support::terraform::Run) {
-    let run = wd.run(&[
-        "plan",
-        "-refresh-only",
-        "-detailed-exitcode",
-        "-input=false",
-    ]);
-    assert!(
-        run.code == 0 || run.code == 2,
-        "plan -refresh-only failed:\n{}",
-        run.text()
-    );
-    (run.code, run)
-}
-
-fn refresh_only_sees_exactly_the_drift(binary: PathBuf) {
-    let sim = SimFixture::start();
-    let wd = workdir(&sim, binary);
-    wd.apply();
-    let (code, run) = refresh_only_exit_code(&wd);
-    assert_eq!(
-        code,
-        0,
-        "nothing changed since apply, so refresh-only has nothing to report:\n{}",
-        run.text()
-    );
-
-    let id = wd.outputs()["id"]
-        .as_str()
-        .expect("the id output")
-        .to_string();
-    sim.patch(&id, json!({"runFrequency": 240}));
-    let (code, run) = refresh_only_exit_code(&wd);
-    assert_eq!(code, 2, "an out-of-band change is drift:\n{}", run.text());
-    assert!(
-        run.flat().contains("hours = 2 -> 4") || run.flat().contains("~ hours"),
-        "the drift names polling_frequency's hours:\n{}",
-        run.text()
-    );
-}
-
-#[test]
-fn refresh_only_after_apply_is_clean_on_terraform_1_11() {
-    refresh_only_sees_exactly_the_drift(terraform_latest());
-}
-
-#[test]
-fn refresh_only_after_apply_is_clean_on_terraform_1_0() {
-    refresh_only_sees_exactly_the_drift(terraform_oldest());
-}
-
-/// `planned_by_provider`: whether Terraform asks the provider to plan the destroy, as 1.3+ does
-/// when the provider declares `plan_destroy` (1.0.3 never does).
-fn plan_destroy_then_destroy(binary: PathBuf, planned_by_provider: bool) {
-    let sim = SimFixture::start();
-    let wd = workdir(&sim, binary);
-    wd.apply();
-    assert_eq!(sim.connectors().len(), 1);
-    let plan = wd.run(&["plan", "-destroy", "-detailed-exitcode", "-input=false"]);
-    assert_eq!(plan.code, 2, "a destroy plan has changes:\n{}", plan.text());
-    assert!(
-        plan.stdout.contains("0 to add, 0 to change, 1 to destroy"),
-        "{}",
-        plan.text()
-    );
-    // The provider's own log line: Terraform logs every PlanResourceChange on its side even
-    // when it answers a destroy itself for a provider without `plan_destroy`.
-    let planned = plan
-        .log
-        .lines()
-        .any(|l| l.contains("planning a resource change") && l.contains("destroy=true"));
-    assert_eq!(
-        planned, planned_by_provider,
-        "the provider planned the destroy itself"
-    );
-    assert_eq!(sim.connectors().len(), 1, "planning destroys nothing");
-    wd.ok(&["destroy", "-auto-approve", "-input=false"]);
-    assert!(sim.connectors().is_empty(), "destroy deleted the connector");
-}
-
-#[test]
-fn plan_destroy_on_terraform_1_11() {
-    plan_destroy_then_destroy(terraform_latest(), true);
-}
-
-#[test]
-fn plan_destroy_on_terraform_1_0() {
-    plan_destroy_then_destroy(terraform_oldest(), false);
-}
+use crate::support::terraform::{provider_binary, terraform_latest};
 
 /// Terraform 1.6+ caches the schema of a provider that declares `get_provider_schema_optional`
 /// and then starts provider processes without asking them for it.
 #[test]
 fn terraform_1_11_skips_get_provider_schema_in_later_processes() {
     let sim = SimFixture::start();
-    let wd = workdir(&sim, terraform_latest());
+    let wd = round_trip_workdir(&sim, terraform_latest());
     let apply = wd.apply();
     let starts = apply.log.matches("plugin started").count();
     let schema_calls = apply

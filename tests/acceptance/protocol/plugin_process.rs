@@ -1,5 +1,5 @@
-//! Issue 9: the plugin process's life outside the RPCs: its socket directory is private and
-//! removed however the process ends, and the process does not outlive Terraform.
+//! The plugin process's life outside the RPCs: its socket directory is private and removed
+//! however the process ends, and the process does not outlive Terraform.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;

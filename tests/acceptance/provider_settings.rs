@@ -1,9 +1,9 @@
-//! Issue 9: configuration mistakes caught before apply, with the attribute named: a null
-//! required argument, credentials in a URL (never echoed), out-of-range settings, a platform
-//! misspelt or set beside a URL, and a visible warning when TLS verification is off.
+//! The provider block: required arguments, URLs, ranges, the platform, TLS verification and
+//! credentials, checked before apply with the attribute named; settings known only at apply.
 
 use std::path::PathBuf;
 
+use crate::support::fixtures::ARN;
 use crate::support::sim::SimFixture;
 use crate::support::terraform::{Run, Workdir, terraform_latest, terraform_oldest};
 
@@ -222,4 +222,106 @@ fn skipping_tls_verification_is_a_visible_warning() {
         "the warning points at the setting:\n{}",
         plan.text()
     );
+}
+
+#[test]
+fn bad_credentials_answered_in_an_http_200_envelope_name_the_user_and_platform() {
+    let sim = SimFixture::start();
+    let provider = sim
+        .provider_hcl("demo")
+        .replace("password    = \"demo\"", "password    = \"wrong\"");
+    assert!(provider.contains("\"wrong\""));
+    let config = provider
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "c" {{
+  name        = "creds"
+  arn         = "{ARN}"
+  external_id = "creds-external"
+}}
+"#
+        );
+    let wd = Workdir::new(&config);
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    // Qualys's own words, and what to check.
+    assert!(flat.contains("Authentication failed"), "{flat}");
+    assert!(flat.contains("username \"demo\""), "{flat}");
+    assert!(flat.contains("platform"), "{flat}");
+    assert!(flat.contains(&sim.url), "{flat}");
+    // The simulator answered as Qualys does: HTTP 200 with INVALID_CREDENTIALS, no retries.
+    assert!(sim.call_count("qps3.search") >= 1);
+    assert!(sim.call_count("qps3.search") <= 2, "{}", sim.calls());
+}
+
+/// Provider settings known only at apply do not fail a plan that needs no API call; one that
+/// does says which setting and why.
+#[test]
+fn settings_known_only_at_apply_fail_only_plans_that_need_the_api() {
+    let sim = SimFixture::start();
+    let provider = |url: &str| {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    qualys = {{ source = "qualys-tf/qualys" }}
+  }}
+}}
+
+resource "terraform_data" "endpoint" {{
+  input = "{}"
+}}
+
+provider "qualys" {{
+  api_url  = {url}
+  username = "demo"
+  password = "demo"
+}}
+"#,
+            sim.url
+        )
+    };
+    let wd = Workdir::new(
+        &(provider("terraform_data.endpoint.output")
+            + r#"
+data "qualys_aws_regions" "all" {}
+"#),
+    )
+    .terraform(crate::support::terraform::terraform_latest());
+    let (code, run) = wd.plan_exit_code();
+    assert_eq!(
+        code,
+        2,
+        "a plan that needs no call goes ahead:\n{}",
+        run.text()
+    );
+
+    // A data source read at plan needs the API: the error names the setting and says why.
+    let wd = Workdir::new(
+        &(provider("terraform_data.endpoint.output")
+            + r#"
+data "qualys_aws_connectors" "all" {}
+"#),
+    )
+    .terraform(crate::support::terraform::terraform_latest());
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(flat.contains("api_url is not known yet"), "{flat}");
+    assert!(flat.contains("known only after apply"), "{flat}");
+
+    let wd = Workdir::new(
+        &(provider("terraform_data.endpoint.output")
+            + r#"
+data "qualys_aws_connectors" "all" {
+  depends_on = [terraform_data.endpoint]
+}
+"#),
+    )
+    .terraform(crate::support::terraform::terraform_latest());
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    // The data source waits for the endpoint's output (depends_on), so it is read at apply,
+    // when the setting is known.
+    assert_eq!(run.code, 0, "{}", run.text());
 }

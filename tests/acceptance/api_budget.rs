@@ -1,13 +1,12 @@
-//! Issue 12: the API budget (300 calls an hour per API by default) spent like it is scarce.
-//! Exact call counts from the simulator's `/_sim/calls` for what Terraform does to a fleet:
-//! create, refresh, update, destroy. The counts are deterministic: Terraform starts at most
-//! `-parallelism` reads at once, and the provider answers a refresh from one listing.
+//! The API budget (300 calls an hour per API by default) spent like it is scarce: exact call
+//! counts from the simulator for what Terraform does to a fleet, and a spent budget explained.
 
 use std::collections::BTreeMap;
 
 use qualys_sim::{RateLimit, SimConfig};
 use serde_json::{Value, json};
 
+use crate::support::fixtures::ARN;
 use crate::support::sim::SimFixture;
 use crate::support::terraform::{Workdir, terraform_latest};
 
@@ -64,7 +63,9 @@ fn calls_of(sim: &SimFixture, wd: &Workdir, args: &[&str]) -> BTreeMap<String, u
 }
 
 const APPLY: [&str; 4] = ["apply", "-auto-approve", "-input=false", "-parallelism=10"];
+
 const PLAN: [&str; 3] = ["plan", "-input=false", "-parallelism=10"];
+
 const DESTROY: [&str; 4] = [
     "destroy",
     "-auto-approve",
@@ -307,4 +308,45 @@ output "listed" {
         "refresh of 20 and the data source"
     );
     assert_eq!(wd.outputs()["listed"], json!(20));
+}
+
+/// An hour's budget used up is explained as such, with when the calls return, and no advice
+/// that cannot help.
+#[test]
+fn a_spent_hourly_budget_says_so() {
+    let sim = SimFixture::start_with(qualys_sim::SimConfig {
+        rate_limit: Some(qualys_sim::RateLimit {
+            calls: 1,
+            window: std::time::Duration::from_secs(3600),
+        }),
+        ..qualys_sim::SimConfig::default()
+    });
+    let config = sim.provider_hcl("demo")
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "c" {{
+  name        = "budget"
+  arn         = "{ARN}"
+  external_id = "budget-external"
+}}
+"#
+        );
+    let wd = Workdir::new(&config);
+    // The existence check spends the hour's one call; the create is refused.
+    let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains(
+            "the Connector (QPS) API calls this Qualys subscription may make in an hour are used up"
+        ),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("return in 59m") || flat.contains("return in 1h"),
+        "{flat}"
+    );
+    assert!(flat.contains("spread the runs"), "{flat}");
+    assert!(!flat.contains("lower `max_concurrency`"), "{flat}");
+    assert!(sim.connectors().is_empty());
 }
