@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures how long Terraform takes to fail against a Qualys endpoint that cannot answer, with
-# the provider's default settings (issue 19): connection refused, a DNS name that does not
+# the provider's default settings: connection refused, a DNS name that does not
 # resolve, a host that drops connection attempts (SYN dropped), and a server that accepts and
 # never answers. For each, a `terraform plan` refreshing five connectors and a `terraform
 # apply` creating one. Prints one line per case with the seconds it took and the target.

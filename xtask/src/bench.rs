@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: the real Terraform driving the release provider against qualys-sim, side
-//! by side with the same Terraform driving hashicorp/null over as many resources (issue 12).
+//! by side with the same Terraform driving hashicorp/null over as many resources.
 //!
 //! Per API (v3, v2, cloudview) and N, each repetition runs one lifecycle per provider, the
 //! three providers taking turns at going first: apply (create N), plan (refresh N, no
@@ -25,7 +25,7 @@
 //! null with one trigger creates in 6.6 s, null with 27 connector-sized triggers in 19.2 s,
 //! our provider in 15.7 s, the provider process itself using about 5% CPU and Terraform
 //! ~130%. The same-size null's median and the ratio to it are information beside the table's
-//! verdict, which stays issue 12's target against plain null.
+//! verdict, which stays the speed target against plain null.
 //!
 //! Peak RSS: Terraform starts several provider processes per command (schema, validation,
 //! plan, apply), some for milliseconds, so sampling /proc would miss peaks. The dev_overrides
@@ -199,7 +199,7 @@ pub struct Run {
     pub failure: Option<String>,
 }
 
-/// What a scenario is judged against (issue 12's targets).
+/// What a scenario is judged against (the speed and API-call targets).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
     /// Refresh of N connectors the user sees all of: at most min(N, ceil(N/1000) + 1) calls.
@@ -224,7 +224,7 @@ pub fn other_budget(n: usize) -> u64 {
     n.div_ceil(1000) as u64 + 2
 }
 
-/// The most calls besides the N creates an apply creating `n` connectors may make (issue 19):
+/// The most calls besides the N creates an apply creating `n` connectors may make:
 /// the check before them at plan and at apply, and the confirmations after them, which catch a
 /// racing run's duplicate (one listing per batch of up to 10 creates that finish together).
 pub fn create_budget(n: usize) -> u64 {
@@ -439,7 +439,7 @@ pub fn table(rows: &[Row]) -> String {
             &calls,
             q.unwrap_or_default(),
             // Terraform's own work grows with a resource's state: the floor is the
-            // null_resource as large as a connector, which this run measured too (issue 19).
+            // null_resource as large as a connector, which this run measured too.
             ratio_same,
             failure,
         );
@@ -1280,7 +1280,7 @@ mod tests {
         let good = calls(&[("cloudview.create", 1000), ("cloudview.list", 3)]);
         let target = Target::Writes { op: "create" };
         assert!(judge(target, 1000, &good, Duration::ZERO, Some(1.1), None).met);
-        // Creates: the checks at plan and apply, and a confirmation per 10 (issue 19).
+        // Creates: the checks at plan and apply, and a confirmation per 10.
         let at_most = calls(&[("cloudview.create", 1000), ("cloudview.list", 102)]);
         assert!(judge(target, 1000, &at_most, Duration::ZERO, Some(1.1), None).met);
         let too_many = calls(&[("cloudview.create", 1000), ("cloudview.list", 103)]);
