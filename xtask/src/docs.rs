@@ -711,6 +711,7 @@ mod tests {
                 "docs/functions/parse_external_id.md",
                 "docs/functions/parse_import_id.md",
                 "docs/guides/adopting-existing-connectors.md",
+                "docs/guides/api-costs.md",
                 "docs/guides/onboarding-an-aws-account.md",
                 "docs/guides/running-in-ci.md",
                 "docs/index.md",

@@ -369,15 +369,15 @@ mod tests {
         assert!(parse(root, &words("bench --bogus")).is_err());
     }
 
-    /// The README's performance section quotes the command that produced its table.
+    /// The benchmarks' README quotes the command that produced its table.
     #[test]
-    fn the_readme_quotes_a_bench_command_that_exists() {
-        let readme = std::fs::read_to_string(xtask::repo_root().join("README.md"))
-            .expect("reading README.md");
+    fn the_benchmarks_readme_quotes_a_bench_command_that_exists() {
+        let readme = std::fs::read_to_string(xtask::repo_root().join("benches/README.md"))
+            .expect("reading benches/README.md");
         let line = readme
             .lines()
             .find(|l| l.starts_with("Produced by `cargo xtask bench"))
-            .expect("README's performance section names the command behind its table");
+            .expect("benches/README.md names the command behind its table");
         let command = line
             .split('`')
             .nth(1)
