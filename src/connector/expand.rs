@@ -29,6 +29,7 @@ pub struct Desired {
     pub default_tag_ids: Option<Vec<u64>>,
 }
 
+/// A set of strings, sorted; `None` when null or unknown.
 pub fn sorted_strings(v: &Value) -> Option<Vec<String>> {
     v.elements().map(|items| {
         let mut out: Vec<String> = items
@@ -42,6 +43,7 @@ pub fn sorted_strings(v: &Value) -> Option<Vec<String>> {
 }
 
 impl Desired {
+    /// The planned state as a request; Err only for a provider bug or a bad polling frequency.
     pub fn from_planned(planned: &Value) -> Result<Desired, Diagnostic> {
         let text = |name: &str| planned.get(name).as_str().unwrap_or_default().to_string();
         let flag = |name: &str| planned.get(name).as_bool().unwrap_or(false);
@@ -130,5 +132,121 @@ impl Desired {
             }),
             remediation_enabled: Some(self.remediation_enabled),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Value {
+        Value::Set(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    fn planned(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::object([
+            ("api", Value::string("v3")),
+            ("name", Value::string("c1")),
+            ("description", Value::string("made here")),
+            ("arn", Value::string("arn:aws:iam::123456789012:role/Q")),
+            ("external_id", Value::string("USPOD01-4765-abc12")),
+            (
+                "polling_frequency",
+                Value::object([("hours", Value::int(1)), ("minutes", Value::int(30))]),
+            ),
+        ]);
+        for (k, value) in pairs {
+            v.set(k, value.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn a_qps_request_says_what_the_plan_says_with_sets_sorted() {
+        let desired = Desired::from_planned(&planned(&[
+            ("all_regions", Value::Bool(false)),
+            ("cspm_regions", strings(&["us-west-2", "us-east-1"])),
+            ("connector_apps", strings(&["CSA", "AI"])),
+            (
+                "default_tag_ids",
+                Value::Set(vec![Value::int(7), Value::int(-1)]),
+            ),
+        ]))
+        .unwrap();
+        let spec = desired.qps_spec(None);
+        assert_eq!(spec.name, "c1");
+        assert_eq!(spec.description.as_deref(), Some("made here"));
+        assert_eq!(spec.run_frequency, Some(90));
+        assert_eq!(spec.all_regions, Some(false));
+        assert_eq!(
+            spec.cspm_regions,
+            Some(vec!["us-east-1".to_string(), "us-west-2".to_string()])
+        );
+        assert_eq!(spec.endpoints, None, "no inventory list, none before");
+        assert_eq!(
+            spec.connector_apps,
+            Some(vec!["AI".to_string(), "CSA".to_string()])
+        );
+        assert_eq!(spec.default_tag_ids, Some(vec![7]), "no negative tag ids");
+    }
+
+    #[test]
+    fn a_region_list_removed_by_an_update_is_sent_empty() {
+        let desired =
+            Desired::from_planned(&planned(&[("all_regions", Value::Bool(false))])).unwrap();
+        let prior = Value::object([("inventory_regions", strings(&["us-east-1"]))]);
+        let spec = desired.qps_spec(Some(&prior));
+        assert_eq!(spec.endpoints, Some(Vec::new()));
+        assert_eq!(spec.cspm_regions, None);
+        // With all_regions the lists do not apply: none is sent.
+        let desired =
+            Desired::from_planned(&planned(&[("all_regions", Value::Bool(true))])).unwrap();
+        assert_eq!(desired.qps_spec(Some(&prior)).endpoints, None);
+    }
+
+    #[test]
+    fn a_cloudview_request_splits_the_polling_frequency() {
+        let desired = Desired::from_planned(&planned(&[
+            ("api", Value::string("cloudview")),
+            ("is_portal_connector", Value::Bool(true)),
+        ]))
+        .unwrap();
+        assert_eq!(desired.api, Api::CloudView);
+        let spec = desired.cloudview_spec();
+        assert_eq!(
+            spec.polling_frequency,
+            Some(cloudview::PollingFrequency {
+                hours: 1,
+                minutes: 30
+            })
+        );
+        assert!(spec.is_portal_connector);
+        assert_eq!(spec.external_id, "USPOD01-4765-abc12");
+    }
+
+    #[test]
+    fn an_unknown_polling_frequency_is_the_default_and_a_bad_one_an_error_at_it() {
+        let desired =
+            Desired::from_planned(&planned(&[("polling_frequency", Value::Unknown)])).unwrap();
+        assert_eq!(desired.polling_minutes, DEFAULT_POLLING_MINUTES);
+        let bad = planned(&[(
+            "polling_frequency",
+            Value::object([("hours", Value::int(25)), ("minutes", Value::int(0))]),
+        )]);
+        let Err(d) = Desired::from_planned(&bad) else {
+            panic!("25 hours is out of range");
+        };
+        assert_eq!(
+            d.path.map(|p| p.to_string()).as_deref(),
+            Some("polling_frequency")
+        );
+    }
+
+    #[test]
+    fn a_plan_without_a_known_api_is_a_provider_bug() {
+        let Err(d) = Desired::from_planned(&planned(&[("api", Value::Unknown)])) else {
+            panic!("an unknown api cannot be expanded");
+        };
+        assert!(d.summary.starts_with("Provider bug"), "{}", d.summary);
     }
 }

@@ -197,6 +197,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_qps_connector_scanning_all_regions_reads_with_empty_lists() {
+        let c: qps::Connector = serde_json::from_str(
+            r#"{"id": 42, "name": "c1", "arn": "arn:aws:iam::123456789012:role/Q",
+                "allRegions": true, "cspmRegions": {"list": [
+                  {"CspmRegionSimple": {"regionCode": "us-east-1"}}]},
+                "connectorAppInfos": [], "runFrequency": 90}"#,
+        )
+        .unwrap();
+        let connector = Connector::from_qps(&c, Api::V2);
+        assert_eq!(connector.id, "42");
+        assert_eq!(connector.api, Api::V2);
+        assert!(connector.cspm_regions.is_empty());
+        assert_eq!(connector.aws_account_id.as_deref(), Some("123456789012"));
+        assert_eq!(
+            connector.connector_apps, None,
+            "an empty list reads as none"
+        );
+        assert_eq!(connector.polling_minutes, 90);
+        assert_eq!(connector.is_portal_connector, None);
+        assert!(Connector::reported_by_qps(&c).contains(&"aws_account_id"));
+        assert!(!Connector::reported_by_qps(&c).contains(&"external_id"));
+    }
+
+    #[test]
+    fn a_cloudview_connector_is_its_own_uuid_and_polls_in_hours_and_minutes() {
+        let c: cloudview::Connector = serde_json::from_str(
+            r#"{"connectorId": "8889b18b-6f92-43d3-8afd-6d9d144177e8", "name": "c1",
+                "pollingFrequency": {"hours": 6, "minutes": 30}, "baseAccountId": "805950163170",
+                "lastSyncedOn": "Wed Jan 13 05:17:58 UTC 2021", "isDisabled": true}"#,
+        )
+        .unwrap();
+        let connector = Connector::from_cloudview(&c);
+        assert_eq!(connector.api, Api::CloudView);
+        assert_eq!(
+            connector.cloudview_uuid.as_deref(),
+            Some(c.connector_id.as_str())
+        );
+        assert_eq!(connector.polling_minutes, 390);
+        assert_eq!(
+            connector.qualys_aws_account_id.as_deref(),
+            Some("805950163170")
+        );
+        assert_eq!(connector.last_sync.as_deref(), Some("2021-01-13T05:17:58Z"));
+        assert!(connector.disabled);
+        assert_eq!(connector.all_regions, None, "CloudView has no region scope");
+    }
+
+    #[test]
     fn qualys_dates_read_as_rfc3339() {
         let date = |s: &str| rfc3339(&Some(s.to_string()));
         assert_eq!(

@@ -176,3 +176,86 @@ pub fn polling_value(minutes: u32) -> Value {
         ("minutes", Value::int(i64::from(minutes % 60))),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connector(api: Api) -> Connector {
+        Connector {
+            id: "42".into(),
+            api,
+            name: Some("c1".into()),
+            description: String::new(),
+            arn: Some("arn:aws-us-gov:iam::123456789012:role/Q".into()),
+            external_id: Some("x1".into()),
+            is_gov_cloud: true,
+            is_china_region: false,
+            is_portal_connector: None,
+            polling_minutes: 90,
+            all_regions: Some(true),
+            cspm_regions: Vec::new(),
+            inventory_regions: Vec::new(),
+            disabled: false,
+            remediation_enabled: Some(false),
+            aws_account_id: Some("123456789012".into()),
+            qualys_aws_account_id: Some("805950163170".into()),
+            state: Some("FINISHED_SUCCESS".into()),
+            cloudview_uuid: None,
+            attached_to_org_connector: Some(false),
+            connector_apps: Some(vec!["AI".into()]),
+            activation_modules: None,
+            default_tag_ids: Some(vec![7]),
+            last_sync: None,
+            next_sync: None,
+            last_error: None,
+            total_assets: Some(3),
+        }
+    }
+
+    #[test]
+    fn the_trust_principal_is_the_qualys_account_in_the_connectors_partition() {
+        let c = connector(Api::V3);
+        assert_eq!(
+            c.trust_principal().as_deref(),
+            Some("arn:aws-us-gov:iam::805950163170:root")
+        );
+        let unknown = Connector {
+            qualys_aws_account_id: Some(String::new()),
+            ..c
+        };
+        assert_eq!(unknown.trust_principal(), None);
+        assert_eq!(partition_of_flags(true, true), Partition::Gov);
+        assert_eq!(partition_of_flags(false, true), Partition::China);
+    }
+
+    #[test]
+    fn attributes_write_empty_region_lists_as_null_and_the_verdict_by_meaning() {
+        let attributes = connector(Api::V2).attributes();
+        assert_eq!(attributes["api"], Value::string("v2"));
+        assert_eq!(attributes["cspm_regions"], Value::Null);
+        assert_eq!(attributes["activation_modules"], Value::Null);
+        assert_eq!(
+            attributes["connector_apps"],
+            Value::Set(vec![Value::string("AI")])
+        );
+        assert_eq!(
+            attributes["default_tag_ids"],
+            Value::Set(vec![Value::int(7)])
+        );
+        assert_eq!(attributes["polling_frequency"], polling_value(90));
+        assert_eq!(attributes["sync_status"], Value::string("success"));
+        assert_eq!(
+            attributes["trust_principal"],
+            Value::string("arn:aws-us-gov:iam::805950163170:root")
+        );
+        assert_eq!(connector(Api::V2).import_id(), "v2:42");
+    }
+
+    #[test]
+    fn polling_minutes_read_as_hours_and_minutes() {
+        let v = polling_value(90);
+        assert_eq!(v.get("hours"), &Value::int(1));
+        assert_eq!(v.get("minutes"), &Value::int(30));
+    }
+}

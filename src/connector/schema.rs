@@ -261,3 +261,48 @@ pub fn attributes() -> Vec<Attribute> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::connector::model::Connector;
+    use crate::connector::{Api, DEFAULT_POLLING_MINUTES};
+
+    #[test]
+    fn the_model_writes_every_attribute_declared_and_no_other() {
+        let declared: BTreeSet<String> = attributes().into_iter().map(|a| a.name).collect();
+        let connector = Connector {
+            id: "42".into(),
+            api: Api::V3,
+            name: None,
+            description: String::new(),
+            arn: None,
+            external_id: None,
+            is_gov_cloud: false,
+            is_china_region: false,
+            is_portal_connector: None,
+            polling_minutes: DEFAULT_POLLING_MINUTES,
+            all_regions: None,
+            cspm_regions: Vec::new(),
+            inventory_regions: Vec::new(),
+            disabled: false,
+            remediation_enabled: None,
+            aws_account_id: None,
+            qualys_aws_account_id: None,
+            state: None,
+            cloudview_uuid: None,
+            attached_to_org_connector: None,
+            connector_apps: None,
+            activation_modules: None,
+            default_tag_ids: None,
+            last_sync: None,
+            next_sync: None,
+            last_error: None,
+            total_assets: None,
+        };
+        let written: BTreeSet<String> = connector.attributes().into_keys().collect();
+        assert_eq!(declared, written);
+    }
+}

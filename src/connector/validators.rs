@@ -535,6 +535,80 @@ pub fn validate_tag_ids(tags: &Value, diags: &mut Diagnostics) {
 mod tests {
     use super::*;
 
+    fn paths(diags: &Diagnostics) -> Vec<String> {
+        diags
+            .0
+            .iter()
+            .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn configuration_rules_never_fire_on_unknown_values() {
+        let unknown = Value::object([
+            ("api", Value::Unknown),
+            ("name", Value::Unknown),
+            ("arn", Value::Unknown),
+            ("is_gov_cloud", Value::Unknown),
+            ("all_regions", Value::Unknown),
+            ("cspm_regions", Value::Set(vec![Value::Unknown])),
+            ("connector_apps", Value::Unknown),
+            ("polling_frequency", Value::Unknown),
+        ]);
+        let mut diags = Diagnostics::default();
+        assert_eq!(validate_api(&unknown, &mut diags), None);
+        validate_text(&unknown, &mut diags);
+        validate_partition(&unknown, &mut diags);
+        validate_codes(&unknown, "connector_apps", &APPS, &mut diags);
+        validate_polling(unknown.get("polling_frequency"), &mut diags);
+        validate_regions(&unknown, partition_of(&unknown), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(partition_of(&unknown), None);
+    }
+
+    #[test]
+    fn an_api_left_out_is_v3_and_a_wrong_one_is_an_error_at_api() {
+        let mut diags = Diagnostics::default();
+        let config = |api: Value| Value::object([("api", api)]);
+        assert_eq!(
+            validate_api(&config(Value::Null), &mut diags),
+            Some(Api::V3)
+        );
+        assert_eq!(validate_api(&config(Value::string("v4")), &mut diags), None);
+        assert_eq!(paths(&diags), ["api"]);
+        assert!(diags.0[0].detail.contains("got \"v4\""), "{diags:?}");
+    }
+
+    #[test]
+    fn qps_only_arguments_are_errors_at_each_with_cloudview() {
+        let config = Value::object([
+            ("all_regions", Value::Bool(true)),
+            ("default_tag_ids", Value::Set(vec![Value::int(1)])),
+            ("is_portal_connector", Value::Bool(true)),
+        ]);
+        let mut diags = Diagnostics::default();
+        validate_for_api(&config, Api::CloudView, &mut diags);
+        assert_eq!(paths(&diags), ["all_regions", "default_tag_ids"]);
+        let mut diags = Diagnostics::default();
+        validate_for_api(&config, Api::V2, &mut diags);
+        assert_eq!(paths(&diags), ["is_portal_connector"]);
+    }
+
+    #[test]
+    fn a_flag_left_out_follows_the_role_and_a_set_one_decides() {
+        let gov_arn = Value::string("arn:aws-us-gov:iam::123456789012:role/Q");
+        let config = Value::object([("arn", gov_arn.clone())]);
+        assert_eq!(partition_of(&config), Some(Partition::Gov));
+        assert_eq!(flag_from_arn(&config, Partition::China), Some(false));
+        let config = Value::object([("arn", gov_arn), ("is_china_region", Value::Bool(true))]);
+        assert_eq!(partition_of(&config), Some(Partition::China));
+        let mut diags = Diagnostics::default();
+        validate_partition(&config, &mut diags);
+        assert_eq!(paths(&diags), ["arn"]);
+        assert_eq!(polling_fields(None, None), (4, 0));
+        assert_eq!(polling_fields(None, Some(30)), (0, 30));
+    }
+
     #[test]
     fn role_arns() {
         let a = parse_role_arn("arn:aws-us-gov:iam::123456789012:role/path/Qualys").unwrap();

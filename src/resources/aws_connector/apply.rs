@@ -211,3 +211,106 @@ pub(super) fn parse_qps_id(id: &str) -> Result<u64, Diagnostic> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_timeouts(timeouts: Value) -> Value {
+        Value::object([("timeouts", timeouts)])
+    }
+
+    #[test]
+    fn planned_reports_stay_unless_the_plan_left_them_unknown() {
+        let mut planned = Value::object([
+            ("state", Value::string("FINISHED_SUCCESS")),
+            ("sync_status", Value::string("success")),
+            ("last_sync", Value::Unknown),
+        ]);
+        planned.set("total_assets", Value::int(7));
+        let mut state = Value::object([
+            ("state", Value::string("QUEUED")),
+            ("sync_status", Value::string("running")),
+            ("last_sync", Value::string("2026-01-30T06:29:04Z")),
+            ("total_assets", Value::int(9)),
+        ]);
+        keep_planned_reports(&mut state, &planned);
+        assert_eq!(state.get("state"), &Value::string("FINISHED_SUCCESS"));
+        assert_eq!(state.get("sync_status"), &Value::string("success"));
+        assert_eq!(state.get("total_assets"), &Value::int(7));
+        // Unknown in the plan: what Qualys answered stays.
+        assert_eq!(
+            state.get("last_sync"),
+            &Value::string("2026-01-30T06:29:04Z")
+        );
+
+        let mut gone = Value::Null;
+        keep_planned_reports(&mut gone, &planned);
+        assert_eq!(gone, Value::Null, "a deleted connector stays deleted");
+    }
+
+    #[test]
+    fn an_operation_is_bounded_by_its_timeout_else_twenty_minutes() {
+        let state = with_timeouts(Value::object([
+            ("create", Value::string("45m")),
+            ("update", Value::string("not a duration")),
+        ]));
+        assert_eq!(timeout_of(&state, "create"), Duration::from_secs(45 * 60));
+        assert_eq!(timeout_of(&state, "update"), OPERATION_TIMEOUT);
+        assert_eq!(timeout_of(&state, "delete"), OPERATION_TIMEOUT);
+        assert_eq!(
+            timeout_of(&Value::Null, "read"),
+            Duration::from_secs(20 * 60)
+        );
+    }
+
+    #[test]
+    fn a_timeout_names_the_timeouts_field_that_bounded_it() {
+        let state = with_timeouts(Value::object([("delete", Value::string("5m"))]));
+        let e = qualys::Error::Timeout(Duration::from_secs(300));
+        let d = operation_error("Could not delete", &e, "delete", &state);
+        assert_eq!(d.summary, "Could not delete");
+        assert!(
+            d.detail.contains("within 5m (timeouts.delete)"),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("Raise timeouts.delete"), "{}", d.detail);
+    }
+
+    #[test]
+    fn a_refused_write_with_unlisted_regions_says_qualys_decides() {
+        let planned = Value::object([
+            ("arn", Value::string("arn:aws:iam::123456789012:role/Q")),
+            (
+                "cspm_regions",
+                Value::Set(vec![
+                    Value::string("us-east-1"),
+                    Value::string("eu-central-2"),
+                ]),
+            ),
+        ]);
+        let e = qualys::Error::InvalidRequest {
+            message: "region not supported".into(),
+            resolution: None,
+        };
+        let d = operation_error("Could not create", &e, "create", &planned);
+        assert!(d.detail.starts_with(&format!("{e}.")), "{}", d.detail);
+        assert!(
+            d.detail.contains("names \"eu-central-2\" in its regions"),
+            "{}",
+            d.detail
+        );
+        // A delete is not about the regions: Qualys's answer alone.
+        let d = operation_error("Could not delete", &e, "delete", &planned);
+        assert_eq!(d.detail, format!("{e}."));
+    }
+
+    #[test]
+    fn a_qps_id_in_state_is_a_number() {
+        assert_eq!(parse_qps_id("2064449"), Ok(2064449));
+        let d = parse_qps_id("8889b18b-6f92-43d3-8afd-6d9d144177e8").unwrap_err();
+        assert_eq!(d.summary, "Invalid connector id in state");
+        assert!(d.detail.contains("not a QPS connector id"), "{}", d.detail);
+    }
+}

@@ -302,3 +302,47 @@ pub(super) fn state_from_plan(planned: &Value, api: Api, id: &str) -> Value {
     }
     state
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qualys::{Family, QpsVersion};
+
+    #[test]
+    fn qps_ids_tell_the_order_of_creation_by_number() {
+        let qps = Family::Qps(QpsVersion::V3);
+        assert!(created_before(qps, "9", "10"));
+        assert!(!created_before(qps, "10", "9"));
+        assert!(!created_before(qps, "10", "10"));
+    }
+
+    #[test]
+    fn cloudview_uuids_compare_the_same_way_in_every_run() {
+        let (a, b) = (
+            "0a8c7f36-0000-4000-8000-000000000000",
+            "9b1d2e47-0000-4000-8000-000000000000",
+        );
+        assert!(created_before(Family::CloudView, a, b));
+        assert!(!created_before(Family::CloudView, b, a));
+    }
+
+    #[test]
+    fn a_created_connectors_state_is_the_plan_with_its_id_and_the_unknowns_null() {
+        let planned = Value::object([
+            ("id", Value::Unknown),
+            ("name", Value::string("c1")),
+            ("state", Value::Unknown),
+            ("cloudview_uuid", Value::Unknown),
+        ]);
+        let state = state_from_plan(&planned, Api::V3, "2064449");
+        assert_eq!(state.get("id"), &Value::string("2064449"));
+        assert_eq!(state.get("name"), &Value::string("c1"));
+        assert_eq!(state.get("state"), &Value::Null);
+        assert_eq!(state.get("cloudview_uuid"), &Value::Null);
+
+        let uuid = "8889b18b-6f92-43d3-8afd-6d9d144177e8";
+        let state = state_from_plan(&planned, Api::CloudView, uuid);
+        assert_eq!(state.get("cloudview_uuid"), &Value::string(uuid));
+        assert!(state.is_wholly_known());
+    }
+}

@@ -132,3 +132,69 @@ pub(super) fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> D
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn desired(api: &str) -> Desired {
+        Desired::from_planned(&Value::object([
+            ("api", Value::string(api)),
+            ("name", Value::string("c1")),
+            ("arn", Value::string("arn:aws:iam::123456789012:role/Q")),
+        ]))
+        .unwrap()
+    }
+
+    fn found(id: &str, account: Option<&str>) -> qualys::Existing {
+        qualys::Existing {
+            id: id.into(),
+            name: "c1".into(),
+            aws_account_id: account.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_existing_connector_is_named_with_the_commands_that_import_it() {
+        let d = already_exists(
+            &desired("v2"),
+            &[found("42", Some("123456789012")), found("43", None)],
+        );
+        assert_eq!(d.summary, "Qualys connector \"c1\" already exists");
+        assert!(
+            d.detail
+                .contains(": v2:42 (AWS account 123456789012), v2:43. "),
+            "{}",
+            d.detail
+        );
+        assert!(
+            d.detail.contains("terraform import 'ADDRESS' v2:42\n"),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("id = \"v2:42\""), "{}", d.detail);
+        assert!(d.detail.contains("create_before_destroy"), "{}", d.detail);
+    }
+
+    #[test]
+    fn a_failed_check_stops_the_create_and_says_why() {
+        let planned = Value::object([("timeouts", Value::Null)]);
+        let e = qualys::Error::Unauthorized {
+            message: "bad password".into(),
+        };
+        let d = check_failed(&desired("v3"), &planned, &e);
+        assert_eq!(
+            d.summary,
+            "Could not check whether the Qualys connector already exists"
+        );
+        assert!(d.detail.contains("nothing was created"), "{}", d.detail);
+        assert!(d.detail.contains("bad password"), "{}", d.detail);
+
+        let timeout = qualys::Error::Timeout(Duration::from_secs(1200));
+        let d = check_failed(&desired("v3"), &planned, &timeout);
+        assert_eq!(d.summary, "Creating the Qualys connector timed out");
+        assert!(d.detail.contains("(timeouts.create)"), "{}", d.detail);
+    }
+}

@@ -122,3 +122,47 @@ fn wrong_api(api: Api, prior: &Value, message: &str) -> Diagnostic {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cloudview_update_refused_says_to_move_to_qps_in_place() {
+        let d = wrong_api(Api::CloudView, &Value::Null, "CONNECTOR_NOT_MERGED");
+        assert_eq!(
+            d.summary,
+            "This connector can only be changed through the Connector app's QPS API"
+        );
+        assert!(
+            d.detail
+                .starts_with("Qualys refused the update through cloudview: CONNECTOR_NOT_MERGED."),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("set api = \"v3\""), "{}", d.detail);
+    }
+
+    #[test]
+    fn a_qps_update_refused_says_to_import_it_through_cloudview() {
+        let uuid = "8889b18b-6f92-43d3-8afd-6d9d144177e8";
+        let prior = Value::object([("cloudview_uuid", Value::string(uuid))]);
+        let d = wrong_api(Api::V2, &prior, "only connectors it created");
+        assert_eq!(
+            d.summary,
+            "This connector can only be changed through CloudView"
+        );
+        assert!(
+            d.detail.contains("through v2: only connectors it created."),
+            "{}",
+            d.detail
+        );
+        assert!(
+            d.detail.contains(&format!("with the ID cloudview:{uuid}")),
+            "{}",
+            d.detail
+        );
+        let d = wrong_api(Api::V3, &Value::Null, "refused");
+        assert!(d.detail.contains("cloudview:<its UUID>"), "{}", d.detail);
+    }
+}
