@@ -30,7 +30,7 @@ pub struct Desired {
 }
 
 /// A set of strings, sorted; `None` when null or unknown.
-pub fn sorted_strings(v: &Value) -> Option<Vec<String>> {
+fn sorted_strings(v: &Value) -> Option<Vec<String>> {
     v.elements().map(|items| {
         let mut out: Vec<String> = items
             .iter()
