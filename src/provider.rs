@@ -31,11 +31,11 @@ pub fn registry() -> Registry<Configured> {
         .data_source(aws_connectors::AwsConnectors)
         .data_source(aws_base_account::AwsBaseAccount)
         .data_source(aws_iam_policy::AwsIamPolicy)
-        .function(external_id::ExternalId)
-        .function(import_id::ImportId)
-        .function(is_valid_external_id::IsValidExternalId)
-        .function(parse_external_id::ParseExternalId)
-        .function(parse_import_id::ParseImportId)
+        .function(external_id::ExternalIdFunction)
+        .function(import_id::ImportIdFunction)
+        .function(is_valid_external_id::IsValidExternalIdFunction)
+        .function(parse_external_id::ParseExternalIdFunction)
+        .function(parse_import_id::ParseImportIdFunction)
 }
 
 /// The provider process's state: its registry and what configure made of the settings.

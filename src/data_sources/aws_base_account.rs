@@ -3,12 +3,12 @@
 //! other Qualys accounts than commercial ones), so a role can be created before its connector
 //! with nothing copied from the Qualys UI.
 
+use crate::connector::model::trust_principal;
+use crate::connector::regions::Partition;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{BaseAccount, BaseAccounts, Client};
-use crate::regions::Partition;
-use crate::resources::aws_connector::model::trust_principal;
 
 pub const TYPE_NAME: &str = "qualys_aws_base_account";
 

@@ -2,14 +2,16 @@
 //! import` takes) or by name (with the AWS account or the API when names repeat), with every
 //! attribute of the resource and the ID to import it by.
 
+use crate::connector::Api;
+use crate::connector::import_id::ImportId;
+use crate::connector::model::Connector;
+use crate::connector::validators::validate_api;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Block, Presence, Schema};
 use crate::plugin::value::Value;
 use crate::qualys::Client;
-use crate::resources::aws_connector::model::Connector;
-use crate::resources::aws_connector::{Api, parse_import_id};
 
-use super::connector_listing::{connector_attributes, connector_values, list_for, validate_api};
+use super::connector_listing::{connector_attributes, connector_values, list_for};
 
 pub const TYPE_NAME: &str = "qualys_aws_connector";
 
@@ -75,7 +77,7 @@ pub fn validate(config: &Value) -> Diagnostics {
         );
     }
     if let Some(id) = id.as_str()
-        && let Err(d) = parse_import_id(id)
+        && let Err(d) = ImportId::parse(id)
     {
         diags.push(d.at(AttrPath::attr("id")));
     }
@@ -92,9 +94,9 @@ pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics>
 }
 
 async fn by_id(client: &Client, id: &str) -> Result<Connector, Diagnostics> {
-    let (api, id) = parse_import_id(id).map_err(|d| d.at(AttrPath::attr("id")))?;
+    let ImportId { api, id } = ImportId::parse(id).map_err(|d| d.at(AttrPath::attr("id")))?;
     let found = match api.qps_version() {
-        // parse_import_id takes only numbers for the QPS APIs.
+        // An import ID has only numbers for the QPS APIs.
         Some(version) => match id.parse::<u64>() {
             Ok(n) => client
                 .qps(version)

@@ -4,13 +4,14 @@
 
 use regex::Regex;
 
+use crate::connector::model::Connector;
+use crate::connector::validators::validate_api;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{Client, SyncStatus};
-use crate::resources::aws_connector::model::Connector;
 
-use super::connector_listing::{connector_type, connector_values, list_for, validate_api};
+use super::connector_listing::{connector_type, connector_values, list_for};
 
 pub const TYPE_NAME: &str = "qualys_aws_connectors";
 

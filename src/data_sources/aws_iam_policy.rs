@@ -9,13 +9,13 @@
 
 use serde_json::json;
 
+use crate::connector::model::trust_principal;
+use crate::connector::regions::Partition;
+use crate::connector::validators::validate_aws_external_id;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::Client;
-use crate::regions::Partition;
-use crate::resources::aws_connector::model::trust_principal;
-use crate::resources::validators::validate_aws_external_id;
 
 use super::aws_base_account::{account_for, base_accounts, partition};
 

@@ -1,10 +1,10 @@
 //! `qualys_aws_regions`: the AWS region codes Qualys supports for connectors, optionally for
 //! one partition, so configurations can build `cspm_regions` from data instead of a copied list.
 
+use crate::connector::regions::{self, Partition};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::regions::{self, Partition};
 
 pub const TYPE_NAME: &str = "qualys_aws_regions";
 

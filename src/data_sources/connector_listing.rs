@@ -9,20 +9,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::connector::model::Connector;
+use crate::connector::{self, Api};
+use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::schema::{Attribute, Presence};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{self, Client, QpsVersion};
-use crate::resources::aws_connector::model::Connector;
-use crate::resources::aws_connector::{self, Api};
 
-/// The resource's connector attributes (all but `timeouts`), read-only, plus `import_id`.
+/// The connector's attributes, read-only, plus `import_id`.
 pub fn connector_attributes() -> Vec<Attribute> {
-    let mut attributes: Vec<Attribute> = aws_connector::schema()
-        .block
-        .attributes
+    let mut attributes: Vec<Attribute> = connector::schema::attributes()
         .into_iter()
-        .filter(|a| a.name != "timeouts" && a.name != "wait_for_sync")
         .map(|mut a| {
             a.presence = Presence::Computed;
             a.nested = None;
@@ -106,19 +103,4 @@ pub async fn list_for(client: &Client, config: &Value) -> Result<Vec<Connector>,
     list_all(client, qps_as).await.map_err(|e| {
         Diagnostic::error("Could not list the Qualys connectors", format!("{e}.")).into()
     })
-}
-
-/// The `api` argument, if known, must name an API.
-pub fn validate_api(config: &Value, diags: &mut Diagnostics) {
-    if let Some(api) = config.get("api").as_str()
-        && Api::parse(api).is_none()
-    {
-        diags.push(
-            Diagnostic::error(
-                "Invalid api",
-                format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {api:?}."),
-            )
-            .at(AttrPath::attr("api")),
-        );
-    }
 }

@@ -86,9 +86,9 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
 }
 
 /// `provider::qualys::external_id` in the provider's registry.
-pub struct ExternalId;
+pub struct ExternalIdFunction;
 
-impl crate::plugin::registry::Function for ExternalId {
+impl crate::plugin::registry::Function for ExternalIdFunction {
     fn name(&self) -> &'static str {
         NAME
     }

@@ -1,9 +1,10 @@
 //! `provider::qualys::import_id(api, id)`: the ID `terraform import` and `import` blocks take for
 //! a connector, checked by the resource's own import rules.
 
+use crate::connector::Api;
+use crate::connector::import_id::ImportId;
 use crate::plugin::api::{Function, FunctionError};
 use crate::plugin::value::{Type, Value};
-use crate::resources::aws_connector::{Api, parse_import_id};
 
 use super::{string_argument, string_parameter};
 
@@ -32,30 +33,23 @@ pub fn definition() -> Function {
 }
 
 pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
-    let api = string_argument(arguments, 0)?;
-    if Api::parse(api).is_none() {
+    let name = string_argument(arguments, 0)?;
+    let Some(api) = Api::parse(name) else {
         return Err(FunctionError::at(
             0,
-            format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {api:?}."),
+            format!("api must be \"v3\", \"v2\" or \"cloudview\"; got {name:?}."),
         ));
-    }
+    };
     let id = string_argument(arguments, 1)?;
-    match parse_import_id(&format!("{api}:{id}")) {
-        Ok((api, id)) => Ok(Value::string(format!("{}:{id}", api.as_str()))),
-        Err(_) => Err(FunctionError::at(
-            1,
-            match api {
-                "cloudview" => format!("a CloudView connector ID is a UUID; got {id:?}."),
-                _ => format!("a QPS connector ID is a number; got {id:?}."),
-            },
-        )),
-    }
+    ImportId::new(api, id)
+        .map(|import_id| Value::string(import_id.to_string()))
+        .map_err(|why| FunctionError::at(1, why))
 }
 
 /// `provider::qualys::import_id` in the provider's registry.
-pub struct ImportId;
+pub struct ImportIdFunction;
 
-impl crate::plugin::registry::Function for ImportId {
+impl crate::plugin::registry::Function for ImportIdFunction {
     fn name(&self) -> &'static str {
         NAME
     }

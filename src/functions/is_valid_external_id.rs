@@ -29,9 +29,9 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
 }
 
 /// `provider::qualys::is_valid_external_id` in the provider's registry.
-pub struct IsValidExternalId;
+pub struct IsValidExternalIdFunction;
 
-impl crate::plugin::registry::Function for IsValidExternalId {
+impl crate::plugin::registry::Function for IsValidExternalIdFunction {
     fn name(&self) -> &'static str {
         NAME
     }

@@ -43,9 +43,9 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
 }
 
 /// `provider::qualys::parse_external_id` in the provider's registry.
-pub struct ParseExternalId;
+pub struct ParseExternalIdFunction;
 
-impl crate::plugin::registry::Function for ParseExternalId {
+impl crate::plugin::registry::Function for ParseExternalIdFunction {
     fn name(&self) -> &'static str {
         NAME
     }

@@ -1,9 +1,9 @@
 //! `provider::qualys::parse_import_id(import_id)`: a connector import ID's API and ID, by the
 //! resource's own import rules.
 
+use crate::connector::import_id::ImportId;
 use crate::plugin::api::{Function, FunctionError};
 use crate::plugin::value::{Type, Value};
-use crate::resources::aws_connector::parse_import_id;
 
 use super::{string_argument, string_parameter};
 
@@ -26,7 +26,7 @@ pub fn definition() -> Function {
 }
 
 pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
-    let (api, id) = parse_import_id(string_argument(arguments, 0)?)
+    let ImportId { api, id } = ImportId::parse(string_argument(arguments, 0)?)
         .map_err(|d| FunctionError::at(0, d.detail))?;
     Ok(Value::object([
         ("api", Value::string(api.as_str())),
@@ -35,9 +35,9 @@ pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
 }
 
 /// `provider::qualys::parse_import_id` in the provider's registry.
-pub struct ParseImportId;
+pub struct ParseImportIdFunction;
 
-impl crate::plugin::registry::Function for ParseImportId {
+impl crate::plugin::registry::Function for ParseImportIdFunction {
     fn name(&self) -> &'static str {
         NAME
     }

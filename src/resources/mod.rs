@@ -1,5 +1,4 @@
-//! Resources, one per file, and the validators they share.
+//! Resources, one per file (or folder, once it grew).
 
 pub mod aws_connector;
 pub mod aws_external_id;
-pub mod validators;

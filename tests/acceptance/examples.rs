@@ -97,12 +97,13 @@ fn sim_record<'a>(sim_records: &'a [Value], id: &str) -> &'a Value {
 }
 
 fn global_codes(prefix: &str) -> Vec<String> {
-    let mut codes: Vec<String> =
-        tfqualys::regions::regions(Some(tfqualys::regions::Partition::Global))
-            .iter()
-            .map(|r| r.code.to_string())
-            .filter(|c| c.starts_with(prefix))
-            .collect();
+    let mut codes: Vec<String> = tfqualys::connector::regions::regions(Some(
+        tfqualys::connector::regions::Partition::Global,
+    ))
+    .iter()
+    .map(|r| r.code.to_string())
+    .filter(|c| c.starts_with(prefix))
+    .collect();
     codes.sort();
     codes
 }

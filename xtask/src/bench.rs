@@ -49,7 +49,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use tfqualys::resources::aws_connector::Api;
+use tfqualys::connector::Api;
 use thiserror::Error;
 
 /// The pinned hashicorp/null release the comparison runs.

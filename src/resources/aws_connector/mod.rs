@@ -1,13 +1,12 @@
 //! `qualys_aws_connector`: one Qualys AWS connector, managed through the Connector QPS v3
-//! (JSON) or v2 (XML) API, or the CloudView v1 API (`api`). Reads top to bottom: schema,
-//! plan-time validation, plan, then create/read/update/delete/import and the mapping between
-//! Terraform values and the client's models.
+//! (JSON) or v2 (XML) API, or the CloudView v1 API (`api`). The resource owns the lifecycle:
+//! schema, validation, plan, then create/read/update/delete/import, each in its own file; the
+//! connector itself (model, import IDs, rules, expand and flatten) is [`crate::connector`]'s.
 //!
 //! Choices worth knowing:
 //! - A connector Qualys answers `OBJECT_NOT_FOUND` for on read is removed from state (so the
 //!   plan recreates it), with a warning: Qualys gives the same answer for a connector outside
 //!   the user's scope, and the warning says so before anyone applies.
-//! - When `all_regions` is true the region lists do not apply, so they are read as empty.
 //! - The CloudView external-ID format is checked at plan time only when the plan creates or
 //!   changes the connector: Qualys keeps older connectors working until they are updated.
 
@@ -18,6 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::configured::Configured;
+use crate::connector::{Api, DEFAULT_POLLING_MINUTES, api_of};
 use crate::plugin::api::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
@@ -26,90 +26,45 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::registry::Resource;
 use crate::plugin::schema::Schema;
 use crate::plugin::value::Value;
-use crate::qualys::{self, QpsVersion};
 
 pub const TYPE_NAME: &str = "qualys_aws_connector";
 
 /// How long one create, update or delete may take, retries and waits included.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-const DEFAULT_POLLING_MINUTES: u32 = 240;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    V3,
-    V2,
-    CloudView,
-}
-
-impl Api {
-    pub fn parse(s: &str) -> Option<Api> {
-        match s {
-            "v3" => Some(Api::V3),
-            "v2" => Some(Api::V2),
-            "cloudview" => Some(Api::CloudView),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Api::V3 => "v3",
-            Api::V2 => "v2",
-            Api::CloudView => "cloudview",
-        }
-    }
-
-    /// The family whose connectors an existence check looks at.
-    fn family(self) -> qualys::Family {
-        match self.qps_version() {
-            Some(version) => qualys::Family::Qps(version),
-            None => qualys::Family::CloudView,
-        }
-    }
-
-    pub fn qps_version(self) -> Option<QpsVersion> {
-        match self {
-            Api::V3 => Some(QpsVersion::V3),
-            Api::V2 => Some(QpsVersion::V2),
-            Api::CloudView => None,
-        }
-    }
-
-    /// Arguments only the QPS APIs take.
-    const QPS_ONLY: [&'static str; 6] = [
-        "all_regions",
-        "cspm_regions",
-        "inventory_regions",
-        "connector_apps",
-        "activation_modules",
-        "default_tag_ids",
-    ];
-}
-
+mod api_move;
 mod apply;
-mod flatten;
-pub mod model;
+mod create;
+mod delete;
+mod exists;
 mod plan;
 mod read;
 mod schema;
+mod state;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod update;
 mod upgrade;
 mod validate;
 
+use api_move::*;
 use apply::*;
-use flatten::*;
-use model::polling_value;
+use create::*;
+use delete::*;
+use exists::*;
 use plan::*;
 use read::*;
 use schema::TIMEOUTS;
+use state::*;
 use sync::{await_sync, needs_sync, settle_disabled};
+use update::*;
 use validate::*;
 
-pub use apply::{apply, check_create_at_plan};
+pub use apply::apply;
+pub use exists::check_create_at_plan;
 pub use plan::{check_planned_with, plan};
-pub use read::{import, parse_import_id, read};
+pub use read::{import, read};
 pub use schema::schema;
 pub use upgrade::{SCHEMA_VERSION, UpgradeReads, upgrade};
 pub use validate::validate;

@@ -1,12 +1,16 @@
 //! PlanResourceChange: defaults, unknowns for what Qualys decides, and which changes replace the
 //! connector.
 
+use crate::connector::model::{self, polling_value};
+use crate::connector::validators::{
+    PARTITION_FLAGS, arn_partition, error_at, flag_from_arn, parse_role_arn, polling_fields,
+    validate_cloudview_external_id,
+};
 use crate::plugin::api::{PlanRequest, PlanResponse};
 use crate::plugin::diag::{AttrPath, Diagnostic};
 use crate::plugin::value::Value;
 
 use super::*;
-use crate::resources::validators::{parse_role_arn, validate_cloudview_external_id};
 
 /// What an argument becomes when the configuration leaves it out, for a known `api`.
 /// `None`: Qualys reports it: keep what Terraform proposed (the prior value on updates).
@@ -54,35 +58,6 @@ pub(super) const DEFAULTED: [&str; 10] = [
 ];
 
 pub(super) const REPLACE_ON_CHANGE: [&str; 2] = ["is_gov_cloud", "is_china_region"];
-
-/// What a change of `api` from `prior` to `planned` does to the connector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ApiMove {
-    /// The same API, or the other QPS version: both reach the same QPS object under the same
-    /// id, so nothing is sent to Qualys.
-    Stay,
-    /// From CloudView to a QPS version: the same connector, once Qualys merged it into the
-    /// Connector app, under its QPS id (found by its CloudView UUID at apply).
-    CloudViewToQps,
-    /// From a QPS version to CloudView: CloudView cannot change a connector made in the
-    /// Connector app, so this replaces it.
-    QpsToCloudView,
-}
-
-pub(super) fn api_move(prior: &Value, planned: &Value) -> ApiMove {
-    match (api_of(prior), api_of(planned)) {
-        (Some(Api::CloudView), Some(Api::V3 | Api::V2)) => ApiMove::CloudViewToQps,
-        (Some(Api::V3 | Api::V2), Some(Api::CloudView)) => ApiMove::QpsToCloudView,
-        _ => ApiMove::Stay,
-    }
-}
-
-pub(super) fn api_of(v: &Value) -> Option<Api> {
-    match v.get("api") {
-        Value::Null => Some(Api::V3),
-        other => other.as_str().and_then(Api::parse),
-    }
-}
 
 /// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
 /// (see [`sync::READ_BY_QUALYS`]), else the prior value, which the apply carries over.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::connector::import_id::ImportId;
 use crate::plugin::api::{ImportResponse, ImportedResource, ReadRequest, ReadResponse};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
@@ -115,40 +116,10 @@ pub(super) fn empty_state() -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// `terraform import` IDs: `123` or `v3:123`, `v2:123`, a UUID or `cloudview:<uuid>`.
-pub fn parse_import_id(id: &str) -> Result<(Api, String), Diagnostic> {
-    let is_uuid = |s: &str| {
-        let parts: Vec<&str> = s.split('-').collect();
-        parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-            && parts
-                .iter()
-                .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
-    };
-    let is_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let (prefix, rest) = match id.split_once(':') {
-        Some((p, r)) => (Some(p), r),
-        None => (None, id),
-    };
-    match prefix {
-        None if is_number(rest) => Ok((Api::V3, rest.to_string())),
-        None if is_uuid(rest) => Ok((Api::CloudView, rest.to_lowercase())),
-        Some("v3") if is_number(rest) => Ok((Api::V3, rest.to_string())),
-        Some("v2") if is_number(rest) => Ok((Api::V2, rest.to_string())),
-        Some("cloudview") if is_uuid(rest) => Ok((Api::CloudView, rest.to_lowercase())),
-        _ => Err(Diagnostic::error(
-            "Invalid import ID",
-            format!(
-                "{id:?} is not a connector ID. Use a QPS connector number (`123` or `v3:123`; \
-                 `v2:123` to manage it through QPS v2) or a CloudView UUID (`<uuid>` or \
-                 `cloudview:<uuid>`)."
-            ),
-        )),
-    }
-}
-
+/// ImportResourceState: a connector by any import ID form, read by the refresh that follows.
 pub fn import(id: &str) -> ImportResponse {
-    match parse_import_id(id) {
-        Ok((api, id)) => {
+    match ImportId::parse(id) {
+        Ok(ImportId { api, id }) => {
             let mut state = empty_state();
             state.insert("id".into(), Value::string(id));
             state.insert("api".into(), Value::string(api.as_str()));

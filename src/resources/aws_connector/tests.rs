@@ -1,5 +1,6 @@
 //! Unit tests of validation, planning and import IDs.
 
+use crate::connector::model::polling_value;
 use crate::plugin::api::{PlanRequest, PlanResponse};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::value::Value;
@@ -434,21 +435,20 @@ fn a_reported_china_qps_connector_is_not_replaced() {
 }
 
 #[test]
-fn import_ids() {
-    assert_eq!(parse_import_id("42").unwrap(), (Api::V3, "42".into()));
-    assert_eq!(parse_import_id("v2:42").unwrap(), (Api::V2, "42".into()));
-    let uuid = "8889b18b-6f92-33d3-8afd-6d9d144177e8";
-    assert_eq!(
-        parse_import_id(uuid).unwrap(),
-        (Api::CloudView, uuid.into())
+fn import_makes_a_state_of_the_api_and_id_for_the_refresh_to_read() {
+    let imported = import("v2:42");
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{:?}",
+        imported.diagnostics
     );
-    assert_eq!(
-        parse_import_id(&format!("cloudview:{uuid}")).unwrap(),
-        (Api::CloudView, uuid.into())
-    );
-    for bad in ["", "v4:1", "v2:abc", "cloudview:42", "abc"] {
-        assert!(parse_import_id(bad).is_err(), "{bad}");
-    }
+    let state = &imported.imported[0].state;
+    assert_eq!(state.get("api"), &Value::string("v2"));
+    assert_eq!(state.get("id"), &Value::string("42"));
+    assert_eq!(state.get("name"), &Value::Null);
+    let refused = import("cloudview:42");
+    assert!(refused.imported.is_empty());
+    assert_eq!(refused.diagnostics.0[0].summary, "Invalid import ID");
 }
 
 /// The planned state of a create of `config(pairs)` (defaults and unknowns as `plan` makes
@@ -488,7 +488,7 @@ fn a_partial_create_answer_is_completed_from_the_plan() {
               {"CspmRegionSimple": {"regionCode": "us-west-2"}},
               {"CspmRegionSimple": {"regionCode": "us-east-1"}}]}}"#,
     );
-    let state = flatten::state_after_qps_write(&answer, Api::V3, &planned, &Value::Null);
+    let state = state::state_after_qps_write(&answer, Api::V3, &planned, &Value::Null);
     assert_eq!(state.get("id"), &Value::string("2064449"));
     assert_eq!(state.get("name"), &Value::string("c1"));
     assert_eq!(state.get("description"), &Value::string("made here"));
@@ -537,7 +537,7 @@ fn an_id_only_update_answer_keeps_what_only_qualys_reports_from_the_prior_state(
         planned.set(name, Value::Unknown);
     }
     let state =
-        flatten::state_after_qps_write(&qps_answer(r#"{"id": 42}"#), Api::V3, &planned, &prior);
+        state::state_after_qps_write(&qps_answer(r#"{"id": 42}"#), Api::V3, &planned, &prior);
     assert_eq!(state.get("description"), &Value::string("after"));
     assert_eq!(state.get("state"), &Value::string("SUCCESS"));
     assert_eq!(state.get("total_assets"), &Value::int(7));

@@ -1,55 +1,11 @@
-//! A connector's Terraform shape as one typed model, shared by the resource and every data
-//! source that reads connectors: one flatten per API family (the client's models to
-//! [`Connector`]), and one conversion of the model to Terraform attribute values.
+//! Flatten: an API family's answer as the connector's Terraform shape ([`Connector`]), one
+//! per family, so that the resource and the data sources map each field once.
 
-use std::collections::BTreeMap;
+use crate::qualys::{cloudview, qps};
 
-use crate::plugin::value::Value;
-use crate::qualys::{SyncStatus, cloudview, qps};
-use crate::regions::Partition;
-use crate::resources::validators::parse_role_arn;
-
+use super::model::Connector;
+use super::validators::parse_role_arn;
 use super::{Api, DEFAULT_POLLING_MINUTES};
-
-/// A connector as Qualys reports it, in the resource's terms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Connector {
-    pub id: String,
-    pub api: Api,
-    pub name: Option<String>,
-    pub description: String,
-    pub arn: Option<String>,
-    pub external_id: Option<String>,
-    pub is_gov_cloud: bool,
-    pub is_china_region: bool,
-    /// CloudView only: whether a portal connector is linked.
-    pub is_portal_connector: Option<bool>,
-    pub polling_minutes: u32,
-    /// QPS only.
-    pub all_regions: Option<bool>,
-    /// QPS only; empty when `all_regions` is true (the lists do not apply then).
-    pub cspm_regions: Vec<String>,
-    pub inventory_regions: Vec<String>,
-    pub disabled: bool,
-    /// QPS only.
-    pub remediation_enabled: Option<bool>,
-    pub aws_account_id: Option<String>,
-    pub qualys_aws_account_id: Option<String>,
-    pub state: Option<String>,
-    pub cloudview_uuid: Option<String>,
-    /// QPS only: whether an AWS organization connector manages this one.
-    pub attached_to_org_connector: Option<bool>,
-    /// QPS only: app names (`AI`, `CI`, `CSA`), modules and default tag ids; `None` when
-    /// Qualys reports none.
-    pub connector_apps: Option<Vec<String>>,
-    pub activation_modules: Option<Vec<String>>,
-    pub default_tag_ids: Option<Vec<u64>>,
-    /// RFC 3339 when Qualys's date reads as one of its forms, else as reported.
-    pub last_sync: Option<String>,
-    pub next_sync: Option<String>,
-    pub last_error: Option<String>,
-    pub total_assets: Option<u64>,
-}
 
 fn non_empty(s: &Option<String>) -> Option<String> {
     s.clone().filter(|s| !s.is_empty())
@@ -234,129 +190,59 @@ impl Connector {
             total_assets: c.total_assets,
         }
     }
-
-    /// The one verdict on the connector's syncs that reads the same on every API.
-    pub fn sync_status(&self) -> SyncStatus {
-        SyncStatus::of_state(self.state.as_deref())
-    }
-
-    /// The principal the connector's role must trust: the Qualys account, in the ARN form of
-    /// the connector's partition.
-    pub fn trust_principal(&self) -> Option<String> {
-        let account = non_empty(&self.qualys_aws_account_id)?;
-        Some(trust_principal(
-            partition_of_flags(self.is_gov_cloud, self.is_china_region),
-            &account,
-        ))
-    }
-
-    /// The ID `terraform import` and `import` blocks take for this connector.
-    pub fn import_id(&self) -> String {
-        format!("{}:{}", self.api.as_str(), self.id)
-    }
-
-    /// The connector's attributes as Terraform values (region lists null when empty),
-    /// keyed by attribute name.
-    pub fn attributes(&self) -> BTreeMap<String, Value> {
-        let string = |s: &Option<String>| s.clone().map(Value::string).unwrap_or(Value::Null);
-        let flag = |b: Option<bool>| b.map(Value::Bool).unwrap_or(Value::Null);
-        let regions = |codes: &[String]| {
-            if codes.is_empty() {
-                Value::Null
-            } else {
-                Value::Set(codes.iter().cloned().map(Value::string).collect())
-            }
-        };
-        [
-            ("id", Value::string(self.id.clone())),
-            ("api", Value::string(self.api.as_str())),
-            ("name", string(&self.name)),
-            ("description", Value::string(self.description.clone())),
-            ("arn", string(&self.arn)),
-            ("external_id", string(&self.external_id)),
-            ("is_gov_cloud", Value::Bool(self.is_gov_cloud)),
-            ("is_china_region", Value::Bool(self.is_china_region)),
-            ("is_portal_connector", flag(self.is_portal_connector)),
-            ("polling_frequency", polling_value(self.polling_minutes)),
-            ("all_regions", flag(self.all_regions)),
-            ("cspm_regions", regions(&self.cspm_regions)),
-            ("inventory_regions", regions(&self.inventory_regions)),
-            ("disabled", Value::Bool(self.disabled)),
-            ("remediation_enabled", flag(self.remediation_enabled)),
-            ("aws_account_id", string(&self.aws_account_id)),
-            ("qualys_aws_account_id", string(&self.qualys_aws_account_id)),
-            ("trust_principal", string(&self.trust_principal())),
-            ("state", string(&self.state)),
-            ("sync_status", Value::string(self.sync_status().as_str())),
-            ("cloudview_uuid", string(&self.cloudview_uuid)),
-            (
-                "attached_to_org_connector",
-                flag(self.attached_to_org_connector),
-            ),
-            ("connector_apps", set_of(&self.connector_apps)),
-            ("activation_modules", set_of(&self.activation_modules)),
-            (
-                "default_tag_ids",
-                self.default_tag_ids
-                    .as_ref()
-                    .map(|ids| {
-                        Value::Set(ids.iter().map(|id| Value::int(id_number(*id))).collect())
-                    })
-                    .unwrap_or(Value::Null),
-            ),
-            ("last_sync", string(&self.last_sync)),
-            ("next_sync", string(&self.next_sync)),
-            ("last_error", string(&self.last_error)),
-            (
-                "total_assets",
-                self.total_assets
-                    .map(|n| Value::int(id_number(n)))
-                    .unwrap_or(Value::Null),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-}
-
-/// A connector's partition from its flags (GovCloud wins, as Qualys's own flags never both hold).
-pub fn partition_of_flags(is_gov_cloud: bool, is_china_region: bool) -> Partition {
-    match (is_gov_cloud, is_china_region) {
-        (true, _) => Partition::Gov,
-        (false, true) => Partition::China,
-        (false, false) => Partition::Global,
-    }
-}
-
-/// `arn:<partition>:iam::<account>:root`, what a role's trust policy names.
-pub fn trust_principal(partition: Partition, account: &str) -> String {
-    format!("arn:{}:iam::{account}:root", partition.arn_partition())
-}
-
-fn set_of(items: &Option<Vec<String>>) -> Value {
-    items
-        .as_ref()
-        .map(|v| Value::Set(v.iter().cloned().map(Value::string).collect()))
-        .unwrap_or(Value::Null)
-}
-
-/// A count or id as a Terraform number (they stay far below `i64::MAX`).
-fn id_number(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// `polling_frequency` as a value: `{ hours, minutes }`.
-pub fn polling_value(minutes: u32) -> Value {
-    Value::object([
-        ("hours", Value::int(i64::from(minutes / 60))),
-        ("minutes", Value::int(i64::from(minutes % 60))),
-    ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_qps_connector_scanning_all_regions_reads_with_empty_lists() {
+        let c: qps::Connector = serde_json::from_str(
+            r#"{"id": 42, "name": "c1", "arn": "arn:aws:iam::123456789012:role/Q",
+                "allRegions": true, "cspmRegions": {"list": [
+                  {"CspmRegionSimple": {"regionCode": "us-east-1"}}]},
+                "connectorAppInfos": [], "runFrequency": 90}"#,
+        )
+        .unwrap();
+        let connector = Connector::from_qps(&c, Api::V2);
+        assert_eq!(connector.id, "42");
+        assert_eq!(connector.api, Api::V2);
+        assert!(connector.cspm_regions.is_empty());
+        assert_eq!(connector.aws_account_id.as_deref(), Some("123456789012"));
+        assert_eq!(
+            connector.connector_apps, None,
+            "an empty list reads as none"
+        );
+        assert_eq!(connector.polling_minutes, 90);
+        assert_eq!(connector.is_portal_connector, None);
+        assert!(Connector::reported_by_qps(&c).contains(&"aws_account_id"));
+        assert!(!Connector::reported_by_qps(&c).contains(&"external_id"));
+    }
+
+    #[test]
+    fn a_cloudview_connector_is_its_own_uuid_and_polls_in_hours_and_minutes() {
+        let c: cloudview::Connector = serde_json::from_str(
+            r#"{"connectorId": "8889b18b-6f92-43d3-8afd-6d9d144177e8", "name": "c1",
+                "pollingFrequency": {"hours": 6, "minutes": 30}, "baseAccountId": "805950163170",
+                "lastSyncedOn": "Wed Jan 13 05:17:58 UTC 2021", "isDisabled": true}"#,
+        )
+        .unwrap();
+        let connector = Connector::from_cloudview(&c);
+        assert_eq!(connector.api, Api::CloudView);
+        assert_eq!(
+            connector.cloudview_uuid.as_deref(),
+            Some(c.connector_id.as_str())
+        );
+        assert_eq!(connector.polling_minutes, 390);
+        assert_eq!(
+            connector.qualys_aws_account_id.as_deref(),
+            Some("805950163170")
+        );
+        assert_eq!(connector.last_sync.as_deref(), Some("2021-01-13T05:17:58Z"));
+        assert!(connector.disabled);
+        assert_eq!(connector.all_regions, None, "CloudView has no region scope");
+    }
 
     #[test]
     fn qualys_dates_read_as_rfc3339() {

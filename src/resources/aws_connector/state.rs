@@ -1,13 +1,13 @@
-//! The resource's state for a connector Qualys reported: the shared [`model`] plus what only
-//! the resource keeps (the configured `is_portal_connector`, `timeouts`, and whether an empty
-//! region list is written as null or as an empty set).
+//! The resource's state for a connector Qualys reported: the connector's flatten plus what
+//! only the resource keeps (the configured `is_portal_connector`, `timeouts`, and whether an
+//! empty region list is written as null or as an empty set).
 
 use std::collections::BTreeMap;
 
+use crate::connector::model::Connector;
 use crate::plugin::value::Value;
 use crate::qualys::{cloudview, qps};
 
-use super::model::Connector;
 use super::*;
 
 /// State for `connector`; `like` (prior or planned state) decides what only the configuration
