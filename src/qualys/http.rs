@@ -15,7 +15,7 @@
 //!   [`Safety::Idempotent`] calls (reads, update, delete, run). A create
 //!   ([`Safety::NotIdempotent`]) is never sent twice here: a lost answer, a 408, 429 or 5xx,
 //!   or a 409 that is not Qualys's own envelope (a gateway in between may answer so after
-//!   forwarding) comes back as [`SendError::Unanswered`], and the caller looks the connector
+//!   forwarding) comes back as [`SendError::MaybeDone`], and the caller looks the connector
 //!   up before anything else (see [`create`](super::create)). Every retry counts against
 //!   `max_retries` and must fit the deadline; when they run out, the last 5xx is returned as
 //!   the answer.
@@ -95,15 +95,15 @@ pub(crate) struct Reply {
 pub(crate) enum SendError {
     /// The call failed and was not carried out, or its failure is final.
     Failed(Error),
-    /// A [`Safety::NotIdempotent`] request was sent but its answer was lost: it may or may
-    /// not have been carried out.
-    Unanswered(Error),
+    /// A [`Safety::NotIdempotent`] request got a maybe-done answer: lost, or one that does
+    /// not tell whether Qualys carried it out (see [`is_maybe_done`]).
+    MaybeDone(Error),
 }
 
 impl From<SendError> for Error {
     fn from(e: SendError) -> Self {
         match e {
-            SendError::Failed(e) | SendError::Unanswered(e) => e,
+            SendError::Failed(e) | SendError::MaybeDone(e) => e,
         }
     }
 }
@@ -210,12 +210,12 @@ pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     })
 }
 
-/// Whether an answer to a create leaves open whether it was carried out: a timeout, a 429 or a
-/// 5xx, from Qualys or from anything in between (a gateway may answer so after forwarding), or
-/// a 409 that is not Qualys's own "over the limit" envelope. Qualys's refusals that come before
-/// it does anything (its 409 envelope, a 4xx with its error body, an error in a 200) are
-/// answers like any other.
-fn maybe_carried_out(reply: &Reply) -> bool {
+/// Whether an answer to a create is maybe done (it leaves open whether Qualys carried it out):
+/// a 408, 429 or 5xx, from Qualys or from anything in between (a gateway may answer so after
+/// forwarding), or a 409 that is not Qualys's own "over the limit" envelope. Qualys's refusals
+/// that come before it does anything (its 409 envelope, a 4xx with its error body, an error in
+/// a 200) are answers like any other.
+fn is_maybe_done(reply: &Reply) -> bool {
     match reply.status.as_u16() {
         408 | 429 => true,
         409 => !is_qualys_envelope(&reply.body),
@@ -232,7 +232,7 @@ fn is_qualys_envelope(body: &[u8]) -> bool {
         && (text.contains("responseCode") || text.contains("errorCode"))
 }
 
-/// The error a maybe-carried-out answer stands for: throttling (with the wait asked for), or
+/// The error a maybe-done answer stands for: throttling (with the wait asked for), or
 /// the server error.
 fn maybe_done_error(call: &Call, reply: &Reply, headers: &HeaderMap, attempt: u32) -> Error {
     if is_throttle(reply.status) {
@@ -525,10 +525,10 @@ impl Transport {
                         "qualys call"
                     );
                     trace!(body = %excerpt(&reply.body), "qualys response body");
-                    if call.safety == Safety::NotIdempotent && maybe_carried_out(&reply) {
+                    if call.safety == Safety::NotIdempotent && is_maybe_done(&reply) {
                         // Sending it again could make a second connector: the caller looks
                         // first (see create.rs).
-                        return Err(SendError::Unanswered(maybe_done_error(
+                        return Err(SendError::MaybeDone(maybe_done_error(
                             call, &reply, &headers, attempt,
                         )));
                     }
@@ -577,7 +577,7 @@ impl Transport {
                     let nothing_sent =
                         matches!(&error, Error::Transport { source, .. } if source.is_connect());
                     if call.safety == Safety::NotIdempotent && !nothing_sent {
-                        return Err(SendError::Unanswered(error));
+                        return Err(SendError::MaybeDone(error));
                     }
                     let silent = !nothing_sent && err_was_timeout(&error);
                     network_failures += 1;

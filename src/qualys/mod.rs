@@ -43,6 +43,7 @@
 //! - **One API per connector for changes.** Qualys refuses an update through the API that
 //!   did not make the connector; that is [`Error::WrongApi`], with Qualys's message.
 
+mod api;
 mod batch;
 pub mod cloudview;
 mod create;
@@ -444,31 +445,6 @@ pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
-/// Turns an answer whose connector lacks identity fields (absent or blank) into
-/// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
-/// half-empty connector. `created_id` is the id of a connector Qualys made, which the
-/// caller must still keep.
-fn require_identity(
-    context: impl FnOnce() -> String,
-    created_id: Option<String>,
-    fields: [(&str, Option<&str>); 3],
-) -> Result<(), Error> {
-    let missing: Vec<String> = fields
-        .iter()
-        .filter(|(_, value)| value.is_none_or(|v| v.trim().is_empty()))
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Incomplete {
-            context: context(),
-            id: created_id,
-            missing,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,35 +516,6 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("':'"), "{err}");
-    }
-
-    #[test]
-    fn identity_fields_absent_or_blank_are_missing() {
-        let ok = require_identity(
-            || "c".into(),
-            None,
-            [
-                ("name", Some("n")),
-                ("arn", Some("a")),
-                ("externalId", Some("x")),
-            ],
-        );
-        assert!(ok.is_ok());
-        let err = require_identity(
-            || "create".into(),
-            Some("7".into()),
-            [
-                ("name", Some(" ")),
-                ("arn", None),
-                ("externalId", Some("x")),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(err.created_id(), Some("7"));
-        assert!(
-            matches!(&err, Error::Incomplete { missing, context, .. } if missing == &["name", "arn"] && context == "create"),
-            "{err}"
-        );
     }
 
     fn assert_send<T: Send>(_: &T) {}

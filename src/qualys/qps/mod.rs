@@ -54,13 +54,14 @@ use std::collections::{HashMap, HashSet};
 use reqwest::Method;
 use tracing::{info, warn};
 
-use super::create::{Created, Sent, create_at_most_once, recover_create, recovery_deadline};
+use super::Client;
+use super::api::{ConnectorApi, Identity};
+use super::create::{self, Created, Sent};
 use super::error::Error;
 use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
 use super::lenient::excerpt;
-use super::refresh::{Listing, Progress, Step};
+use super::refresh::{self, Listing, Progress, Snapshot, Step};
 use super::sync::{BaseAccounts, SyncError};
-use super::{Client, aws_account_id_from_arn};
 use request::{RequestParts, encode_request};
 use search::MAX_SEARCH_PAGES;
 
@@ -104,100 +105,10 @@ impl Qps<'_> {
             .map(|created| created.connector)
     }
 
-    /// [`Qps::create`], saying whether the connector was found by a lookup after an answer
-    /// that could not be trusted (see [`create`](super::create)).
+    /// [`Qps::create`], saying whether the connector was found by a lookup after a maybe-done
+    /// answer (see [`create`](super::create)).
     pub async fn create_checked(&self, spec: &ConnectorSpec) -> Result<Created<Connector>, Error> {
-        let deadline = self.client.deadline();
-        let body = encode_request(self.version, RequestParts::data(spec))?;
-        let call = self.call(Method::POST, "create", None, body, Safety::NotIdempotent);
-        let send = || async {
-            let reply = match self.client.transport().send(&call, deadline).await {
-                Ok(reply) => reply,
-                Err(SendError::Unanswered(err)) => return Ok(Sent::MaybeDone(err)),
-                Err(SendError::Failed(err)) => return Err(err),
-            };
-            let created = match self.decode(&reply, "create connector") {
-                Ok(answer) => answer,
-                Err(err @ Error::Decode { .. }) if reply.status.is_success() => {
-                    // Qualys said 2xx: the connector probably exists.
-                    return self.recover_answered(spec, err).await.map(Sent::Done);
-                }
-                Err(err) => return Err(err),
-            };
-            let Some(connector) = created.items.into_iter().next() else {
-                let err = Error::Decode {
-                    context: format!("QPS {} create connector", self.version),
-                    reason: "SUCCESS without the created connector".into(),
-                    excerpt: excerpt(&[]),
-                };
-                return self.recover_answered(spec, err).await.map(Sent::Done);
-            };
-            info!(id = connector.id, version = %self.version, "QPS connector created");
-            // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name);
-            // the caller completes it from what it sent rather than spending a call on a
-            // re-read.
-            Ok(Sent::Done(connector))
-        };
-        let created = create_at_most_once(
-            self.client.transport(),
-            deadline,
-            &spec.name,
-            send,
-            |deadline| self.lookup_created(spec, deadline),
-            |c: &Connector| c.id.to_string(),
-        )
-        .await?;
-        if created.adopted_after.is_some() {
-            created
-                .connector
-                .require_identity(&format!("QPS {} adopted connector", self.version), true)?;
-        }
-        Ok(created)
-    }
-
-    /// The connectors a create of `spec` may have made: same name and AWS account, and ARN
-    /// and external ID where reported.
-    async fn lookup_created(
-        &self,
-        spec: &ConnectorSpec,
-        deadline: Deadline,
-    ) -> Result<Vec<Connector>, Error> {
-        let mut criteria = vec![Criterion::equals(SearchField::Name, spec.name.clone())];
-        if let Some(account) = aws_account_id_from_arn(&spec.arn) {
-            criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
-        }
-        let found = self.search_all_within(&criteria, deadline).await?;
-        Ok(found
-            .into_iter()
-            .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
-            .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
-            .filter(|c| {
-                c.external_id
-                    .as_deref()
-                    .is_none_or(|x| x == spec.external_id)
-            })
-            .collect())
-    }
-
-    /// A 2xx create answer that could not be read: the connector it made, looked up.
-    async fn recover_answered(
-        &self,
-        spec: &ConnectorSpec,
-        cause: Error,
-    ) -> Result<Connector, Error> {
-        let adopted = recover_create(
-            self.client.transport(),
-            recovery_deadline(self.client.deadline()),
-            &spec.name,
-            cause.clone(),
-            true,
-            |deadline| self.lookup_created(spec, deadline),
-            |c: &Connector| c.id.to_string(),
-        )
-        .await?
-        .ok_or(cause)?;
-        adopted.require_identity(&format!("QPS {} adopted connector", self.version), true)?;
-        Ok(adopted)
+        create::create(self, spec).await
     }
 
     /// Reads one connector with a `get` call. [`Qps::read`] is the batched equivalent.
@@ -240,7 +151,7 @@ impl Qps<'_> {
         for chunk in ids.chunks(IDS_PER_SEARCH) {
             let deadline = self.client.deadline();
             match self
-                .search_all_within(&[Criterion::id_in(chunk)], deadline)
+                .search_pages(&[Criterion::id_in(chunk)], None, deadline)
                 .await
             {
                 Ok(found) => {
@@ -311,60 +222,9 @@ impl Qps<'_> {
         results
     }
 
-    /// Lists the page of the snapshot's listing that comes next (1,000 connectors, by
-    /// `id GREATER` the last one listed) into it.
-    pub(crate) async fn list_next_page(
-        &self,
-        listing: &mut Listing<u64, Connector>,
-        deadline: Deadline,
-    ) -> Result<(), Error> {
-        let after_id = match listing.progress {
-            Progress::At(id) => Some(id),
-            _ => None,
-        };
-        let search = Search {
-            criteria: Vec::new(),
-            limit: MAX_PAGE_SIZE,
-            after_id,
-        };
-        let page = self.search_within(&search, deadline).await?;
-        let largest = page.connectors.iter().map(|c| c.id).max();
-        let next = match largest {
-            _ if !page.has_more => Progress::Done,
-            // hasMoreRecords, yet nothing past where the page started: the listing would
-            // never end (a server ignoring the paging).
-            Some(largest) if after_id.is_none_or(|after| largest > after) => Progress::At(largest),
-            _ => {
-                warn!(version = %self.version, "QPS listing does not advance; reading one by one");
-                Progress::Broken
-            }
-        };
-        listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
-        Ok(())
-    }
-
-    /// Every connector, through the refresh snapshot: the pages it lacks are listed into it,
-    /// so that a plan's data sources and its refresh share one listing. A connector without
-    /// its identity fields makes the listing [`Error::Incomplete`], as [`Qps::search_all`].
+    /// Every connector, through the refresh snapshot (see [`refresh::list_all_shared`]).
     pub(crate) async fn list_all_shared(&self) -> Result<Vec<Connector>, Error> {
-        let deadline = self.client.deadline();
-        let mut listing = self
-            .client
-            .qps_snapshot(self.version)
-            .lock(deadline)
-            .await?;
-        listing.restart_if_incomplete();
-        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
-            self.list_next_page(&mut listing, deadline).await?;
-        }
-        if listing.progress == Progress::Broken {
-            drop(listing);
-            return self.search_all(&[]).await;
-        }
-        let mut all = listing.all();
-        all.sort_by_key(|c| c.id);
-        self.require_identities(&all)?;
-        Ok(all)
+        refresh::list_all_shared(self).await
     }
 
     /// One page of a search. A connector in it without its identity fields makes the page
@@ -376,10 +236,9 @@ impl Qps<'_> {
     }
 
     fn require_identities(&self, connectors: &[Connector]) -> Result<(), Error> {
-        let context = format!("QPS {} search", self.version);
         connectors
             .iter()
-            .try_for_each(|c| c.require_identity(&context, false))
+            .try_for_each(|c| self.require_identity(c, Self::LISTED, false))
     }
 
     async fn search_within(
@@ -403,39 +262,15 @@ impl Qps<'_> {
     /// connector without its identity fields makes the listing [`Error::Incomplete`].
     pub async fn search_all(&self, criteria: &[Criterion]) -> Result<Vec<Connector>, Error> {
         let all = self
-            .search_all_within(criteria, self.client.deadline())
+            .search_pages(criteria, None, self.client.deadline())
             .await?;
         self.require_identities(&all)?;
         Ok(all)
     }
 
-    /// The connectors named `name`: one `name EQUALS` search (more pages only past 1,000
-    /// matches), kept to exact matches whatever case or spacing rule Qualys applies.
-    pub(crate) async fn search_by_name(
-        &self,
-        name: &str,
-        deadline: Deadline,
-    ) -> Result<Vec<Connector>, Error> {
-        let found = self
-            .search_all_within(&[Criterion::equals(SearchField::Name, name)], deadline)
-            .await?;
-        Ok(found
-            .into_iter()
-            .filter(|c| c.name.as_deref() == Some(name))
-            .collect())
-    }
-
-    pub(crate) async fn search_all_within(
-        &self,
-        criteria: &[Criterion],
-        deadline: Deadline,
-    ) -> Result<Vec<Connector>, Error> {
-        self.search_all_after(criteria, None, deadline).await
-    }
-
-    /// [`Qps::search_all_within`] for the connectors whose id is above `after` (QPS ids grow
-    /// with every create: those made since a listing that ended at `after`).
-    pub(crate) async fn search_all_after(
+    /// Every connector matching `criteria` whose id is above `after` (QPS ids grow with every
+    /// create: with `after` the last id of a listing, those made since), page after page.
+    pub(crate) async fn search_pages(
         &self,
         criteria: &[Criterion],
         after: Option<u64>,
@@ -646,5 +481,132 @@ impl Qps<'_> {
             },
             other => self.client.explain(other, self.client.api_url()),
         }
+    }
+}
+
+impl ConnectorApi for Qps<'_> {
+    type Id = u64;
+    type Connector = Connector;
+    type Spec = ConnectorSpec;
+    const LISTED: &'static str = "search";
+
+    fn client(&self) -> &Client {
+        self.client
+    }
+
+    fn snapshot(&self) -> &Snapshot<u64, Connector> {
+        self.client.qps_snapshot(self.version)
+    }
+
+    fn id(connector: &Connector) -> u64 {
+        connector.id
+    }
+
+    fn identity(c: &Connector) -> Identity<'_> {
+        Identity {
+            name: c.name.as_deref(),
+            arn: c.arn.as_deref(),
+            external_id: c.external_id.as_deref(),
+            aws_account_id: c.aws_account_id.as_deref(),
+        }
+    }
+
+    fn spec_identity(spec: &ConnectorSpec) -> Identity<'_> {
+        Identity {
+            name: Some(&spec.name),
+            arn: Some(&spec.arn),
+            external_id: Some(&spec.external_id),
+            aws_account_id: None,
+        }
+    }
+
+    fn require_identity(&self, c: &Connector, what: &str, created: bool) -> Result<(), Error> {
+        c.require_identity(&format!("QPS {} {what}", self.version), created)
+    }
+
+    async fn send_create(
+        &self,
+        spec: &ConnectorSpec,
+        deadline: Deadline,
+    ) -> Result<Sent<Connector>, Error> {
+        let body = encode_request(self.version, RequestParts::data(spec))?;
+        let call = self.call(Method::POST, "create", None, body, Safety::NotIdempotent);
+        let reply = match self.client.transport().send(&call, deadline).await {
+            Ok(reply) => reply,
+            Err(SendError::MaybeDone(err)) => return Ok(Sent::MaybeDone(err)),
+            Err(SendError::Failed(err)) => return Err(err),
+        };
+        let created = match self.decode(&reply, "create connector") {
+            Ok(answer) => answer,
+            Err(err @ Error::Decode { .. }) if reply.status.is_success() => {
+                return Ok(Sent::Unreadable(err));
+            }
+            Err(err) => return Err(err),
+        };
+        let Some(connector) = created.items.into_iter().next() else {
+            return Ok(Sent::Unreadable(Error::Decode {
+                context: format!("QPS {} create connector", self.version),
+                reason: "SUCCESS without the created connector".into(),
+                excerpt: excerpt(&[]),
+            }));
+        };
+        info!(id = connector.id, version = %self.version, "QPS connector created");
+        // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name); the
+        // caller completes it from what it sent rather than spending a call on a re-read.
+        Ok(Sent::Done(connector))
+    }
+
+    /// One `name EQUALS` search (and `awsAccountId EQUALS` with an account; more pages only
+    /// past 1,000 matches), kept to exact matches whatever case or spacing rule Qualys applies.
+    async fn search_by_name(
+        &self,
+        name: &str,
+        account: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
+        let mut criteria = vec![Criterion::equals(SearchField::Name, name)];
+        if let Some(account) = account {
+            criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
+        }
+        let found = self.search_pages(&criteria, None, deadline).await?;
+        Ok(found
+            .into_iter()
+            .filter(|c| c.name.as_deref() == Some(name))
+            .collect())
+    }
+
+    /// 1,000 connectors, by `id GREATER` the last one listed.
+    async fn list_next_page(
+        &self,
+        listing: &mut Listing<u64, Connector>,
+        deadline: Deadline,
+    ) -> Result<(), Error> {
+        let after_id = match listing.progress {
+            Progress::At(id) => Some(id),
+            _ => None,
+        };
+        let search = Search {
+            criteria: Vec::new(),
+            limit: MAX_PAGE_SIZE,
+            after_id,
+        };
+        let page = self.search_within(&search, deadline).await?;
+        let largest = page.connectors.iter().map(|c| c.id).max();
+        let next = match largest {
+            _ if !page.has_more => Progress::Done,
+            // hasMoreRecords, yet nothing past where the page started: the listing would
+            // never end (a server ignoring the paging).
+            Some(largest) if after_id.is_none_or(|after| largest > after) => Progress::At(largest),
+            _ => {
+                warn!(version = %self.version, "QPS listing does not advance; reading one by one");
+                Progress::Broken
+            }
+        };
+        listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
+        Ok(())
+    }
+
+    async fn list_all_fresh(&self, deadline: Deadline) -> Result<Vec<Connector>, Error> {
+        self.search_pages(&[], None, deadline).await
     }
 }

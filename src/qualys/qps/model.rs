@@ -7,9 +7,9 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
+use crate::qualys::api::require_identity;
 use crate::qualys::error::Error;
 use crate::qualys::lenient::{self, Tree};
-use crate::qualys::require_identity;
 
 /// Which dialect of the QPS API to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
