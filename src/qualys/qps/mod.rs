@@ -44,6 +44,7 @@
 //! - **Sync errors and base accounts** come from the `assetdataconnectorerrors` and
 //!   `awsbaseaccount` objects (the docs.qualys.com Connector v3 pages).
 
+mod lenient;
 mod model;
 mod request;
 mod response;
