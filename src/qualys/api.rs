@@ -9,8 +9,8 @@ use std::hash::Hash;
 
 use super::create::Sent;
 use super::error::Error;
-use super::http::Deadline;
 use super::refresh::{Listing, Snapshot};
+use super::retry::Deadline;
 use super::{Client, aws_account_id_from_arn};
 
 /// One API family's connectors, as the shared flows use them.

@@ -20,7 +20,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::error::Error;
-use super::http::{Deadline, Transport};
+use super::http::Transport;
+use super::retry::Deadline;
 
 type Waiter<Id, T> = (Id, oneshot::Sender<Result<T, Error>>);
 

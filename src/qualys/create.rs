@@ -12,7 +12,8 @@ use tracing::warn;
 
 use super::api::ConnectorApi;
 use super::error::Error;
-use super::http::{self, Deadline, Transport};
+use super::http::{self, Transport};
+use super::retry::Deadline;
 
 /// What one send of a create gave.
 pub(crate) enum Sent<T> {
@@ -247,7 +248,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::qualys::http::{RetryPolicy, TransportSettings};
+    use crate::qualys::http::TransportSettings;
+    use crate::qualys::retry::RetryPolicy;
 
     fn fast_transport() -> Transport {
         Transport::new(TransportSettings {

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::api::ConnectorApi;
 use super::batch::{self, Batcher};
-use super::http::Deadline;
 use super::refresh::{Listing, Progress, Step};
+use super::retry::Deadline;
 use super::{Client, CloudView, Error, Qps, QpsVersion, aws_account_id_from_arn, qps};
 
 /// The fewest checks in a first batch that make a QPS check list rather than search by name:

@@ -54,6 +54,7 @@ mod inventory;
 mod lenient;
 pub mod qps;
 mod refresh;
+mod retry;
 mod sync;
 
 use std::fmt;
@@ -72,9 +73,10 @@ pub use qps::{Qps, QpsVersion};
 pub use sync::{BaseAccount, BaseAccounts, SyncError, SyncStatus};
 
 use batch::Batcher;
-use http::{Deadline, RetryPolicy, Transport, TransportSettings};
+use http::{Transport, TransportSettings};
 use inventory::Inventory;
 use refresh::Snapshot;
+use retry::{Deadline, RetryPolicy};
 
 /// How to reach Qualys and how hard to push it.
 #[derive(Clone)]

@@ -43,7 +43,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use super::api::ConnectorApi;
 use super::error::Error;
-use super::http::Deadline;
+use super::retry::Deadline;
 
 /// How long a snapshot answers reads after its first page was taken.
 pub(crate) const SNAPSHOT_LIFETIME: Duration = Duration::from_secs(300);
