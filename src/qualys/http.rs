@@ -1,43 +1,10 @@
 //! The one transport under every API family: authentication, headers, the process-wide
-//! concurrency limit, retries of throttled calls, deadlines, cancellation and logging.
-//!
-//! Choices made here:
-//! - **Concurrency.** One semaphore of `max_concurrency` permits, shared by every clone of
-//!   the client (Terraform runs one provider process per provider configuration, so this is
-//!   the process-wide limit). A permit is held for one HTTP exchange only, never across a
-//!   backoff, so a throttled call does not starve the others.
-//! - **Retries.** HTTP 409 (Qualys's "over the limit"; never "already exists"), 429 and 503
-//!   mean the request was not carried out by Qualys, so reads and other repeatable calls are
-//!   retried after the wait: `X-RateLimit-ToWait-Sec`, else `Retry-After` (seconds or HTTP
-//!   date), else capped exponential backoff with equal jitter. Failing to connect is retried
-//!   the same way (nothing was sent). A server error (500, 502, 504) and a lost answer
-//!   (timeout, connection reset or closed after the request was written) are retried for
-//!   [`Safety::Idempotent`] calls (reads, update, delete, run). A create
-//!   ([`Safety::NotIdempotent`]) is never sent twice here: a lost answer, a 408, 429 or 5xx,
-//!   or a 409 that is not Qualys's own envelope (a gateway in between may answer so after
-//!   forwarding) comes back as [`SendError::MaybeDone`], and the caller looks the connector
-//!   up before anything else (see [`create`](super::create)). Every retry counts against
-//!   `max_retries` and must fit the deadline; when they run out, the last 5xx is returned as
-//!   the answer.
-//! - **Permanent failures are not retried**: a TLS handshake that fails on the certificate
-//!   or the protocol (rustls's verdict does not change on a second try), and any status
-//!   other than the ones above (400, 401, 403, 404, a QPS `INVALID_REQUEST` in a 200).
-//! - **Deadlines.** Every call runs under a [`Deadline`]; each attempt's timeout is the
-//!   smaller of `request_timeout` and what is left, and a wait that would end past the
-//!   deadline is not started: the caller gets [`Error::Throttled`] at once.
-//! - **Stop.** Terraform's StopProvider cancels one token: waits for a permit, backoffs and
-//!   idempotent requests in flight end at once with [`Error::Stopped`], and later calls fail
-//!   the same way. A create already on the wire is left to finish (it is bounded by its
-//!   timeout) so that a connector Qualys made is not forgotten.
-//! - **Secrets.** The `Authorization` header is built once and marked sensitive; URLs never
-//!   hold credentials (rejected by [`parse_base_url`], whose error shows the URL with its
-//!   user info replaced by `***`, as does every URL a network error carries); logs carry
-//!   method, path, status, attempt and timing, and at trace level body excerpts, never
-//!   headers.
-//! - **TLS.** rustls with the platform's trust store; `insecure_skip_verify` turns
-//!   verification off and logs a warning. Plain `http://` is allowed for loopback hosts only.
-//!   Redirects are not followed: an API that redirects is misconfigured, and following would
-//!   replay credentials elsewhere.
+//! concurrency limit (one permit per HTTP exchange, never held across a backoff), retries
+//! within `max_retries` and the deadline, Terraform's stop, and logging (method, path,
+//! status, timing; never headers or credentials). A create is never sent twice here: a
+//! maybe-done answer comes back as [`SendError::MaybeDone`] for [`create`](super::create).
+//! Redirects are not followed (that would replay credentials elsewhere); plain `http://` is
+//! allowed for loopback hosts only.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -372,8 +339,15 @@ impl Transport {
         }
     }
 
-    /// Sends `call`, retrying as the module documentation describes, and returns the first
-    /// answer that is not a throttle.
+    /// Sends `call` and returns the first answer that is not retried. HTTP 409 (Qualys's "over
+    /// the limit", never "already exists"), 429 and 503 were not carried out, so they are
+    /// retried after the wait asked for (see [`server_wait`]) or the backoff; so is failing to
+    /// connect (nothing was sent). A 500, 502, 504 or a lost answer is retried for
+    /// [`Safety::Idempotent`] calls only; out of retries, the last 5xx is the answer. A TLS
+    /// failure on the certificate or protocol and any other status are final. Each attempt's
+    /// timeout is the smaller of `request_timeout` and what is left of the deadline; a wait
+    /// that would pass it is not started. A stop ends waits and idempotent calls at once; a
+    /// create on the wire is left to finish so that a connector Qualys made is not forgotten.
     pub(crate) async fn send(&self, call: &Call, deadline: Deadline) -> Result<Reply, SendError> {
         let shared = &*self.shared;
         if let Some(error) = self.known_unreachable(&call.url) {

@@ -220,7 +220,12 @@ fn every(names: &[String], err: &Error) -> HashMap<String, Result<Vec<Existing>,
 
 impl Client {
     /// The connectors of `family` named `name` in AWS account `aws_account_id` (any account
-    /// when Qualys does not report one), as this process knows them: see the module docs.
+    /// when Qualys does not report one), as this process knows them. Answered from the
+    /// family's listing (the refresh's snapshot) or, for QPS, a `name EQUALS` search, whichever
+    /// the calls spent so far make cheaper ([`Listing::step`]): checks that arrive together
+    /// are answered together, a lone first check searches (one call whatever the size of the
+    /// subscription), and a complete listing answers every later check with no call. A
+    /// listing or search that fails answers with its error: the create is refused.
     pub async fn find_existing(
         &self,
         family: Family,
@@ -495,8 +500,10 @@ impl Client {
 
     /// The connectors of `family` named `name` in AWS account `aws_account_id` (any account
     /// when Qualys does not report one), other than `own_id` and the ones this process deleted,
-    /// as Qualys lists them now: what a run racing this one created meanwhile (see the module
-    /// docs).
+    /// as Qualys lists them now (never the snapshot): what a run racing this one created
+    /// meanwhile. Confirmations that arrive together share one listing, started once
+    /// [`CONFIRM_FULL`] wait or after [`CONFIRM_WINDOW`], so N creates at the default
+    /// parallelism cost about ceil(N/10) calls; a lone create waits for nothing.
     pub async fn others_named(
         &self,
         family: Family,

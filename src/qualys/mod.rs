@@ -1,9 +1,9 @@
-//! The Qualys API client: one transport ([`http`]), three API families (QPS v3 JSON and v2
-//! XML in [`qps`], CloudView v1 in [`cloudview`]), typed models and one error enum
-//! ([`Error`]).
-//!
-//! A [`Client`] is built once per provider configuration and cloned freely: clones share
-//! the connection pool, the concurrency limit, the read batchers and the stop signal.
+//! The Qualys API client: one transport ([`http`]), the API families ([`qps`]: QPS v3 JSON and
+//! v2 XML; [`cloudview`]: CloudView v1) behind one trait ([`api`]), and one error enum
+//! ([`Error`]). A [`Client`] is built once per provider configuration and cloned freely; every
+//! operation runs under a deadline (Terraform's timeout, else `operation_timeout`), and a
+//! connector answered without its name, ARN or external ID is [`Error::Incomplete`], never
+//! half-read state.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tfqualys::qualys::Error> {
@@ -18,30 +18,6 @@
 //! let connector = timed.qps(QpsVersion::V3).read(2064449).await?;
 //! # let _ = connector; Ok(()) }
 //! ```
-//!
-//! Choices made here:
-//! - **Deadlines.** Every operation runs under a deadline: the one given with
-//!   [`Client::with_deadline`] (Terraform's per-operation timeout), else
-//!   `operation_timeout` from the configuration. Retries and waits never pass it.
-//! - **Stop.** [`Client::stop`] is what Terraform's StopProvider calls; see [`http`].
-//! - **Nothing half-read becomes state.** Bodies nest at most a few dozen levels (checked
-//!   before decoding; see [`fuzzing`] for the decoders' public entry points), listings end,
-//!   and a connector answered without its name, ARN or external ID is
-//!   [`Error::Incomplete`] (carrying the id when Qualys made it).
-//! - **Refreshes read a listing.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are
-//!   the entry points the resource uses to refresh: concurrent reads are coalesced (see
-//!   [`batch`]) and answered from the family's listing, taken page by page (1,000 a page) as
-//!   the reads need it and kept for the rest of the refresh, or one by one when a few reads
-//!   meet a large subscription (see [`refresh`]). A refresh of every connector costs
-//!   ceil(T/1000) calls. `get` stays available for a read that must see a change just made.
-//!   A listing that fails never tells its readers "not found": only a `get` of one id may.
-//! - **Writes do not re-read.** Creates and updates return Qualys's answer, whole or partial;
-//!   the resource completes a partial one from what it sent (see [`qps`]).
-//! - **Syncs and trust.** Both families run connectors and report the last sync's errors as
-//!   [`SyncError`]s; [`Client::base_accounts`] gives the Qualys AWS accounts roles must
-//!   trust ([`BaseAccounts`]), asked once per client.
-//! - **One API per connector for changes.** Qualys refuses an update through the API that
-//!   did not make the connector; that is [`Error::WrongApi`], with Qualys's message.
 
 mod api;
 mod batch;

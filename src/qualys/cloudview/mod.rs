@@ -1,34 +1,6 @@
 //! The CloudView API v1 for AWS connectors (`/cloudview-api/rest/v1/aws/connectors`), JSON.
-//!
-//! Choices made here:
-//! - **Errors.** CloudView answers errors with a 4xx status and a Spring error body
-//!   `{timestamp, status, error, errorCode, message, path}`. A 404 is
-//!   [`Error::NotFound`] only when it carries that JSON body; a bare 404 page means a wrong
-//!   `cloudview_url`, reported as [`Error::Api`] so it can never empty Terraform's state.
-//! - **Listing.** Pages are 0-based (`pageNo`), sorted as the API documents
-//!   (`lastSyncedOn:desc`), as large as CloudView accepts: no public source gives the
-//!   `pageSize` maximum, so the first listing of a [`Client`] asks for [`PROBE_PAGE_SIZE`]
-//!   and, if CloudView answers 400, asks again for [`LIST_PAGE_SIZE`] (its default) and
-//!   keeps that size for the client's life. Page numbers therefore always refer to one size. That key moves while we page, so results are
-//!   de-duplicated by `connectorId`; a connector missed by a page is caught by the batched
-//!   read's confirming `get`. The list ends at `last`, at `totalPages`, or at an empty page;
-//!   a page answered as another page number than asked, a page that adds no new connector
-//!   yet is not the last, more connectors than `totalElements`, or more than `MAX_PAGES`
-//!   pages end it with an [`Error::Decode`],
-//!   so a server repeating itself cannot keep the provider paging forever.
-//!   A bare JSON array is accepted as a single page.
-//! - **Delete, run, enable, disable** send the bare JSON array of ids `["<uuid>"]`, the
-//!   body CloudView's Swagger spec gives (no public source shows any other form); 200 with
-//!   `{}` and 204 are both success.
-//! - **Batched reads never say "not found" for a listing.** When the listing that serves a
-//!   batch fails in any way (a 404 included), each id is read with its own `get`, or gets the
-//!   listing's error when that error would repeat (stop, deadline, credentials, throttling);
-//!   only a `get` of that one id reports [`Error::NotFound`].
-//! - **Updates of connectors CloudView may not change** (`CONNECTOR_NOT_MERGED`: made in the
-//!   Connector app and not merged) are [`Error::WrongApi`] with CloudView's message.
-//! - **Create.** Never retried blindly; a lost answer leads to a lookup by name (the
-//!   `filter=name:` parameter) matched on AWS account, ARN and external ID.
-//! - **Update** answers with the whole object (the seed's sample), which is returned as is.
+//! Errors come as a 4xx with a Spring error body; a 404 is [`Error::NotFound`] only with that
+//! body, so a wrong `cloudview_url` can never empty Terraform's state (see [`response`]).
 
 mod model;
 mod request;
@@ -98,8 +70,11 @@ impl CloudView<'_> {
         Ok(page)
     }
 
-    /// One page at the client's page size, finding that size out on first use (see the
-    /// module documentation).
+    /// One page at the client's page size, found out on first use: no public source gives
+    /// CloudView's `pageSize` maximum, so the first listing asks for [`PROBE_PAGE_SIZE`] and,
+    /// if CloudView answers 400, for [`LIST_PAGE_SIZE`] (its default), kept for the client's
+    /// life so that page numbers always refer to one size. Pages are 0-based and sorted as the
+    /// API documents (`lastSyncedOn:desc`); a bare JSON array is one page.
     async fn list_page_within(
         &self,
         page_no: u32,
@@ -170,7 +145,11 @@ impl CloudView<'_> {
     }
 
     /// Every connector (named `name`, when given, by CloudView's `filter=name:`), page after
-    /// page; see the module documentation for how the paging is kept from going on forever.
+    /// page, de-duplicated by `connectorId` (the sort key moves while we page; a connector a
+    /// page missed is caught by the batched read's confirming `get`). It ends at `last`, at
+    /// `totalPages` or at an empty page; a page answered as another number, one that adds
+    /// nothing yet is not the last, more connectors than `totalElements` or more than
+    /// `MAX_PAGES` pages end it with an [`Error::Decode`].
     pub(crate) async fn list_pages(
         &self,
         name: Option<&str>,
@@ -454,8 +433,9 @@ impl CloudView<'_> {
             .await
     }
 
-    /// The calls that take the bare JSON array of ids. A repeat after a lost answer is
-    /// harmless for each (a second delete answers 404, which the caller sees as gone).
+    /// The calls that take the bare JSON array of ids `["<uuid>"]` (the body CloudView's
+    /// Swagger spec gives); 200 with `{}` and 204 are both success. A repeat after a lost
+    /// answer is harmless for each (a second delete answers 404, which the caller sees as gone).
     async fn bulk_action(
         &self,
         method: Method,

@@ -1,48 +1,7 @@
 //! The Connector app's QPS API for AWS connectors (`/qps/rest/{3.0|2.0}/.../am/awsassetdataconnector`),
-//! in both its dialects: v3 speaks JSON, v2 speaks XML through quick-xml's serde support. One
-//! typed model serves both; only the codec differs.
-//!
-//! Choices made here:
-//! - **Answers are sniffed, not assumed.** A body starting with `{` is decoded as JSON and
-//!   one starting with `<` as XML, whatever the version asked for, so an XML error page
-//!   from a v3 call still yields Qualys's message.
-//! - **`responseCode` decides, not the HTTP status.** Qualys reports most errors with HTTP
-//!   200. Only `OBJECT_NOT_FOUND` becomes [`Error::NotFound`]; an HTTP 404 without a QPS
-//!   envelope (a wrong `api_url`) is an [`Error::Api`], so a misconfigured URL can never make
-//!   Terraform believe every connector was deleted.
-//! - **Tolerance.** `data` may be an array of wrappers or a single wrapper; scalars may be
-//!   strings; region collections may be `list`/`set`, wrapped or bare (see
-//!   [`lenient`](super::lenient)); unknown fields are ignored. A `count` that promises
-//!   connectors the body does not hold is a decode error, never an empty result.
-//! - **Incomplete answers are errors.** A connector answered without its name, ARN or
-//!   external ID (by get, search or a batched read) is [`Error::Incomplete`], never a
-//!   connector with empty fields that Terraform would read as drift or as an inconsistent
-//!   apply. Create and update answers are the exception (see below).
-//! - **Writes do not re-read.** Create and update return Qualys's answer as it is: whole, or
-//!   partial (the seed's create answers lack fields, and the contract says updates answer
-//!   with the id only). The caller completes it from what it sent, which Qualys accepted; a
-//!   `get` per write would double an apply's calls against a 300-an-hour budget.
-//! - **Create is never retried blindly.** When its answer is lost (timeout, connection
-//!   closed after sending) or undecodable, the connector is looked up by name and AWS
-//!   account (and matched on ARN and external ID) and adopted if exactly one matches;
-//!   otherwise the caller gets [`Error::CreateUnconfirmed`] listing the candidates. A
-//!   lookup that fails is tried again with backoff until the operation's deadline (at
-//!   least a minute, because the create may have used it up).
-//! - **Paging.** [`Qps::search_all`] asks for [`MAX_PAGE_SIZE`] connectors a page and
-//!   follows `hasMoreRecords` by adding `id GREATER <largest id so far>` to the caller's
-//!   criteria, the way the docs.qualys.com pages page this object (no public source shows
-//!   `startFromOffset` on it, and `id GREATER` needs no assumption about whether
-//!   `startFromId` is inclusive). Duplicates are dropped by id. Paging always ends: a page
-//!   that still says `hasMoreRecords` but adds no new id, or more than `MAX_SEARCH_PAGES`
-//!   pages, ends the listing with an [`Error::Decode`].
-//! - **Modules, apps, default tags** are sent in the forms of Qualys's own create scripts
-//!   (`activation.set.ActivationModule`, `connectorAppInfos.set.ConnectorAppInfoQList[].set.
-//!   ConnectorAppInfo {name, identifier}`, `defaultTags.set.TagSimple[{id}]`), in v2 as the
-//!   same elements; each app's identifier is the connector's role ARN.
-//! - **Updates Qualys refuses because CloudView made the connector** ("only connectors
-//!   created in the Connector app can be updated") are [`Error::WrongApi`].
-//! - **Sync errors and base accounts** come from the `assetdataconnectorerrors` and
-//!   `awsbaseaccount` objects (the docs.qualys.com Connector v3 pages).
+//! in both dialects: v3 speaks JSON, v2 speaks XML through quick-xml's serde support. One typed
+//! model serves both; only the codec differs. Answers are sniffed, not assumed, and
+//! `responseCode` decides, not the HTTP status (see [`response`]).
 
 mod lenient;
 mod model;
@@ -271,7 +230,11 @@ impl Qps<'_> {
     }
 
     /// Every connector matching `criteria` whose id is above `after` (QPS ids grow with every
-    /// create: with `after` the last id of a listing, those made since), page after page.
+    /// create: with `after` the last id of a listing, those made since), [`MAX_PAGE_SIZE`] a
+    /// page, following `hasMoreRecords` by `id GREATER <largest id so far>` as the
+    /// docs.qualys.com pages page this object (no public source shows `startFromOffset` on it).
+    /// Duplicates are dropped by id; a page that adds no new id, or more than
+    /// `MAX_SEARCH_PAGES` pages, ends the listing with an [`Error::Decode`].
     pub(crate) async fn search_pages(
         &self,
         criteria: &[Criterion],
@@ -326,7 +289,8 @@ impl Qps<'_> {
 
     /// Updates a connector and returns Qualys's answer: the id only, as the contract says of
     /// real Qualys, or the whole connector, as the simulator answers. The caller completes it
-    /// from what it sent. Only the fields set in `spec` are sent.
+    /// from what it sent (a `get` per write would double an apply's calls). Only the fields
+    /// set in `spec` are sent. Qualys refuses connectors CloudView made: [`Error::WrongApi`].
     pub async fn update(&self, id: u64, spec: &ConnectorSpec) -> Result<Connector, Error> {
         let deadline = self.client.deadline();
         let body = encode_request(self.version, RequestParts::data(spec))?;
