@@ -146,7 +146,7 @@ where
                 return Err(cause);
             }
             let name = self.name;
-            warn!(name, error = %cause, sends, "the create was not carried out as far as Qualys shows; sending it again");
+            warn!(name, error = %cause, sends, "the maybe-done create made nothing as far as Qualys shows; sending it again");
             self.transport.pause(wait).await?;
         }
     }

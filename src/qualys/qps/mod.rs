@@ -58,8 +58,9 @@ pub struct Qps<'c> {
 }
 
 impl Qps<'_> {
-    /// Creates a connector and returns it as Qualys then reports it. See the module
-    /// documentation for what happens when the answer is lost.
+    /// Creates a connector and returns it as Qualys then reports it, whole or partial (the
+    /// caller completes it from what it sent). See [`create`](super::create) for a maybe-done
+    /// answer.
     pub async fn create(&self, spec: &ConnectorSpec) -> Result<Connector, Error> {
         self.create_checked(spec)
             .await
