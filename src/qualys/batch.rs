@@ -1,16 +1,7 @@
-//! Read coalescing: Terraform refreshes every resource at once (up to `-parallelism`
-//! concurrent ReadResource calls), and Qualys's default tier allows 300 calls an hour. Reads
-//! that arrive within a short window of each other are answered together, from the family's
-//! listing or one by one (see [`refresh`](super::refresh) and `refresh_many` in each family).
-//! A read the listing already holds does not wait for a window at all.
-//!
-//! How it works: the first read of a family opens a batch and spawns a task that waits
-//! `read_batch_window`, closes the batch and fetches every id in it; later reads join the
-//! open batch. Each reader waits on its own channel, bounded by its own deadline, so a
-//! cancelled reader never strands the others, and the fetch does not depend on any reader
-//! staying alive. An id the bulk answer lacks is confirmed with a single `get` before it is
-//! reported [`Error::NotFound`], so batching never turns "missing from a page" into
-//! "deleted": a wrongly reported deletion would make Terraform create a duplicate.
+//! Read coalescing: reads of one family that arrive within `read_batch_window` are answered
+//! together (see `refresh_many` in each family). The first read opens a batch and spawns the
+//! task that closes and fetches it; each reader waits on its own channel until its own
+//! deadline, so a cancelled reader never strands the others.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
@@ -20,7 +11,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::error::Error;
-use super::http::{Deadline, Transport};
+use super::http::Transport;
+use super::retry::Deadline;
 
 type Waiter<Id, T> = (Id, oneshot::Sender<Result<T, Error>>);
 

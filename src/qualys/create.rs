@@ -1,169 +1,225 @@
-//! A create is sent at most once per answer that cannot be trusted. Create is not idempotent:
-//! a second send can make a second connector. So any answer to a create other than a decoded
-//! success or a refusal Qualys sends before doing anything (its own 409 envelope, a 4xx with
-//! its error body, a QPS error in a 200) means "maybe created": a lost answer (timeout,
-//! dropped connection), a 429 or 5xx from Qualys or anything in between. The connector is
-//! then looked up by name and AWS account (matched on ARN and external ID): one match is
-//! adopted (and the caller warns that it was); none, after two looks, means the create may be
-//! sent again, after the wait the answer asked for or the transport's backoff, within
-//! `max_retries` and the operation's deadline.
+//! A create is sent at most once per maybe-done answer. Create is not idempotent (a second send
+//! can make a second connector), so any answer other than a decoded success or a refusal
+//! Qualys sends before doing anything is "maybe done" (see [`http`](super::http)): the
+//! connector is looked up by name and AWS account (matched on ARN and external ID) and one
+//! match is adopted; none, after two looks, means the create is sent again, within
+//! `max_retries` and the operation's deadline. Written once for every [`ConnectorApi`].
 
 use std::future::Future;
 use std::time::Duration;
 
 use tracing::warn;
 
+use super::api::ConnectorApi;
 use super::error::Error;
-use super::http::{self, Deadline, Transport};
+use super::http::{self, Transport};
+use super::retry::Deadline;
 
-/// What one send of a create gave: the connector Qualys made, or an answer that does not
-/// tell whether it made one.
+/// What one send of a create gave.
 pub(crate) enum Sent<T> {
+    /// The connector Qualys made.
     Done(T),
+    /// An answer that does not tell whether Qualys made one: looked up, then sent again if
+    /// nothing was made.
     MaybeDone(Error),
+    /// Qualys answered 2xx, so the create happened, but the answer cannot be read: looked up,
+    /// never sent again.
+    Unreadable(Error),
 }
 
-/// A created connector, and whether it was found by a lookup after an answer that could not
-/// be trusted (that answer, for the warning the user gets).
+/// A created connector, and whether it was found by a lookup after a maybe-done answer (that
+/// answer, for the warning the user gets).
 #[derive(Debug)]
 pub struct Created<T> {
     pub connector: T,
     pub adopted_after: Option<Error>,
 }
 
-/// Sends a create through `send` until Qualys answers it, looking the connector up through
-/// `lookup` after every answer that may hide a create (see the module documentation).
-pub(crate) async fn create_at_most_once<T, S, SF, L, LF>(
-    transport: &Transport,
-    deadline: Deadline,
-    name: &str,
-    send: S,
-    lookup: L,
-    id_of: fn(&T) -> String,
-) -> Result<Created<T>, Error>
-where
-    S: Fn() -> SF,
-    SF: Future<Output = Result<Sent<T>, Error>>,
-    L: Fn(Deadline) -> LF,
-    LF: Future<Output = Result<Vec<T>, Error>>,
-{
-    let mut sends: u32 = 0;
-    loop {
-        sends += 1;
-        let cause = match send().await? {
-            Sent::Done(connector) => {
-                return Ok(Created {
-                    connector,
-                    adopted_after: None,
-                });
-            }
-            Sent::MaybeDone(cause) => cause,
-        };
-        let found = recover_create(
-            transport,
-            recovery_deadline(deadline),
-            name,
-            cause.clone(),
-            false,
-            &lookup,
-            id_of,
-        )
-        .await?;
-        if let Some(connector) = found {
-            return Ok(Created {
-                connector,
-                adopted_after: Some(cause),
-            });
-        }
-        let wait = match &cause {
-            Error::Throttled {
-                retry_after: Some(wait),
-                ..
-            } => *wait,
-            _ => transport.backoff(sends - 1),
-        };
-        if sends > transport.max_retries() || !deadline.allows(wait) {
-            // Looked up after every send: nothing was made.
-            return Err(cause);
-        }
-        warn!(name, error = %cause, sends, "the create was not carried out as far as Qualys shows; sending it again");
-        transport.pause(wait).await?;
-    }
+/// Creates a connector through `api`, looking it up after every maybe-done answer.
+pub(crate) async fn create<A: ConnectorApi>(
+    api: &A,
+    spec: &A::Spec,
+) -> Result<Created<A::Connector>, Error> {
+    let client = api.client();
+    let deadline = client.deadline();
+    let recovery = Recovery {
+        transport: client.transport(),
+        name: A::spec_identity(spec).name.unwrap_or_default(),
+        lookup: |deadline| lookup_created(api, spec, deadline),
+        id_of: |c: &A::Connector| A::id(c).to_string(),
+        check: |c: &A::Connector| api.require_identity(c, "adopted connector", true),
+    };
+    recovery
+        .create_at_most_once(deadline, || api.send_create(spec, deadline))
+        .await
 }
 
-/// What to do after a create whose outcome is unknown: look for what it may have made
-/// (`lookup` returns the connectors matching the request) and adopt exactly one match;
-/// `Ok(None)` when two looks found none. `keep_error_if_absent`: when nothing matches,
-/// return `cause` itself (used when Qualys did answer 2xx, but unreadably: the create
-/// happened, so it is not sent again).
-///
-/// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
-/// an unreadable answer) is tried again after the transport's backoff until `deadline`
-/// (the operation's, see [`recovery_deadline`]): giving up early would make the next apply
-/// create a duplicate. Finding nothing is checked once more after a short pause, in case
-/// Qualys was still committing the create.
-pub(crate) async fn recover_create<T, F, Fut>(
-    transport: &Transport,
+/// The connectors a create of `spec` may have made: same name and AWS account, and ARN and
+/// external ID where reported.
+async fn lookup_created<A: ConnectorApi>(
+    api: &A,
+    spec: &A::Spec,
     deadline: Deadline,
-    name: &str,
-    cause: Error,
-    keep_error_if_absent: bool,
-    lookup: F,
-    id_of: fn(&T) -> String,
-) -> Result<Option<T>, Error>
+) -> Result<Vec<A::Connector>, Error> {
+    let sent = A::spec_identity(spec);
+    let name = sent.name.unwrap_or_default();
+    let found = api.search_by_name(name, sent.account(), deadline).await?;
+    Ok(found
+        .into_iter()
+        .filter(|c| {
+            let have = A::identity(c);
+            have.arn.is_none_or(|arn| Some(arn) == sent.arn)
+                && have.external_id.is_none_or(|x| Some(x) == sent.external_id)
+        })
+        .collect())
+}
+
+/// How to find what a maybe-done create made.
+pub(crate) struct Recovery<'a, T, L, C> {
+    pub(crate) transport: &'a Transport,
+    /// The name the create sent.
+    pub(crate) name: &'a str,
+    /// The connectors the create may have made, as Qualys lists them by the given deadline.
+    pub(crate) lookup: L,
+    pub(crate) id_of: fn(&T) -> String,
+    /// What an adopted connector must have (its identity fields).
+    pub(crate) check: C,
+}
+
+impl<T, L, LF, C> Recovery<'_, T, L, C>
 where
-    F: Fn(Deadline) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, Error>>,
+    L: Fn(Deadline) -> LF,
+    LF: Future<Output = Result<Vec<T>, Error>>,
+    C: Fn(&T) -> Result<(), Error>,
 {
-    const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
-    warn!(name, error = %cause, "create not confirmed; looking the connector up before anything else");
-    let unconfirmed =
-        |candidates: Vec<String>, lookup_error: Option<&Error>| Error::CreateUnconfirmed {
-            name: name.to_owned(),
-            cause: match lookup_error {
-                Some(e) => format!("{cause}; the lookup that followed failed too: {e}"),
-                None => cause.to_string(),
-            },
-            candidates,
-        };
-    let mut empty_looks = 0;
-    let mut failed_looks = 0;
-    loop {
-        let wait = match lookup(deadline).await {
-            Ok(mut matching) => match matching.len() {
-                0 => {
-                    empty_looks += 1;
-                    if empty_looks >= 2 || !deadline.allows(SECOND_LOOK_AFTER) {
-                        break;
-                    }
-                    SECOND_LOOK_AFTER
+    /// Sends a create through `send` until Qualys answers it, looking the connector up after
+    /// every maybe-done answer (see the module documentation).
+    pub(crate) async fn create_at_most_once<S, SF>(
+        &self,
+        deadline: Deadline,
+        send: S,
+    ) -> Result<Created<T>, Error>
+    where
+        S: Fn() -> SF,
+        SF: Future<Output = Result<Sent<T>, Error>>,
+    {
+        let mut sends: u32 = 0;
+        loop {
+            sends += 1;
+            let cause = match send().await? {
+                Sent::Done(connector) => {
+                    return Ok(Created {
+                        connector,
+                        adopted_after: None,
+                    });
                 }
-                1 => {
-                    let adopted = matching.remove(0);
-                    warn!(name, id = %id_of(&adopted), "adopting the connector the unconfirmed create made");
-                    return Ok(Some(adopted));
+                Sent::Unreadable(cause) => {
+                    let connector = self
+                        .recover(recovery_deadline(deadline), cause.clone(), true)
+                        .await?
+                        .ok_or(cause)?;
+                    return Ok(Created {
+                        connector,
+                        adopted_after: None,
+                    });
                 }
-                _ => return Err(unconfirmed(matching.iter().map(id_of).collect(), None)),
-            },
-            Err(e) if lookup_may_succeed_later(&e) => {
-                let wait = transport.backoff(failed_looks);
-                failed_looks += 1;
-                if !deadline.allows(wait) {
-                    return Err(unconfirmed(Vec::new(), Some(&e)));
-                }
-                warn!(name, error = %e, attempt = failed_looks, "lookup after an unconfirmed create failed; trying again");
-                wait
+                Sent::MaybeDone(cause) => cause,
+            };
+            let found = self
+                .recover(recovery_deadline(deadline), cause.clone(), false)
+                .await?;
+            if let Some(connector) = found {
+                return Ok(Created {
+                    connector,
+                    adopted_after: Some(cause),
+                });
             }
-            Err(e) => return Err(unconfirmed(Vec::new(), Some(&e))),
-        };
-        if let Err(e) = transport.pause(wait).await {
-            return Err(unconfirmed(Vec::new(), Some(&e)));
+            let wait = match &cause {
+                Error::Throttled {
+                    retry_after: Some(wait),
+                    ..
+                } => *wait,
+                _ => self.transport.backoff(sends - 1),
+            };
+            if sends > self.transport.max_retries() || !deadline.allows(wait) {
+                // Looked up after every send: nothing was made.
+                return Err(cause);
+            }
+            let name = self.name;
+            warn!(name, error = %cause, sends, "the maybe-done create made nothing as far as Qualys shows; sending it again");
+            self.transport.pause(wait).await?;
         }
     }
-    if keep_error_if_absent {
-        Err(cause)
-    } else {
-        Ok(None)
+
+    /// Looks for what a maybe-done create made and adopts exactly one match (checked with
+    /// `check`); `Ok(None)` when two looks found none. `keep_error_if_absent`: when nothing
+    /// matches, return `cause` itself (Qualys answered 2xx: the create is not sent again).
+    ///
+    /// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
+    /// an unreadable answer) is tried again after the transport's backoff until `deadline`:
+    /// giving up early would make the next apply create a duplicate. Finding nothing is
+    /// checked once more after a short pause, in case Qualys was still committing the create.
+    pub(crate) async fn recover(
+        &self,
+        deadline: Deadline,
+        cause: Error,
+        keep_error_if_absent: bool,
+    ) -> Result<Option<T>, Error> {
+        const SECOND_LOOK_AFTER: Duration = Duration::from_secs(2);
+        let name = self.name;
+        warn!(name, error = %cause, "create maybe done; looking the connector up before anything else");
+        let unconfirmed =
+            |candidates: Vec<String>, lookup_error: Option<&Error>| Error::CreateUnconfirmed {
+                name: name.to_owned(),
+                cause: match lookup_error {
+                    Some(e) => format!("{cause}; the lookup that followed failed too: {e}"),
+                    None => cause.to_string(),
+                },
+                candidates,
+            };
+        let mut empty_looks = 0;
+        let mut failed_looks = 0;
+        loop {
+            let wait = match (self.lookup)(deadline).await {
+                Ok(mut matching) => match matching.len() {
+                    0 => {
+                        empty_looks += 1;
+                        if empty_looks >= 2 || !deadline.allows(SECOND_LOOK_AFTER) {
+                            break;
+                        }
+                        SECOND_LOOK_AFTER
+                    }
+                    1 => {
+                        let adopted = matching.remove(0);
+                        warn!(name, id = %(self.id_of)(&adopted), "adopting the connector the maybe-done create made");
+                        (self.check)(&adopted)?;
+                        return Ok(Some(adopted));
+                    }
+                    _ => {
+                        let ids = matching.iter().map(self.id_of).collect();
+                        return Err(unconfirmed(ids, None));
+                    }
+                },
+                Err(e) if lookup_may_succeed_later(&e) => {
+                    let wait = self.transport.backoff(failed_looks);
+                    failed_looks += 1;
+                    if !deadline.allows(wait) {
+                        return Err(unconfirmed(Vec::new(), Some(&e)));
+                    }
+                    warn!(name, error = %e, attempt = failed_looks, "lookup after a maybe-done create failed; trying again");
+                    wait
+                }
+                Err(e) => return Err(unconfirmed(Vec::new(), Some(&e))),
+            };
+            if let Err(e) = self.transport.pause(wait).await {
+                return Err(unconfirmed(Vec::new(), Some(&e)));
+            }
+        }
+        if keep_error_if_absent {
+            Err(cause)
+        } else {
+            Ok(None)
+        }
     }
 }
 
@@ -192,7 +248,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::qualys::http::{RetryPolicy, TransportSettings};
+    use crate::qualys::http::TransportSettings;
+    use crate::qualys::retry::RetryPolicy;
 
     fn fast_transport() -> Transport {
         Transport::new(TransportSettings {
@@ -210,6 +267,18 @@ mod tests {
             },
         })
         .unwrap()
+    }
+
+    type Lookup<'a, F> = Recovery<'a, String, F, fn(&String) -> Result<(), Error>>;
+
+    fn recovery<F>(transport: &Transport, lookup: F) -> Lookup<'_, F> {
+        Recovery {
+            transport,
+            name: "n",
+            lookup,
+            id_of: |s| s.clone(),
+            check: |_| Ok(()),
+        }
     }
 
     fn server_error() -> Error {
@@ -233,17 +302,10 @@ mod tests {
         };
         let started = Instant::now();
         let deadline = Deadline::after(Duration::from_millis(600));
-        let err = recover_create(
-            &transport,
-            deadline,
-            "n",
-            Error::Stopped,
-            false,
-            lookup,
-            |s| s.clone(),
-        )
-        .await
-        .unwrap_err();
+        let err = recovery(&transport, lookup)
+            .recover(deadline, Error::Stopped, false)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, Error::CreateUnconfirmed { cause, .. } if cause.contains("lookup trouble")),
             "{err}"
@@ -269,17 +331,10 @@ mod tests {
             }
         };
         let deadline = Deadline::after(Duration::from_secs(5));
-        let adopted = recover_create(
-            &transport,
-            deadline,
-            "n",
-            Error::Stopped,
-            false,
-            lookup,
-            |s| s.clone(),
-        )
-        .await
-        .unwrap();
+        let adopted = recovery(&transport, lookup)
+            .recover(deadline, Error::Stopped, false)
+            .await
+            .unwrap();
         assert_eq!(adopted.as_deref(), Some("2000001"));
 
         // A refusal is final.
@@ -292,17 +347,10 @@ mod tests {
                 })
             }
         };
-        let err = recover_create(
-            &transport,
-            deadline,
-            "n",
-            Error::Stopped,
-            false,
-            lookup,
-            |s| s.clone(),
-        )
-        .await
-        .unwrap_err();
+        let err = recovery(&transport, lookup)
+            .recover(deadline, Error::Stopped, false)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::CreateUnconfirmed { .. }), "{err}");
         assert_eq!(looks.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
@@ -334,16 +382,10 @@ mod tests {
             async { Ok(Sent::MaybeDone(gateway_503())) }
         };
         let lookup = |_| async { Ok(vec!["2000001".to_string()]) };
-        let created = create_at_most_once(
-            &transport,
-            Deadline::after(Duration::from_secs(5)),
-            "n",
-            send,
-            lookup,
-            |s: &String| s.clone(),
-        )
-        .await
-        .unwrap();
+        let created = recovery(&transport, lookup)
+            .create_at_most_once(Deadline::after(Duration::from_secs(5)), send)
+            .await
+            .unwrap();
         assert_eq!(created.connector, "2000001");
         assert!(matches!(
             created.adopted_after,
@@ -373,16 +415,10 @@ mod tests {
             looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async { Ok(Vec::new()) }
         };
-        let created = create_at_most_once(
-            &transport,
-            Deadline::after(Duration::from_secs(10)),
-            "n",
-            send,
-            lookup,
-            |s: &String| s.clone(),
-        )
-        .await
-        .unwrap();
+        let created = recovery(&transport, lookup)
+            .create_at_most_once(Deadline::after(Duration::from_secs(10)), send)
+            .await
+            .unwrap();
         assert_eq!(created.connector, "2000002");
         assert!(created.adopted_after.is_none());
         assert_eq!(sends.load(std::sync::atomic::Ordering::SeqCst), 2);
@@ -395,17 +431,48 @@ mod tests {
             sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async { Ok(Sent::<String>::MaybeDone(gateway_503())) }
         };
-        let err = create_at_most_once(
-            &transport,
-            Deadline::after(Duration::from_secs(20)),
-            "n",
-            send,
-            |_| async { Ok(Vec::new()) },
-            |s: &String| s.clone(),
-        )
-        .await
-        .unwrap_err();
+        let err = recovery(&transport, |_| async { Ok(Vec::new()) })
+            .create_at_most_once(Deadline::after(Duration::from_secs(20)), send)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Throttled { status: 503, .. }), "{err}");
         assert_eq!(sends.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    /// A 2xx create whose answer cannot be read happened: the connector is looked up and
+    /// adopted, and when nothing is found the answer's error is returned, never a second send.
+    #[tokio::test]
+    async fn an_unreadable_create_is_looked_up_never_sent_again() {
+        let transport = fast_transport();
+        let unreadable = || Error::Decode {
+            context: "create".into(),
+            reason: "garbled".into(),
+            excerpt: String::new(),
+        };
+        let sends = std::sync::atomic::AtomicU32::new(0);
+        let send = || {
+            sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Ok(Sent::Unreadable(unreadable())) }
+        };
+        let lookup = |_| async { Ok(vec!["2000003".to_string()]) };
+        let created = recovery(&transport, lookup)
+            .create_at_most_once(Deadline::after(Duration::from_secs(5)), send)
+            .await
+            .unwrap();
+        assert_eq!(created.connector, "2000003");
+        assert!(created.adopted_after.is_none());
+        assert_eq!(sends.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let sends = std::sync::atomic::AtomicU32::new(0);
+        let send = || {
+            sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Ok(Sent::<String>::Unreadable(unreadable())) }
+        };
+        let err = recovery(&transport, |_| async { Ok(Vec::new()) })
+            .create_at_most_once(Deadline::after(Duration::from_secs(5)), send)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err}");
+        assert_eq!(sends.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -74,9 +74,9 @@ pub enum Error {
         source: Arc<reqwest::Error>,
     },
 
-    /// A create whose outcome the client could not establish: the request may have been
-    /// carried out (the answer was lost), and the lookup by name and AWS account did not
-    /// find exactly one matching connector. Terraform state cannot be trusted to know it.
+    /// A create whose answer was maybe done (lost, or one that does not tell whether Qualys
+    /// carried it out), and whose lookup by name and AWS account did not find exactly one
+    /// matching connector. Terraform state cannot be trusted to know it.
     #[error(
         "the create of connector \"{name}\" was not confirmed by Qualys ({cause}); {}",
         Candidates(candidates)

@@ -1,49 +1,16 @@
 //! The one transport under every API family: authentication, headers, the process-wide
-//! concurrency limit, retries of throttled calls, deadlines, cancellation and logging.
-//!
-//! Choices made here:
-//! - **Concurrency.** One semaphore of `max_concurrency` permits, shared by every clone of
-//!   the client (Terraform runs one provider process per provider configuration, so this is
-//!   the process-wide limit). A permit is held for one HTTP exchange only, never across a
-//!   backoff, so a throttled call does not starve the others.
-//! - **Retries.** HTTP 409 (Qualys's "over the limit"; never "already exists"), 429 and 503
-//!   mean the request was not carried out by Qualys, so reads and other repeatable calls are
-//!   retried after the wait: `X-RateLimit-ToWait-Sec`, else `Retry-After` (seconds or HTTP
-//!   date), else capped exponential backoff with equal jitter. Failing to connect is retried
-//!   the same way (nothing was sent). A server error (500, 502, 504) and a lost answer
-//!   (timeout, connection reset or closed after the request was written) are retried for
-//!   [`Safety::Idempotent`] calls (reads, update, delete, run). A create
-//!   ([`Safety::NotIdempotent`]) is never sent twice here: a lost answer, a 408, 429 or 5xx,
-//!   or a 409 that is not Qualys's own envelope (a gateway in between may answer so after
-//!   forwarding) comes back as [`SendError::Unanswered`], and the caller looks the connector
-//!   up before anything else (see [`create`](super::create)). Every retry counts against
-//!   `max_retries` and must fit the deadline; when they run out, the last 5xx is returned as
-//!   the answer.
-//! - **Permanent failures are not retried**: a TLS handshake that fails on the certificate
-//!   or the protocol (rustls's verdict does not change on a second try), and any status
-//!   other than the ones above (400, 401, 403, 404, a QPS `INVALID_REQUEST` in a 200).
-//! - **Deadlines.** Every call runs under a [`Deadline`]; each attempt's timeout is the
-//!   smaller of `request_timeout` and what is left, and a wait that would end past the
-//!   deadline is not started: the caller gets [`Error::Throttled`] at once.
-//! - **Stop.** Terraform's StopProvider cancels one token: waits for a permit, backoffs and
-//!   idempotent requests in flight end at once with [`Error::Stopped`], and later calls fail
-//!   the same way. A create already on the wire is left to finish (it is bounded by its
-//!   timeout) so that a connector Qualys made is not forgotten.
-//! - **Secrets.** The `Authorization` header is built once and marked sensitive; URLs never
-//!   hold credentials (rejected by [`crate::settings::url::parse_base_url`], whose error shows the URL with its
-//!   user info replaced by `***`, as does every URL a network error carries); logs carry
-//!   method, path, status, attempt and timing, and at trace level body excerpts, never
-//!   headers.
-//! - **TLS.** rustls with the platform's trust store; `insecure_skip_verify` turns
-//!   verification off and logs a warning. Plain `http://` is allowed for loopback hosts only.
-//!   Redirects are not followed: an API that redirects is misconfigured, and following would
-//!   replay credentials elsewhere.
+//! concurrency limit (one permit per HTTP exchange, never held across a backoff), retries
+//! within `max_retries` and the deadline, Terraform's stop, and logging (method, path,
+//! status, timing; never headers or credentials). A create is never sent twice here: a
+//! maybe-done answer comes back as [`SendError::MaybeDone`] for [`create`](super::create).
+//! Redirects are not followed (that would replay credentials elsewhere); plain `http://` is
+//! allowed for loopback hosts only.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -51,6 +18,7 @@ use tracing::{debug, trace, warn};
 
 use super::error::Error;
 use super::lenient::excerpt;
+use super::retry::{Deadline, RetryPolicy, jitter, server_wait};
 
 /// Value of the `X-Requested-With` header Qualys requires on API calls.
 const REQUESTED_WITH: &str = "terraform-provider-qualys";
@@ -94,127 +62,25 @@ pub(crate) struct Reply {
 pub(crate) enum SendError {
     /// The call failed and was not carried out, or its failure is final.
     Failed(Error),
-    /// A [`Safety::NotIdempotent`] request was sent but its answer was lost: it may or may
-    /// not have been carried out.
-    Unanswered(Error),
+    /// A [`Safety::NotIdempotent`] request got a maybe-done answer: lost, or one that does
+    /// not tell whether Qualys carried it out (see [`is_maybe_done`]).
+    MaybeDone(Error),
 }
 
 impl From<SendError> for Error {
     fn from(e: SendError) -> Self {
         match e {
-            SendError::Failed(e) | SendError::Unanswered(e) => e,
+            SendError::Failed(e) | SendError::MaybeDone(e) => e,
         }
     }
 }
 
-/// The point in time an operation must finish by, and the budget it was given.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Deadline {
-    at: Instant,
-    budget: Duration,
-}
-
-impl Deadline {
-    pub(crate) fn after(budget: Duration) -> Self {
-        Deadline {
-            at: Instant::now() + budget,
-            budget,
-        }
-    }
-
-    pub(crate) fn at(at: Instant) -> Self {
-        Deadline {
-            at,
-            budget: at.saturating_duration_since(Instant::now()),
-        }
-    }
-
-    /// This deadline, or `min` from now if that is later.
-    pub(crate) fn at_least(self, min: Duration) -> Self {
-        let floor = Instant::now() + min;
-        if self.at >= floor {
-            self
-        } else {
-            Deadline::at(floor)
-        }
-    }
-
-    pub(crate) fn instant(&self) -> Instant {
-        self.at
-    }
-
-    fn remaining(&self) -> Option<Duration> {
-        let left = self.at.saturating_duration_since(Instant::now());
-        (!left.is_zero()).then_some(left)
-    }
-
-    /// Whether a wait of `wait` still leaves time for one more attempt.
-    pub(crate) fn allows(&self, wait: Duration) -> bool {
-        Instant::now() + wait < self.at
-    }
-
-    pub(crate) fn expired(&self) -> Error {
-        Error::Timeout(self.budget)
-    }
-}
-
-/// How throttled or failed-to-connect calls are retried.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RetryPolicy {
-    pub(crate) max_retries: u32,
-    pub(crate) base_delay: Duration,
-    pub(crate) max_delay: Duration,
-}
-
-impl RetryPolicy {
-    /// Capped exponential backoff with equal jitter: for retry `n` (0-based) the wait is
-    /// between half and all of `min(base * 2^n, max)`.
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry).unwrap_or(u32::MAX);
-        let full = self.base_delay.saturating_mul(factor).min(self.max_delay);
-        let half = full / 2;
-        half + jitter(full - half)
-    }
-}
-
-/// A uniformly random duration in `0..=up_to`.
-fn jitter(up_to: Duration) -> Duration {
-    let nanos = u64::try_from(up_to.as_nanos()).unwrap_or(u64::MAX);
-    Duration::from_nanos(rand::random_range(0..=nanos))
-}
-
-/// The wait the server asked for: `X-RateLimit-ToWait-Sec`, else `Retry-After` in seconds
-/// or as an HTTP date. Values that do not parse are ignored.
-pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    let seconds = |s: &str| {
-        s.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && *f >= 0.0)
-            .map(|f| Duration::from_secs_f64(f.min(86_400.0)))
-    };
-    if let Some(wait) = text("x-ratelimit-towait-sec").and_then(seconds) {
-        return Some(wait);
-    }
-    let retry_after = text(RETRY_AFTER.as_str())?;
-    seconds(retry_after).or_else(|| {
-        httpdate::parse_http_date(retry_after)
-            .ok()
-            .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
-    })
-}
-
-/// Whether an answer to a create leaves open whether it was carried out: a timeout, a 429 or a
-/// 5xx, from Qualys or from anything in between (a gateway may answer so after forwarding), or
-/// a 409 that is not Qualys's own "over the limit" envelope. Qualys's refusals that come before
-/// it does anything (its 409 envelope, a 4xx with its error body, an error in a 200) are
-/// answers like any other.
-fn maybe_carried_out(reply: &Reply) -> bool {
+/// Whether an answer to a create is maybe done (it leaves open whether Qualys carried it out):
+/// a 408, 429 or 5xx, from Qualys or from anything in between (a gateway may answer so after
+/// forwarding), or a 409 that is not Qualys's own "over the limit" envelope. Qualys's refusals
+/// that come before it does anything (its 409 envelope, a 4xx with its error body, an error in
+/// a 200) are answers like any other.
+fn is_maybe_done(reply: &Reply) -> bool {
     match reply.status.as_u16() {
         408 | 429 => true,
         409 => !is_qualys_envelope(&reply.body),
@@ -231,7 +97,7 @@ fn is_qualys_envelope(body: &[u8]) -> bool {
         && (text.contains("responseCode") || text.contains("errorCode"))
 }
 
-/// The error a maybe-carried-out answer stands for: throttling (with the wait asked for), or
+/// The error a maybe-done answer stands for: throttling (with the wait asked for), or
 /// the server error.
 fn maybe_done_error(call: &Call, reply: &Reply, headers: &HeaderMap, attempt: u32) -> Error {
     if is_throttle(reply.status) {
@@ -417,8 +283,15 @@ impl Transport {
         }
     }
 
-    /// Sends `call`, retrying as the module documentation describes, and returns the first
-    /// answer that is not a throttle.
+    /// Sends `call` and returns the first answer that is not retried. HTTP 409 (Qualys's "over
+    /// the limit", never "already exists"), 429 and 503 were not carried out, so they are
+    /// retried after the wait asked for (see [`server_wait`]) or the backoff; so is failing to
+    /// connect (nothing was sent). A 500, 502, 504 or a lost answer is retried for
+    /// [`Safety::Idempotent`] calls only; out of retries, the last 5xx is the answer. A TLS
+    /// failure on the certificate or protocol and any other status are final. Each attempt's
+    /// timeout is the smaller of `request_timeout` and what is left of the deadline; a wait
+    /// that would pass it is not started. A stop ends waits and idempotent calls at once; a
+    /// create on the wire is left to finish so that a connector Qualys made is not forgotten.
     pub(crate) async fn send(&self, call: &Call, deadline: Deadline) -> Result<Reply, SendError> {
         let shared = &*self.shared;
         if let Some(error) = self.known_unreachable(&call.url) {
@@ -435,7 +308,7 @@ impl Transport {
             let permit = tokio::select! {
                 biased;
                 _ = shared.stop.cancelled() => return Err(SendError::Failed(Error::Stopped)),
-                _ = tokio::time::sleep_until(deadline.at.into()) => {
+                _ = tokio::time::sleep_until(deadline.instant().into()) => {
                     return Err(SendError::Failed(deadline.expired()));
                 }
                 permit = shared.permits.acquire() => {
@@ -469,10 +342,10 @@ impl Transport {
                         "qualys call"
                     );
                     trace!(body = %excerpt(&reply.body), "qualys response body");
-                    if call.safety == Safety::NotIdempotent && maybe_carried_out(&reply) {
+                    if call.safety == Safety::NotIdempotent && is_maybe_done(&reply) {
                         // Sending it again could make a second connector: the caller looks
                         // first (see create.rs).
-                        return Err(SendError::Unanswered(maybe_done_error(
+                        return Err(SendError::MaybeDone(maybe_done_error(
                             call, &reply, &headers, attempt,
                         )));
                     }
@@ -521,7 +394,7 @@ impl Transport {
                     let nothing_sent =
                         matches!(&error, Error::Transport { source, .. } if source.is_connect());
                     if call.safety == Safety::NotIdempotent && !nothing_sent {
-                        return Err(SendError::Unanswered(error));
+                        return Err(SendError::MaybeDone(error));
                     }
                     let silent = !nothing_sent && err_was_timeout(&error);
                     network_failures += 1;
@@ -709,71 +582,6 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use super::*;
 
-    fn policy() -> RetryPolicy {
-        RetryPolicy {
-            max_retries: 3,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
-        }
-    }
-
-    #[test]
-    fn backoff_grows_is_capped_and_jittered() {
-        let p = policy();
-        for _ in 0..200 {
-            let b0 = p.backoff(0);
-            assert!(
-                b0 >= Duration::from_millis(50) && b0 <= Duration::from_millis(100),
-                "{b0:?}"
-            );
-            let b2 = p.backoff(2);
-            assert!(
-                b2 >= Duration::from_millis(200) && b2 <= Duration::from_millis(400),
-                "{b2:?}"
-            );
-            let b9 = p.backoff(9);
-            assert!(
-                b9 >= Duration::from_millis(500) && b9 <= Duration::from_secs(1),
-                "{b9:?}"
-            );
-            let huge = p.backoff(200);
-            assert!(huge <= Duration::from_secs(1), "{huge:?}");
-        }
-        let spread: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
-        assert!(spread.len() > 1, "backoff has no jitter");
-    }
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn server_wait_prefers_qualys_header_then_retry_after() {
-        let now = SystemTime::now();
-        let both = headers(&[("x-ratelimit-towait-sec", "7"), ("retry-after", "3")]);
-        assert_eq!(server_wait(&both, now), Some(Duration::from_secs(7)));
-        let only_retry = headers(&[("retry-after", "3")]);
-        assert_eq!(server_wait(&only_retry, now), Some(Duration::from_secs(3)));
-        let garbage = headers(&[("x-ratelimit-towait-sec", "soon"), ("retry-after", "2")]);
-        assert_eq!(server_wait(&garbage, now), Some(Duration::from_secs(2)));
-        assert_eq!(server_wait(&HeaderMap::new(), now), None);
-        let negative = headers(&[("x-ratelimit-towait-sec", "-4")]);
-        assert_eq!(server_wait(&negative, now), None);
-    }
-
-    #[test]
-    fn retry_after_http_date() {
-        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:30 GMT").unwrap();
-        let h = headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]);
-        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(7)));
-        let past = headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]);
-        assert_eq!(server_wait(&past, now), Some(Duration::ZERO));
-    }
-
     #[test]
     fn join_keeps_base_path() {
         let base = Url::parse("https://h.example/prefix/").unwrap();
@@ -786,16 +594,6 @@ mod tests {
     }
 
     #[test]
-    fn deadline_allows_only_waits_that_fit() {
-        let d = Deadline::after(Duration::from_secs(5));
-        assert!(d.allows(Duration::from_secs(1)));
-        assert!(!d.allows(Duration::from_secs(6)));
-        let past = Deadline::at(Instant::now());
-        assert!(past.remaining().is_none());
-        assert!(matches!(past.expired(), Error::Timeout(_)));
-    }
-
-    #[test]
     fn authorization_header_is_sensitive_and_not_in_debug() {
         let t = Transport::new(TransportSettings {
             username: "demo",
@@ -805,7 +603,11 @@ mod tests {
             max_concurrency: 2,
             request_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
-            retry: policy(),
+            retry: RetryPolicy {
+                max_retries: 3,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(1),
+            },
         })
         .unwrap();
         assert!(t.shared.authorization.is_sensitive());

@@ -1,55 +1,19 @@
-//! Existence checks before create: "never two connectors for one resource".
-//!
-//! Terraform's state can lose a connector that Qualys made (a killed runner, a lost answer
-//! that could not be recovered), and a create is not idempotent. So before every create the
-//! caller asks [`Client::find_existing`] whether a connector with the same name already exists
-//! in the same AWS account, and refuses to create a second one.
-//!
-//! Cost: a check is answered from the family's listing, the same per-process snapshot the
-//! refresh reads ([`refresh`](super::refresh)), or from a search by name, whichever the calls
-//! spent so far make cheaper:
-//! - checks that arrive together (within `read_batch_window`, as Terraform starts up to
-//!   `-parallelism` creates at once) are answered together;
-//! - once the listing is complete it answers every later check of the process at once, with
-//!   no call and no wait; an apply of N creates in a subscription of T connectors therefore
-//!   costs ceil(T/1000) listing calls at most;
-//! - QPS can also look a name up (`name EQUALS`, one call): a lone first check does that, so
-//!   the usual pipeline that onboards one AWS account costs one call whatever the size of the
-//!   subscription; after that, the next page is listed whenever the searches spent, with this
-//!   batch's, would exceed the pages listed (the refresh's rent-or-buy rule: never more than
-//!   about twice the cheaper of the two), so creates that arrive one at a time pay one search,
-//!   then list;
-//! - a search by name that QPS answers with anything but connectors (`INVALID_REQUEST`, an
-//!   unreadable body, ...) says nothing about the name: the checks of the process list instead;
-//! - CloudView always lists: its `filter=name:` semantics (exact, prefix, substring; how a
-//!   comma or colon in a name is read) are not public, and a filter that silently missed a
-//!   match would create the duplicate this check exists to prevent.
-//!
-//! What this process writes is certain, so it is kept beside the listing for the process's
-//! life ([`Client::note_saved`], [`Client::note_deleted`]): a replacement that deletes a
-//! connector and creates one with the same name is not refused, and a second resource with the
-//! name of one this process just created is. A listing or search that fails answers the check
-//! with its error (the create is refused, nothing is made); pages already listed are kept.
-//!
+//! Existence checks around creates: "never two connectors for one resource". Before a create
+//! the caller asks [`Client::find_existing`] for a connector with the same name in the same
+//! AWS account (Terraform's state may have lost one Qualys made); after it,
+//! [`Client::others_named`] for one a racing run made meanwhile. What this process wrote is
+//! laid over what Qualys lists ([`Client::note_saved`], [`Client::note_deleted`]).
 //! QPS v3 and v2 are two views of the same connectors and share what was written and the
 //! checks' batches; each version lists through its own snapshot.
-//!
-//! Racing runs: two pipelines applying the same configuration at once both check, find
-//! nothing, and both create. So after a create the caller asks [`Client::others_named`] for the
-//! connectors with the same name and account that exist **now**: a fresh listing (QPS: a lone
-//! confirmation searches by name), never the snapshot. Confirmations that arrive together
-//! share one listing: it starts once 10 wait for it (Terraform's default `-parallelism`), or
-//! after [`CONFIRM_WINDOW`]. So N creates at the default parallelism cost about ceil(N/10)
-//! confirmation calls, and a lone create (no other under way in the process) waits for
-//! nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::api::ConnectorApi;
 use super::batch::{self, Batcher};
-use super::http::Deadline;
 use super::refresh::{Listing, Progress, Step};
-use super::{Client, Error, QpsVersion, aws_account_id_from_arn, cloudview, qps};
+use super::retry::Deadline;
+use super::{Client, CloudView, Error, Qps, QpsVersion, aws_account_id_from_arn, qps};
 
 /// The fewest checks in a first batch that make a QPS check list rather than search by name:
 /// one name search costs what one page does.
@@ -204,72 +168,43 @@ impl Inventory {
     }
 }
 
-fn account_of(reported: Option<&str>, arn: Option<&str>) -> Option<String> {
-    reported
-        .filter(|a| !a.is_empty())
-        .or_else(|| arn.and_then(aws_account_id_from_arn))
-        .map(str::to_owned)
-}
-
-/// What a check needs of a listed connector.
-trait Listed {
-    fn name(&self) -> Option<&str>;
-    /// The connector as a check reports it (when it has a name).
-    fn existing(&self) -> Option<Existing>;
-}
-
-impl Listed for qps::Connector {
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    fn existing(&self) -> Option<Existing> {
-        Some(Existing {
-            id: self.id.to_string(),
-            name: self.name.clone()?,
-            aws_account_id: account_of(self.aws_account_id.as_deref(), self.arn.as_deref()),
-        })
-    }
-}
-
-impl Listed for cloudview::Connector {
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    fn existing(&self) -> Option<Existing> {
-        Some(Existing {
-            id: self.connector_id.clone(),
-            name: self.name.clone()?,
-            aws_account_id: account_of(self.aws_account_id.as_deref(), self.arn.as_deref()),
-        })
-    }
+/// The connector as a check reports it (when it has a name).
+fn existing<A: ConnectorApi>(c: &A::Connector) -> Option<Existing> {
+    let identity = A::identity(c);
+    Some(Existing {
+        id: A::id(c).to_string(),
+        name: identity.name?.to_owned(),
+        aws_account_id: identity.account().map(str::to_owned),
+    })
 }
 
 /// The connectors among `listed` named exactly `name` (a connector without a name cannot be
 /// the one a resource would create). Only matches are copied: a complete listing answers
 /// every check of an apply, each scanning all of it.
-fn named<'a, T: Listed + 'a>(listed: impl IntoIterator<Item = &'a T>, name: &str) -> Vec<Existing> {
+fn named<'a, A: ConnectorApi>(
+    listed: impl IntoIterator<Item = &'a A::Connector>,
+    name: &str,
+) -> Vec<Existing>
+where
+    A::Connector: 'a,
+{
     listed
         .into_iter()
-        .filter(|c| c.name() == Some(name))
-        .filter_map(Listed::existing)
+        .filter(|c| A::identity(c).name == Some(name))
+        .filter_map(existing::<A>)
         .collect()
 }
 
 /// The answers of a complete listing for each of `names`.
-fn from_listing<Id, T: Listed + Clone>(
-    listing: &Listing<Id, T>,
+fn from_listing<A: ConnectorApi>(
+    listing: &Listing<A::Id, A::Connector>,
     names: &[String],
-) -> HashMap<String, Vec<Existing>>
-where
-    Id: Eq + std::hash::Hash,
-{
+) -> HashMap<String, Vec<Existing>> {
     let mut wanted: HashMap<String, Vec<Existing>> =
         names.iter().map(|n| (n.clone(), Vec::new())).collect();
     for c in listing.values() {
-        let same = c.name().and_then(|name| wanted.get_mut(name));
-        if let (Some(same), Some(e)) = (same, c.existing()) {
+        let same = A::identity(c).name.and_then(|name| wanted.get_mut(name));
+        if let (Some(same), Some(e)) = (same, existing::<A>(c)) {
             same.push(e);
         }
     }
@@ -285,7 +220,12 @@ fn every(names: &[String], err: &Error) -> HashMap<String, Result<Vec<Existing>,
 
 impl Client {
     /// The connectors of `family` named `name` in AWS account `aws_account_id` (any account
-    /// when Qualys does not report one), as this process knows them: see the module docs.
+    /// when Qualys does not report one), as this process knows them. Answered from the
+    /// family's listing (the refresh's snapshot) or, for QPS, a `name EQUALS` search, whichever
+    /// the calls spent so far make cheaper ([`Listing::step`]): checks that arrive together
+    /// are answered together, a lone first check searches (one call whatever the size of the
+    /// subscription), and a complete listing answers every later check with no call. A
+    /// listing or search that fails answers with its error: the create is refused.
     pub async fn find_existing(
         &self,
         family: Family,
@@ -359,7 +299,7 @@ impl Client {
         let saved = Existing {
             id: id.to_owned(),
             name: name.to_owned(),
-            aws_account_id: account_of(None, Some(arn)),
+            aws_account_id: aws_account_id_from_arn(arn).map(str::to_owned),
         };
         self.shared
             .inventory
@@ -386,14 +326,8 @@ impl Client {
         deadline: Deadline,
     ) -> Result<Option<Vec<Existing>>, Error> {
         let found = match family {
-            Family::Qps(version) => {
-                let listing = self.qps_snapshot(version).lock(deadline).await?;
-                (listing.progress == Progress::Done).then(|| named(listing.values(), name))
-            }
-            Family::CloudView => {
-                let listing = self.shared.cloudview_listing.lock(deadline).await?;
-                (listing.progress == Progress::Done).then(|| named(listing.values(), name))
-            }
+            Family::Qps(version) => named_if_complete(&self.qps(version), name, deadline).await?,
+            Family::CloudView => named_if_complete(&self.cloudview(), name, deadline).await?,
         };
         Ok(found.map(|found| self.shared.inventory.overlay(family, name, found)))
     }
@@ -406,7 +340,7 @@ impl Client {
     ) -> HashMap<String, Result<Vec<Existing>, Error>> {
         let found = match family {
             Family::Qps(version) => self.check_qps_names(version, names).await,
-            Family::CloudView => self.check_cloudview_names(names).await,
+            Family::CloudView => check_by_listing(&self.cloudview(), names, self.deadline()).await,
         };
         found
             .into_iter()
@@ -450,7 +384,7 @@ impl Client {
         };
         loop {
             if listing.progress == Progress::Done {
-                let found = from_listing(&listing, names);
+                let found = from_listing::<Qps>(&listing, names);
                 return Some(found.into_iter().map(|(n, found)| (n, Ok(found))).collect());
             }
             let list = match listing.progress {
@@ -472,10 +406,10 @@ impl Client {
             // The shared listing cannot go on and searches by name do not work: list on its
             // own, which ends with an error where the shared one gave up.
             drop(listing);
-            return Some(match qps.search_all_within(&[], deadline).await {
+            return Some(match qps.list_all_fresh(deadline).await {
                 Ok(all) => names
                     .iter()
-                    .map(|n| (n.clone(), Ok(named(&all, n))))
+                    .map(|n| (n.clone(), Ok(named::<Qps>(&all, n))))
                     .collect(),
                 Err(err) => every(names, &err),
             });
@@ -484,7 +418,7 @@ impl Client {
         drop(listing);
         let mut results = HashMap::new();
         for name in names {
-            match qps.search_by_name(name, deadline).await {
+            match qps.search_by_name(name, None, deadline).await {
                 // Not an answer about the name (a Qualys that does not search this field,
                 // say): list instead.
                 Err(err) if qps::search_says_nothing(&err) => {
@@ -496,45 +430,62 @@ impl Client {
                     return None;
                 }
                 found => {
-                    results.insert(name.clone(), found.map(|found| named(&found, name)));
+                    let found = found.map(|found| named::<Qps>(&found, name));
+                    results.insert(name.clone(), found);
                 }
             }
         }
         tracing::debug!(checks = names.len(), %version, "existence checks searched by name");
         Some(results)
     }
+}
 
-    async fn check_cloudview_names(
-        &self,
-        names: &[String],
-    ) -> HashMap<String, Result<Vec<Existing>, Error>> {
-        let deadline = self.deadline();
-        let cloudview = self.cloudview();
-        let mut listing = match self.shared.cloudview_listing.lock(deadline).await {
-            Ok(listing) => listing,
-            Err(err) => return every(names, &err),
-        };
-        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
-            if let Err(err) = cloudview.list_next_page(&mut listing, deadline).await {
-                return every(names, &err);
-            }
+/// `name`'s connectors when `api`'s listing is complete: no call, no batch.
+async fn named_if_complete<A: ConnectorApi>(
+    api: &A,
+    name: &str,
+    deadline: Deadline,
+) -> Result<Option<Vec<Existing>>, Error> {
+    let listing = api.snapshot().lock(deadline).await?;
+    Ok((listing.progress == Progress::Done).then(|| named::<A>(listing.values(), name)))
+}
+
+/// Answers checks from `api`'s listing, completed first. CloudView always lists: its
+/// `filter=name:` semantics (exact, prefix, substring; how a comma or colon in a name is read)
+/// are not public, and a filter that silently missed a match would make the duplicate the
+/// check exists to prevent.
+async fn check_by_listing<A: ConnectorApi>(
+    api: &A,
+    names: &[String],
+    deadline: Deadline,
+) -> HashMap<String, Result<Vec<Existing>, Error>> {
+    let mut listing = match api.snapshot().lock(deadline).await {
+        Ok(listing) => listing,
+        Err(err) => return every(names, &err),
+    };
+    while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
+        if let Err(err) = api.list_next_page(&mut listing, deadline).await {
+            return every(names, &err);
         }
-        let found = if listing.progress == Progress::Done {
-            from_listing(&listing, names)
-        } else {
-            // The shared listing cannot go on (a page repeated itself): list on its own,
-            // which ends with an error where the shared one gave up.
-            drop(listing);
-            match cloudview.list_all_within(None, deadline).await {
-                Ok(all) => names.iter().map(|n| (n.clone(), named(&all, n))).collect(),
-                Err(err) => return every(names, &err),
-            }
-        };
-        found
-            .into_iter()
-            .map(|(name, found)| (name, Ok(found)))
-            .collect()
     }
+    let found = if listing.progress == Progress::Done {
+        from_listing::<A>(&listing, names)
+    } else {
+        // The shared listing cannot go on (a page repeated itself): list on its own, which
+        // ends with an error where the shared one gave up.
+        drop(listing);
+        match api.list_all_fresh(deadline).await {
+            Ok(all) => names
+                .iter()
+                .map(|n| (n.clone(), named::<A>(&all, n)))
+                .collect(),
+            Err(err) => return every(names, &err),
+        }
+    };
+    found
+        .into_iter()
+        .map(|(name, found)| (name, Ok(found)))
+        .collect()
 }
 
 impl Client {
@@ -549,8 +500,10 @@ impl Client {
 
     /// The connectors of `family` named `name` in AWS account `aws_account_id` (any account
     /// when Qualys does not report one), other than `own_id` and the ones this process deleted,
-    /// as Qualys lists them now: what a run racing this one created meanwhile (see the module
-    /// docs).
+    /// as Qualys lists them now (never the snapshot): what a run racing this one created
+    /// meanwhile. Confirmations that arrive together share one listing, started once
+    /// [`CONFIRM_FULL`] wait or after [`CONFIRM_WINDOW`], so N creates at the default
+    /// parallelism cost about ceil(N/10) calls; a lone create waits for nothing.
     pub async fn others_named(
         &self,
         family: Family,
@@ -641,15 +594,15 @@ impl Client {
                 if confirmed.is_none() && names.len() <= pages && !refused.load(Ordering::Relaxed) {
                     let mut results = HashMap::new();
                     for name in names {
-                        match qps.search_by_name(name, deadline).await {
+                        match qps.search_by_name(name, None, deadline).await {
                             Err(err) if qps::search_says_nothing(&err) => {
                                 refused.store(true, Ordering::Relaxed);
                                 results.clear();
                                 break;
                             }
                             found => {
-                                results
-                                    .insert(name.clone(), found.map(|found| named(&found, name)));
+                                let found = found.map(|found| named::<Qps>(&found, name));
+                                results.insert(name.clone(), found);
                             }
                         }
                     }
@@ -658,12 +611,12 @@ impl Client {
                     }
                 }
                 let after = confirmed.as_ref().map(|(last, _)| *last);
-                match qps.search_all_after(&[], after, deadline).await {
+                match qps.search_pages(&[], after, deadline).await {
                     Ok(made) => {
                         let (last, by_name) = confirmed.get_or_insert_with(Default::default);
                         for connector in &made {
                             *last = (*last).max(connector.id);
-                            if let Some(e) = connector.existing() {
+                            if let Some(e) = existing::<Qps>(connector) {
                                 let same = by_name.entry(e.name.clone()).or_default();
                                 same.retain(|known| known.id != e.id);
                                 same.push(e);
@@ -677,11 +630,10 @@ impl Client {
                     Err(err) => Err(err),
                 }
             }
-            Family::CloudView => self
-                .cloudview()
-                .list_all_within(None, deadline)
-                .await
-                .map(|all| names.iter().map(|n| (n.clone(), named(&all, n))).collect()),
+            Family::CloudView => self.cloudview().list_all_fresh(deadline).await.map(|all| {
+                let named = |n: &String| (n.clone(), named::<CloudView>(&all, n));
+                names.iter().map(named).collect()
+            }),
         };
         match listed {
             Ok(found) => found.into_iter().map(|(n, found)| (n, Ok(found))).collect(),

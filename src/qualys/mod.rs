@@ -1,9 +1,9 @@
-//! The Qualys API client: one transport ([`http`]), three API families (QPS v3 JSON and v2
-//! XML in [`qps`], CloudView v1 in [`cloudview`]), typed models and one error enum
-//! ([`Error`]).
-//!
-//! A [`Client`] is built once per provider configuration and cloned freely: clones share
-//! the connection pool, the concurrency limit, the read batchers and the stop signal.
+//! The Qualys API client: one transport ([`http`]), the API families ([`qps`]: QPS v3 JSON and
+//! v2 XML; [`cloudview`]: CloudView v1) behind one trait ([`api`]), and one error enum
+//! ([`Error`]). A [`Client`] is built once per provider configuration and cloned freely; every
+//! operation runs under a deadline (Terraform's timeout, else `operation_timeout`), and a
+//! connector answered without its name, ARN or external ID is [`Error::Incomplete`], never
+//! half-read state.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tfqualys::qualys::Error> {
@@ -18,31 +18,8 @@
 //! let connector = timed.qps(QpsVersion::V3).read(2064449).await?;
 //! # let _ = connector; Ok(()) }
 //! ```
-//!
-//! Choices made here:
-//! - **Deadlines.** Every operation runs under a deadline: the one given with
-//!   [`Client::with_deadline`] (Terraform's per-operation timeout), else
-//!   `operation_timeout` from the configuration. Retries and waits never pass it.
-//! - **Stop.** [`Client::stop`] is what Terraform's StopProvider calls; see [`http`].
-//! - **Nothing half-read becomes state.** Bodies nest at most a few dozen levels (checked
-//!   before decoding; see [`fuzzing`] for the decoders' public entry points), listings end,
-//!   and a connector answered without its name, ARN or external ID is
-//!   [`Error::Incomplete`] (carrying the id when Qualys made it).
-//! - **Refreshes read a listing.** [`qps::Qps::read`] and [`cloudview::CloudView::read`] are
-//!   the entry points the resource uses to refresh: concurrent reads are coalesced (see
-//!   [`batch`]) and answered from the family's listing, taken page by page (1,000 a page) as
-//!   the reads need it and kept for the rest of the refresh, or one by one when a few reads
-//!   meet a large subscription (see [`refresh`]). A refresh of every connector costs
-//!   ceil(T/1000) calls. `get` stays available for a read that must see a change just made.
-//!   A listing that fails never tells its readers "not found": only a `get` of one id may.
-//! - **Writes do not re-read.** Creates and updates return Qualys's answer, whole or partial;
-//!   the resource completes a partial one from what it sent (see [`qps`]).
-//! - **Syncs and trust.** Both families run connectors and report the last sync's errors as
-//!   [`SyncError`]s; [`Client::base_accounts`] gives the Qualys AWS accounts roles must
-//!   trust ([`BaseAccounts`]), asked once per client.
-//! - **One API per connector for changes.** Qualys refuses an update through the API that
-//!   did not make the connector; that is [`Error::WrongApi`], with Qualys's message.
 
+mod api;
 mod batch;
 pub mod cloudview;
 mod create;
@@ -53,6 +30,7 @@ mod inventory;
 mod lenient;
 pub mod qps;
 mod refresh;
+mod retry;
 mod sync;
 
 use std::fmt;
@@ -73,9 +51,10 @@ pub use qps::{Qps, QpsVersion};
 pub use sync::{BaseAccount, BaseAccounts, SyncError, SyncStatus};
 
 use batch::Batcher;
-use http::{Deadline, RetryPolicy, Transport, TransportSettings};
+use http::{Transport, TransportSettings};
 use inventory::Inventory;
 use refresh::Snapshot;
+use retry::{Deadline, RetryPolicy};
 
 /// How to reach Qualys and how hard to push it.
 #[derive(Clone)]
@@ -451,31 +430,6 @@ pub fn aws_account_id_from_arn(arn: &str) -> Option<&str> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
-/// Turns an answer whose connector lacks identity fields (absent or blank) into
-/// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
-/// half-empty connector. `created_id` is the id of a connector Qualys made, which the
-/// caller must still keep.
-fn require_identity(
-    context: impl FnOnce() -> String,
-    created_id: Option<String>,
-    fields: [(&str, Option<&str>); 3],
-) -> Result<(), Error> {
-    let missing: Vec<String> = fields
-        .iter()
-        .filter(|(_, value)| value.is_none_or(|v| v.trim().is_empty()))
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Incomplete {
-            context: context(),
-            id: created_id,
-            missing,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,35 +501,6 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("':'"), "{err}");
-    }
-
-    #[test]
-    fn identity_fields_absent_or_blank_are_missing() {
-        let ok = require_identity(
-            || "c".into(),
-            None,
-            [
-                ("name", Some("n")),
-                ("arn", Some("a")),
-                ("externalId", Some("x")),
-            ],
-        );
-        assert!(ok.is_ok());
-        let err = require_identity(
-            || "create".into(),
-            Some("7".into()),
-            [
-                ("name", Some(" ")),
-                ("arn", None),
-                ("externalId", Some("x")),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(err.created_id(), Some("7"));
-        assert!(
-            matches!(&err, Error::Incomplete { missing, context, .. } if missing == &["name", "arn"] && context == "create"),
-            "{err}"
-        );
     }
 
     fn assert_send<T: Send>(_: &T) {}

@@ -1,39 +1,9 @@
-//! Refresh reads that scale with the listing, not with Terraform's parallelism.
-//!
-//! Terraform refreshes every managed connector with its own ReadResource, at most
-//! `-parallelism` (10) at a time, and Qualys's default tier allows 300 calls an hour per API.
-//! Reads that arrive together are batched ([`batch`](super::batch)); each batch is answered
-//! from a [`Snapshot`]: the family's listing, taken page by page (1,000 connectors a page) as
-//! the reads need it, and kept for the rest of the refresh. A refresh of every connector a
-//! user sees therefore costs one listing: ceil(T/1000) calls for T connectors.
-//!
-//! When the listing is not worth it (a few reads in a large subscription), the batch's
-//! missing ids are read one by one instead: QPS with one `id IN` search per 100 ids,
-//! CloudView (which has no id filter) with a `get` each. Which of the two, is decided per
-//! batch by [`Listing::step`]:
-//! - the snapshot's first batch: list only when it holds at least `min_first` ids.
-//!   Terraform starts min(N, parallelism) reads at once, so a small first batch means a small
-//!   refresh, which reads one by one and never costs more calls than it has connectors;
-//! - every later batch: list the next page when the calls spent one by one, with this
-//!   batch's, would be more than the pages listed so far (the rent-or-buy rule: the listing
-//!   never costs more than twice what the cheaper choice would have). Reads or checks that
-//!   arrive one at a time therefore pay one call, then list.
-//!
-//! Correctness first:
-//! - an id absent from a complete listing is confirmed with its own `get` before it is
-//!   reported [`Error::NotFound`] (a connector can move between CloudView pages, and a
-//!   wrongly reported deletion would make Terraform create a duplicate);
-//! - a snapshot is dropped [`SNAPSHOT_LIFETIME`] after its first page (a provider process
-//!   serves one Terraform operation; this is the bound if it serves more), and each
-//!   connector this process creates, changes or deletes leaves it ([`Snapshot::forget`]);
-//! - a listing that fails says nothing about any one connector: either every waiting read
-//!   gets the error (it would repeat: stop, deadline, credentials, throttling, transport) or
-//!   the batch falls back to reading one by one.
-//!
-//! Only refreshes read through a snapshot; reads that must see a change just made (sync
-//! polling, after enable/disable) use `get`. The connector data sources list every connector
-//! through it too (`list_all_shared`), so a plan's data sources and refresh share one listing;
-//! a listing that lost a connector this process wrote is taken again for them.
+//! Refresh reads that scale with the listing, not with Terraform's parallelism: batched reads
+//! ([`batch`](super::batch)) are answered from a [`Snapshot`] of the family's listing, taken
+//! page by page (1,000 a page) as the reads need it and kept for the rest of the refresh, or
+//! one by one when that is cheaper ([`Listing::step`]). A refresh of T connectors costs
+//! ceil(T/1000) calls. A listing that fails never tells a read "not found": only a `get` of
+//! that id may. Reads that must see a change just made use `get`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -41,10 +11,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, MutexGuard};
 
+use super::api::ConnectorApi;
 use super::error::Error;
-use super::http::Deadline;
+use super::retry::Deadline;
 
-/// How long a snapshot answers reads after its first page was taken.
+/// How long a snapshot answers reads after its first page was taken (a provider process
+/// serves one Terraform operation; this is the bound if it serves more). Each connector this
+/// process writes leaves it too ([`Snapshot::forget`]).
 pub(crate) const SNAPSHOT_LIFETIME: Duration = Duration::from_secs(300);
 
 /// How far a listing has got.
@@ -183,11 +156,14 @@ impl<Id: Eq + Hash, T: Clone> Listing<Id, T> {
         self.one_by_one += calls;
     }
 
-    /// See the module documentation. `batch` is the number of ids in the batch, `misses`
-    /// those the snapshot lacks, `cost` what reading the misses one by one would cost. The
-    /// first-batch rule holds only for the snapshot's very first batch: later small batches
-    /// (reads or checks that arrive one at a time) follow the rent-or-buy rule, so a stream
-    /// of them lists once rather than paying a call each.
+    /// Whether to list the next page or read one by one (QPS: one `id IN` search per 100 ids;
+    /// CloudView: a `get` each). `batch` is the number of ids in the batch, `cost` what
+    /// reading its misses one by one would cost. The snapshot's very first batch lists only
+    /// when it holds at least `min_first` ids (Terraform starts min(N, parallelism) reads at
+    /// once, so a small first batch is a small refresh, which never costs more calls than it
+    /// has connectors). Every later batch lists when the calls spent one by one, with this
+    /// batch's, would pass the pages listed (rent or buy: never more than twice the cheaper
+    /// choice), so reads or checks that arrive one at a time pay one call, then list.
     pub(crate) fn step(&self, batch: usize, cost: usize, min_first: usize) -> Step {
         let untouched = self.pages == 0 && self.one_by_one == 0;
         match self.progress {
@@ -239,6 +215,29 @@ impl<Id: Eq + Hash, T: Clone> Snapshot<Id, T> {
             listing.forgot = true;
         }
     }
+}
+
+/// Every connector of `api`'s family, through the refresh snapshot: the pages it lacks are
+/// listed into it, so that a plan's data sources and its refresh share one listing. A
+/// connector without its identity fields makes the listing [`Error::Incomplete`].
+pub(crate) async fn list_all_shared<A: ConnectorApi>(api: &A) -> Result<Vec<A::Connector>, Error> {
+    let deadline = api.client().deadline();
+    let mut listing = api.snapshot().lock(deadline).await?;
+    listing.restart_if_incomplete();
+    while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
+        api.list_next_page(&mut listing, deadline).await?;
+    }
+    let all = if listing.progress == Progress::Broken {
+        drop(listing);
+        api.list_all_fresh(api.client().deadline()).await?
+    } else {
+        let mut all = listing.all();
+        all.sort_by_key(A::id);
+        all
+    };
+    all.iter()
+        .try_for_each(|c| api.require_identity(c, A::LISTED, false))?;
+    Ok(all)
 }
 
 /// Whether a listing's failure would fail every read of the batch the same way (so each gets

@@ -1,49 +1,9 @@
 //! The Connector app's QPS API for AWS connectors (`/qps/rest/{3.0|2.0}/.../am/awsassetdataconnector`),
-//! in both its dialects: v3 speaks JSON, v2 speaks XML through quick-xml's serde support. One
-//! typed model serves both; only the codec differs.
-//!
-//! Choices made here:
-//! - **Answers are sniffed, not assumed.** A body starting with `{` is decoded as JSON and
-//!   one starting with `<` as XML, whatever the version asked for, so an XML error page
-//!   from a v3 call still yields Qualys's message.
-//! - **`responseCode` decides, not the HTTP status.** Qualys reports most errors with HTTP
-//!   200. Only `OBJECT_NOT_FOUND` becomes [`Error::NotFound`]; an HTTP 404 without a QPS
-//!   envelope (a wrong `api_url`) is an [`Error::Api`], so a misconfigured URL can never make
-//!   Terraform believe every connector was deleted.
-//! - **Tolerance.** `data` may be an array of wrappers or a single wrapper; scalars may be
-//!   strings; region collections may be `list`/`set`, wrapped or bare (see
-//!   [`lenient`](super::lenient)); unknown fields are ignored. A `count` that promises
-//!   connectors the body does not hold is a decode error, never an empty result.
-//! - **Incomplete answers are errors.** A connector answered without its name, ARN or
-//!   external ID (by get, search or a batched read) is [`Error::Incomplete`], never a
-//!   connector with empty fields that Terraform would read as drift or as an inconsistent
-//!   apply. Create and update answers are the exception (see below).
-//! - **Writes do not re-read.** Create and update return Qualys's answer as it is: whole, or
-//!   partial (the seed's create answers lack fields, and the contract says updates answer
-//!   with the id only). The caller completes it from what it sent, which Qualys accepted; a
-//!   `get` per write would double an apply's calls against a 300-an-hour budget.
-//! - **Create is never retried blindly.** When its answer is lost (timeout, connection
-//!   closed after sending) or undecodable, the connector is looked up by name and AWS
-//!   account (and matched on ARN and external ID) and adopted if exactly one matches;
-//!   otherwise the caller gets [`Error::CreateUnconfirmed`] listing the candidates. A
-//!   lookup that fails is tried again with backoff until the operation's deadline (at
-//!   least a minute, because the create may have used it up).
-//! - **Paging.** [`Qps::search_all`] asks for [`MAX_PAGE_SIZE`] connectors a page and
-//!   follows `hasMoreRecords` by adding `id GREATER <largest id so far>` to the caller's
-//!   criteria, the way the docs.qualys.com pages page this object (no public source shows
-//!   `startFromOffset` on it, and `id GREATER` needs no assumption about whether
-//!   `startFromId` is inclusive). Duplicates are dropped by id. Paging always ends: a page
-//!   that still says `hasMoreRecords` but adds no new id, or more than `MAX_SEARCH_PAGES`
-//!   pages, ends the listing with an [`Error::Decode`].
-//! - **Modules, apps, default tags** are sent in the forms of Qualys's own create scripts
-//!   (`activation.set.ActivationModule`, `connectorAppInfos.set.ConnectorAppInfoQList[].set.
-//!   ConnectorAppInfo {name, identifier}`, `defaultTags.set.TagSimple[{id}]`), in v2 as the
-//!   same elements; each app's identifier is the connector's role ARN.
-//! - **Updates Qualys refuses because CloudView made the connector** ("only connectors
-//!   created in the Connector app can be updated") are [`Error::WrongApi`].
-//! - **Sync errors and base accounts** come from the `assetdataconnectorerrors` and
-//!   `awsbaseaccount` objects (the docs.qualys.com Connector v3 pages).
+//! in both dialects: v3 speaks JSON, v2 speaks XML through quick-xml's serde support. One typed
+//! model serves both; only the codec differs. Answers are sniffed, not assumed, and
+//! `responseCode` decides, not the HTTP status (see [`response`]).
 
+mod lenient;
 mod model;
 mod request;
 mod response;
@@ -54,13 +14,15 @@ use std::collections::{HashMap, HashSet};
 use reqwest::Method;
 use tracing::{info, warn};
 
-use super::create::{Created, Sent, create_at_most_once, recover_create, recovery_deadline};
+use super::Client;
+use super::api::{ConnectorApi, Identity};
+use super::create::{self, Created, Sent};
 use super::error::Error;
-use super::http::{self, Body, Call, Deadline, Reply, Safety, SendError};
+use super::http::{self, Body, Call, Reply, Safety, SendError};
 use super::lenient::excerpt;
-use super::refresh::{Listing, Progress, Step};
+use super::refresh::{self, Listing, Progress, Snapshot, Step};
+use super::retry::Deadline;
 use super::sync::{BaseAccounts, SyncError};
-use super::{Client, aws_account_id_from_arn};
 use request::{RequestParts, encode_request};
 use search::MAX_SEARCH_PAGES;
 
@@ -96,108 +58,19 @@ pub struct Qps<'c> {
 }
 
 impl Qps<'_> {
-    /// Creates a connector and returns it as Qualys then reports it. See the module
-    /// documentation for what happens when the answer is lost.
+    /// Creates a connector and returns it as Qualys then reports it, whole or partial (the
+    /// caller completes it from what it sent). See [`create`](super::create) for a maybe-done
+    /// answer.
     pub async fn create(&self, spec: &ConnectorSpec) -> Result<Connector, Error> {
         self.create_checked(spec)
             .await
             .map(|created| created.connector)
     }
 
-    /// [`Qps::create`], saying whether the connector was found by a lookup after an answer
-    /// that could not be trusted (see [`create`](super::create)).
+    /// [`Qps::create`], saying whether the connector was found by a lookup after a maybe-done
+    /// answer (see [`create`](super::create)).
     pub async fn create_checked(&self, spec: &ConnectorSpec) -> Result<Created<Connector>, Error> {
-        let deadline = self.client.deadline();
-        let body = encode_request(self.version, RequestParts::data(spec))?;
-        let call = self.call(Method::POST, "create", None, body, Safety::NotIdempotent);
-        let send = || async {
-            let reply = match self.client.transport().send(&call, deadline).await {
-                Ok(reply) => reply,
-                Err(SendError::Unanswered(err)) => return Ok(Sent::MaybeDone(err)),
-                Err(SendError::Failed(err)) => return Err(err),
-            };
-            let created = match self.decode(&reply, "create connector") {
-                Ok(answer) => answer,
-                Err(err @ Error::Decode { .. }) if reply.status.is_success() => {
-                    // Qualys said 2xx: the connector probably exists.
-                    return self.recover_answered(spec, err).await.map(Sent::Done);
-                }
-                Err(err) => return Err(err),
-            };
-            let Some(connector) = created.items.into_iter().next() else {
-                let err = Error::Decode {
-                    context: format!("QPS {} create connector", self.version),
-                    reason: "SUCCESS without the created connector".into(),
-                    excerpt: excerpt(&[]),
-                };
-                return self.recover_answered(spec, err).await.map(Sent::Done);
-            };
-            info!(id = connector.id, version = %self.version, "QPS connector created");
-            // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name);
-            // the caller completes it from what it sent rather than spending a call on a
-            // re-read.
-            Ok(Sent::Done(connector))
-        };
-        let created = create_at_most_once(
-            self.client.transport(),
-            deadline,
-            &spec.name,
-            send,
-            |deadline| self.lookup_created(spec, deadline),
-            |c: &Connector| c.id.to_string(),
-        )
-        .await?;
-        if created.adopted_after.is_some() {
-            created
-                .connector
-                .require_identity(&format!("QPS {} adopted connector", self.version), true)?;
-        }
-        Ok(created)
-    }
-
-    /// The connectors a create of `spec` may have made: same name and AWS account, and ARN
-    /// and external ID where reported.
-    async fn lookup_created(
-        &self,
-        spec: &ConnectorSpec,
-        deadline: Deadline,
-    ) -> Result<Vec<Connector>, Error> {
-        let mut criteria = vec![Criterion::equals(SearchField::Name, spec.name.clone())];
-        if let Some(account) = aws_account_id_from_arn(&spec.arn) {
-            criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
-        }
-        let found = self.search_all_within(&criteria, deadline).await?;
-        Ok(found
-            .into_iter()
-            .filter(|c| c.name.as_deref() == Some(spec.name.as_str()))
-            .filter(|c| c.arn.as_deref().is_none_or(|arn| arn == spec.arn))
-            .filter(|c| {
-                c.external_id
-                    .as_deref()
-                    .is_none_or(|x| x == spec.external_id)
-            })
-            .collect())
-    }
-
-    /// A 2xx create answer that could not be read: the connector it made, looked up.
-    async fn recover_answered(
-        &self,
-        spec: &ConnectorSpec,
-        cause: Error,
-    ) -> Result<Connector, Error> {
-        let adopted = recover_create(
-            self.client.transport(),
-            recovery_deadline(self.client.deadline()),
-            &spec.name,
-            cause.clone(),
-            true,
-            |deadline| self.lookup_created(spec, deadline),
-            |c: &Connector| c.id.to_string(),
-        )
-        .await?
-        .ok_or(cause)?;
-        adopted.require_identity(&format!("QPS {} adopted connector", self.version), true)?;
-        Ok(adopted)
+        create::create(self, spec).await
     }
 
     /// Reads one connector with a `get` call. [`Qps::read`] is the batched equivalent.
@@ -240,7 +113,7 @@ impl Qps<'_> {
         for chunk in ids.chunks(IDS_PER_SEARCH) {
             let deadline = self.client.deadline();
             match self
-                .search_all_within(&[Criterion::id_in(chunk)], deadline)
+                .search_pages(&[Criterion::id_in(chunk)], None, deadline)
                 .await
             {
                 Ok(found) => {
@@ -311,60 +184,9 @@ impl Qps<'_> {
         results
     }
 
-    /// Lists the page of the snapshot's listing that comes next (1,000 connectors, by
-    /// `id GREATER` the last one listed) into it.
-    pub(crate) async fn list_next_page(
-        &self,
-        listing: &mut Listing<u64, Connector>,
-        deadline: Deadline,
-    ) -> Result<(), Error> {
-        let after_id = match listing.progress {
-            Progress::At(id) => Some(id),
-            _ => None,
-        };
-        let search = Search {
-            criteria: Vec::new(),
-            limit: MAX_PAGE_SIZE,
-            after_id,
-        };
-        let page = self.search_within(&search, deadline).await?;
-        let largest = page.connectors.iter().map(|c| c.id).max();
-        let next = match largest {
-            _ if !page.has_more => Progress::Done,
-            // hasMoreRecords, yet nothing past where the page started: the listing would
-            // never end (a server ignoring the paging).
-            Some(largest) if after_id.is_none_or(|after| largest > after) => Progress::At(largest),
-            _ => {
-                warn!(version = %self.version, "QPS listing does not advance; reading one by one");
-                Progress::Broken
-            }
-        };
-        listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
-        Ok(())
-    }
-
-    /// Every connector, through the refresh snapshot: the pages it lacks are listed into it,
-    /// so that a plan's data sources and its refresh share one listing. A connector without
-    /// its identity fields makes the listing [`Error::Incomplete`], as [`Qps::search_all`].
+    /// Every connector, through the refresh snapshot (see [`refresh::list_all_shared`]).
     pub(crate) async fn list_all_shared(&self) -> Result<Vec<Connector>, Error> {
-        let deadline = self.client.deadline();
-        let mut listing = self
-            .client
-            .qps_snapshot(self.version)
-            .lock(deadline)
-            .await?;
-        listing.restart_if_incomplete();
-        while matches!(listing.progress, Progress::NotStarted | Progress::At(_)) {
-            self.list_next_page(&mut listing, deadline).await?;
-        }
-        if listing.progress == Progress::Broken {
-            drop(listing);
-            return self.search_all(&[]).await;
-        }
-        let mut all = listing.all();
-        all.sort_by_key(|c| c.id);
-        self.require_identities(&all)?;
-        Ok(all)
+        refresh::list_all_shared(self).await
     }
 
     /// One page of a search. A connector in it without its identity fields makes the page
@@ -376,10 +198,9 @@ impl Qps<'_> {
     }
 
     fn require_identities(&self, connectors: &[Connector]) -> Result<(), Error> {
-        let context = format!("QPS {} search", self.version);
         connectors
             .iter()
-            .try_for_each(|c| c.require_identity(&context, false))
+            .try_for_each(|c| self.require_identity(c, Self::LISTED, false))
     }
 
     async fn search_within(
@@ -403,39 +224,19 @@ impl Qps<'_> {
     /// connector without its identity fields makes the listing [`Error::Incomplete`].
     pub async fn search_all(&self, criteria: &[Criterion]) -> Result<Vec<Connector>, Error> {
         let all = self
-            .search_all_within(criteria, self.client.deadline())
+            .search_pages(criteria, None, self.client.deadline())
             .await?;
         self.require_identities(&all)?;
         Ok(all)
     }
 
-    /// The connectors named `name`: one `name EQUALS` search (more pages only past 1,000
-    /// matches), kept to exact matches whatever case or spacing rule Qualys applies.
-    pub(crate) async fn search_by_name(
-        &self,
-        name: &str,
-        deadline: Deadline,
-    ) -> Result<Vec<Connector>, Error> {
-        let found = self
-            .search_all_within(&[Criterion::equals(SearchField::Name, name)], deadline)
-            .await?;
-        Ok(found
-            .into_iter()
-            .filter(|c| c.name.as_deref() == Some(name))
-            .collect())
-    }
-
-    pub(crate) async fn search_all_within(
-        &self,
-        criteria: &[Criterion],
-        deadline: Deadline,
-    ) -> Result<Vec<Connector>, Error> {
-        self.search_all_after(criteria, None, deadline).await
-    }
-
-    /// [`Qps::search_all_within`] for the connectors whose id is above `after` (QPS ids grow
-    /// with every create: those made since a listing that ended at `after`).
-    pub(crate) async fn search_all_after(
+    /// Every connector matching `criteria` whose id is above `after` (QPS ids grow with every
+    /// create: with `after` the last id of a listing, those made since), [`MAX_PAGE_SIZE`] a
+    /// page, following `hasMoreRecords` by `id GREATER <largest id so far>` as the
+    /// docs.qualys.com pages page this object (no public source shows `startFromOffset` on it).
+    /// Duplicates are dropped by id; a page that adds no new id, or more than
+    /// `MAX_SEARCH_PAGES` pages, ends the listing with an [`Error::Decode`].
+    pub(crate) async fn search_pages(
         &self,
         criteria: &[Criterion],
         after: Option<u64>,
@@ -489,7 +290,8 @@ impl Qps<'_> {
 
     /// Updates a connector and returns Qualys's answer: the id only, as the contract says of
     /// real Qualys, or the whole connector, as the simulator answers. The caller completes it
-    /// from what it sent. Only the fields set in `spec` are sent.
+    /// from what it sent (a `get` per write would double an apply's calls). Only the fields
+    /// set in `spec` are sent. Qualys refuses connectors CloudView made: [`Error::WrongApi`].
     pub async fn update(&self, id: u64, spec: &ConnectorSpec) -> Result<Connector, Error> {
         let deadline = self.client.deadline();
         let body = encode_request(self.version, RequestParts::data(spec))?;
@@ -646,5 +448,132 @@ impl Qps<'_> {
             },
             other => self.client.explain(other, self.client.api_url()),
         }
+    }
+}
+
+impl ConnectorApi for Qps<'_> {
+    type Id = u64;
+    type Connector = Connector;
+    type Spec = ConnectorSpec;
+    const LISTED: &'static str = "search";
+
+    fn client(&self) -> &Client {
+        self.client
+    }
+
+    fn snapshot(&self) -> &Snapshot<u64, Connector> {
+        self.client.qps_snapshot(self.version)
+    }
+
+    fn id(connector: &Connector) -> u64 {
+        connector.id
+    }
+
+    fn identity(c: &Connector) -> Identity<'_> {
+        Identity {
+            name: c.name.as_deref(),
+            arn: c.arn.as_deref(),
+            external_id: c.external_id.as_deref(),
+            aws_account_id: c.aws_account_id.as_deref(),
+        }
+    }
+
+    fn spec_identity(spec: &ConnectorSpec) -> Identity<'_> {
+        Identity {
+            name: Some(&spec.name),
+            arn: Some(&spec.arn),
+            external_id: Some(&spec.external_id),
+            aws_account_id: None,
+        }
+    }
+
+    fn require_identity(&self, c: &Connector, what: &str, created: bool) -> Result<(), Error> {
+        c.require_identity(&format!("QPS {} {what}", self.version), created)
+    }
+
+    async fn send_create(
+        &self,
+        spec: &ConnectorSpec,
+        deadline: Deadline,
+    ) -> Result<Sent<Connector>, Error> {
+        let body = encode_request(self.version, RequestParts::data(spec))?;
+        let call = self.call(Method::POST, "create", None, body, Safety::NotIdempotent);
+        let reply = match self.client.transport().send(&call, deadline).await {
+            Ok(reply) => reply,
+            Err(SendError::MaybeDone(err)) => return Ok(Sent::MaybeDone(err)),
+            Err(SendError::Failed(err)) => return Err(err),
+        };
+        let created = match self.decode(&reply, "create connector") {
+            Ok(answer) => answer,
+            Err(err @ Error::Decode { .. }) if reply.status.is_success() => {
+                return Ok(Sent::Unreadable(err));
+            }
+            Err(err) => return Err(err),
+        };
+        let Some(connector) = created.items.into_iter().next() else {
+            return Ok(Sent::Unreadable(Error::Decode {
+                context: format!("QPS {} create connector", self.version),
+                reason: "SUCCESS without the created connector".into(),
+                excerpt: excerpt(&[]),
+            }));
+        };
+        info!(id = connector.id, version = %self.version, "QPS connector created");
+        // The answer is Qualys's own, whole or partial (the seed's v3 answer has no name); the
+        // caller completes it from what it sent rather than spending a call on a re-read.
+        Ok(Sent::Done(connector))
+    }
+
+    /// One `name EQUALS` search (and `awsAccountId EQUALS` with an account; more pages only
+    /// past 1,000 matches), kept to exact matches whatever case or spacing rule Qualys applies.
+    async fn search_by_name(
+        &self,
+        name: &str,
+        account: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Vec<Connector>, Error> {
+        let mut criteria = vec![Criterion::equals(SearchField::Name, name)];
+        if let Some(account) = account {
+            criteria.push(Criterion::equals(SearchField::AwsAccountId, account));
+        }
+        let found = self.search_pages(&criteria, None, deadline).await?;
+        Ok(found
+            .into_iter()
+            .filter(|c| c.name.as_deref() == Some(name))
+            .collect())
+    }
+
+    /// 1,000 connectors, by `id GREATER` the last one listed.
+    async fn list_next_page(
+        &self,
+        listing: &mut Listing<u64, Connector>,
+        deadline: Deadline,
+    ) -> Result<(), Error> {
+        let after_id = match listing.progress {
+            Progress::At(id) => Some(id),
+            _ => None,
+        };
+        let search = Search {
+            criteria: Vec::new(),
+            limit: MAX_PAGE_SIZE,
+            after_id,
+        };
+        let page = self.search_within(&search, deadline).await?;
+        let largest = page.connectors.iter().map(|c| c.id).max();
+        let next = match largest {
+            _ if !page.has_more => Progress::Done,
+            // hasMoreRecords, yet nothing past where the page started: the listing would
+            // never end (a server ignoring the paging).
+            Some(largest) if after_id.is_none_or(|after| largest > after) => Progress::At(largest),
+            _ => {
+                warn!(version = %self.version, "QPS listing does not advance; reading one by one");
+                Progress::Broken
+            }
+        };
+        listing.add_page(page.connectors.into_iter().map(|c| (c.id, c)), next);
+        Ok(())
+    }
+
+    async fn list_all_fresh(&self, deadline: Deadline) -> Result<Vec<Connector>, Error> {
+        self.search_pages(&[], None, deadline).await
     }
 }

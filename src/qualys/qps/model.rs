@@ -7,9 +7,10 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
+use super::lenient::{Tree, region_codes, req_u64};
+use crate::qualys::api::require_identity;
 use crate::qualys::error::Error;
-use crate::qualys::lenient::{self, Tree};
-use crate::qualys::require_identity;
+use crate::qualys::lenient;
 
 /// Which dialect of the QPS API to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,7 +51,7 @@ impl fmt::Display for QpsVersion {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Connector {
-    #[serde(deserialize_with = "lenient::req_u64")]
+    #[serde(deserialize_with = "req_u64")]
     pub id: u64,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub name: Option<String>,
@@ -126,7 +127,7 @@ impl Connector {
 }
 
 fn opt_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
-    lenient::region_codes(d).map(Some)
+    region_codes(d).map(Some)
 }
 
 /// The items under `wrapper` anywhere in a QList (`list`/`set`, wrapped or not, JSON or XML).

@@ -8,10 +8,11 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::lenient::{OneOrMany, check_xml_nesting};
 use super::model::Connector;
 use crate::qualys::error::Error;
 use crate::qualys::http::Reply;
-use crate::qualys::lenient::{self, OneOrMany, excerpt, inert};
+use crate::qualys::lenient::{self, excerpt, inert};
 use crate::qualys::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 
 /// A successful `ServiceResponse`, reduced to what the operations use.
@@ -209,7 +210,7 @@ fn parse_envelope<T: Item>(body: &[u8]) -> Result<ServiceResponse<DataItems<T>>,
             }
         }
     } else if trimmed.starts_with('<') {
-        lenient::check_xml_nesting(trimmed).map_err(Unreadable::NotAnEnvelope)?;
+        check_xml_nesting(trimmed).map_err(Unreadable::NotAnEnvelope)?;
         match xml_root_name(trimmed) {
             Ok(name) if name == "ServiceResponse" => {
                 quick_xml::de::from_str::<ServiceResponse<DataItems<T>>>(trimmed)
