@@ -4,15 +4,15 @@
 
 use crate::external_id;
 use crate::platforms;
-use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::api::{FunctionError, FunctionSignature};
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
 pub const NAME: &str = "external_id";
 
-pub fn definition() -> Function {
-    Function {
+pub fn definition() -> FunctionSignature {
+    FunctionSignature {
         summary: "Builds a Qualys external ID from its parts".into(),
         description: "Returns `<POD>-<subscription ID>-<suffix>`, the external-ID format Qualys \
             requires for new and updated CloudView connectors, after checking each part. \
@@ -93,7 +93,7 @@ impl crate::plugin::registry::Function for ExternalIdFunction {
         NAME
     }
 
-    fn signature(&self) -> Function {
+    fn signature(&self) -> FunctionSignature {
         definition()
     }
 

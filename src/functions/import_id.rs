@@ -3,15 +3,15 @@
 
 use crate::connector::Api;
 use crate::connector::import_id::ImportId;
-use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::api::{FunctionError, FunctionSignature};
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
 pub const NAME: &str = "import_id";
 
-pub fn definition() -> Function {
-    Function {
+pub fn definition() -> FunctionSignature {
+    FunctionSignature {
         summary: "Builds a qualys_aws_connector import ID".into(),
         description: "Returns `<api>:<id>`, the ID `terraform import` and `import` blocks take \
             for a `qualys_aws_connector`, after checking it with the resource's own rules: a \
@@ -54,7 +54,7 @@ impl crate::plugin::registry::Function for ImportIdFunction {
         NAME
     }
 
-    fn signature(&self) -> Function {
+    fn signature(&self) -> FunctionSignature {
         definition()
     }
 

@@ -2,15 +2,15 @@
 //! Qualys's format, as a bool for `validation` blocks.
 
 use crate::external_id;
-use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::api::{FunctionError, FunctionSignature};
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
 pub const NAME: &str = "is_valid_external_id";
 
-pub fn definition() -> Function {
-    Function {
+pub fn definition() -> FunctionSignature {
+    FunctionSignature {
         summary: "Whether a string is a Qualys external ID".into(),
         description: "Returns `true` when the string is in the format Qualys requires for new \
             and updated CloudView connectors (`<POD>-<subscription ID>-<5 to 13 letters or \
@@ -36,7 +36,7 @@ impl crate::plugin::registry::Function for IsValidExternalIdFunction {
         NAME
     }
 
-    fn signature(&self) -> Function {
+    fn signature(&self) -> FunctionSignature {
         definition()
     }
 

@@ -2,15 +2,15 @@
 //! says which part is wrong.
 
 use crate::external_id;
-use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::api::{FunctionError, FunctionSignature};
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
 pub const NAME: &str = "parse_external_id";
 
-pub fn definition() -> Function {
-    Function {
+pub fn definition() -> FunctionSignature {
+    FunctionSignature {
         summary: "Splits a Qualys external ID into its parts".into(),
         description: "Returns an object with the `pod`, `subscription_id` and `suffix` of an \
             external ID in Qualys's format (`<POD>-<subscription ID>-<5 to 13 letters or \
@@ -50,7 +50,7 @@ impl crate::plugin::registry::Function for ParseExternalIdFunction {
         NAME
     }
 
-    fn signature(&self) -> Function {
+    fn signature(&self) -> FunctionSignature {
         definition()
     }
 

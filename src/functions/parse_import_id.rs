@@ -2,15 +2,15 @@
 //! resource's own import rules.
 
 use crate::connector::import_id::ImportId;
-use crate::plugin::api::{Function, FunctionError};
+use crate::plugin::api::{FunctionError, FunctionSignature};
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
 pub const NAME: &str = "parse_import_id";
 
-pub fn definition() -> Function {
-    Function {
+pub fn definition() -> FunctionSignature {
+    FunctionSignature {
         summary: "Splits a qualys_aws_connector import ID".into(),
         description: "Returns an object with the `api` (`v3`, `v2` or `cloudview`) and `id` of \
             an import ID as `qualys_aws_connector` reads it: `123` and `v3:123` are QPS v3, \
@@ -42,7 +42,7 @@ impl crate::plugin::registry::Function for ParseImportIdFunction {
         NAME
     }
 
-    fn signature(&self) -> Function {
+    fn signature(&self) -> FunctionSignature {
         definition()
     }
 

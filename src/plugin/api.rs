@@ -15,14 +15,14 @@ pub struct Schemas {
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
     /// Provider-defined functions (Terraform 1.8+), by name without the provider prefix.
-    pub functions: BTreeMap<String, Function>,
+    pub functions: BTreeMap<String, FunctionSignature>,
 }
 
 /// A provider-defined function's signature and documentation. Arguments are never null or
 /// unknown when it is called: Terraform checks nulls itself and answers unknown for unknown
 /// arguments without calling.
 #[derive(Debug, Clone)]
-pub struct Function {
+pub struct FunctionSignature {
     pub summary: String,
     pub description: String,
     pub parameters: Vec<Parameter>,

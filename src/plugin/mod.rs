@@ -5,7 +5,9 @@
 
 pub mod api;
 pub mod codec;
+pub mod convert;
 pub mod diag;
+pub mod goplugin;
 pub mod grpc;
 pub mod log;
 pub mod registry;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::api::{
-    ApplyRequest, ApplyResponse, Function as Signature, FunctionError, ImportResponse, PlanRequest,
+    ApplyRequest, ApplyResponse, FunctionError, FunctionSignature, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse, Schemas,
 };
 use super::diag::{Diagnostic, Diagnostics};
@@ -65,7 +65,7 @@ pub trait DataSource<C: Sync>: Send + Sync {
 pub trait Function: Send + Sync {
     fn name(&self) -> &'static str;
 
-    fn signature(&self) -> Signature;
+    fn signature(&self) -> FunctionSignature;
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError>;
 }
@@ -172,8 +172,8 @@ mod tests {
         fn name(&self) -> &'static str {
             "echo"
         }
-        fn signature(&self) -> Signature {
-            Signature {
+        fn signature(&self) -> FunctionSignature {
+            FunctionSignature {
                 summary: "echo".into(),
                 description: "Returns its argument.".into(),
                 parameters: Vec::new(),

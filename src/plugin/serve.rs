@@ -21,7 +21,8 @@ use tokio_rustls::server::TlsStream;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::api::Provider;
-use super::grpc::{Controller, ProviderService, Stdio};
+use super::goplugin::{Controller, Stdio};
+use super::grpc::ProviderService;
 use super::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use super::proto::tfplugin6::provider_server::ProviderServer;

@@ -22,7 +22,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use tfqualys::platforms::PLATFORMS;
-use tfqualys::plugin::api::{Function, Provider, Schemas};
+use tfqualys::plugin::api::{FunctionSignature, Provider, Schemas};
 use tfqualys::plugin::schema::{Attribute, Block, Schema};
 use tfqualys::plugin::value::Type;
 use tfqualys::provider::QualysProvider;
@@ -503,7 +503,7 @@ fn type_name(ty: &Type) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// A function's page as tfplugindocs lays it out: description, example, signature, arguments.
-fn function_page(name: &str, function: &Function, example: &str) -> String {
+fn function_page(name: &str, function: &FunctionSignature, example: &str) -> String {
     let mut out = front_matter(
         &format!("{name} function - {BINARY_NAME}"),
         "",
