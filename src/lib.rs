@@ -1,17 +1,19 @@
-//! terraform-provider-qualys: a Terraform provider for Qualys AWS connectors.
+//! terraform-provider-qualys: a Terraform provider for Qualys AWS connectors. Each module
+//! uses only those listed below it, never one above:
 //!
-//! - `plugin`: the Terraform plugin protocol (handshake, TLS, gRPC, value codecs, schemas).
-//! - `provider`: the provider's configuration and dispatch.
+//! - `provider`: configures the client and routes Terraform's calls through one registry.
+//! - `resources`, `data_sources`, `functions`: one module per type, each in the registry.
+//! - `configured`: what configure hands those types (the client, or why there is none).
 //! - `connector`: a Qualys AWS connector in Terraform's terms (model, `Api`, import IDs,
-//!   validators, expand and flatten, supported regions), what resources, data sources and
-//!   functions stand on.
-//! - `resources`: `qualys_aws_connector`, `qualys_aws_external_id`.
-//! - `data_sources`: the connector, connectors, regions, base-account and IAM-policy reads.
+//!   validators, expand and flatten, supported regions), what every type above stands on.
 //! - `qualys`: the Qualys API client (QPS v3 JSON, QPS v2 XML, CloudView v1).
-//! - `external_id`: Qualys's external-ID format and the platforms' PODs.
-//! - `functions`: the provider-defined functions, one file each.
+//! - `settings`, `platforms`: provider settings (arguments, environment, defaults, URL rules)
+//!   and the table of Qualys platforms.
+//! - `external_id`: Qualys's external-ID format.
+//! - `plugin`: the Terraform plugin protocol (handshake, TLS, gRPC, value codecs, schemas,
+//!   diagnostics) and the traits a type implements.
 //!
-//! The docs generator and the release packager are repository tooling, in `xtask/`.
+//! The docs generator, release packager and benchmarks are repository tooling, in `xtask/`.
 
 pub mod configured;
 pub mod connector;
