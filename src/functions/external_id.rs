@@ -5,37 +5,72 @@
 use crate::external_id;
 use crate::platforms;
 use crate::plugin::api::{FunctionError, FunctionSignature};
+use crate::plugin::registry::Function;
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
-pub const NAME: &str = "external_id";
+/// `provider::qualys::external_id` in the provider's registry.
+pub struct ExternalIdFunction;
 
-pub fn definition() -> FunctionSignature {
-    FunctionSignature {
-        summary: "Builds a Qualys external ID from its parts".into(),
-        description: "Returns `<POD>-<subscription ID>-<suffix>`, the external-ID format Qualys \
-            requires for new and updated CloudView connectors, after checking each part. \
-            `platform` is a platform whose POD is public (`US1` gives `USPOD01`, `US3` gives \
-            `USPOD03`) or the POD itself (letters and digits, as the Qualys UI shows it first in the \
-            external ID it proposes for a new connector); other platform names are an error, \
-            since their POD is not public."
-            .into(),
-        parameters: vec![
-            string_parameter(
-                "platform",
-                "A Qualys platform whose POD is public (`US1`, `US3`), or a POD.",
-            ),
-            string_parameter(
-                "subscription_id",
-                "The Qualys subscription ID: digits, e.g. `\"4765\"`.",
-            ),
-            string_parameter(
-                "suffix",
-                "The random part: 5 to 13 letters or digits, no special characters.",
-            ),
-        ],
-        returns: Type::String,
+impl Function for ExternalIdFunction {
+    fn name(&self) -> &'static str {
+        "external_id"
+    }
+
+    fn signature(&self) -> FunctionSignature {
+        FunctionSignature {
+            summary: "Builds a Qualys external ID from its parts".into(),
+            description: "Returns `<POD>-<subscription ID>-<suffix>`, the external-ID format Qualys \
+                requires for new and updated CloudView connectors, after checking each part. \
+                `platform` is a platform whose POD is public (`US1` gives `USPOD01`, `US3` gives \
+                `USPOD03`) or the POD itself (letters and digits, as the Qualys UI shows it first in the \
+                external ID it proposes for a new connector); other platform names are an error, \
+                since their POD is not public."
+                .into(),
+            parameters: vec![
+                string_parameter(
+                    "platform",
+                    "A Qualys platform whose POD is public (`US1`, `US3`), or a POD.",
+                ),
+                string_parameter(
+                    "subscription_id",
+                    "The Qualys subscription ID: digits, e.g. `\"4765\"`.",
+                ),
+                string_parameter(
+                    "suffix",
+                    "The random part: 5 to 13 letters or digits, no special characters.",
+                ),
+            ],
+            returns: Type::String,
+        }
+    }
+
+    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        let pod =
+            pod_of(string_argument(arguments, 0)?).map_err(|why| FunctionError::at(0, why))?;
+        let subscription_id = string_argument(arguments, 1)?;
+        if !external_id::valid_subscription_id(subscription_id) {
+            return Err(FunctionError::at(
+                1,
+                format!("the subscription ID {subscription_id:?} must be digits, e.g. \"4765\"."),
+            ));
+        }
+        let suffix = string_argument(arguments, 2)?;
+        if !external_id::valid_suffix(suffix) {
+            return Err(FunctionError::at(
+                2,
+                format!(
+                    "the suffix {suffix:?} must be 5 to 13 letters or digits, no special characters."
+                ),
+            ));
+        }
+        let id = external_id::ExternalId {
+            pod,
+            subscription_id: subscription_id.to_string(),
+            suffix: suffix.to_string(),
+        };
+        Ok(Value::string(id.to_string()))
     }
 }
 
@@ -59,55 +94,12 @@ pub fn pod_of(platform: &str) -> Result<String, String> {
     ))
 }
 
-pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
-    let pod = pod_of(string_argument(arguments, 0)?).map_err(|why| FunctionError::at(0, why))?;
-    let subscription_id = string_argument(arguments, 1)?;
-    if !external_id::valid_subscription_id(subscription_id) {
-        return Err(FunctionError::at(
-            1,
-            format!("the subscription ID {subscription_id:?} must be digits, e.g. \"4765\"."),
-        ));
-    }
-    let suffix = string_argument(arguments, 2)?;
-    if !external_id::valid_suffix(suffix) {
-        return Err(FunctionError::at(
-            2,
-            format!(
-                "the suffix {suffix:?} must be 5 to 13 letters or digits, no special characters."
-            ),
-        ));
-    }
-    let id = external_id::ExternalId {
-        pod,
-        subscription_id: subscription_id.to_string(),
-        suffix: suffix.to_string(),
-    };
-    Ok(Value::string(id.to_string()))
-}
-
-/// `provider::qualys::external_id` in the provider's registry.
-pub struct ExternalIdFunction;
-
-impl crate::plugin::registry::Function for ExternalIdFunction {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn signature(&self) -> FunctionSignature {
-        definition()
-    }
-
-    fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
-        call(arguments)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn run(platform: &str, subscription: &str, suffix: &str) -> Result<Value, FunctionError> {
-        call(&[
+        ExternalIdFunction.call(&[
             Value::string(platform),
             Value::string(subscription),
             Value::string(suffix),

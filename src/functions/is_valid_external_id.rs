@@ -3,45 +3,36 @@
 
 use crate::external_id;
 use crate::plugin::api::{FunctionError, FunctionSignature};
+use crate::plugin::registry::Function;
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
-pub const NAME: &str = "is_valid_external_id";
-
-pub fn definition() -> FunctionSignature {
-    FunctionSignature {
-        summary: "Whether a string is a Qualys external ID".into(),
-        description: "Returns `true` when the string is in the format Qualys requires for new \
-            and updated CloudView connectors (`<POD>-<subscription ID>-<5 to 13 letters or \
-            digits>`), else `false`. Never an error, so it fits a variable's `validation` \
-            `condition`; `parse_external_id` says what is wrong."
-            .into(),
-        parameters: vec![string_parameter("external_id", "The string to check.")],
-        returns: Type::Bool,
-    }
-}
-
-pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
-    Ok(Value::Bool(
-        external_id::parse(string_argument(arguments, 0)?).is_ok(),
-    ))
-}
-
 /// `provider::qualys::is_valid_external_id` in the provider's registry.
 pub struct IsValidExternalIdFunction;
 
-impl crate::plugin::registry::Function for IsValidExternalIdFunction {
+impl Function for IsValidExternalIdFunction {
     fn name(&self) -> &'static str {
-        NAME
+        "is_valid_external_id"
     }
 
     fn signature(&self) -> FunctionSignature {
-        definition()
+        FunctionSignature {
+            summary: "Whether a string is a Qualys external ID".into(),
+            description: "Returns `true` when the string is in the format Qualys requires for new \
+                and updated CloudView connectors (`<POD>-<subscription ID>-<5 to 13 letters or \
+                digits>`), else `false`. Never an error, so it fits a variable's `validation` \
+                `condition`; `parse_external_id` says what is wrong."
+                .into(),
+            parameters: vec![string_parameter("external_id", "The string to check.")],
+            returns: Type::Bool,
+        }
     }
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
-        call(arguments)
+        Ok(Value::Bool(
+            external_id::parse(string_argument(arguments, 0)?).is_ok(),
+        ))
     }
 }
 
@@ -51,7 +42,7 @@ mod tests {
 
     #[test]
     fn true_only_for_the_format() {
-        let check = |s: &str| call(&[Value::string(s)]).unwrap();
+        let check = |s: &str| IsValidExternalIdFunction.call(&[Value::string(s)]).unwrap();
         assert_eq!(check("USPOD01-4765-9011278609223"), Value::Bool(true));
         assert_eq!(check("USPOD01-4765"), Value::Bool(false));
         assert_eq!(check("prod-qualys-7f3a"), Value::Bool(false));

@@ -3,51 +3,43 @@
 
 use crate::connector::import_id::ImportId;
 use crate::plugin::api::{FunctionError, FunctionSignature};
+use crate::plugin::registry::Function;
 use crate::plugin::value::{Type, Value};
 
 use super::{string_argument, string_parameter};
 
-pub const NAME: &str = "parse_import_id";
-
-pub fn definition() -> FunctionSignature {
-    FunctionSignature {
-        summary: "Splits a qualys_aws_connector import ID".into(),
-        description: "Returns an object with the `api` (`v3`, `v2` or `cloudview`) and `id` of \
-            an import ID as `qualys_aws_connector` reads it: `123` and `v3:123` are QPS v3, \
-            `v2:123` QPS v2, a UUID and `cloudview:<uuid>` CloudView. An ID the resource would \
-            refuse is an error."
-            .into(),
-        parameters: vec![string_parameter(
-            "import_id",
-            "An import ID, e.g. `\"v3:2000001\"` or a CloudView UUID.",
-        )],
-        returns: Type::object([("api", Type::String), ("id", Type::String)]),
-    }
-}
-
-pub fn call(arguments: &[Value]) -> Result<Value, FunctionError> {
-    let ImportId { api, id } = ImportId::parse(string_argument(arguments, 0)?)
-        .map_err(|d| FunctionError::at(0, d.detail))?;
-    Ok(Value::object([
-        ("api", Value::string(api.as_str())),
-        ("id", Value::string(id)),
-    ]))
-}
-
 /// `provider::qualys::parse_import_id` in the provider's registry.
 pub struct ParseImportIdFunction;
 
-impl crate::plugin::registry::Function for ParseImportIdFunction {
+impl Function for ParseImportIdFunction {
     fn name(&self) -> &'static str {
-        NAME
+        "parse_import_id"
     }
 
     fn signature(&self) -> FunctionSignature {
-        definition()
+        FunctionSignature {
+            summary: "Splits a qualys_aws_connector import ID".into(),
+            description:
+                "Returns an object with the `api` (`v3`, `v2` or `cloudview`) and `id` of \
+                an import ID as `qualys_aws_connector` reads it: `123` and `v3:123` are QPS v3, \
+                `v2:123` QPS v2, a UUID and `cloudview:<uuid>` CloudView. An ID the resource would \
+                refuse is an error."
+                    .into(),
+            parameters: vec![string_parameter(
+                "import_id",
+                "An import ID, e.g. `\"v3:2000001\"` or a CloudView UUID.",
+            )],
+            returns: Type::object([("api", Type::String), ("id", Type::String)]),
+        }
     }
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
-        call(arguments)
+        let ImportId { api, id } = ImportId::parse(string_argument(arguments, 0)?)
+            .map_err(|d| FunctionError::at(0, d.detail))?;
+        Ok(Value::object([
+            ("api", Value::string(api.as_str())),
+            ("id", Value::string(id)),
+        ]))
     }
 }
 
@@ -57,7 +49,7 @@ mod tests {
 
     #[test]
     fn reads_every_form_the_resource_imports() {
-        let parse = |s: &str| call(&[Value::string(s)]);
+        let parse = |s: &str| ParseImportIdFunction.call(&[Value::string(s)]);
         let v3 = parse("2000001").unwrap();
         assert_eq!(v3.get("api"), &Value::string("v3"));
         assert_eq!(v3.get("id"), &Value::string("2000001"));
