@@ -3,12 +3,14 @@
 
 use crate::connector::expand::Desired;
 use crate::connector::validators::parse_role_arn;
+use crate::connector::{Api, api_of};
 use crate::plugin::api::ApplyResponse;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, qps};
 
-use super::*;
+use super::state::{state_after_qps_write, state_from_qps};
+use super::sync::finish;
 
 /// What a change of `api` from `prior` to `planned` does to the connector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::connector::Api;
 use crate::connector::expand::Desired;
 use crate::connector::validators::parse_role_arn;
 use crate::plugin::api::ApplyResponse;
@@ -10,7 +11,11 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
-use super::*;
+use super::exists::check_absent;
+use super::operation::{operation_error, timeout_of};
+use super::state::{state_after_qps_write, state_from_cloudview, with_base_account};
+use super::sync::finish;
+use super::validate::china_unavailable;
 
 /// Creates the connector, unless one with the same name already exists in the same AWS
 /// account (see [`qualys::Client::find_existing`]): Terraform's state may have lost it, and a

@@ -1,10 +1,11 @@
 //! Delete: a connector Qualys no longer finds is already gone, which is no failure.
 
+use crate::connector::{Api, api_of};
 use crate::plugin::api::ApplyResponse;
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
-use super::*;
+use super::operation::{operation_error, parse_qps_id};
 
 /// Deletes the connector of the `prior` state; on failure the prior state stays.
 pub(super) async fn delete(client: &Client, prior: Value) -> ApplyResponse {

@@ -11,7 +11,7 @@ use crate::plugin::diag::Diagnostic;
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
-use super::*;
+use super::operation::operation_error;
 
 /// The connectors a create of `desired` would duplicate: same name, in the role's AWS account
 /// (see [`qualys::Client::find_existing`]).

@@ -12,12 +12,10 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::configured::Configured;
-use crate::connector::{Api, DEFAULT_POLLING_MINUTES, api_of};
 use crate::plugin::api::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
@@ -27,16 +25,12 @@ use crate::plugin::registry::Resource;
 use crate::plugin::schema::Schema;
 use crate::plugin::value::Value;
 
-pub const TYPE_NAME: &str = "qualys_aws_connector";
-
-/// How long one create, update or delete may take, retries and waits included.
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-
 mod api_move;
 mod apply;
 mod create;
 mod delete;
 mod exists;
+mod operation;
 mod plan;
 mod read;
 mod schema;
@@ -48,25 +42,12 @@ mod update;
 mod upgrade;
 mod validate;
 
-use api_move::*;
-use apply::*;
-use create::*;
-use delete::*;
-use exists::*;
-use plan::*;
-use read::*;
-use schema::TIMEOUTS;
-use state::*;
-use sync::{await_sync, needs_sync, settle_disabled};
-use update::*;
-use validate::*;
-
 pub use apply::apply;
 pub use exists::check_create_at_plan;
 pub use plan::{check_planned_with, plan};
 pub use read::{import, read};
-pub use schema::schema;
-pub use upgrade::{SCHEMA_VERSION, UpgradeReads, upgrade};
+pub use schema::{SCHEMA_VERSION, TYPE_NAME, schema};
+pub use upgrade::{UpgradeReads, upgrade};
 pub use validate::validate;
 
 /// `qualys_aws_connector` in the provider's registry, with what it remembers across calls of

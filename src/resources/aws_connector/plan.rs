@@ -6,11 +6,14 @@ use crate::connector::validators::{
     PARTITION_FLAGS, arn_partition, error_at, flag_from_arn, parse_role_arn, polling_fields,
     validate_cloudview_external_id,
 };
+use crate::connector::{Api, DEFAULT_POLLING_MINUTES, api_of};
 use crate::plugin::api::{PlanRequest, PlanResponse};
 use crate::plugin::diag::{AttrPath, Diagnostic};
 use crate::plugin::value::Value;
 
-use super::*;
+use super::api_move::{ApiMove, api_move};
+use super::sync::{SYNC_REPORTS, is_failed_verdict, resyncs};
+use super::validate::{china_unavailable, unlisted_regions};
 
 /// What an argument becomes when the configuration leaves it out, for a known `api`.
 /// `None`: Qualys reports it: keep what Terraform proposed (the prior value on updates).
@@ -58,17 +61,6 @@ pub(super) const DEFAULTED: [&str; 10] = [
 ];
 
 pub(super) const REPLACE_ON_CHANGE: [&str; 2] = ["is_gov_cloud", "is_china_region"];
-
-/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
-/// (see [`sync::READ_BY_QUALYS`]), else the prior value, which the apply carries over.
-pub(super) const SYNC_REPORTS: [&str; 6] = [
-    "state",
-    "sync_status",
-    "last_sync",
-    "next_sync",
-    "last_error",
-    "total_assets",
-];
 
 /// What the QPS APIs report differently from CloudView, or CloudView not at all: unknown in a
 /// plan that moves a connector from CloudView to QPS, unless the configuration sets them.
@@ -235,8 +227,8 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
                 planned.set(name, Value::Unknown);
             }
         }
-    } else if sync::resyncs(prior, &planned)
-        || (planned.get("wait_for_sync").as_bool() == Some(true) && sync::is_failed_verdict(prior))
+    } else if resyncs(prior, &planned)
+        || (planned.get("wait_for_sync").as_bool() == Some(true) && is_failed_verdict(prior))
     {
         // Qualys reads the account again (new role, regions, apps, ...) and reports the sync;
         // with wait_for_sync, a failed sync is checked again. Any other change leaves what
@@ -258,7 +250,7 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         }
     }
     let changes = creating || differs_beyond_state(&planned, prior);
-    for warning in validate::unlisted_regions(&planned, prior) {
+    for warning in unlisted_regions(&planned, prior) {
         response.diagnostics.push(warning);
     }
     let scoped = planned
@@ -318,7 +310,7 @@ pub fn check_planned_with(
 ) {
     if request.prior_state.is_null()
         && !response.planned_state.is_null()
-        && let Some(refusal) = validate::china_unavailable(&response.planned_state, accounts)
+        && let Some(refusal) = china_unavailable(&response.planned_state, accounts)
     {
         response.diagnostics.push(refusal);
     }

@@ -1,57 +1,16 @@
 //! ReadResource and ImportResourceState.
 
-use std::collections::BTreeMap;
-
+use crate::connector::api_of;
 use crate::connector::import_id::ImportId;
 use crate::plugin::api::{ImportResponse, ImportedResource, ReadRequest, ReadResponse};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
-use crate::qualys::{self, Client};
+use crate::qualys::Client;
 
-use super::*;
-
-/// How a read may be answered.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Reading {
-    /// A refresh: from the listing this process took for the refresh, or batched with the
-    /// reads arriving with it (see the client's `refresh` module).
-    Refresh,
-    /// Right after a change this process made, or while waiting for one (sync polls): a
-    /// `get` of its own.
-    Fresh,
-}
-
-/// Reads the connector and maps it to state; `like` (prior or planned state) decides how an
-/// empty region list is written (null or empty set), so neither shows as a change.
-pub(super) async fn read_remote(
-    client: &Client,
-    api: Api,
-    id: &str,
-    like: &Value,
-    reading: Reading,
-) -> Result<Value, qualys::Error> {
-    match api.qps_version() {
-        Some(version) => {
-            let n: u64 = id.parse().map_err(|_| qualys::Error::NotFound {
-                what: format!("QPS connector {id:?}"),
-            })?;
-            let qps = client.qps(version);
-            let c = match reading {
-                Reading::Refresh => qps.read(n).await?,
-                Reading::Fresh => qps.get(n).await?,
-            };
-            Ok(state_from_qps(&c, api, like))
-        }
-        None => {
-            let cloudview = client.cloudview();
-            let c = match reading {
-                Reading::Refresh => cloudview.read(id).await?,
-                Reading::Fresh => cloudview.get(id).await?,
-            };
-            Ok(state_from_cloudview(&c, like))
-        }
-    }
-}
+use super::operation::{api_error, bounded};
+use super::schema::TYPE_NAME;
+use super::state::{Reading, empty_state, read_remote};
+use super::upgrade::{UpgradeReads, read_key};
 
 /// Reads the connector for a refresh; `upgraded` may hold it already, read moments ago to
 /// complete a state an older provider wrote.
@@ -69,7 +28,7 @@ pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest
         };
     };
     let id = id.to_string();
-    if let Some(state) = upgraded.take(&upgrade::read_key(api, &id)) {
+    if let Some(state) = upgraded.take(&read_key(api, &id)) {
         return ReadResponse {
             new_state: state,
             private: request.private,
@@ -105,15 +64,6 @@ pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest
             diagnostics: api_error("Could not read the Qualys connector", &e).into(),
         },
     }
-}
-
-pub(super) fn empty_state() -> BTreeMap<String, Value> {
-    schema()
-        .block
-        .attributes
-        .iter()
-        .map(|a| (a.name.clone(), Value::Null))
-        .collect()
 }
 
 /// ImportResourceState: a connector by any import ID form, read by the refresh that follows.

@@ -1,9 +1,16 @@
-//! The resource's schema: the connector's attributes and what only the resource has, with the
-//! descriptions the docs are made of.
+//! The resource's type name, schema and schema version: the connector's attributes and what
+//! only the resource has, with the descriptions the docs are made of.
 
 use crate::connector;
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::Type;
+
+pub const TYPE_NAME: &str = "qualys_aws_connector";
+
+/// The resource's schema version. 1: `sync_status`, `cloudview_uuid`,
+/// `attached_to_org_connector` and `trust_principal` are in every state (version-0 states may
+/// lack them).
+pub const SCHEMA_VERSION: i64 = 1;
 
 /// The operations `timeouts` can bound, and what each covers.
 pub(super) const TIMEOUTS: [(&str, &str); 4] = [
@@ -71,7 +78,7 @@ pub fn schema() -> Schema {
     attributes.insert(reported, wait_for_sync());
     attributes.push(timeouts());
     Schema {
-        version: super::SCHEMA_VERSION,
+        version: SCHEMA_VERSION,
         block: Block {
             description: "A Qualys AWS connector: Qualys assumes an IAM role in your AWS account \
                 (trusting `qualys_aws_account_id` with `external_id`) to discover assets and \

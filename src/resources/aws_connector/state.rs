@@ -1,14 +1,67 @@
-//! The resource's state for a connector Qualys reported: the connector's flatten plus what
-//! only the resource keeps (the configured `is_portal_connector`, `timeouts`, and whether an
-//! empty region list is written as null or as an empty set).
+//! The resource's state for a connector Qualys reported, and the read that reports it: the
+//! connector's flatten plus what only the resource keeps (the configured `is_portal_connector`,
+//! `timeouts`, and whether an empty region list is written as null or as an empty set).
 
 use std::collections::BTreeMap;
 
+use crate::connector::Api;
 use crate::connector::model::Connector;
 use crate::plugin::value::Value;
-use crate::qualys::{cloudview, qps};
+use crate::qualys::{self, Client, cloudview, qps};
 
-use super::*;
+use super::schema::schema;
+
+/// How a read may be answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// A refresh: from the listing this process took for the refresh, or batched with the
+    /// reads arriving with it (see the client's `refresh` module).
+    Refresh,
+    /// Right after a change this process made, or while waiting for one (sync polls): a
+    /// `get` of its own.
+    Fresh,
+}
+
+/// Reads the connector and maps it to state; `like` (prior or planned state) decides how an
+/// empty region list is written (null or empty set), so neither shows as a change.
+pub(super) async fn read_remote(
+    client: &Client,
+    api: Api,
+    id: &str,
+    like: &Value,
+    reading: Reading,
+) -> Result<Value, qualys::Error> {
+    match api.qps_version() {
+        Some(version) => {
+            let n: u64 = id.parse().map_err(|_| qualys::Error::NotFound {
+                what: format!("QPS connector {id:?}"),
+            })?;
+            let qps = client.qps(version);
+            let c = match reading {
+                Reading::Refresh => qps.read(n).await?,
+                Reading::Fresh => qps.get(n).await?,
+            };
+            Ok(state_from_qps(&c, api, like))
+        }
+        None => {
+            let cloudview = client.cloudview();
+            let c = match reading {
+                Reading::Refresh => cloudview.read(id).await?,
+                Reading::Fresh => cloudview.get(id).await?,
+            };
+            Ok(state_from_cloudview(&c, like))
+        }
+    }
+}
+
+pub(super) fn empty_state() -> BTreeMap<String, Value> {
+    schema()
+        .block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect()
+}
 
 /// State for `connector`; `like` (prior or planned state) decides what only the configuration
 /// knows, so that neither shows as a change.
@@ -94,7 +147,7 @@ pub(super) fn state_after_qps_write(
 /// A new connector's state lacks the Qualys AWS account its role trusts when the create answer
 /// did not say: it is the subscription's base account for the role's partition, which the
 /// client asks once per process. If that fails, the value stays null until the next refresh.
-pub(super) async fn with_base_account(client: &crate::qualys::Client, mut state: Value) -> Value {
+pub(super) async fn with_base_account(client: &Client, mut state: Value) -> Value {
     if !state.get("qualys_aws_account_id").is_null() {
         return state;
     }

@@ -1,13 +1,17 @@
 //! What an apply does after Qualys saved the connector: CloudView's enable/disable (a separate
-//! operation there), and, with `wait_for_sync`, a sync and Qualys's verdict on it.
+//! operation there), with `wait_for_sync` a sync and Qualys's verdict on it, and the reports
+//! the plan kept.
 
 use std::time::Duration;
 
-use crate::plugin::diag::Diagnostic;
+use crate::connector::expand::Desired;
+use crate::connector::{Api, api_of};
+use crate::plugin::api::ApplyResponse;
+use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, SyncStatus};
 
-use super::*;
+use super::state::{Reading, read_remote};
 
 /// The verdict a state reports, matched by meaning ([`SyncStatus::of_state`]): QPS states are
 /// an enum, CloudView's free text ("Completed successfully").
@@ -36,6 +40,17 @@ pub(super) const READ_BY_QUALYS: [&str; 9] = [
     "inventory_regions",
     "connector_apps",
     "disabled",
+];
+
+/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
+/// (see [`READ_BY_QUALYS`]), else the prior value, which the apply carries over.
+pub(super) const SYNC_REPORTS: [&str; 6] = [
+    "state",
+    "sync_status",
+    "last_sync",
+    "next_sync",
+    "last_error",
+    "total_assets",
 ];
 
 pub(super) fn is_failed_verdict(state: &Value) -> bool {
@@ -258,4 +273,111 @@ fn failure_detail(state: &Value, reported: &str, errors: &[qualys::SyncError]) -
         text("qualys_aws_account_id"),
         text("external_id"),
     )
+}
+
+/// After Qualys saved the connector: CloudView's enable/disable, then the sync verdict when
+/// `wait_for_sync` asks for one. `prior` is None for a create.
+pub(super) async fn finish(
+    client: &Client,
+    desired: &Desired,
+    state: Value,
+    prior: Option<&Value>,
+    planned: &Value,
+    diagnostics: Diagnostics,
+) -> ApplyResponse {
+    let mut response = settle_and_sync(client, desired, state, prior, planned, diagnostics).await;
+    keep_planned_reports(&mut response.new_state, planned);
+    response
+}
+
+/// What only Qualys reports and the plan kept as it was (the change does not make Qualys sync
+/// again) stays as planned: Terraform requires the planned values back, and the next refresh
+/// reads what Qualys says.
+fn keep_planned_reports(state: &mut Value, planned: &Value) {
+    if state.is_null() {
+        return;
+    }
+    for name in SYNC_REPORTS {
+        let value = planned.get(name);
+        if !value.is_unknown() {
+            state.set(name, value.clone());
+        }
+    }
+}
+
+async fn settle_and_sync(
+    client: &Client,
+    desired: &Desired,
+    state: Value,
+    prior: Option<&Value>,
+    planned: &Value,
+    mut diagnostics: Diagnostics,
+) -> ApplyResponse {
+    let settled = match settle_disabled(client, state, desired.disabled, planned).await {
+        Ok(state) => state,
+        Err((state, d)) => {
+            diagnostics.push(d);
+            return ApplyResponse {
+                new_state: state,
+                diagnostics,
+                ..Default::default()
+            };
+        }
+    };
+    if !needs_sync(prior, planned) {
+        return ApplyResponse {
+            new_state: settled,
+            diagnostics,
+            ..Default::default()
+        };
+    }
+    match await_sync(client, settled, planned).await {
+        Ok(state) => ApplyResponse {
+            new_state: state,
+            diagnostics,
+            ..Default::default()
+        },
+        Err((state, d)) => {
+            diagnostics.push(d);
+            ApplyResponse {
+                new_state: state,
+                diagnostics,
+                ..Default::default()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planned_reports_stay_unless_the_plan_left_them_unknown() {
+        let mut planned = Value::object([
+            ("state", Value::string("FINISHED_SUCCESS")),
+            ("sync_status", Value::string("success")),
+            ("last_sync", Value::Unknown),
+        ]);
+        planned.set("total_assets", Value::int(7));
+        let mut state = Value::object([
+            ("state", Value::string("QUEUED")),
+            ("sync_status", Value::string("running")),
+            ("last_sync", Value::string("2026-01-30T06:29:04Z")),
+            ("total_assets", Value::int(9)),
+        ]);
+        keep_planned_reports(&mut state, &planned);
+        assert_eq!(state.get("state"), &Value::string("FINISHED_SUCCESS"));
+        assert_eq!(state.get("sync_status"), &Value::string("success"));
+        assert_eq!(state.get("total_assets"), &Value::int(7));
+        // Unknown in the plan: what Qualys answered stays.
+        assert_eq!(
+            state.get("last_sync"),
+            &Value::string("2026-01-30T06:29:04Z")
+        );
+
+        let mut gone = Value::Null;
+        keep_planned_reports(&mut gone, &planned);
+        assert_eq!(gone, Value::Null, "a deleted connector stays deleted");
+    }
 }

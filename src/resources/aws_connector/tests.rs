@@ -1,15 +1,21 @@
 //! Unit tests of validation, planning and import IDs.
 
+use std::time::Duration;
+
+use crate::connector::Api;
 use crate::connector::model::polling_value;
 use crate::plugin::api::{PlanRequest, PlanResponse};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::value::Value;
 
-use super::plan::*;
-use super::read::*;
-use super::schema::*;
-use super::validate::*;
-use super::*;
+use super::api_move::{ApiMove, api_move};
+use super::operation::timeout_of;
+use super::plan::{differs_beyond_state, plan};
+use super::read::import;
+use super::schema::schema;
+use super::state::{empty_state, state_after_qps_write};
+use super::sync::SYNC_REPORTS;
+use super::validate::validate;
 
 fn config(pairs: &[(&str, Value)]) -> Value {
     let mut state = empty_state();
@@ -488,7 +494,7 @@ fn a_partial_create_answer_is_completed_from_the_plan() {
               {"CspmRegionSimple": {"regionCode": "us-west-2"}},
               {"CspmRegionSimple": {"regionCode": "us-east-1"}}]}}"#,
     );
-    let state = state::state_after_qps_write(&answer, Api::V3, &planned, &Value::Null);
+    let state = state_after_qps_write(&answer, Api::V3, &planned, &Value::Null);
     assert_eq!(state.get("id"), &Value::string("2064449"));
     assert_eq!(state.get("name"), &Value::string("c1"));
     assert_eq!(state.get("description"), &Value::string("made here"));
@@ -536,8 +542,7 @@ fn an_id_only_update_answer_keeps_what_only_qualys_reports_from_the_prior_state(
     for name in SYNC_REPORTS {
         planned.set(name, Value::Unknown);
     }
-    let state =
-        state::state_after_qps_write(&qps_answer(r#"{"id": 42}"#), Api::V3, &planned, &prior);
+    let state = state_after_qps_write(&qps_answer(r#"{"id": 42}"#), Api::V3, &planned, &prior);
     assert_eq!(state.get("description"), &Value::string("after"));
     assert_eq!(state.get("state"), &Value::string("SUCCESS"));
     assert_eq!(state.get("total_assets"), &Value::int(7));

@@ -2,13 +2,17 @@
 //! CloudView ([`super::api_move`]); an update refused because another API made the connector
 //! says which one owns it.
 
+use crate::connector::Api;
 use crate::connector::expand::Desired;
 use crate::plugin::api::ApplyResponse;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
-use super::*;
+use super::api_move::{ApiMove, api_move, move_from_cloudview};
+use super::operation::{operation_error, parse_qps_id};
+use super::state::{state_after_qps_write, state_from_cloudview};
+use super::sync::finish;
 
 /// Updates the connector; like create, the state is Qualys's answer completed from the plan
 /// and, for what only Qualys decides, the prior state: no read of its own.

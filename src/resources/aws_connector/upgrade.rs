@@ -6,16 +6,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::connector::{Api, api_of};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::value::Value;
 use crate::qualys::{Client, SyncStatus};
 
-use super::*;
-
-/// The resource's schema version. 1: `sync_status`, `cloudview_uuid`,
-/// `attached_to_org_connector` and `trust_principal` are in every state (version-0 states may
-/// lack them).
-pub const SCHEMA_VERSION: i64 = 1;
+use super::operation::bounded;
+use super::plan::planned_trust_principal;
+use super::schema::SCHEMA_VERSION;
+use super::state::{Reading, read_remote};
 
 /// Attributes version 0 states may lack, in the order they are filled.
 const ADDED_IN_1: [&str; 3] = ["sync_status", "cloudview_uuid", "attached_to_org_connector"];
@@ -62,7 +61,7 @@ fn fill_offline(state: &mut Value) {
         state.set("cloudview_uuid", id);
     }
     if state.get("trust_principal").is_null() {
-        let principal = plan::planned_trust_principal(state);
+        let principal = planned_trust_principal(state);
         if principal.is_wholly_known() {
             state.set("trust_principal", principal);
         }
@@ -117,6 +116,7 @@ pub async fn upgrade(
 
 #[cfg(test)]
 mod tests {
+    use super::super::state::empty_state;
     use super::*;
 
     #[test]
@@ -129,7 +129,7 @@ mod tests {
     }
 
     fn stored(api: &str, state: Option<&str>) -> Value {
-        let mut s = Value::Object(read::empty_state());
+        let mut s = Value::Object(empty_state());
         s.set("id", Value::string("2000001"));
         s.set("api", Value::string(api));
         if let Some(state_text) = state {

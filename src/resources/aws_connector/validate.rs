@@ -3,6 +3,8 @@
 //! rules about a connector are the connector module's; `timeouts` and the plan's warnings
 //! are the resource's.
 
+use std::time::Duration;
+
 use crate::connector::validators::{
     APPS, MODULES, RegionCode, error_at, known_strings, partition_of, validate_api, validate_codes,
     validate_for_api, validate_partition, validate_polling, validate_region_code, validate_regions,
@@ -11,7 +13,7 @@ use crate::connector::validators::{
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 
-use super::*;
+use super::schema::TIMEOUTS;
 
 /// Everything about a configuration that can be checked before any API call.
 pub fn validate(config: &Value) -> Diagnostics {
