@@ -5,77 +5,132 @@
 
 use crate::connector::model::trust_principal;
 use crate::connector::regions::Partition;
+use async_trait::async_trait;
+
+use crate::configured::Configured;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::registry::DataSource;
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::qualys::{BaseAccount, BaseAccounts, Client};
 
-pub const TYPE_NAME: &str = "qualys_aws_base_account";
+/// `qualys_aws_base_account` in the provider's registry.
+pub struct AwsBaseAccount;
 
-pub fn schema() -> Schema {
-    let computed = |name: &str, description: &str| {
-        Attribute::new(name, Type::String, Presence::Computed, description)
-    };
-    let flag = |name: &str, description: &str| {
-        Attribute::new(name, Type::Bool, Presence::Computed, description)
-    };
-    Schema {
-        version: 0,
-        block: Block {
-            description: "The Qualys AWS accounts that connectors' IAM roles must trust, per \
-                AWS partition, as your Qualys subscription reports them (its own account where \
-                it has one). Use it to write a role's trust policy before the connector exists."
-                .into(),
-            attributes: vec![
-                Attribute::new(
-                    "partition",
-                    Type::String,
-                    Presence::Optional,
-                    "The partition of `account_id` and `trust_principal`: `global` (commercial \
-                     AWS, the default), `gov` (AWS GovCloud US) or `china` (AWS China).",
-                ),
-                computed(
-                    "account_id",
-                    "The Qualys AWS account to trust for `partition`.",
-                ),
-                computed(
-                    "trust_principal",
-                    "The principal for the role's trust policy: `arn:<aws|aws-us-gov|aws-cn>:\
-                     iam::<account_id>:root`.",
-                ),
-                computed(
-                    "global_account_id",
-                    "The account to trust for commercial AWS connectors.",
-                ),
-                computed(
-                    "gov_account_id",
-                    "The account to trust for AWS GovCloud (US) connectors.",
-                ),
-                computed(
-                    "china_account_id",
-                    "The account to trust for AWS China connectors: null until the \
-                     subscription has its own China base account (Qualys provides none for \
-                     China).",
-                ),
-                flag(
-                    "customer_owned",
-                    "Whether `account_id` is the subscription's own base account rather than \
-                     the one Qualys provides; null when Qualys does not say.",
-                ),
-                flag(
-                    "global_customer_owned",
-                    "The same, for the commercial AWS base account.",
-                ),
-                flag(
-                    "gov_customer_owned",
-                    "The same, for the AWS GovCloud (US) base account.",
-                ),
-                flag(
-                    "china_customer_owned",
-                    "The same, for the AWS China base account.",
-                ),
-            ],
-        },
+#[async_trait]
+impl DataSource<Configured> for AwsBaseAccount {
+    fn type_name(&self) -> &'static str {
+        "qualys_aws_base_account"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |name: &str, description: &str| {
+            Attribute::new(name, Type::String, Presence::Computed, description)
+        };
+        let flag = |name: &str, description: &str| {
+            Attribute::new(name, Type::Bool, Presence::Computed, description)
+        };
+        Schema {
+            version: 0,
+            block: Block {
+                description: "The Qualys AWS accounts that connectors' IAM roles must trust, per \
+                    AWS partition, as your Qualys subscription reports them (its own account where \
+                    it has one). Use it to write a role's trust policy before the connector exists."
+                    .into(),
+                attributes: vec![
+                    Attribute::new(
+                        "partition",
+                        Type::String,
+                        Presence::Optional,
+                        "The partition of `account_id` and `trust_principal`: `global` (commercial \
+                         AWS, the default), `gov` (AWS GovCloud US) or `china` (AWS China).",
+                    ),
+                    computed(
+                        "account_id",
+                        "The Qualys AWS account to trust for `partition`.",
+                    ),
+                    computed(
+                        "trust_principal",
+                        "The principal for the role's trust policy: `arn:<aws|aws-us-gov|aws-cn>:\
+                         iam::<account_id>:root`.",
+                    ),
+                    computed(
+                        "global_account_id",
+                        "The account to trust for commercial AWS connectors.",
+                    ),
+                    computed(
+                        "gov_account_id",
+                        "The account to trust for AWS GovCloud (US) connectors.",
+                    ),
+                    computed(
+                        "china_account_id",
+                        "The account to trust for AWS China connectors: null until the \
+                         subscription has its own China base account (Qualys provides none for \
+                         China).",
+                    ),
+                    flag(
+                        "customer_owned",
+                        "Whether `account_id` is the subscription's own base account rather than \
+                         the one Qualys provides; null when Qualys does not say.",
+                    ),
+                    flag(
+                        "global_customer_owned",
+                        "The same, for the commercial AWS base account.",
+                    ),
+                    flag(
+                        "gov_customer_owned",
+                        "The same, for the AWS GovCloud (US) base account.",
+                    ),
+                    flag(
+                        "china_customer_owned",
+                        "The same, for the AWS China base account.",
+                    ),
+                ],
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        match partition(config) {
+            Ok(_) => Diagnostics::default(),
+            Err(d) => d.into(),
+        }
+    }
+
+    async fn read(&self, with: &Configured, config: Value) -> Result<Value, Diagnostics> {
+        let client = &with.client()?;
+        let config = &config;
+        let wanted = partition(config)?;
+        let base = base_accounts(client).await?;
+        let account = account_for(&base, wanted)?;
+        let id = |p: Partition| {
+            of(&base, p)
+                .id
+                .clone()
+                .map(Value::string)
+                .unwrap_or(Value::Null)
+        };
+        let owned = |p: Partition| {
+            of(&base, p)
+                .customer_owned
+                .map(Value::Bool)
+                .unwrap_or(Value::Null)
+        };
+        Ok(Value::object([
+            ("partition", config.get("partition").clone()),
+            (
+                "trust_principal",
+                Value::string(trust_principal(wanted, &account)),
+            ),
+            ("account_id", Value::string(account)),
+            ("global_account_id", id(Partition::Global)),
+            ("gov_account_id", id(Partition::Gov)),
+            ("china_account_id", id(Partition::China)),
+            ("customer_owned", owned(wanted)),
+            ("global_customer_owned", owned(Partition::Global)),
+            ("gov_customer_owned", owned(Partition::Gov)),
+            ("china_customer_owned", owned(Partition::China)),
+        ]))
     }
 }
 
@@ -89,13 +144,6 @@ pub(crate) fn partition(config: &Value) -> Result<Partition, Diagnostic> {
             .at(AttrPath::attr("partition"))
         }),
         _ => Ok(Partition::Global),
-    }
-}
-
-pub fn validate(config: &Value) -> Diagnostics {
-    match partition(config) {
-        Ok(_) => Diagnostics::default(),
-        Err(d) => d.into(),
     }
 }
 
@@ -135,64 +183,4 @@ pub(crate) fn account_for(base: &BaseAccounts, wanted: Partition) -> Result<Stri
             .at(AttrPath::attr("partition"))
             .into()
     })
-}
-
-pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
-    let wanted = partition(config)?;
-    let base = base_accounts(client).await?;
-    let account = account_for(&base, wanted)?;
-    let id = |p: Partition| {
-        of(&base, p)
-            .id
-            .clone()
-            .map(Value::string)
-            .unwrap_or(Value::Null)
-    };
-    let owned = |p: Partition| {
-        of(&base, p)
-            .customer_owned
-            .map(Value::Bool)
-            .unwrap_or(Value::Null)
-    };
-    Ok(Value::object([
-        ("partition", config.get("partition").clone()),
-        (
-            "trust_principal",
-            Value::string(trust_principal(wanted, &account)),
-        ),
-        ("account_id", Value::string(account)),
-        ("global_account_id", id(Partition::Global)),
-        ("gov_account_id", id(Partition::Gov)),
-        ("china_account_id", id(Partition::China)),
-        ("customer_owned", owned(wanted)),
-        ("global_customer_owned", owned(Partition::Global)),
-        ("gov_customer_owned", owned(Partition::Gov)),
-        ("china_customer_owned", owned(Partition::China)),
-    ]))
-}
-
-/// `TYPE_NAME` in the provider's registry.
-pub struct AwsBaseAccount;
-
-#[async_trait::async_trait]
-impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsBaseAccount {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
-    }
-
-    async fn read(
-        &self,
-        with: &crate::configured::Configured,
-        config: Value,
-    ) -> Result<Value, Diagnostics> {
-        read(&with.client()?, &config).await
-    }
 }

@@ -6,91 +6,105 @@ use crate::connector::Api;
 use crate::connector::import_id::ImportId;
 use crate::connector::model::Connector;
 use crate::connector::validators::validate_api;
+use async_trait::async_trait;
+
+use crate::configured::Configured;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::registry::DataSource;
 use crate::plugin::schema::{Block, Presence, Schema};
 use crate::plugin::value::Value;
 use crate::qualys::Client;
 
 use super::connector_listing::{connector_attributes, connector_values, list_for};
 
-pub const TYPE_NAME: &str = "qualys_aws_connector";
-
 /// The arguments that select the connector; every other attribute is read-only.
 const LOOKUP: [&str; 4] = ["id", "name", "aws_account_id", "api"];
 
-pub fn schema() -> Schema {
-    let attributes = connector_attributes()
-        .into_iter()
-        .map(|mut a| {
-            if LOOKUP.contains(&a.name.as_str()) {
-                a.presence = Presence::OptionalComputed;
-                a.description = match a.name.as_str() {
-                    "id" => "The connector to read, in any form `terraform import` takes: \
-                             `123`, `v3:123`, `v2:123`, a CloudView UUID or `cloudview:<uuid>`. \
-                             Set either `id` or `name`."
-                        .into(),
-                    "name" => "The connector to read, by its exact name. Set either `id` or \
-                               `name`; when several connectors share the name, narrow it with \
-                               `aws_account_id` or `api`."
-                        .into(),
-                    "aws_account_id" => "With `name`: only a connector of this AWS account. \
-                                         Read: the AWS account of the connector's role."
-                        .into(),
-                    _ => "With `name`: only a connector managed through this API (`v3`, `v2` \
-                          or `cloudview`; QPS-made connectors are read through v3 unless `v2` \
-                          is given). Read: the API that manages the connector."
-                        .into(),
-                };
-            }
-            a
-        })
-        .collect();
-    Schema {
-        version: 0,
-        block: Block {
-            description: "One existing Qualys AWS connector, by id or by name, with every \
-                attribute of the `qualys_aws_connector` resource and the `import_id` to adopt \
-                it with."
-                .into(),
-            attributes,
-        },
-    }
-}
+/// `qualys_aws_connector` in the provider's registry.
+pub struct AwsConnector;
 
-pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    let (id, name) = (config.get("id"), config.get("name"));
-    if id.is_null() && name.is_null() {
-        diags.push(Diagnostic::error(
-            "Set id or name",
-            "The qualys_aws_connector data source reads one connector: give its id (any \
-             import ID form) or its name.",
-        ));
+#[async_trait]
+impl DataSource<Configured> for AwsConnector {
+    fn type_name(&self) -> &'static str {
+        "qualys_aws_connector"
     }
-    if !id.is_null() && !name.is_null() && !id.is_unknown() && !name.is_unknown() {
-        diags.push(
-            Diagnostic::error(
-                "Set id or name, not both",
-                "Give the connector's id or its name.",
-            )
-            .at(AttrPath::attr("name")),
-        );
-    }
-    if let Some(id) = id.as_str()
-        && let Err(d) = ImportId::parse(id)
-    {
-        diags.push(d.at(AttrPath::attr("id")));
-    }
-    validate_api(config, &mut diags);
-    diags
-}
 
-pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
-    let connector = match config.get("id").as_str() {
-        Some(id) => by_id(client, id).await?,
-        None => by_name(client, config).await?,
-    };
-    Ok(Value::Object(connector_values(&connector)))
+    fn schema(&self) -> Schema {
+        let attributes = connector_attributes()
+            .into_iter()
+            .map(|mut a| {
+                if LOOKUP.contains(&a.name.as_str()) {
+                    a.presence = Presence::OptionalComputed;
+                    a.description = match a.name.as_str() {
+                        "id" => "The connector to read, in any form `terraform import` takes: \
+                                 `123`, `v3:123`, `v2:123`, a CloudView UUID or `cloudview:<uuid>`. \
+                                 Set either `id` or `name`."
+                            .into(),
+                        "name" => "The connector to read, by its exact name. Set either `id` or \
+                                   `name`; when several connectors share the name, narrow it with \
+                                   `aws_account_id` or `api`."
+                            .into(),
+                        "aws_account_id" => "With `name`: only a connector of this AWS account. \
+                                             Read: the AWS account of the connector's role."
+                            .into(),
+                        _ => "With `name`: only a connector managed through this API (`v3`, `v2` \
+                              or `cloudview`; QPS-made connectors are read through v3 unless `v2` \
+                              is given). Read: the API that manages the connector."
+                            .into(),
+                    };
+                }
+                a
+            })
+            .collect();
+        Schema {
+            version: 0,
+            block: Block {
+                description: "One existing Qualys AWS connector, by id or by name, with every \
+                    attribute of the `qualys_aws_connector` resource and the `import_id` to adopt \
+                    it with."
+                    .into(),
+                attributes,
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let (id, name) = (config.get("id"), config.get("name"));
+        if id.is_null() && name.is_null() {
+            diags.push(Diagnostic::error(
+                "Set id or name",
+                "The qualys_aws_connector data source reads one connector: give its id (any \
+                 import ID form) or its name.",
+            ));
+        }
+        if !id.is_null() && !name.is_null() && !id.is_unknown() && !name.is_unknown() {
+            diags.push(
+                Diagnostic::error(
+                    "Set id or name, not both",
+                    "Give the connector's id or its name.",
+                )
+                .at(AttrPath::attr("name")),
+            );
+        }
+        if let Some(id) = id.as_str()
+            && let Err(d) = ImportId::parse(id)
+        {
+            diags.push(d.at(AttrPath::attr("id")));
+        }
+        validate_api(config, &mut diags);
+        diags
+    }
+
+    async fn read(&self, with: &Configured, config: Value) -> Result<Value, Diagnostics> {
+        let client = &with.client()?;
+        let config = &config;
+        let connector = match config.get("id").as_str() {
+            Some(id) => by_id(client, id).await?,
+            None => by_name(client, config).await?,
+        };
+        Ok(Value::Object(connector_values(&connector)))
+    }
 }
 
 async fn by_id(client: &Client, id: &str) -> Result<Connector, Diagnostics> {
@@ -172,31 +186,5 @@ async fn by_name(client: &Client, config: &Value) -> Result<Connector, Diagnosti
         )
         .at(AttrPath::attr("name"))
         .into()),
-    }
-}
-
-/// `TYPE_NAME` in the provider's registry.
-pub struct AwsConnector;
-
-#[async_trait::async_trait]
-impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsConnector {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
-    }
-
-    async fn read(
-        &self,
-        with: &crate::configured::Configured,
-        config: Value,
-    ) -> Result<Value, Diagnostics> {
-        read(&with.client()?, &config).await
     }
 }

@@ -6,91 +6,163 @@ use regex::Regex;
 
 use crate::connector::model::Connector;
 use crate::connector::validators::validate_api;
+use async_trait::async_trait;
+
+use crate::configured::Configured;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::registry::DataSource;
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::qualys::{Client, SyncStatus};
+use crate::qualys::SyncStatus;
 
 use super::connector_listing::{connector_type, connector_values, list_for};
 
-pub const TYPE_NAME: &str = "qualys_aws_connectors";
+/// `qualys_aws_connectors` in the provider's registry.
+pub struct AwsConnectors;
 
-pub fn schema() -> Schema {
-    let filter = |name: &str, ty: Type, description: &str| {
-        Attribute::new(name, ty, Presence::Optional, description)
-    };
-    Schema {
-        version: 0,
-        block: Block {
-            description: "Every existing Qualys AWS connector that matches the filters (all of \
-                them when none is set), each with the attributes of the `qualys_aws_connector` \
-                resource and its `import_id`. Two paged listings (QPS and CloudView), never a \
-                call per connector."
-                .into(),
-            attributes: vec![
-                filter(
-                    "name_regex",
-                    Type::String,
-                    "Only connectors whose name matches this regular expression (RE2-like \
-                     syntax, as Terraform's `regex` function; unanchored: use `^...$` for a \
-                     whole name).",
-                ),
-                filter(
-                    "aws_account_id",
-                    Type::String,
-                    "Only connectors of this AWS account (12 digits).",
-                ),
-                filter(
-                    "api",
-                    Type::String,
-                    "Only connectors managed through this API: `v3` or `v2` (connectors made \
-                     in the Connector app, reported with that `api`) or `cloudview` (made in \
-                     CloudView).",
-                ),
-                filter(
-                    "state",
-                    Type::String,
-                    "Only connectors in this state, as Qualys reports it, compared without \
-                     regard to case (QPS: e.g. `FINISHED_SUCCESS`, `PENDING`; CloudView: free \
-                     text such as `Completed successfully`). To select by outcome on every API, \
-                     use `sync_status`.",
-                ),
-                filter(
-                    "sync_status",
-                    Type::String,
-                    "Only connectors with this sync verdict, the same on every API: `success`, \
-                     `error`, `running`, `pending`, `disabled` or `unknown` (see the resource's \
-                     `sync_status`).",
-                ),
-                filter(
-                    "is_gov_cloud",
-                    Type::Bool,
-                    "Only AWS GovCloud (`true`) or only other (`false`) connectors.",
-                ),
-                filter(
-                    "is_china_region",
-                    Type::Bool,
-                    "Only AWS China (`true`) or only other (`false`) connectors.",
-                ),
-                Attribute::new(
-                    "connectors",
-                    Type::list(connector_type()),
-                    Presence::Computed,
-                    "The matching connectors, sorted by name, each with every attribute of the \
-                     `qualys_aws_connector` resource and `import_id`.",
-                ),
-                Attribute::new(
-                    "import_blocks",
-                    Type::String,
-                    Presence::Computed,
-                    "An `import` block per matching connector, to `qualys_aws_connector.<import \
-                     ID made an identifier>` (`v3_2000006`, `cloudview_<uuid>`: a rename in \
-                     Qualys keeps the address): write it to a file (`terraform output -raw`) \
-                     and run `terraform plan -generate-config-out=generated.tf`, which \
-                     Terraform cannot do for an `import` block with `for_each`.",
-                ),
-            ],
-        },
+#[async_trait]
+impl DataSource<Configured> for AwsConnectors {
+    fn type_name(&self) -> &'static str {
+        "qualys_aws_connectors"
+    }
+
+    fn schema(&self) -> Schema {
+        let filter = |name: &str, ty: Type, description: &str| {
+            Attribute::new(name, ty, Presence::Optional, description)
+        };
+        Schema {
+            version: 0,
+            block: Block {
+                description:
+                    "Every existing Qualys AWS connector that matches the filters (all of \
+                    them when none is set), each with the attributes of the `qualys_aws_connector` \
+                    resource and its `import_id`. Two paged listings (QPS and CloudView), never a \
+                    call per connector."
+                        .into(),
+                attributes: vec![
+                    filter(
+                        "name_regex",
+                        Type::String,
+                        "Only connectors whose name matches this regular expression (RE2-like \
+                         syntax, as Terraform's `regex` function; unanchored: use `^...$` for a \
+                         whole name).",
+                    ),
+                    filter(
+                        "aws_account_id",
+                        Type::String,
+                        "Only connectors of this AWS account (12 digits).",
+                    ),
+                    filter(
+                        "api",
+                        Type::String,
+                        "Only connectors managed through this API: `v3` or `v2` (connectors made \
+                         in the Connector app, reported with that `api`) or `cloudview` (made in \
+                         CloudView).",
+                    ),
+                    filter(
+                        "state",
+                        Type::String,
+                        "Only connectors in this state, as Qualys reports it, compared without \
+                         regard to case (QPS: e.g. `FINISHED_SUCCESS`, `PENDING`; CloudView: free \
+                         text such as `Completed successfully`). To select by outcome on every API, \
+                         use `sync_status`.",
+                    ),
+                    filter(
+                        "sync_status",
+                        Type::String,
+                        "Only connectors with this sync verdict, the same on every API: `success`, \
+                         `error`, `running`, `pending`, `disabled` or `unknown` (see the resource's \
+                         `sync_status`).",
+                    ),
+                    filter(
+                        "is_gov_cloud",
+                        Type::Bool,
+                        "Only AWS GovCloud (`true`) or only other (`false`) connectors.",
+                    ),
+                    filter(
+                        "is_china_region",
+                        Type::Bool,
+                        "Only AWS China (`true`) or only other (`false`) connectors.",
+                    ),
+                    Attribute::new(
+                        "connectors",
+                        Type::list(connector_type()),
+                        Presence::Computed,
+                        "The matching connectors, sorted by name, each with every attribute of the \
+                         `qualys_aws_connector` resource and `import_id`.",
+                    ),
+                    Attribute::new(
+                        "import_blocks",
+                        Type::String,
+                        Presence::Computed,
+                        "An `import` block per matching connector, to `qualys_aws_connector.<import \
+                         ID made an identifier>` (`v3_2000006`, `cloudview_<uuid>`: a rename in \
+                         Qualys keeps the address): write it to a file (`terraform output -raw`) \
+                         and run `terraform plan -generate-config-out=generated.tf`, which \
+                         Terraform cannot do for an `import` block with `for_each`.",
+                    ),
+                ],
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        if let Err(d) = compiled(config) {
+            diags.push(d);
+        }
+        validate_api(config, &mut diags);
+        if let Some(status) = config.get("sync_status").as_str()
+            && SyncStatus::parse(status).is_none()
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid sync_status",
+                    format!(
+                        "sync_status must be one of {}; got {status:?}.",
+                        SyncStatus::ALL
+                            .map(|s| format!("\"{}\"", s.as_str()))
+                            .join(", ")
+                    ),
+                )
+                .at(AttrPath::attr("sync_status")),
+            );
+        }
+        if let Some(account) = config.get("aws_account_id").as_str()
+            && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid aws_account_id",
+                    format!("An AWS account id is 12 digits; got {account:?}."),
+                )
+                .at(AttrPath::attr("aws_account_id")),
+            );
+        }
+        diags
+    }
+
+    async fn read(&self, with: &Configured, config: Value) -> Result<Value, Diagnostics> {
+        let client = &with.client()?;
+        let config = &config;
+        let name = compiled(config)?;
+        let all = list_for(client, config).await?;
+        let matching: Vec<Connector> = all
+            .into_iter()
+            .filter(|c| matches(c, config, name.as_ref()))
+            .collect();
+        let mut state = config.clone();
+        state.set(
+            "connectors",
+            Value::List(
+                matching
+                    .iter()
+                    .map(|c| Value::Object(connector_values(c)))
+                    .collect(),
+            ),
+        );
+        state.set("import_blocks", Value::string(import_blocks(&matching)));
+        Ok(state)
     }
 }
 
@@ -105,42 +177,6 @@ fn compiled(config: &Value) -> Result<Option<Regex>, Diagnostic> {
             })
         })
         .transpose()
-}
-
-pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    if let Err(d) = compiled(config) {
-        diags.push(d);
-    }
-    validate_api(config, &mut diags);
-    if let Some(status) = config.get("sync_status").as_str()
-        && SyncStatus::parse(status).is_none()
-    {
-        diags.push(
-            Diagnostic::error(
-                "Invalid sync_status",
-                format!(
-                    "sync_status must be one of {}; got {status:?}.",
-                    SyncStatus::ALL
-                        .map(|s| format!("\"{}\"", s.as_str()))
-                        .join(", ")
-                ),
-            )
-            .at(AttrPath::attr("sync_status")),
-        );
-    }
-    if let Some(account) = config.get("aws_account_id").as_str()
-        && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-    {
-        diags.push(
-            Diagnostic::error(
-                "Invalid aws_account_id",
-                format!("An AWS account id is 12 digits; got {account:?}."),
-            )
-            .at(AttrPath::attr("aws_account_id")),
-        );
-    }
-    diags
 }
 
 /// Whether `c` passes every filter of `config`.
@@ -201,53 +237,6 @@ fn import_blocks(connectors: &[Connector]) -> String {
         .join("\n")
 }
 
-pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
-    let name = compiled(config)?;
-    let all = list_for(client, config).await?;
-    let matching: Vec<Connector> = all
-        .into_iter()
-        .filter(|c| matches(c, config, name.as_ref()))
-        .collect();
-    let mut state = config.clone();
-    state.set(
-        "connectors",
-        Value::List(
-            matching
-                .iter()
-                .map(|c| Value::Object(connector_values(c)))
-                .collect(),
-        ),
-    );
-    state.set("import_blocks", Value::string(import_blocks(&matching)));
-    Ok(state)
-}
-
-/// `TYPE_NAME` in the provider's registry.
-pub struct AwsConnectors;
-
-#[async_trait::async_trait]
-impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsConnectors {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
-    }
-
-    async fn read(
-        &self,
-        with: &crate::configured::Configured,
-        config: Value,
-    ) -> Result<Value, Diagnostics> {
-        read(&with.client()?, &config).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,7 +268,8 @@ mod tests {
             ("connectors", Value::Null),
             ("import_blocks", Value::Null),
         ]);
-        let paths: Vec<String> = validate(&config)
+        let paths: Vec<String> = AwsConnectors
+            .validate(&config)
             .0
             .iter()
             .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())

@@ -12,14 +12,15 @@ use serde_json::json;
 use crate::connector::model::trust_principal;
 use crate::connector::regions::Partition;
 use crate::connector::validators::validate_aws_external_id;
+use async_trait::async_trait;
+
+use crate::configured::Configured;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::registry::DataSource;
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::qualys::Client;
 
 use super::aws_base_account::{account_for, base_accounts, partition};
-
-pub const TYPE_NAME: &str = "qualys_aws_iam_policy";
 
 /// Qualys's Terraform template for an AWS connector: `Qualys/TotalCloud`,
 /// `Connectors/AWS/TerraformTemplates/aws_individual_connector_terraform.tf` (read at commit
@@ -78,79 +79,155 @@ const ASSET_INVENTORY_ACTIONS: [&str; 5] = [
 /// What `qualys_aws_connector` defaults `connector_apps` to.
 const DEFAULT_APPS: [&str; 3] = ["AI", "CI", "CSA"];
 
-pub fn schema() -> Schema {
-    let computed = |name: &str, ty: Type, description: &str| {
-        Attribute::new(name, ty, Presence::Computed, description)
-    };
-    Schema {
-        version: 0,
-        block: Block {
-            description: "The IAM policies of a connector's role, as JSON for the \
-                `hashicorp/aws` provider: the trust policy that lets Qualys's AWS account \
-                assume the role with your external ID, the read actions Qualys needs beyond \
-                the AWS-managed `SecurityAudit` policy (per connector app), and the ARNs of \
-                the managed policies to attach. The actions are the ones Qualys's own \
-                Terraform and CloudFormation templates grant. It asks Qualys for the account \
-                to trust once per run, as `qualys_aws_base_account` does."
-                .into(),
-            attributes: vec![
-                Attribute::new(
-                    "partition",
-                    Type::String,
-                    Presence::Optional,
-                    "The role's AWS partition: `global` (commercial AWS, the default), `gov` \
-                     (AWS GovCloud US) or `china` (AWS China). Sets the account to trust and \
-                     the ARN forms.",
+/// `qualys_aws_iam_policy` in the provider's registry.
+pub struct AwsIamPolicy;
+
+#[async_trait]
+impl DataSource<Configured> for AwsIamPolicy {
+    fn type_name(&self) -> &'static str {
+        "qualys_aws_iam_policy"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |name: &str, ty: Type, description: &str| {
+            Attribute::new(name, ty, Presence::Computed, description)
+        };
+        Schema {
+            version: 0,
+            block: Block {
+                description: "The IAM policies of a connector's role, as JSON for the \
+                    `hashicorp/aws` provider: the trust policy that lets Qualys's AWS account \
+                    assume the role with your external ID, the read actions Qualys needs beyond \
+                    the AWS-managed `SecurityAudit` policy (per connector app), and the ARNs of \
+                    the managed policies to attach. The actions are the ones Qualys's own \
+                    Terraform and CloudFormation templates grant. It asks Qualys for the account \
+                    to trust once per run, as `qualys_aws_base_account` does."
+                    .into(),
+                attributes: vec![
+                    Attribute::new(
+                        "partition",
+                        Type::String,
+                        Presence::Optional,
+                        "The role's AWS partition: `global` (commercial AWS, the default), `gov` \
+                         (AWS GovCloud US) or `china` (AWS China). Sets the account to trust and \
+                         the ARN forms.",
+                    ),
+                    Attribute::new(
+                        "external_id",
+                        Type::String,
+                        Presence::Required,
+                        "The external ID Qualys presents, e.g. `qualys_aws_external_id.this.result`: \
+                         the trust policy's `sts:ExternalId` condition.",
+                    ),
+                    Attribute::new(
+                        "connector_apps",
+                        Type::set(Type::String),
+                        Presence::Optional,
+                        "The Qualys apps the connector feeds, as `qualys_aws_connector`'s \
+                         `connector_apps`: `AI`, `CI`, `CSA`. Default: all three, the connector's \
+                         default. `CSA` (CSPM) adds the assessment reads, `AI` the inventory reads; \
+                         `CI` needs nothing beyond `SecurityAudit`.",
+                    ),
+                    computed(
+                        "account_id",
+                        Type::String,
+                        "The Qualys AWS account the role trusts, for `partition`.",
+                    ),
+                    computed(
+                        "trust_principal",
+                        Type::String,
+                        "The trust policy's principal: `arn:<aws|aws-us-gov|aws-cn>:iam::\
+                         <account_id>:root`.",
+                    ),
+                    computed(
+                        "trust_policy",
+                        Type::String,
+                        "The role's trust policy (`assume_role_policy`), JSON: `sts:AssumeRole` \
+                         for `trust_principal`, on the condition `sts:ExternalId` = \
+                         `external_id`.",
+                    ),
+                    computed(
+                        "permissions_policy",
+                        Type::String,
+                        "A policy of the read actions Qualys needs beyond `SecurityAudit` for \
+                         `connector_apps`, JSON, for an `aws_iam_policy` or `aws_iam_role_policy`; \
+                         null when the apps need none.",
+                    ),
+                    computed(
+                        "managed_policy_arns",
+                        Type::list(Type::String),
+                        "The AWS-managed policies to attach, in the partition's ARN form: \
+                         `arn:<partition>:iam::aws:policy/SecurityAudit`.",
+                    ),
+                ],
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        if let Err(d) = partition(config) {
+            diags.push(d);
+        }
+        if let Some(id) = config.get("external_id").as_str()
+            && let Err(why) = validate_aws_external_id(id)
+        {
+            diags.push(
+                Diagnostic::error("Invalid external_id", why).at(AttrPath::attr("external_id")),
+            );
+        }
+        for app in apps(config) {
+            if !DEFAULT_APPS.contains(&app.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        format!("Unsupported connector_apps value {app:?}"),
+                        format!("connector_apps takes {}.", DEFAULT_APPS.join(", ")),
+                    )
+                    .at(AttrPath::attr("connector_apps")),
+                );
+            }
+        }
+        diags
+    }
+
+    async fn read(&self, with: &Configured, config: Value) -> Result<Value, Diagnostics> {
+        let client = &with.client()?;
+        let config = &config;
+        let wanted = partition(config)?;
+        let diags = self.validate(config);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let external_id = config.get("external_id").as_str().unwrap_or_default();
+        let base = base_accounts(client).await?;
+        let account = account_for(&base, wanted)?;
+        let principal = trust_principal(wanted, &account);
+        Ok(Value::object([
+            ("partition", config.get("partition").clone()),
+            ("external_id", config.get("external_id").clone()),
+            ("connector_apps", config.get("connector_apps").clone()),
+            ("account_id", Value::string(account)),
+            (
+                "trust_policy",
+                Value::string(trust_policy(&principal, external_id)),
+            ),
+            ("trust_principal", Value::string(principal)),
+            (
+                "permissions_policy",
+                permissions_policy(wanted, &apps(config))
+                    .map(Value::string)
+                    .unwrap_or(Value::Null),
+            ),
+            (
+                "managed_policy_arns",
+                Value::List(
+                    managed_policy_arns(wanted)
+                        .into_iter()
+                        .map(Value::string)
+                        .collect(),
                 ),
-                Attribute::new(
-                    "external_id",
-                    Type::String,
-                    Presence::Required,
-                    "The external ID Qualys presents, e.g. `qualys_aws_external_id.this.result`: \
-                     the trust policy's `sts:ExternalId` condition.",
-                ),
-                Attribute::new(
-                    "connector_apps",
-                    Type::set(Type::String),
-                    Presence::Optional,
-                    "The Qualys apps the connector feeds, as `qualys_aws_connector`'s \
-                     `connector_apps`: `AI`, `CI`, `CSA`. Default: all three, the connector's \
-                     default. `CSA` (CSPM) adds the assessment reads, `AI` the inventory reads; \
-                     `CI` needs nothing beyond `SecurityAudit`.",
-                ),
-                computed(
-                    "account_id",
-                    Type::String,
-                    "The Qualys AWS account the role trusts, for `partition`.",
-                ),
-                computed(
-                    "trust_principal",
-                    Type::String,
-                    "The trust policy's principal: `arn:<aws|aws-us-gov|aws-cn>:iam::\
-                     <account_id>:root`.",
-                ),
-                computed(
-                    "trust_policy",
-                    Type::String,
-                    "The role's trust policy (`assume_role_policy`), JSON: `sts:AssumeRole` \
-                     for `trust_principal`, on the condition `sts:ExternalId` = \
-                     `external_id`.",
-                ),
-                computed(
-                    "permissions_policy",
-                    Type::String,
-                    "A policy of the read actions Qualys needs beyond `SecurityAudit` for \
-                     `connector_apps`, JSON, for an `aws_iam_policy` or `aws_iam_role_policy`; \
-                     null when the apps need none.",
-                ),
-                computed(
-                    "managed_policy_arns",
-                    Type::list(Type::String),
-                    "The AWS-managed policies to attach, in the partition's ARN form: \
-                     `arn:<partition>:iam::aws:policy/SecurityAudit`.",
-                ),
-            ],
-        },
+            ),
+        ]))
     }
 }
 
@@ -163,30 +240,6 @@ fn apps(config: &Value) -> Vec<String> {
             .collect(),
         None => DEFAULT_APPS.iter().map(|a| a.to_string()).collect(),
     }
-}
-
-pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    if let Err(d) = partition(config) {
-        diags.push(d);
-    }
-    if let Some(id) = config.get("external_id").as_str()
-        && let Err(why) = validate_aws_external_id(id)
-    {
-        diags.push(Diagnostic::error("Invalid external_id", why).at(AttrPath::attr("external_id")));
-    }
-    for app in apps(config) {
-        if !DEFAULT_APPS.contains(&app.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    format!("Unsupported connector_apps value {app:?}"),
-                    format!("connector_apps takes {}.", DEFAULT_APPS.join(", ")),
-                )
-                .at(AttrPath::attr("connector_apps")),
-            );
-        }
-    }
-    diags
 }
 
 /// The trust policy, as `jsonencode` would write it (keys sorted, no spaces).
@@ -244,70 +297,6 @@ pub fn managed_policy_arns(partition: Partition) -> Vec<String> {
         "arn:{}:iam::aws:policy/SecurityAudit",
         partition.arn_partition()
     )]
-}
-
-pub async fn read(client: &Client, config: &Value) -> Result<Value, Diagnostics> {
-    let wanted = partition(config)?;
-    let diags = validate(config);
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    let external_id = config.get("external_id").as_str().unwrap_or_default();
-    let base = base_accounts(client).await?;
-    let account = account_for(&base, wanted)?;
-    let principal = trust_principal(wanted, &account);
-    Ok(Value::object([
-        ("partition", config.get("partition").clone()),
-        ("external_id", config.get("external_id").clone()),
-        ("connector_apps", config.get("connector_apps").clone()),
-        ("account_id", Value::string(account)),
-        (
-            "trust_policy",
-            Value::string(trust_policy(&principal, external_id)),
-        ),
-        ("trust_principal", Value::string(principal)),
-        (
-            "permissions_policy",
-            permissions_policy(wanted, &apps(config))
-                .map(Value::string)
-                .unwrap_or(Value::Null),
-        ),
-        (
-            "managed_policy_arns",
-            Value::List(
-                managed_policy_arns(wanted)
-                    .into_iter()
-                    .map(Value::string)
-                    .collect(),
-            ),
-        ),
-    ]))
-}
-
-/// `TYPE_NAME` in the provider's registry.
-pub struct AwsIamPolicy;
-
-#[async_trait::async_trait]
-impl crate::plugin::registry::DataSource<crate::configured::Configured> for AwsIamPolicy {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
-    }
-
-    async fn read(
-        &self,
-        with: &crate::configured::Configured,
-        config: Value,
-    ) -> Result<Value, Diagnostics> {
-        read(&with.client()?, &config).await
-    }
 }
 
 #[cfg(test)]
