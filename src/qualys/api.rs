@@ -1,7 +1,8 @@
-//! What the flows shared by every API family need of one: [`Qps`](super::Qps) (either version)
-//! and [`CloudView`](super::CloudView) implement [`ConnectorApi`], so a maybe-done create
-//! ([`create`](super::create)), the existence checks ([`inventory`](super::inventory)) and the
-//! refresh's listing ([`refresh`](super::refresh)) are written once.
+//! What the flows shared by every API family need of one: [`Qps`](super::qps::Qps) (either
+//! version) and [`CloudView`](super::cloudview::CloudView) implement [`ConnectorApi`], so a
+//! maybe-done create ([`create`](super::create)), the existence checks
+//! ([`inventory`](super::inventory)) and the refresh's listing ([`refresh`](super::refresh))
+//! are written once.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -25,7 +26,7 @@ pub(crate) trait ConnectorApi: Sync {
 
     fn client(&self) -> &Client;
 
-    /// The refresh's listing of this family (see [`refresh`](super::refresh)).
+    /// The refresh's listing of this family (see [`snapshot`](super::snapshot)).
     fn snapshot(&self) -> &Snapshot<Self::Id, Self::Connector>;
 
     fn id(connector: &Self::Connector) -> Self::Id;

@@ -382,8 +382,8 @@ impl Client {
     /// when Qualys does not report one), other than `own_id` and the ones this process deleted,
     /// as Qualys lists them now (never the snapshot): what a run racing this one created
     /// meanwhile. Confirmations that arrive together share one listing, started once
-    /// [`CONFIRM_FULL`] wait or after [`CONFIRM_WINDOW`](state::CONFIRM_WINDOW), so N creates at the default
-    /// parallelism cost about ceil(N/10) calls; a lone create waits for nothing.
+    /// [`CONFIRM_FULL`] wait or after [`CONFIRM_WINDOW`](state::CONFIRM_WINDOW), so N creates
+    /// at the default parallelism cost about ceil(N/10) calls; a lone create waits for nothing.
     pub async fn others_named(
         &self,
         family: Family,

@@ -50,7 +50,7 @@ fn refuses_other_apis(message: &str) -> bool {
 const IDS_PER_SEARCH: usize = 100;
 
 /// The fewest reads in the first batch of a refresh that make it start the listing (see
-/// [`refresh`](super::refresh)): one read is one `get`, two or more cost one call either
+/// [`snapshot`](super::snapshot)): one read is one `get`, two or more cost one call either
 /// way, and the listing's page answers the reads still to come.
 const QPS_MIN_FIRST_BATCH: usize = 2;
 
@@ -185,7 +185,7 @@ impl Qps<'_> {
     }
 
     /// Answers a batch of refresh reads from the version's listing snapshot, listing more of
-    /// it or reading one by one as [`refresh`](super::refresh) decides.
+    /// it or reading one by one as [`snapshot`](super::snapshot) decides.
     pub(crate) async fn refresh_many(&self, ids: &[u64]) -> HashMap<u64, Result<Connector, Error>> {
         let deadline = self.client.deadline();
         let snapshot = self.client.qps_snapshot(self.version);
