@@ -1,17 +1,18 @@
-//! What the flows shared by every API family need of one: [`Qps`](super::Qps) (either version)
-//! and [`CloudView`](super::CloudView) implement [`ConnectorApi`], so a maybe-done create
-//! ([`create`](super::create)), the existence checks ([`inventory`](super::inventory)) and the
-//! refresh's listing ([`refresh`](super::refresh)) are written once.
+//! What the flows shared by every API family need of one: [`Qps`](super::qps::Qps) (either
+//! version) and [`CloudView`](super::cloudview::CloudView) implement [`ConnectorApi`], so a
+//! maybe-done create ([`create`](super::create)), the existence checks
+//! ([`inventory`](super::inventory)) and the refresh's listing ([`refresh`](super::refresh))
+//! are written once.
 
 use std::fmt::Display;
 use std::future::Future;
 use std::hash::Hash;
 
-use super::create::Sent;
+use super::client::Client;
 use super::error::Error;
-use super::refresh::{Listing, Snapshot};
+use super::identity::Identity;
 use super::retry::Deadline;
-use super::{Client, aws_account_id_from_arn};
+use super::snapshot::{Listing, Snapshot};
 
 /// One API family's connectors, as the shared flows use them.
 pub(crate) trait ConnectorApi: Sync {
@@ -25,7 +26,7 @@ pub(crate) trait ConnectorApi: Sync {
 
     fn client(&self) -> &Client;
 
-    /// The refresh's listing of this family (see [`refresh`](super::refresh)).
+    /// The refresh's listing of this family (see [`snapshot`](super::snapshot)).
     fn snapshot(&self) -> &Snapshot<Self::Id, Self::Connector>;
 
     fn id(connector: &Self::Connector) -> Self::Id;
@@ -76,78 +77,14 @@ pub(crate) trait ConnectorApi: Sync {
     ) -> impl Future<Output = Result<Vec<Self::Connector>, Error>> + Send;
 }
 
-/// A connector's name, ARN, external ID and AWS account, as reported or sent.
-pub(crate) struct Identity<'a> {
-    pub(crate) name: Option<&'a str>,
-    pub(crate) arn: Option<&'a str>,
-    pub(crate) external_id: Option<&'a str>,
-    pub(crate) aws_account_id: Option<&'a str>,
-}
-
-impl Identity<'_> {
-    /// The AWS account: the one reported, else the one of the role ARN.
-    pub(crate) fn account(&self) -> Option<&str> {
-        self.aws_account_id
-            .filter(|a| !a.is_empty())
-            .or_else(|| self.arn.and_then(aws_account_id_from_arn))
-    }
-}
-
-/// Turns an answer whose connector lacks identity fields (absent or blank) into
-/// [`Error::Incomplete`]: recording it as it is would make Terraform see a changed or
-/// half-empty connector. `created_id` is the id of a connector Qualys made, which the
-/// caller must still keep.
-pub(crate) fn require_identity(
-    context: impl FnOnce() -> String,
-    created_id: Option<String>,
-    fields: [(&str, Option<&str>); 3],
-) -> Result<(), Error> {
-    let missing: Vec<String> = fields
-        .iter()
-        .filter(|(_, value)| value.is_none_or(|v| v.trim().is_empty()))
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Incomplete {
-            context: context(),
-            id: created_id,
-            missing,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identity_fields_absent_or_blank_are_missing() {
-        let ok = require_identity(
-            || "c".into(),
-            None,
-            [
-                ("name", Some("n")),
-                ("arn", Some("a")),
-                ("externalId", Some("x")),
-            ],
-        );
-        assert!(ok.is_ok());
-        let err = require_identity(
-            || "create".into(),
-            Some("7".into()),
-            [
-                ("name", Some(" ")),
-                ("arn", None),
-                ("externalId", Some("x")),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(err.created_id(), Some("7"));
-        assert!(
-            matches!(&err, Error::Incomplete { missing, context, .. } if missing == &["name", "arn"] && context == "create"),
-            "{err}"
-        );
-    }
+/// What one send of a create gave.
+pub(crate) enum Sent<T> {
+    /// The connector Qualys made.
+    Done(T),
+    /// An answer that does not tell whether Qualys made one: looked up, then sent again if
+    /// nothing was made.
+    MaybeDone(Error),
+    /// Qualys answered 2xx, so the create happened, but the answer cannot be read: looked up,
+    /// never sent again.
+    Unreadable(Error),
 }

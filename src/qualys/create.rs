@@ -10,22 +10,10 @@ use std::time::Duration;
 
 use tracing::warn;
 
-use super::api::ConnectorApi;
+use super::api::{ConnectorApi, Sent};
 use super::error::Error;
 use super::http::{self, Transport};
 use super::retry::Deadline;
-
-/// What one send of a create gave.
-pub(crate) enum Sent<T> {
-    /// The connector Qualys made.
-    Done(T),
-    /// An answer that does not tell whether Qualys made one: looked up, then sent again if
-    /// nothing was made.
-    MaybeDone(Error),
-    /// Qualys answered 2xx, so the create happened, but the answer cannot be read: looked up,
-    /// never sent again.
-    Unreadable(Error),
-}
 
 /// A created connector, and whether it was found by a lookup after a maybe-done answer (that
 /// answer, for the warning the user gets).

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::qualys::api::require_identity;
 use crate::qualys::error::Error;
+use crate::qualys::identity::require_identity;
 use crate::qualys::lenient;
 
 /// How often CloudView polls the account.

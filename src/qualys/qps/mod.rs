@@ -4,7 +4,7 @@
 //! `responseCode` decides, not the HTTP status (see [`response`]).
 
 mod lenient;
-mod model;
+pub(super) mod model;
 mod request;
 mod response;
 mod search;
@@ -14,14 +14,17 @@ use std::collections::{HashMap, HashSet};
 use reqwest::Method;
 use tracing::{info, warn};
 
-use super::Client;
-use super::api::{ConnectorApi, Identity};
-use super::create::{self, Created, Sent};
+use super::api::{ConnectorApi, Sent};
+use super::batch;
+use super::client::Client;
+use super::create::{self, Created};
 use super::error::Error;
 use super::http::{self, Body, Call, Reply, Safety, SendError};
+use super::identity::Identity;
 use super::lenient::excerpt;
-use super::refresh::{self, Listing, Progress, Snapshot, Step};
+use super::refresh;
 use super::retry::Deadline;
+use super::snapshot::{Listing, Progress, Snapshot, Step};
 use super::sync::{BaseAccounts, SyncError};
 use request::{RequestParts, encode_request};
 use search::MAX_SEARCH_PAGES;
@@ -47,7 +50,7 @@ fn refuses_other_apis(message: &str) -> bool {
 const IDS_PER_SEARCH: usize = 100;
 
 /// The fewest reads in the first batch of a refresh that make it start the listing (see
-/// [`refresh`](super::refresh)): one read is one `get`, two or more cost one call either
+/// [`snapshot`](super::snapshot)): one read is one `get`, two or more cost one call either
 /// way, and the listing's page answers the reads still to come.
 const QPS_MIN_FIRST_BATCH: usize = 2;
 
@@ -55,6 +58,44 @@ const QPS_MIN_FIRST_BATCH: usize = 2;
 pub struct Qps<'c> {
     pub(crate) client: &'c Client,
     pub(crate) version: QpsVersion,
+}
+
+impl Client {
+    /// The QPS API in the given version.
+    pub fn qps(&self, version: QpsVersion) -> Qps<'_> {
+        Qps {
+            client: self,
+            version,
+        }
+    }
+
+    /// A refresh read: from the listing snapshot when it has the connector (no call, no
+    /// wait), else through the family's batch (see [`snapshot`](super::snapshot)).
+    async fn read_qps(&self, version: QpsVersion, id: u64) -> Result<Connector, Error> {
+        let batcher = self.qps_reads(version);
+        if batcher.is_off() {
+            return self.qps(version).get(id).await;
+        }
+        let deadline = self.deadline();
+        if let Some(found) = self.qps_snapshot(version).lookup(&id, deadline).await? {
+            found.require_identity(&format!("QPS {version} listing"), false)?;
+            return Ok(found);
+        }
+        let (receiver, opened) = batcher.join(id);
+        if opened {
+            let client = self.clone();
+            tokio::spawn(async move {
+                let batcher = client.qps_reads(version);
+                let waiters = batcher.close_after_window(client.transport()).await;
+                let results = client
+                    .qps(version)
+                    .refresh_many(&batch::ids(&waiters))
+                    .await;
+                batch::deliver(waiters, results);
+            });
+        }
+        batch::wait(receiver, deadline).await
+    }
 }
 
 impl Qps<'_> {
@@ -144,7 +185,7 @@ impl Qps<'_> {
     }
 
     /// Answers a batch of refresh reads from the version's listing snapshot, listing more of
-    /// it or reading one by one as [`refresh`](super::refresh) decides.
+    /// it or reading one by one as [`snapshot`](super::snapshot) decides.
     pub(crate) async fn refresh_many(&self, ids: &[u64]) -> HashMap<u64, Result<Connector, Error>> {
         let deadline = self.client.deadline();
         let snapshot = self.client.qps_snapshot(self.version);
@@ -575,5 +616,49 @@ impl ConnectorApi for Qps<'_> {
 
     async fn list_all_fresh(&self, deadline: Deadline) -> Result<Vec<Connector>, Error> {
         self.search_pages(&[], None, deadline).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::qualys::client::ClientConfig;
+
+    fn client() -> Client {
+        Client::new(ClientConfig::new(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+            "demo",
+            "pw",
+        ))
+        .unwrap()
+    }
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The provider's gRPC handlers need `Send` futures.
+    #[test]
+    fn operations_are_send() {
+        let client = client();
+        let qps_spec = ConnectorSpec::default();
+        let qps = client.qps(QpsVersion::V2);
+        assert_send(&qps.create(&qps_spec));
+        assert_send(&qps.read(1));
+        assert_send(&qps.get(1));
+        assert_send(&qps.search_all(&[]));
+        assert_send(&qps.update(1, &qps_spec));
+        assert_send(&qps.delete(1));
+        assert_send(&qps.run(1));
+    }
+
+    #[tokio::test]
+    async fn stop_is_shared_and_sticky() {
+        let client = client();
+        let clone = client.with_deadline(Instant::now() + Duration::from_secs(5));
+        client.stop();
+        let err = clone.qps(QpsVersion::V3).get(1).await.unwrap_err();
+        assert!(matches!(err, Error::Stopped), "{err}");
     }
 }

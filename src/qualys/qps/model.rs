@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
 use super::lenient::{Tree, region_codes, req_u64};
-use crate::qualys::api::require_identity;
 use crate::qualys::error::Error;
+use crate::qualys::identity::require_identity;
 use crate::qualys::lenient;
 
 /// Which dialect of the QPS API to speak.
@@ -201,108 +201,4 @@ pub struct ConnectorSpec {
     pub connector_apps: Option<Vec<String>>,
     /// `defaultTags`: tag ids; `Some(vec![])` clears them.
     pub default_tag_ids: Option<Vec<u64>>,
-}
-
-#[cfg(test)]
-mod tests {
-    use reqwest::StatusCode;
-
-    use super::*;
-    use crate::qualys::http::Reply;
-    use crate::qualys::qps::{Answer, decode_reply};
-
-    fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            status: StatusCode::from_u16(status).unwrap(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    fn ok(body: &str) -> Answer<Connector> {
-        match decode_reply(&reply(200, body)) {
-            Ok(a) => a,
-            Err(e) => panic!("decode failed: {e}"),
-        }
-    }
-
-    #[test]
-    fn region_collection_shapes() {
-        let shapes = [
-            r#"{"list":[{"CspmRegionSimple":{"regionCode":"a"}},{"CspmRegionSimple":{"regionCode":"b"}}]}"#,
-            r#"{"list":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
-            r#"{"count":2,"list":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
-            r#"{"set":{"CspmRegionSimple":[{"regionCode":"a"},{"regionCode":"b"}]}}"#,
-            r#"[{"regionCode":"a"},{"regionCode":"b"}]"#,
-            r#"[{"CspmRegionSimple":{"regionCode":"a"}},{"CspmRegionSimple":{"regionCode":"b","name":"B"}}]"#,
-            r#"["a","b"]"#,
-        ];
-        for shape in shapes {
-            let body = format!(
-                r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{shape}}}}}]}}}}"#
-            );
-            let a = ok(&body);
-            assert_eq!(
-                a.items[0].cspm_regions,
-                Some(vec!["a".into(), "b".into()]),
-                "{shape}"
-            );
-        }
-        for empty in [
-            r#"{"count":0}"#,
-            r#"{"list":[]}"#,
-            "[]",
-            "{}",
-            "null",
-            r#"{"list":{}}"#,
-        ] {
-            let body = format!(
-                r#"{{"ServiceResponse":{{"responseCode":"SUCCESS","count":1,"data":[{{"AwsAssetDataConnector":{{"id":1,"cspmRegions":{empty}}}}}]}}}}"#
-            );
-            assert_eq!(ok(&body).items[0].cspm_regions, Some(vec![]), "{empty}");
-        }
-    }
-
-    #[test]
-    fn modules_apps_and_tags_read_in_every_form() {
-        let a = ok(
-            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
-            "activation":{"list":[{"ActivationModule":"VM"},{"ActivationModule":"PC"}]},
-            "defaultTags":{"list":[{"TagSimple":{"id":"7"}}]},
-            "connectorAppInfos":{"list":[{"ConnectorAppInfoQList":{"list":[{"ConnectorAppInfo":{"name":"AI","identifier":"arn","tagId":3}}]}},
-                                         {"ConnectorAppInfoQList":{"set":{"ConnectorAppInfo":{"name":"CSA"}}}}]},
-            "lastError":"denied","totalAssets":"4"}}]}}"#,
-        );
-        let c = &a.items[0];
-        assert_eq!(c.activation_modules, Some(vec!["VM".into(), "PC".into()]));
-        assert_eq!(c.default_tag_ids, Some(vec![7]));
-        assert_eq!(c.connector_apps, Some(vec!["AI".into(), "CSA".into()]));
-        assert_eq!(c.last_error.as_deref(), Some("denied"));
-        assert_eq!(c.total_assets, Some(4));
-        let empty = ok(
-            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
-            "activation":{"count":0},"defaultTags":{"count":0}}}]}}"#,
-        );
-        let c = &empty.items[0];
-        assert_eq!(c.activation_modules, Some(vec![]));
-        assert_eq!(c.default_tag_ids, Some(vec![]));
-        assert_eq!(c.connector_apps, None);
-        let xml = ok(
-            r#"<ServiceResponse><responseCode>SUCCESS</responseCode><count>1</count><data><AwsAssetDataConnector><id>1</id>
-            <activation><set><ActivationModule>VM</ActivationModule><ActivationModule>SCA</ActivationModule></set></activation>
-            <defaultTags><set><TagSimple><id>7</id></TagSimple><TagSimple><id>8</id></TagSimple></set></defaultTags>
-            <connectorAppInfos><set><ConnectorAppInfoQList><set><ConnectorAppInfo><name>CI</name><identifier>arn</identifier></ConnectorAppInfo></set></ConnectorAppInfoQList></set></connectorAppInfos>
-            <lastError>denied</lastError></AwsAssetDataConnector></data></ServiceResponse>"#,
-        );
-        let c = &xml.items[0];
-        assert_eq!(c.activation_modules, Some(vec!["VM".into(), "SCA".into()]));
-        assert_eq!(c.default_tag_ids, Some(vec![7, 8]));
-        assert_eq!(c.connector_apps, Some(vec!["CI".into()]));
-        assert_eq!(c.last_error.as_deref(), Some("denied"));
-        let bad = decode_reply(&reply(
-            200,
-            r#"{"ServiceResponse":{"responseCode":"SUCCESS","count":1,"data":[{"AwsAssetDataConnector":{"id":1,
-            "defaultTags":{"list":[{"TagSimple":{"id":"seven"}}]}}}]}}"#,
-        ));
-        assert!(matches!(bad, Err(Error::Decode { .. })), "{bad:?}");
-    }
 }

@@ -299,7 +299,7 @@ pub(super) fn encode_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qualys::qps::{Criterion, SearchField};
+    use crate::qualys::qps::search::{Criterion, SearchField};
 
     fn spec() -> ConnectorSpec {
         ConnectorSpec {

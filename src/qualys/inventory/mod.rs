@@ -6,21 +6,26 @@
 //! QPS v3 and v2 are two views of the same connectors and share what was written and the
 //! checks' batches; each version lists through its own snapshot.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+pub(super) mod state;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use super::api::ConnectorApi;
-use super::batch::{self, Batcher};
-use super::refresh::{Listing, Progress, Step};
+use super::batch;
+use super::client::Client;
+use super::cloudview::CloudView;
+use super::error::Error;
+use super::identity::aws_account_id_from_arn;
+use super::qps::{self, Qps, QpsVersion};
 use super::retry::Deadline;
-use super::{Client, CloudView, Error, Qps, QpsVersion, aws_account_id_from_arn, qps};
+use super::snapshot::{Listing, Progress, Step};
+
+pub use state::{CreateUnderWay, Existing, Family};
 
 /// The fewest checks in a first batch that make a QPS check list rather than search by name:
 /// one name search costs what one page does.
 const QPS_MIN_FIRST_BATCH: usize = 2;
-
-/// The longest a confirmation waits for others to join its listing.
-pub(crate) const CONFIRM_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A confirmation listing starts at the latest when this many wait for it: Terraform's
 /// default `-parallelism`.
@@ -29,144 +34,6 @@ const CONFIRM_FULL: usize = 10;
 /// How long a confirmation waits before it counts: the creates Terraform starts together are
 /// all under way by then.
 const CONFIRM_GATHER: std::time::Duration = std::time::Duration::from_millis(25);
-
-/// The API family whose connectors a check looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// The Connector app's QPS API, read through the given version.
-    Qps(QpsVersion),
-    CloudView,
-}
-
-/// A connector found by [`Client::find_existing`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Existing {
-    /// The QPS id (a number) or the CloudView UUID.
-    pub id: String,
-    pub name: String,
-    pub aws_account_id: Option<String>,
-}
-
-/// The checks of one family that arrived together, keyed by name; each gets every connector
-/// with that name, in any account.
-type Checks = Batcher<String, Vec<Existing>>;
-
-/// Per-process state of the checks.
-pub(crate) struct Inventory {
-    qps_checks: Checks,
-    cloudview_checks: Checks,
-    /// Confirmations after creates, answered from fresh listings.
-    qps_confirms: Checks,
-    cloudview_confirms: Checks,
-    /// What this process created or changed (`Some`) or deleted (`None`), by id, per family
-    /// group: it overrides whatever a listing or search says of that id.
-    written: std::sync::Mutex<Written>,
-    /// QPS answered a search by name with something other than connectors: checks list.
-    qps_search_refused: AtomicBool,
-    /// The answers of this process's checks, by family group and name: Terraform checks a
-    /// new connector when it plans it and again when it applies it, in the same process, and
-    /// the second check costs nothing. (A run racing this one is caught after the create.)
-    checked: std::sync::Mutex<HashMap<(bool, String), Vec<Existing>>>,
-    /// What QPS confirmations listed so far, and the highest id among it: QPS ids grow with
-    /// every create, so the next confirmation lists only the connectors made since.
-    qps_confirmed: tokio::sync::Mutex<Option<Confirmed>>,
-    /// Creates under way (from their check to their confirmation), and the most at once.
-    creates_under_way: std::sync::atomic::AtomicUsize,
-    most_under_way: std::sync::atomic::AtomicUsize,
-}
-
-/// The highest QPS id the confirmations listed, and what they listed by name.
-type Confirmed = (u64, HashMap<String, Vec<Existing>>);
-
-/// A create under way (see [`Client::begin_create`]): dropped when it asks for its
-/// confirmation, or ends otherwise.
-pub struct CreateUnderWay<'c> {
-    inventory: &'c Inventory,
-}
-
-impl Drop for CreateUnderWay<'_> {
-    fn drop(&mut self) {
-        self.inventory
-            .creates_under_way
-            .fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-#[derive(Default)]
-struct Written {
-    qps: HashMap<String, Option<Existing>>,
-    cloudview: HashMap<String, Option<Existing>>,
-}
-
-impl Written {
-    fn of(&mut self, family: Family) -> &mut HashMap<String, Option<Existing>> {
-        match family {
-            Family::Qps(_) => &mut self.qps,
-            Family::CloudView => &mut self.cloudview,
-        }
-    }
-}
-
-impl Inventory {
-    pub(crate) fn new(window: std::time::Duration) -> Self {
-        Inventory {
-            qps_checks: Batcher::new(window),
-            cloudview_checks: Batcher::new(window),
-            qps_confirms: Batcher::new(if window.is_zero() {
-                window
-            } else {
-                CONFIRM_WINDOW
-            }),
-            cloudview_confirms: Batcher::new(if window.is_zero() {
-                window
-            } else {
-                CONFIRM_WINDOW
-            }),
-            written: std::sync::Mutex::new(Written::default()),
-            qps_search_refused: AtomicBool::new(false),
-            checked: std::sync::Mutex::default(),
-            qps_confirmed: tokio::sync::Mutex::new(None),
-            creates_under_way: std::sync::atomic::AtomicUsize::new(0),
-            most_under_way: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    fn confirms(&self, family: Family) -> &Checks {
-        match family {
-            Family::Qps(_) => &self.qps_confirms,
-            Family::CloudView => &self.cloudview_confirms,
-        }
-    }
-
-    fn checks(&self, family: Family) -> &Checks {
-        match family {
-            Family::Qps(_) => &self.qps_checks,
-            Family::CloudView => &self.cloudview_checks,
-        }
-    }
-
-    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
-        self.written
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// `found` (the connectors named `name`, as a listing or search reported them) with what
-    /// this process wrote laid over it.
-    fn overlay(&self, family: Family, name: &str, found: Vec<Existing>) -> Vec<Existing> {
-        let mut written = self.written();
-        let written = written.of(family);
-        let mut by_id: BTreeMap<String, Existing> = found
-            .into_iter()
-            .filter(|e| !written.contains_key(&e.id))
-            .map(|e| (e.id.clone(), e))
-            .collect();
-        for e in written.values().flatten().filter(|e| e.name == name) {
-            by_id.insert(e.id.clone(), e.clone());
-        }
-        by_id.into_values().collect()
-    }
-}
 
 /// The connector as a check reports it (when it has a name).
 fn existing<A: ConnectorApi>(c: &A::Connector) -> Option<Existing> {
@@ -290,6 +157,19 @@ impl Client {
             }
         };
         Ok(same_name)
+    }
+
+    /// Drops a connector this process wrote from the refresh snapshots of its family.
+    async fn forget_listed(&self, family: Family, id: &str) {
+        match family {
+            Family::Qps(_) => {
+                if let Ok(n) = id.parse::<u64>() {
+                    self.shared.qps_v3_listing.forget(&n).await;
+                    self.shared.qps_v2_listing.forget(&n).await;
+                }
+            }
+            Family::CloudView => self.shared.cloudview_listing.forget(&id.to_owned()).await,
+        }
     }
 
     /// Records a connector this process created or updated, so that later checks see it and
@@ -502,8 +382,8 @@ impl Client {
     /// when Qualys does not report one), other than `own_id` and the ones this process deleted,
     /// as Qualys lists them now (never the snapshot): what a run racing this one created
     /// meanwhile. Confirmations that arrive together share one listing, started once
-    /// [`CONFIRM_FULL`] wait or after [`CONFIRM_WINDOW`], so N creates at the default
-    /// parallelism cost about ceil(N/10) calls; a lone create waits for nothing.
+    /// [`CONFIRM_FULL`] wait or after [`CONFIRM_WINDOW`](state::CONFIRM_WINDOW), so N creates
+    /// at the default parallelism cost about ceil(N/10) calls; a lone create waits for nothing.
     pub async fn others_named(
         &self,
         family: Family,
