@@ -16,10 +16,15 @@ echo "==> fuzz/Cargo.lock in step with the workspace (cd fuzz && cargo update -w
 (cd fuzz && cargo metadata --locked --format-version 1 >/dev/null)
 echo "==> cargo xtask docs --check (docs/ generated from the schema and examples/)"
 cargo xtask docs --check
-# The acceptance tests run on the oldest and the newest Terraform the provider supports.
+# The acceptance tests run on the oldest and the newest Terraform the provider supports, and on
+# every binary TF_ACC_TERRAFORM_PATHS (colon-separated) adds.
 oldest=$(scripts/install-terraform.sh 1.0.3)
 newest=$(scripts/install-terraform.sh 1.15.5)
-tf_version() { "$1" version 2>/dev/null | sed -n '1s/^Terraform v//p'; }
+tf_version() { { "$1" version 2>/dev/null || true; } | sed -n '1s/^Terraform v//p'; }
+IFS=: read -r -a extra <<<"${TF_ACC_TERRAFORM_PATHS:-}"
+for terraform in "${extra[@]}"; do
+  [ -n "$(tf_version "$terraform")" ] || { echo "$terraform (in TF_ACC_TERRAFORM_PATHS) does not run as Terraform" >&2; exit 1; }
+done
 
 echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform 1.0.3)"
 log=$(mktemp)
@@ -28,12 +33,10 @@ cargo test --workspace --locked 2>&1 | tee "$log"
 # The first pass ran 1.0.3 unless TF_ACC_TERRAFORM_PATH named another.
 versions=("$(tf_version "${TF_ACC_TERRAFORM_PATH:-$oldest}")")
 
-# Again on each release not yet run: 1.0.3, 1.15.5, and every binary TF_ACC_TERRAFORM_PATHS
-# (colon-separated) adds. Tests of features newer than 1.0 use 1.15.5 in every pass.
-IFS=: read -r -a extra <<<"${TF_ACC_TERRAFORM_PATHS:-}"
+# Again on each of those releases not yet run. Tests of features newer than 1.0 use 1.15.5 in
+# every pass.
 for terraform in "$oldest" "$newest" "${extra[@]}"; do
   version=$(tf_version "$terraform")
-  [ -n "$version" ] || { echo "$terraform (in TF_ACC_TERRAFORM_PATHS) does not run as Terraform" >&2; exit 1; }
   case " ${versions[*]} " in *" $version "*) continue ;; esac
   echo "==> the acceptance tests again, with Terraform $version ($terraform)"
   TF_ACC_TERRAFORM_PATH=$terraform cargo test --locked --test acceptance 2>&1 | tee -a "$log"
