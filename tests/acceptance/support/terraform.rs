@@ -50,7 +50,14 @@ fn candidates() -> Vec<PathBuf> {
         candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("terraform")));
     }
     candidates.push(PathBuf::from("/usr/local/bin/terraform"));
-    candidates
+    // PATH usually holds /usr/local/bin already: each binary is asked once.
+    let mut unique: Vec<PathBuf> = Vec::new();
+    for candidate in candidates {
+        if !unique.contains(&candidate) {
+            unique.push(candidate);
+        }
+    }
+    unique
 }
 
 /// scripts/install-terraform.sh: installs `version` into the target dir once (the script
@@ -102,7 +109,8 @@ fn find_or_install(version: &str) -> Result<PathBuf, String> {
 pub fn terraform_version(version: &str) -> PathBuf {
     static FOUND: Mutex<BTreeMap<String, Result<PathBuf, String>>> = Mutex::new(BTreeMap::new());
     let found = {
-        // A test that panicked while holding the lock left the map whole: keep using it.
+        // The map is only ever written whole: a lock poisoned by a panicking test still holds
+        // good answers.
         let mut found = FOUND
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
