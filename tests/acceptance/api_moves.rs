@@ -88,7 +88,7 @@ fn v2_to_v3_and_back_keeps_the_connector_on_terraform_1_0() {
 }
 
 #[test]
-fn v2_to_v3_and_back_keeps_the_connector_on_terraform_1_11() {
+fn v2_to_v3_and_back_keeps_the_connector_on_terraform_1_15() {
     switch_qps_versions_in_place(terraform_latest());
 }
 
@@ -164,7 +164,7 @@ fn a_merged_cloudview_connector_moves_to_v3_in_place_on_terraform_1_0() {
 }
 
 #[test]
-fn a_merged_cloudview_connector_moves_to_v3_in_place_on_terraform_1_11() {
+fn a_merged_cloudview_connector_moves_to_v3_in_place_on_terraform_1_15() {
     move_a_merged_cloudview_connector_to_v3(terraform_latest());
 }
 

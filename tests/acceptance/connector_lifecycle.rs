@@ -459,7 +459,7 @@ fn fifty_description_changes_show_fifty_lines_on_terraform_1_0() {
 }
 
 #[test]
-fn fifty_description_changes_show_fifty_lines_on_terraform_1_11() {
+fn fifty_description_changes_show_fifty_lines_on_terraform_1_15() {
     a_description_change_shows_one_line_per_connector(terraform_latest());
 }
 
@@ -488,7 +488,7 @@ output "polling" {{ value = qualys_aws_connector.c.polling_frequency }}
 }
 
 #[test]
-fn polling_frequency_with_hours_only_reads_back_as_minutes_zero_on_terraform_1_11() {
+fn polling_frequency_with_hours_only_reads_back_as_minutes_zero_on_terraform_1_15() {
     polling_hours_only(terraform_latest());
 }
 
@@ -573,7 +573,7 @@ fn plan_destroy_then_destroy(binary: PathBuf, planned_by_provider: bool) {
 }
 
 #[test]
-fn a_destroy_plan_then_destroy_removes_the_connector_on_terraform_1_11() {
+fn a_destroy_plan_then_destroy_removes_the_connector_on_terraform_1_15() {
     plan_destroy_then_destroy(terraform_latest(), true);
 }
 

@@ -153,7 +153,7 @@ fn assert_nothing_lost(
 /// adopted.auto.tfvars.json, one import block with for_each adopts them; run again after
 /// changes in the UI, it adopts the new connector and puts the renamed ones back.
 #[test]
-fn for_each_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
+fn for_each_adoption_recipe_is_safe_to_rerun_on_terraform_1_15() {
     let sim = SimFixture::with_china();
     let by_name = made_outside(&sim, 20);
     // Not every connector is plain: one GovCloud, one China, one scoped to regions.
@@ -225,7 +225,7 @@ fn for_each_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
 /// blocks, addressed by import ID; run again after changes in the UI (with a new file for the
 /// generated configuration, which Terraform will not overwrite).
 #[test]
-fn generated_config_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
+fn generated_config_adoption_recipe_is_safe_to_rerun_on_terraform_1_15() {
     let sim = SimFixture::start();
     let by_name = made_outside(&sim, 20);
     let wd = guide_workdir(
@@ -325,7 +325,7 @@ fn terraform_import_adoption_recipe_is_safe_to_rerun_on_terraform_1_0() {
 }
 
 #[test]
-fn terraform_import_adoption_recipe_is_safe_to_rerun_on_terraform_1_11() {
+fn terraform_import_adoption_recipe_is_safe_to_rerun_on_terraform_1_15() {
     terraform_import_recipe(terraform_latest());
 }
 

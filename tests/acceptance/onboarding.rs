@@ -148,7 +148,7 @@ fn generated_external_id_lifecycle(binary: PathBuf) {
 }
 
 #[test]
-fn generated_external_id_feeds_connectors_and_rotates_on_terraform_1_11() {
+fn generated_external_id_feeds_connectors_and_rotates_on_terraform_1_15() {
     generated_external_id_lifecycle(terraform_latest());
 }
 

@@ -334,7 +334,7 @@ fn a_region_newer_than_the_provider_warns_and_qualys_decides_on_terraform_1_0() 
 }
 
 #[test]
-fn a_region_newer_than_the_provider_warns_and_qualys_decides_on_terraform_1_11() {
+fn a_region_newer_than_the_provider_warns_and_qualys_decides_on_terraform_1_15() {
     a_new_region_is_qualys_to_judge(terraform_latest());
 }
 

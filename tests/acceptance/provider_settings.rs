@@ -85,7 +85,7 @@ fn null_required_arguments_fail_at_plan_on_terraform_1_0() {
 }
 
 #[test]
-fn null_required_arguments_fail_at_plan_on_terraform_1_11() {
+fn null_required_arguments_fail_at_plan_on_terraform_1_15() {
     null_required_arguments_fail_before_any_request(terraform_latest());
 }
 

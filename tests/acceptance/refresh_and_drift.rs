@@ -51,7 +51,7 @@ fn refresh_only_sees_exactly_the_drift(binary: PathBuf) {
 }
 
 #[test]
-fn refresh_only_sees_exactly_the_drift_on_terraform_1_11() {
+fn refresh_only_sees_exactly_the_drift_on_terraform_1_15() {
     refresh_only_sees_exactly_the_drift(terraform_latest());
 }
 
@@ -191,7 +191,7 @@ fn refresh_only_after_a_provider_upgrade_is_clean_on_terraform_1_0() {
 }
 
 #[test]
-fn refresh_only_after_a_provider_upgrade_is_clean_on_terraform_1_11() {
+fn refresh_only_after_a_provider_upgrade_is_clean_on_terraform_1_15() {
     refresh_after_an_upgrade_reports_no_drift(terraform_latest());
 }
 

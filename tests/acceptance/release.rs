@@ -20,7 +20,7 @@ use xtask::release;
 use xtask::sign::Signer;
 
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Workdir, provider_binary, terraform_version};
+use crate::support::terraform::{NEWEST, OLDEST, Workdir, provider_binary, terraform_version};
 
 const NAMESPACE: &str = "qualys-tf";
 
@@ -550,10 +550,10 @@ fn installs_from_the_registry_and_applies(terraform_release: &str) {
 
 #[test]
 fn signed_release_installs_through_the_registry_protocol_on_terraform_1_0_3() {
-    installs_from_the_registry_and_applies("1.0.3");
+    installs_from_the_registry_and_applies(OLDEST);
 }
 
 #[test]
-fn signed_release_installs_through_the_registry_protocol_on_terraform_1_11_4() {
-    installs_from_the_registry_and_applies("1.11.4");
+fn signed_release_installs_through_the_registry_protocol_on_terraform_1_15_5() {
+    installs_from_the_registry_and_applies(NEWEST);
 }

@@ -281,7 +281,7 @@ fn timeout_keeps_the_created_connector(binary: PathBuf) {
 }
 
 #[test]
-fn timeouts_create_keeps_what_qualys_created_on_terraform_1_11() {
+fn timeouts_create_keeps_what_qualys_created_on_terraform_1_15() {
     timeout_keeps_the_created_connector(terraform_latest());
 }
 

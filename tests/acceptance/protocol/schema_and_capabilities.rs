@@ -14,7 +14,7 @@ use crate::support::terraform::{provider_binary, terraform_latest};
 /// Terraform 1.6+ caches the schema of a provider that declares `get_provider_schema_optional`
 /// and then starts provider processes without asking them for it.
 #[test]
-fn terraform_1_11_skips_get_provider_schema_in_later_processes() {
+fn terraform_1_15_skips_get_provider_schema_in_later_processes() {
     let sim = SimFixture::start();
     let wd = round_trip_workdir(&sim, terraform_latest());
     let apply = wd.apply();

