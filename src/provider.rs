@@ -208,26 +208,8 @@ impl api::Provider for QualysProvider {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-
-    fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut attrs: BTreeMap<String, Value> = settings::schema()
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null))
-            .collect();
-        for (k, v) in pairs {
-            attrs.insert(k.to_string(), v.clone());
-        }
-        Value::Object(attrs)
-    }
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
+    use crate::settings::tests::{config, no_env};
 
     #[test]
     fn skipping_tls_verification_warns_at_configure() {

@@ -561,12 +561,13 @@ fn derive_cloudview_url(api_url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
 
-    fn config(pairs: &[(&str, Value)]) -> Value {
+    /// A provider block with `pairs` set and every other argument null.
+    pub(crate) fn config(pairs: &[(&str, Value)]) -> Value {
         let mut attrs: BTreeMap<String, Value> = schema()
             .block
             .attributes
@@ -579,7 +580,7 @@ mod tests {
         Value::Object(attrs)
     }
 
-    fn no_env(_: &str) -> Option<String> {
+    pub(crate) fn no_env(_: &str) -> Option<String> {
         None
     }
 
