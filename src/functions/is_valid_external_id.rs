@@ -2,7 +2,7 @@
 //! Qualys's format, as a bool for `validation` blocks.
 
 use crate::external_id;
-use crate::plugin::api::{FunctionError, FunctionSignature};
+use crate::plugin::api::{FunctionError, FunctionSignature, Parameter};
 use crate::plugin::registry::Function;
 use crate::plugin::value::{Type, Value};
 
@@ -21,15 +21,22 @@ impl Function for IsValidExternalIdFunction {
             summary: "Whether a string is a Qualys external ID".into(),
             description: "Returns `true` when the string is in the format Qualys requires for new \
                 and updated CloudView connectors (`<POD>-<subscription ID>-<5 to 13 letters or \
-                digits>`), else `false`. Never an error, so it fits a variable's `validation` \
+                digits>`), else `false` (for null too). Never an error, so it fits a variable's `validation` \
                 `condition`; `parse_external_id` says what is wrong."
                 .into(),
-            parameters: vec![string_parameter("external_id", "The string to check.")],
+            parameters: vec![Parameter {
+                allow_null: true,
+                ..string_parameter("external_id", "The string to check; null is not valid.")
+            }],
             returns: Type::Bool,
         }
     }
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+        // Null is an answer, not an error: an optional variable's validation may pass it.
+        if arguments.first().is_some_and(Value::is_null) {
+            return Ok(Value::Bool(false));
+        }
         Ok(Value::Bool(
             external_id::parse(string_argument(arguments, 0)?).is_ok(),
         ))
@@ -46,5 +53,9 @@ mod tests {
         assert_eq!(check("USPOD01-4765-9011278609223"), Value::Bool(true));
         assert_eq!(check("USPOD01-4765"), Value::Bool(false));
         assert_eq!(check("prod-qualys-7f3a"), Value::Bool(false));
+        assert_eq!(
+            IsValidExternalIdFunction.call(&[Value::Null]),
+            Ok(Value::Bool(false))
+        );
     }
 }
