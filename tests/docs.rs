@@ -54,3 +54,34 @@ fn pages_show_the_examples_verbatim() {
         );
     }
 }
+
+/// Until the provider is published, the CI guide's filesystem mirror must name this build's
+/// version, and the external-ID fallback for Terraform older than 1.8 must be the provider's
+/// own rule.
+#[test]
+fn guides_name_this_version_and_the_external_id_rule() {
+    let pages = xtask::docs::render(repo()).expect("rendering the docs");
+    let ci = &pages[Path::new("docs/guides/running-in-ci.md")];
+    let version = env!("CARGO_PKG_VERSION");
+    for wanted in [
+        format!(
+            "registry.terraform.io/qualys-tf/qualys/{version}/linux_amd64/terraform-provider-qualys_v{version}"
+        ),
+        format!("version = \"{version}\""),
+        "terraform providers lock -fs-mirror=".to_string(),
+        "TF_IN_AUTOMATION=1".to_string(),
+        "-input=false".to_string(),
+    ] {
+        assert!(ci.contains(&wanted), "the CI guide lacks {wanted}");
+    }
+    let regex = tfqualys::functions::is_valid_external_id::FALLBACK_REGEX;
+    for page in [
+        "docs/guides/onboarding-an-aws-account.md",
+        "docs/functions/is_valid_external_id.md",
+    ] {
+        assert!(
+            pages[Path::new(page)].contains(&format!("can(regex(\"{regex}\"")),
+            "{page} lacks the fallback regular expression"
+        );
+    }
+}

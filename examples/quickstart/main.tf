@@ -39,7 +39,7 @@ resource "qualys_aws_connector" "v3" {
   name        = "quickstart-v3"
   description = "QPS v3, US regions only"
   arn         = "arn:aws:iam::${var.aws_account_id}:role/QualysConnectorV3"
-  external_id = "quickstart-v3-3f8a2c"
+  external_id = "USPOD01-4765-qsv3f8a2c"
 
   all_regions       = false
   cspm_regions      = local.us_regions
@@ -52,12 +52,13 @@ resource "qualys_aws_connector" "v2" {
   name        = "quickstart-v2"
   description = "QPS v2, all regions"
   arn         = "arn:aws:iam::${var.aws_account_id}:role/QualysConnectorV2"
-  external_id = "quickstart-v2-9d41e7"
+  external_id = "USPOD01-4765-qsv29d41e7"
 
   polling_frequency = { hours = 2, minutes = 0 }
 }
 
-# CloudView v1.
+# CloudView v1, shown beside the Connector API to compare: it is for connectors CloudView made
+# and for AWS China; start new connectors on v3.
 resource "qualys_aws_connector" "cloudview" {
   api         = "cloudview"
   name        = "quickstart-cloudview"

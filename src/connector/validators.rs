@@ -164,10 +164,22 @@ pub fn region_code_partition(code: &str) -> Option<Partition> {
 /// partition but not listed (a warning, not an error: Qualys decides at apply). Codes of
 /// another partition, and malformed codes, are errors.
 pub fn validate_region_code(code: &str, partition: Partition) -> Result<RegionCode, String> {
+    region_code_in(code, partition, None)
+}
+
+/// [`validate_region_code`], with what in the configuration puts the connector in `partition`
+/// (`why_partition`) said in the error for a code of another partition.
+fn region_code_in(
+    code: &str,
+    partition: Partition,
+    why_partition: Option<&str>,
+) -> Result<RegionCode, String> {
     let other_partition = |of: Partition| {
+        let why = why_partition
+            .map(|why| format!(" ({why})"))
+            .unwrap_or_default();
         format!(
-            "{code:?} is a {of} region, but this connector is in the {partition} partition ({}).",
-            partition_hint(partition)
+            "{code:?} is a {of} region, but this connector is in the {partition} partition{why}."
         )
     };
     match regions::find(code) {
@@ -192,11 +204,31 @@ pub fn validate_region_code(code: &str, partition: Partition) -> Result<RegionCo
     }
 }
 
-fn partition_hint(partition: Partition) -> &'static str {
-    match partition {
-        Partition::Global => "is_gov_cloud and is_china_region are false",
-        Partition::Gov => "is_gov_cloud = true",
-        Partition::China => "is_china_region = true",
+/// What in `config` puts the connector in `partition`, in the values the configuration holds:
+/// a flag set to true, else the role's ARN (flags left out or false follow it), else the flags.
+fn partition_source(config: &Value, partition: Partition) -> String {
+    if let Some((flag, _)) = PARTITION_FLAGS
+        .iter()
+        .find(|(flag, p)| *p == partition && config.get(flag).as_bool() == Some(true))
+    {
+        return format!("{flag} = true");
+    }
+    let set: Vec<String> = PARTITION_FLAGS
+        .iter()
+        .filter_map(|(flag, _)| config.get(flag).as_bool().map(|v| format!("{flag} = {v}")))
+        .collect();
+    let flags = if set.is_empty() {
+        "is_gov_cloud and is_china_region left out".to_string()
+    } else {
+        set.join(", ")
+    };
+    if arn_partition(config) == Some(partition) {
+        format!(
+            "the role's ARN is in {:?}; {flags}",
+            partition.arn_partition()
+        )
+    } else {
+        flags
     }
 }
 
@@ -402,10 +434,11 @@ pub fn validate_regions(config: &Value, partition: Option<Partition>, diags: &mu
     let inventory = config.get("inventory_regions");
     for (name, list) in [("cspm_regions", cspm), ("inventory_regions", inventory)] {
         if let Some(partition) = partition {
+            let source = partition_source(config, partition);
             for code in known_strings(list) {
                 // A well-formed code of the right partition that the table lacks is Qualys's to
                 // judge: the plan warns (see `unlisted_regions`).
-                if let Err(why) = validate_region_code(code, partition) {
+                if let Err(why) = region_code_in(code, partition, Some(&source)) {
                     diags.push(error_at(
                         name,
                         format!("Unsupported region {code:?} in {name}"),
@@ -649,6 +682,39 @@ mod tests {
         ] {
             assert!(validate_cloudview_external_id(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_region_of_another_partition_says_what_the_configuration_holds() {
+        let gov_role = "arn:aws-us-gov:iam::123456789012:role/QualysConnector";
+        let region_error = |flags: &[(&str, bool)], arn: &str| {
+            let mut config = vec![
+                ("arn", Value::string(arn)),
+                ("all_regions", Value::Bool(false)),
+                ("cspm_regions", Value::Set(vec![Value::string("us-east-1")])),
+            ];
+            config.extend(flags.iter().map(|(flag, v)| (*flag, Value::Bool(*v))));
+            let config = Value::object(config);
+            let mut diags = Diagnostics::default();
+            validate_regions(&config, partition_of(&config), &mut diags);
+            diags
+                .0
+                .into_iter()
+                .map(|d| d.detail)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            region_error(&[("is_gov_cloud", false)], gov_role),
+            "\"us-east-1\" is a global region, but this connector is in the gov partition \
+             (the role's ARN is in \"aws-us-gov\"; is_gov_cloud = false)."
+        );
+        assert!(region_error(&[], gov_role).ends_with(
+            "(the role's ARN is in \"aws-us-gov\"; is_gov_cloud and is_china_region left out)."
+        ));
+        assert!(
+            region_error(&[("is_gov_cloud", true)], gov_role).ends_with("(is_gov_cloud = true).")
+        );
     }
 
     #[test]

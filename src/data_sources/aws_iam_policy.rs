@@ -115,9 +115,13 @@ impl DataSource<Configured> for AwsIamPolicy {
                     Attribute::new(
                         "external_id",
                         Type::String,
-                        Presence::Required,
+                        Presence::Optional,
                         "The external ID Qualys presents, e.g. `qualys_aws_external_id.this.result`: \
-                         the trust policy's `sts:ExternalId` condition.",
+                         the trust policy's `sts:ExternalId` condition. Only `trust_policy` needs \
+                         it: Terraform reads a data source at plan only when all its arguments are \
+                         known, so leave it out of the instance whose `permissions_policy` or \
+                         `managed_policy_arns` a `count` or `for_each` uses (a generated external \
+                         ID is known only after apply).",
                     ),
                     Attribute::new(
                         "connector_apps",
@@ -144,7 +148,7 @@ impl DataSource<Configured> for AwsIamPolicy {
                         Type::String,
                         "The role's trust policy (`assume_role_policy`), JSON: `sts:AssumeRole` \
                          for `trust_principal`, on the condition `sts:ExternalId` = \
-                         `external_id`.",
+                         `external_id`; null without `external_id`.",
                     ),
                     computed(
                         "permissions_policy",
@@ -198,7 +202,6 @@ impl DataSource<Configured> for AwsIamPolicy {
         if diags.has_errors() {
             return Err(diags);
         }
-        let external_id = config.get("external_id").as_str().unwrap_or_default();
         let base = base_accounts(client).await?;
         let account = account_for(&base, wanted)?;
         let principal = trust_principal(wanted, &account);
@@ -209,7 +212,11 @@ impl DataSource<Configured> for AwsIamPolicy {
             ("account_id", Value::string(account)),
             (
                 "trust_policy",
-                Value::string(trust_policy(&principal, external_id)),
+                config
+                    .get("external_id")
+                    .as_str()
+                    .map(|external_id| Value::string(trust_policy(&principal, external_id)))
+                    .unwrap_or(Value::Null),
             ),
             ("trust_principal", Value::string(principal)),
             (

@@ -16,6 +16,7 @@ fn string_parameter(name: &str, description: &str) -> Parameter {
         name: name.to_string(),
         ty: Type::String,
         description: description.to_string(),
+        allow_null: false,
     }
 }
 

@@ -18,9 +18,9 @@ pub struct Schemas {
     pub functions: BTreeMap<String, FunctionSignature>,
 }
 
-/// A provider-defined function's signature and documentation. Arguments are never null or
-/// unknown when it is called: Terraform checks nulls itself and answers unknown for unknown
-/// arguments without calling.
+/// A provider-defined function's signature and documentation. Arguments are never unknown when
+/// it is called (Terraform answers unknown without calling), and null only where the parameter
+/// has `allow_null` (elsewhere Terraform rejects a null itself).
 #[derive(Debug, Clone)]
 pub struct FunctionSignature {
     pub summary: String,
@@ -34,6 +34,8 @@ pub struct Parameter {
     pub name: String,
     pub ty: Type,
     pub description: String,
+    /// Terraform passes a null argument on to the function instead of rejecting it.
+    pub allow_null: bool,
 }
 
 /// Why a function call failed; `argument` is the 0-based position of the argument at fault.

@@ -178,7 +178,7 @@ pub(super) fn function_to_proto(f: &api::FunctionSignature) -> pb::Function {
             .map(|p| pb::function::Parameter {
                 name: p.name.clone(),
                 r#type: p.ty.to_json_bytes(),
-                allow_null_value: false,
+                allow_null_value: p.allow_null,
                 allow_unknown_values: false,
                 description: p.description.clone(),
                 description_kind: pb::StringKind::Markdown as i32,
@@ -195,10 +195,51 @@ pub(super) fn function_to_proto(f: &api::FunctionSignature) -> pb::Function {
     }
 }
 
+/// Terraform ends a function's error with its own full stop ("Invalid value for \"x\"
+/// parameter: TEXT."), so the text goes without one.
+pub(super) fn function_error_to_proto(e: api::FunctionError) -> pb::FunctionError {
+    pb::FunctionError {
+        text: e.text.trim_end_matches('.').to_string(),
+        function_argument: e.argument,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plugin::schema::Presence;
+
+    #[test]
+    fn function_errors_leave_the_full_stop_to_terraform() {
+        let proto =
+            function_error_to_proto(api::FunctionError::at(1, "must be digits (e.g. 4765)."));
+        assert_eq!(proto.text, "must be digits (e.g. 4765)");
+        assert_eq!(proto.function_argument, Some(1));
+        let plain = function_error_to_proto(api::FunctionError {
+            text: "no full stop".into(),
+            argument: None,
+        });
+        assert_eq!(plain.text, "no full stop");
+    }
+
+    #[test]
+    fn a_parameter_that_allows_null_says_so_to_terraform() {
+        let parameter = |allow_null| api::Parameter {
+            name: "x".into(),
+            ty: Type::String,
+            description: String::new(),
+            allow_null,
+        };
+        let function = api::FunctionSignature {
+            summary: String::new(),
+            description: String::new(),
+            parameters: vec![parameter(true), parameter(false)],
+            returns: Type::Bool,
+        };
+        let proto = function_to_proto(&function);
+        assert!(proto.parameters[0].allow_null_value);
+        assert!(!proto.parameters[1].allow_null_value);
+    }
 
     #[test]
     fn diagnostics_reach_terraform_without_escape_sequences() {

@@ -9,8 +9,8 @@ use tonic::{Request, Response, Status};
 use super::api::{self, ApplyRequest, PlanRequest, ReadRequest};
 use super::codec;
 use super::convert::{
-    decode, decode_config, diagnostics_to_proto, encode, functions_to_proto, path_to_proto,
-    schema_to_proto,
+    decode, decode_config, diagnostics_to_proto, encode, function_error_to_proto,
+    functions_to_proto, path_to_proto, schema_to_proto,
 };
 use super::diag::{Diagnostic, Diagnostics};
 use super::proto::tfplugin6 as pb;
@@ -210,10 +210,7 @@ impl<P: api::Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(e) => pb::call_function::Response {
                 result: None,
-                error: Some(pb::FunctionError {
-                    text: e.text,
-                    function_argument: e.argument,
-                }),
+                error: Some(function_error_to_proto(e)),
             },
         }))
     }

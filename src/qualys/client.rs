@@ -240,11 +240,11 @@ impl Client {
         }
     }
 
-    pub(super) fn api_url(&self) -> &Url {
+    pub fn api_url(&self) -> &Url {
         &self.shared.api_url
     }
 
-    pub(super) fn cloudview_url(&self) -> &Url {
+    pub fn cloudview_url(&self) -> &Url {
         &self.shared.cloudview_url
     }
 

@@ -439,3 +439,48 @@ fn examples_are_formatted() {
         run.text()
     );
 }
+
+/// Every example that needs a newer Terraform than 1.0 says which in `required_version`:
+/// provider functions 1.8, import blocks with `for_each` 1.7, `terraform test` 1.6, import
+/// blocks 1.5. A configuration is a directory; a function snippet says it in its own file.
+#[test]
+fn examples_that_need_newer_terraform_say_so_in_required_version() {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("reading examples").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "tf" || e == "hcl") {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    files(&examples(), &mut all);
+    let mut missing = Vec::new();
+    for file in &all {
+        let text = std::fs::read_to_string(file).expect("reading an example");
+        let needs = if text.contains("provider::qualys::") {
+            Some("1.8")
+        } else if text.contains("import {") && text.contains("for_each") {
+            Some("1.7")
+        } else if file.to_string_lossy().ends_with(".tftest.hcl") {
+            Some("1.6")
+        } else if text.contains("import {") {
+            Some("1.5")
+        } else {
+            None
+        };
+        let Some(version) = needs else { continue };
+        let wanted = format!("required_version = \">= {version}\"");
+        let declared = all.iter().filter(|f| f.parent() == file.parent()).any(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .contains(&wanted)
+        });
+        if !declared {
+            missing.push(format!("{}: {wanted}", file.display()));
+        }
+    }
+    assert!(missing.is_empty(), "without required_version: {missing:#?}");
+}

@@ -124,7 +124,31 @@ fn function_errors_name_the_argument() {
             "{call}:\n{}",
             run.text()
         );
+        // Terraform ends the message with its own full stop: one, never two.
+        assert!(!flat.contains(".."), "{call}:\n{}", run.text());
     }
+}
+
+/// `is_valid_external_id(null)` is false, not an error, as its docs say: an optional
+/// variable's validation can pass it.
+#[test]
+fn is_valid_external_id_of_null_is_false() {
+    let sim = SimFixture::start();
+    let wd = functions_workdir(&sim);
+    wd.write(
+        "main.tf",
+        &format!(
+            "{FUNCTIONS_MODULE}\noutput \"null_is_valid\" {{ value = provider::qualys::is_valid_external_id(null) }}\n"
+        ),
+    );
+    wd.ok(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-var",
+        "external_id=USPOD01-4765-9011278609223",
+    ]);
+    assert_eq!(wd.outputs()["null_is_valid"], false);
 }
 
 #[test]

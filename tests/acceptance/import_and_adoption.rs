@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::support::fixtures::{ARN, CHINA_ARN, CV_EXTERNAL_ID, arn, made_outside, only_connector};
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Run, Workdir, terraform, terraform_latest};
+use crate::support::terraform::{Run, Workdir, terraform, terraform_latest, terraform_oldest};
 
 /// The guide's example file, with the name filter of this test's connectors.
 fn guide_example(which: &str) -> String {
@@ -424,4 +424,59 @@ resource "qualys_aws_connector" "old" {{
         "{}",
         plan.text()
     );
+}
+
+/// `terraform import` of an id Qualys does not find fails with the provider's own message: the
+/// import ID and API it looked up, the URL it asked, and that a connector outside the user's
+/// scope looks the same.
+fn import_of_a_missing_connector(binary: PathBuf) {
+    let sim = SimFixture::start();
+    let config = format!(
+        "{}\nresource \"qualys_aws_connector\" \"missing\" {{\n  name        = \"missing\"\n  \
+         arn         = \"{ARN}\"\n  external_id = \"{CV_EXTERNAL_ID}\"\n}}\n",
+        sim.provider_hcl("demo")
+    );
+    let wd = Workdir::new(&config).terraform(binary);
+    for (import_id, says) in [
+        (
+            "v3:9999999",
+            format!(
+                "The import looked up QPS connector \"9999999\" (import ID \"v3:9999999\") in \
+                 Qualys's Connector QPS v3 API at {}/qps/rest/3.0/",
+                sim.url.trim_end_matches('/')
+            ),
+        ),
+        (
+            "cloudview:8889b18b-6f92-43d3-8afd-6d9d144177e8",
+            "in Qualys's CloudView v1 API at".to_string(),
+        ),
+    ] {
+        let run = wd.run(&[
+            "import",
+            "-input=false",
+            "qualys_aws_connector.missing",
+            import_id,
+        ]);
+        assert_eq!(run.code, 1, "{}", run.text());
+        let flat = run.flat();
+        assert!(
+            flat.contains(&format!("No Qualys connector {import_id}"))
+                && flat.contains(&says)
+                && flat
+                    .contains("Qualys answers the same for a connector outside your user's scope"),
+            "{import_id}:\n{}",
+            run.text()
+        );
+    }
+    assert!(sim.connectors().is_empty(), "the import created nothing");
+}
+
+#[test]
+fn import_of_a_missing_connector_says_what_was_looked_up_where_on_terraform_1_0() {
+    import_of_a_missing_connector(terraform_oldest());
+}
+
+#[test]
+fn import_of_a_missing_connector_says_what_was_looked_up_where_on_terraform_1_15() {
+    import_of_a_missing_connector(terraform_latest());
 }

@@ -253,69 +253,181 @@ fn guide_example() -> PathBuf {
         .join("examples/guides/onboarding-an-aws-account/policies-from-the-provider")
 }
 
-/// The guide's Qualys half applies against the simulator; its AWS half (which needs AWS) is
-/// replaced by a stand-in that names the same role and shows what the role would get.
+/// The guide's `aws.tf` with each `aws_*` resource stood in by a `terraform_data` of the same
+/// meta-arguments (`count`, `for_each`) whose `input` holds its arguments: the plan fails as the
+/// real one would when a `count` or `for_each` is unknown, and a required argument planned null
+/// shows in `input`. `aws_iam_role` stands in as `terraform_data.aws_iam_role_qualys`, with the
+/// ARN AWS would give it; references to it read the stand-in's `output`.
+fn aws_stand_in(aws_tf: &str) -> String {
+    let mut out = String::new();
+    let mut inputs: Option<Vec<String>> = None;
+    for line in aws_tf.lines() {
+        if let Some(rest) = line.strip_prefix("resource \"aws_") {
+            let (ty, rest) = rest
+                .split_once("\" \"")
+                .expect("resource \"TYPE\" \"NAME\"");
+            let name = rest.trim_end_matches("\" {");
+            out += &format!("resource \"terraform_data\" \"aws_{ty}_{name}\" {{\n");
+            let mut args = Vec::new();
+            if ty == "iam_role" {
+                args.push(format!(
+                    "    arn = \"arn:aws:iam::123456789012:role/{ROLE_NAME}\""
+                ));
+            }
+            inputs = Some(args);
+        } else if let Some(args) = inputs.as_mut() {
+            let arg = line.trim();
+            if line == "}" {
+                out += &format!("  input = {{\n{}\n  }}\n}}\n", args.join("\n"));
+                inputs = None;
+            } else if arg.starts_with("count ") || arg.starts_with("for_each ") {
+                out += &format!("{line}\n");
+            } else if !arg.is_empty() && !arg.starts_with('#') {
+                args.push(format!("  {line}"));
+            }
+        } else {
+            out += &format!("{line}\n");
+        }
+    }
+    out.replace(
+        "aws_iam_role.qualys.",
+        "terraform_data.aws_iam_role_qualys.output.",
+    )
+    .replace(
+        "terraform_data.aws_iam_role_qualys.output.id",
+        "terraform_data.aws_iam_role_qualys.output.name",
+    )
+}
+
+const ROLE_NAME: &str = "QualysConnector";
+
+/// The guide's recommended configuration, as written, planned and applied from an empty state
+/// for each `connector_apps` choice: the Qualys half against the simulator, the AWS half stood
+/// in (see `aws_stand_in`; the aws provider cannot be installed offline). What `count` and
+/// `for_each` use is known at plan; the inline policy is left out when the apps need none.
+/// `terraform_data` needs Terraform 1.4, so this runs on the newest only.
 #[test]
-fn the_onboarding_guides_example_applies() {
+fn the_onboarding_guides_example_plans_and_applies_from_an_empty_state_for_every_app_choice() {
     let sim = SimFixture::start();
     let qualys_tf =
         std::fs::read_to_string(guide_example().join("qualys.tf")).expect("reading qualys.tf");
     let aws_tf = std::fs::read_to_string(guide_example().join("aws.tf")).expect("reading aws.tf");
+    assert!(aws_tf.contains(&format!("name               = \"{ROLE_NAME}\"")));
     for attribute in ["trust_policy", "permissions_policy", "managed_policy_arns"] {
-        assert!(
-            aws_tf.contains(&format!("data.qualys_aws_iam_policy.this.{attribute}")),
-            "aws.tf reads {attribute}"
-        );
+        assert!(aws_tf.contains(attribute), "aws.tf reads {attribute}");
     }
-    let stand_in = r#"
-locals {
-  role_arn = "arn:aws:iam::123456789012:role/QualysConnector"
-}
-
-output "role" {
-  value = {
-    assume_role_policy = data.qualys_aws_iam_policy.this.trust_policy
-    policy             = data.qualys_aws_iam_policy.this.permissions_policy
-    attachments        = data.qualys_aws_iam_policy.this.managed_policy_arns
-  }
-}
-"#;
     // The aws provider is not needed offline: only the qualys one is declared.
     let qualys_only =
         qualys_tf.replace("    aws = {\n      source = \"hashicorp/aws\"\n    }\n", "");
     assert_ne!(qualys_only, qualys_tf, "the example declares hashicorp/aws");
-    let wd = Workdir::new(&qualys_only)
-        .terraform(terraform_latest())
-        .env("QUALYS_API_URL", &sim.url)
-        .env("QUALYS_USERNAME", "demo")
-        .env("QUALYS_PASSWORD", "demo")
-        .env("QUALYS_POD", "USPOD01")
-        .env("QUALYS_SUBSCRIPTION_ID", "4765")
-        .env("QUALYS_PLATFORM", "")
-        .env("QUALYS_CLOUDVIEW_URL", "");
-    wd.write("aws.tf", stand_in);
-    wd.ok(&["validate"]);
-    wd.apply();
-    wd.assert_empty_plan();
-    let outputs = wd.outputs();
-    let connector = &outputs["connector"];
-    let external_id = connector["external_id"].as_str().unwrap_or_default();
-    assert!(is_generated_id(external_id), "{connector}");
-    let trust: Value = serde_json::from_str(
-        outputs["role"]["assume_role_policy"]
-            .as_str()
-            .unwrap_or_default(),
-    )
-    .expect("JSON");
-    assert_eq!(
-        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
-        external_id
-    );
-    assert_eq!(
-        trust["Statement"][0]["Principal"]["AWS"],
-        connector["trust_principal"]
-    );
-    assert_eq!(sim.connectors().len(), 1);
-    wd.ok(&["destroy", "-auto-approve", "-input=false"]);
-    assert!(sim.connectors().is_empty());
+    let outputs = r#"
+output "role" {
+  value = {
+    assume_role_policy = terraform_data.aws_iam_role_qualys.output.assume_role_policy
+    policies           = [for p in terraform_data.aws_iam_role_policy_qualys_reads : p.output.policy]
+    attachments        = [for a in terraform_data.aws_iam_role_policy_attachment_managed : a.output.policy_arn]
+  }
+}
+"#;
+    for (apps, inline_policies) in [(r#"["AI","CI","CSA"]"#, 1), (r#"["CI"]"#, 0)] {
+        let wd = Workdir::new(&qualys_only)
+            .terraform(terraform_latest())
+            .env("QUALYS_API_URL", &sim.url)
+            .env("QUALYS_USERNAME", "demo")
+            .env("QUALYS_PASSWORD", "demo")
+            .env("QUALYS_POD", "USPOD01")
+            .env("QUALYS_SUBSCRIPTION_ID", "4765")
+            .env("QUALYS_PLATFORM", "")
+            .env("QUALYS_CLOUDVIEW_URL", "")
+            .env("TF_VAR_connector_apps", apps);
+        wd.write("aws.tf", &aws_stand_in(&aws_tf));
+        wd.write("outputs.tf", outputs);
+        wd.ok(&["validate"]);
+        wd.ok(&["plan", "-input=false", "-out=tfplan"]);
+        let shown = wd.ok(&["show", "-json", "tfplan"]);
+        let plan: Value = serde_json::from_str(&shown.stdout).expect("show -json");
+        let creates: Vec<&Value> = plan["resource_changes"]
+            .as_array()
+            .expect("resource_changes")
+            .iter()
+            .filter(|c| c["type"] == "terraform_data")
+            .collect();
+        let instances = |address: &str| {
+            creates
+                .iter()
+                .filter(|c| {
+                    c["address"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .starts_with(address)
+                })
+                .count()
+        };
+        assert_eq!(instances("terraform_data.aws_iam_role_qualys"), 1, "{apps}");
+        assert_eq!(
+            instances("terraform_data.aws_iam_role_policy_qualys_reads"),
+            inline_policies,
+            "{apps}"
+        );
+        assert_eq!(
+            instances(
+                "terraform_data.aws_iam_role_policy_attachment_managed[\"arn:aws:iam::aws:policy/SecurityAudit\"]"
+            ),
+            1,
+            "{apps}"
+        );
+        // Every argument of every AWS resource is set or known after apply, never null.
+        for change in &creates {
+            let after = &change["change"]["after"]["input"];
+            let unknown = &change["change"]["after_unknown"]["input"];
+            for (argument, value) in after.as_object().into_iter().flatten() {
+                assert!(
+                    !value.is_null() || unknown[argument] == true,
+                    "{apps}: {} plans {argument} null",
+                    change["address"]
+                );
+            }
+        }
+        wd.ok(&["apply", "-input=false", "tfplan"]);
+        wd.assert_empty_plan();
+        let outputs = wd.outputs();
+        let connector = &outputs["connector"];
+        let external_id = connector["external_id"].as_str().unwrap_or_default();
+        assert!(is_generated_id(external_id), "{connector}");
+        let trust: Value = serde_json::from_str(
+            outputs["role"]["assume_role_policy"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .expect("JSON");
+        assert_eq!(
+            trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            external_id
+        );
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["AWS"],
+            connector["trust_principal"]
+        );
+        assert_eq!(
+            outputs["role"]["attachments"],
+            serde_json::json!(["arn:aws:iam::aws:policy/SecurityAudit"])
+        );
+        let record = sim
+            .connectors()
+            .into_iter()
+            .find(|c| c["name"] == "production")
+            .expect("the guide's connector");
+        assert_eq!(
+            record["arn"],
+            format!("arn:aws:iam::123456789012:role/{ROLE_NAME}")
+        );
+        let wanted: Vec<String> = serde_json::from_str(apps).expect("a JSON list");
+        let sent: Vec<String> = record["apps"]
+            .as_object()
+            .map(|apps| apps.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(sent, wanted, "{record}");
+        wd.ok(&["destroy", "-auto-approve", "-input=false"]);
+        assert!(sim.connectors().is_empty());
+    }
 }

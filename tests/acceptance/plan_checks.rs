@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use qualys_sim::{CustomerBaseAccounts, SimConfig};
 use serde_json::json;
 
-use crate::support::fixtures::{ARN, CHINA_ARN, CV_EXTERNAL_ID, QPS_EXTERNAL_ID};
+use crate::support::fixtures::{ARN, CHINA_ARN, CV_EXTERNAL_ID, GOV_ARN, QPS_EXTERNAL_ID};
 use crate::support::sim::SimFixture;
-use crate::support::terraform::{Workdir, terraform, terraform_latest};
+use crate::support::terraform::{Workdir, terraform, terraform_latest, terraform_oldest};
 
 /// Every plan-time error names its resource and attribute (Terraform quotes the line).
 #[test]
@@ -326,6 +326,28 @@ fn a_new_region_is_qualys_to_judge(binary: PathBuf) {
         "{}",
         run.text()
     );
+
+    // A GovCloud role with is_gov_cloud = false: the region error says what the configuration
+    // holds, beside the partition error.
+    wd.write(
+        "main.tf",
+        &(sim.provider_hcl("demo")
+            + &SCOPED
+                .replace("arn:aws:iam::123456789012:role/Qualys", GOV_ARN)
+                .replace(", \"eu-central-2\"", "")
+                .replace("  all_regions", "  is_gov_cloud = false\n  all_regions")),
+    );
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let flat = run.flat();
+    assert!(
+        flat.contains(
+            "\"us-east-1\" is a global region, but this connector is in the gov partition (the \
+             role's ARN is in \"aws-us-gov\"; is_gov_cloud = false)."
+        ) && !flat.contains("(is_gov_cloud = true)"),
+        "{}",
+        run.text()
+    );
 }
 
 #[test]
@@ -409,4 +431,75 @@ resource "qualys_aws_connector" "c" {{
     assert_eq!(sim.call_count("qps3.search") - before, 1, "{}", sim.calls());
     // The only create was the out-of-band one.
     assert_eq!(sim.call_count("qps3.create"), 1);
+}
+
+/// Provider settings known only at apply (here the password, from a resource's output): a plan
+/// that creates a connector cannot check whether one of that name exists nor whether the
+/// credentials work, and says so, with when they run; the apply runs them and creates.
+fn checks_left_to_apply(binary: PathBuf) {
+    let sim = SimFixture::start();
+    let config = format!(
+        r#"
+terraform {{
+  required_providers {{
+    qualys = {{ source = "qualys-tf/qualys" }}
+  }}
+}}
+
+# A value known only after apply, on Terraform 1.0 too: an external ID another instance of the
+# provider generates.
+provider "qualys" {{
+  alias           = "source"
+  api_url         = "{url}"
+  username        = "demo"
+  password        = "demo"
+  pod             = "USPOD01"
+  subscription_id = "4765"
+}}
+
+resource "qualys_aws_external_id" "source" {{
+  provider = qualys.source
+}}
+
+provider "qualys" {{
+  api_url  = "{url}"
+  username = "demo"
+  password = length(qualys_aws_external_id.source.result) > 0 ? "demo" : "demo"
+}}
+
+resource "qualys_aws_connector" "c" {{
+  name        = "deferred"
+  arn         = "{ARN}"
+  external_id = "{QPS_EXTERNAL_ID}"
+}}
+"#,
+        url = sim.url
+    );
+    let wd = Workdir::new(&config).terraform(binary);
+    let (code, plan) = wd.plan_exit_code();
+    assert_eq!(code, 2, "{}", plan.text());
+    let flat = plan.flat();
+    assert!(
+        flat.contains("Warning: Qualys checks not run at plan")
+            && flat.contains(
+                "This plan could not check, because the provider's password is known only at \
+                 apply: whether a connector named \"deferred\" already exists in Qualys, and \
+                 whether the provider's credentials and URL work. They run at apply, before the \
+                 connector is created"
+            ),
+        "{}",
+        plan.text()
+    );
+    wd.apply();
+    assert_eq!(sim.connectors().len(), 1);
+}
+
+#[test]
+fn a_plan_with_settings_known_only_at_apply_names_the_checks_it_left_to_apply_on_terraform_1_0() {
+    checks_left_to_apply(terraform_oldest());
+}
+
+#[test]
+fn a_plan_with_settings_known_only_at_apply_names_the_checks_it_left_to_apply_on_terraform_1_15() {
+    checks_left_to_apply(terraform_latest());
 }

@@ -7,7 +7,7 @@ data "qualys_aws_regions" "global" {
 resource "qualys_aws_connector" "europe" {
   name        = "europe"
   arn         = "arn:aws:iam::123456789012:role/QualysConnector"
-  external_id = "europe-3b9f1c7a"
+  external_id = "USPOD01-4765-europe3b9f1c"
 
   all_regions  = false
   cspm_regions = [for code in data.qualys_aws_regions.global.codes : code if substr(code, 0, 3) == "eu-"]

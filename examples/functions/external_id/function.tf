@@ -1,4 +1,8 @@
 # Terraform 1.8 or later.
+terraform {
+  required_version = ">= 1.8" # provider functions
+}
+
 resource "random_string" "external_id" {
   length  = 13
   special = false

@@ -1,5 +1,9 @@
 # Terraform 1.8 or later: the provider's rule in the configuration's own validation, which
 # `terraform test` can check with expect_failures.
+terraform {
+  required_version = ">= 1.8" # provider functions
+}
+
 variable "external_id" {
   type = string
 

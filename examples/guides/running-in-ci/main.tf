@@ -17,7 +17,7 @@ provider "qualys" {
 resource "qualys_aws_connector" "prod" {
   name          = "prod"
   arn           = "arn:aws:iam::123456789012:role/QualysConnector"
-  external_id   = "prod-qualys-7f3a"
+  external_id   = "USPOD01-4765-prod7f3a"
   wait_for_sync = true # fail the job when Qualys cannot assume the role
 
   timeouts = {

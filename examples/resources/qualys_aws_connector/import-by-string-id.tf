@@ -1,5 +1,9 @@
 # Terraform 1.5 or later: adopt existing connectors with import blocks, then plan and apply
 # (add -generate-config-out=generated.tf to the plan to have Terraform write their resources).
+terraform {
+  required_version = ">= 1.5" # import blocks
+}
+
 import {
   to = qualys_aws_connector.production
   id = "2000001"

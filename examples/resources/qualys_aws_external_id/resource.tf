@@ -12,7 +12,6 @@ resource "qualys_aws_external_id" "production" {
 
 resource "qualys_aws_connector" "production" {
   name        = "production"
-  api         = "cloudview"
   arn         = "arn:aws:iam::123456789012:role/QualysConnector"
   external_id = qualys_aws_external_id.production.result
 }

@@ -20,7 +20,7 @@ use crate::plugin::api::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
-use crate::plugin::diag::Diagnostics;
+use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::registry::Resource;
 use crate::plugin::schema::Schema;
 use crate::plugin::value::Value;
@@ -87,6 +87,40 @@ impl AwsConnector {
     }
 }
 
+/// The warning of a plan that creates a connector without a client (provider settings known
+/// only at apply, named by `why`'s paths): what the plan could not check, and that the apply
+/// checks it before the create.
+fn checks_left_to_apply(planned: &Value, why: &Diagnostics) -> Diagnostic {
+    let mut settings: Vec<String> = why
+        .0
+        .iter()
+        .filter_map(|d| d.path.as_ref().map(ToString::to_string))
+        .collect();
+    settings.dedup();
+    let because = if settings.is_empty() {
+        "the provider is not configured yet".to_string()
+    } else {
+        format!(
+            "the provider's {} {} known only at apply",
+            settings.join(", "),
+            if settings.len() == 1 { "is" } else { "are" }
+        )
+    };
+    let name = match planned.get("name").as_str() {
+        Some(name) => format!("named {name:?}"),
+        None => "of this name".to_string(),
+    };
+    Diagnostic::warning(
+        "Qualys checks not run at plan",
+        format!(
+            "This plan could not check, because {because}: whether a connector {name} already \
+             exists in Qualys, and whether the provider's credentials and URL work. They run at \
+             apply, before the connector is created; the apply fails there if either check \
+             fails."
+        ),
+    )
+}
+
 #[async_trait]
 impl Resource<Configured> for AwsConnector {
     fn type_name(&self) -> &'static str {
@@ -130,12 +164,22 @@ impl Resource<Configured> for AwsConnector {
         self.note_in_state(&request.prior_state);
         // What needs Qualys is checked at plan time only where the process already knows the
         // answer or one listing gives it; settings known only at apply leave it to the apply.
-        if let Ok(client) = with.client() {
-            if let Some(accounts) = client.known_base_accounts() {
-                check_planned_with(&request, &mut response, accounts);
+        match with.client() {
+            Ok(client) => {
+                if let Some(accounts) = client.known_base_accounts() {
+                    check_planned_with(&request, &mut response, accounts);
+                }
+                let in_state = self.in_state.lock().map(|r| r.clone()).unwrap_or_default();
+                check_create_at_plan(&client, &request, &mut response, &in_state).await;
             }
-            let in_state = self.in_state.lock().map(|r| r.clone()).unwrap_or_default();
-            check_create_at_plan(&client, &request, &mut response, &in_state).await;
+            Err(why) => {
+                let creates = request.prior_state.is_null() && !response.planned_state.is_null();
+                if creates && !response.diagnostics.has_errors() {
+                    response
+                        .diagnostics
+                        .push(checks_left_to_apply(&response.planned_state, &why));
+                }
+            }
         }
         response
     }

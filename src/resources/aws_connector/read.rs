@@ -1,7 +1,7 @@
 //! ReadResource and ImportResourceState.
 
-use crate::connector::api_of;
 use crate::connector::import_id::ImportId;
+use crate::connector::{Api, api_of};
 use crate::plugin::api::{ImportResponse, ImportedResource, ReadRequest, ReadResponse};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
@@ -42,6 +42,13 @@ pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest
             private: request.private,
             diagnostics: Diagnostics::default(),
         },
+        // An import's state holds only the id and api: nothing to recreate, so the import
+        // fails with what was looked up where, instead of Terraform's generic message.
+        Err(e) if e.is_not_found() && current.get("name").is_null() => ReadResponse {
+            new_state: Value::Null,
+            private: Vec::new(),
+            diagnostics: import_not_found(&api_url(&client, api), api, &id).into(),
+        },
         Err(e) if e.is_not_found() => ReadResponse {
             new_state: Value::Null,
             private: Vec::new(),
@@ -64,6 +71,43 @@ pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest
             diagnostics: api_error("Could not read the Qualys connector", &e).into(),
         },
     }
+}
+
+/// The URL of the API that manages `api`'s connectors.
+fn api_url(client: &Client, api: Api) -> String {
+    let (base, path) = match api {
+        Api::V3 => (client.api_url(), "/qps/rest/3.0/"),
+        Api::V2 => (client.api_url(), "/qps/rest/2.0/"),
+        Api::CloudView => (
+            client.cloudview_url(),
+            "/cloudview-api/rest/v1/aws/connectors",
+        ),
+    };
+    format!("{}{path}", base.as_str().trim_end_matches('/'))
+}
+
+/// An import of a connector Qualys does not find: what was looked up, where, and that a
+/// connector outside the user's scope looks the same.
+fn import_not_found(url: &str, api: Api, id: &str) -> Diagnostic {
+    let (family, kind) = match api {
+        Api::V3 => ("Connector QPS v3", "QPS connector"),
+        Api::V2 => ("Connector QPS v2", "QPS connector"),
+        Api::CloudView => ("CloudView v1", "CloudView connector"),
+    };
+    let import_id = ImportId {
+        api,
+        id: id.to_string(),
+    };
+    Diagnostic::error(
+        format!("No Qualys connector {import_id}"),
+        format!(
+            "The import looked up {kind} {id:?} (import ID \"{import_id}\") in Qualys's {family} \
+             API at {url}, and Qualys answered that there is none. Qualys answers the same for a \
+             connector outside your user's scope: check the ID (the qualys_aws_connectors data \
+             source lists the connectors your user sees, with their import IDs), the API it \
+             belongs to (v3: and v2: for QPS, cloudview: for CloudView), and the user's scope."
+        ),
+    )
 }
 
 /// ImportResourceState: a connector by any import ID form, read by the refresh that follows.

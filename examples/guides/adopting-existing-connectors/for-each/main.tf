@@ -8,6 +8,7 @@
 # stop managing it without deleting it).
 
 terraform {
+  required_version = ">= 1.7" # import blocks with for_each
   required_providers {
     qualys = { source = "qualys-tf/qualys" }
   }
