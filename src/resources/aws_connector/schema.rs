@@ -5,8 +5,6 @@ use crate::connector;
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::value::Type;
 
-use super::sync::SYNC_REPORTS;
-
 pub const TYPE_NAME: &str = "qualys_aws_connector";
 
 /// The resource's schema version. 1: `sync_status`, `cloudview_uuid`,
@@ -54,6 +52,18 @@ fn timeouts() -> Attribute {
          is looked up, and its id is saved in the state.",
     )
 }
+
+/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
+/// (see `sync::READ_BY_QUALYS`), else the prior value, which the apply carries over and a refresh
+/// keeps (`sync::hold_sync_reports`).
+pub(super) const SYNC_REPORTS: [&str; 6] = [
+    "state",
+    "sync_status",
+    "last_sync",
+    "next_sync",
+    "last_error",
+    "total_assets",
+];
 
 /// How the resource's sync reports differ from the data sources' (see [`SYNC_REPORTS`]).
 const HELD_BY_REFRESH: &str = " In this resource, the value saved by the last apply that created \

@@ -11,6 +11,7 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, SyncStatus};
 
+use super::schema::SYNC_REPORTS;
 use super::state::{Reading, read_remote};
 
 /// The verdict a state reports, matched by meaning ([`SyncStatus::of_state`]): QPS states are
@@ -40,18 +41,6 @@ pub(super) const READ_BY_QUALYS: [&str; 9] = [
     "inventory_regions",
     "connector_apps",
     "disabled",
-];
-
-/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
-/// (see [`READ_BY_QUALYS`]), else the prior value, which the apply carries over and a refresh
-/// keeps ([`hold_sync_reports`]).
-pub(super) const SYNC_REPORTS: [&str; 6] = [
-    "state",
-    "sync_status",
-    "last_sync",
-    "next_sync",
-    "last_error",
-    "total_assets",
 ];
 
 /// A refresh keeps what the state reports about syncs: Qualys's own schedule moves it every few
