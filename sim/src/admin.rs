@@ -27,6 +27,7 @@ use crate::server::Peer;
 use crate::state::AppState;
 use crate::store::{Key, StoreError};
 use crate::validate::{Api, parse_arn, validate_name};
+use uuid::Uuid;
 
 /// The `/_sim/` routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -309,6 +310,16 @@ fn apply_patch(c: &mut Connector, fields: &Map<String, Value>) -> Result<(), Pat
             "totalAssets" => c.total_assets = n(f)?,
             "isAttachedToOrgConnector" => c.attached_to_org_connector = b(f)?,
             "isCPSEnabled" => c.cps_enabled = b(f)?,
+            // CloudView's create takes isPortalConnector and its list shows it with a
+            // portalConnectorUuid, for connectors CloudView made too (seed 000).
+            "isPortalConnector" => {
+                c.portal_connector_uuid = match (b(f)?, c.portal_connector_uuid) {
+                    (true, None) => Some(Uuid::new_v4()),
+                    (true, kept) => kept,
+                    (false, _) => None,
+                }
+            }
+            "listedByQps" => c.listed_by_qps = b(f)?,
             // Lets a test merge a CloudView connector into the Connector app, or the reverse.
             "origin" => {
                 c.origin = match s(f)?.as_str() {
@@ -468,6 +479,30 @@ mod tests {
             assert_eq!(c.portal_connector_uuid, None);
             assert_eq!(c.partition, Partition::GovCloud);
         }
+    }
+
+    #[test]
+    fn a_patch_flags_a_portal_connector_and_hides_it_from_qps_searches() {
+        let mut c = Connector::blank(Origin::Cloudview, crate::dates::now());
+        let fields = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        apply_patch(
+            &mut c,
+            &fields(json!({"isPortalConnector": true, "listedByQps": false})),
+        )
+        .expect("patched");
+        let portal = c.portal_connector_uuid.expect("a portal connector UUID");
+        assert!(!c.listed_by_qps);
+        apply_patch(&mut c, &fields(json!({"isPortalConnector": true}))).expect("patched");
+        assert_eq!(c.portal_connector_uuid, Some(portal), "kept");
+        apply_patch(
+            &mut c,
+            &fields(json!({"isPortalConnector": false, "listedByQps": true})),
+        )
+        .expect("patched");
+        assert_eq!((c.portal_connector_uuid, c.listed_by_qps), (None, true));
     }
 
     #[test]

@@ -201,6 +201,18 @@ pub struct Connector {
     /// QPS `isCPSEnabled` (EVIDENCE 7, as above): set out of band only (DECISION; default false).
     #[serde(default, rename = "isCPSEnabled")]
     pub cps_enabled: bool,
+    /// Whether QPS searches list the connector (DECISION: always, unless set false out of band,
+    /// so tests can stand for a CloudView connector the Connector app does not list).
+    #[serde(default = "listed", skip_serializing_if = "is_listed")]
+    pub listed_by_qps: bool,
+}
+
+fn listed() -> bool {
+    true
+}
+
+fn is_listed(listed: &bool) -> bool {
+    *listed
 }
 
 impl Connector {
@@ -237,6 +249,7 @@ impl Connector {
             sync_number: 0,
             attached_to_org_connector: false,
             cps_enabled: false,
+            listed_by_qps: true,
         }
     }
 

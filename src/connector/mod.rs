@@ -6,6 +6,7 @@
 pub mod expand;
 pub mod flatten;
 pub mod import_id;
+pub mod listing;
 pub mod model;
 pub mod regions;
 pub mod schema;

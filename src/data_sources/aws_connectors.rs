@@ -37,7 +37,11 @@ impl DataSource<Configured> for AwsConnectors {
                     "Every existing Qualys AWS connector that matches the filters (all of \
                     them when none is set), each with the attributes of the `qualys_aws_connector` \
                     resource and its `import_id`. Two paged listings (QPS and CloudView), never a \
-                    call per connector."
+                    call per connector.\n\nEach connector is listed exactly once, though both \
+                    APIs may list it: one that CloudView flags as a portal connector \
+                    (`isPortalConnector`, as it does connectors made in the Connector app) and \
+                    QPS lists is reported under `v3` (or `v2`), the API that can update it; any \
+                    other CloudView connector, flagged or not, under `cloudview`."
                         .into(),
                 attributes: vec![
                     filter(

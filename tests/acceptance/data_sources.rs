@@ -66,6 +66,42 @@ output "one_account" { value = data.qualys_aws_connectors.one_account.connectors
 }
 
 #[test]
+fn a_cloudview_portal_connector_is_listed_once_with_or_without_a_qps_twin() {
+    let sim = SimFixture::start();
+    let role = arn(600000000001);
+    // CloudView flags both as portal connectors (its create takes the flag, seed 000); QPS
+    // lists the second only, merged into the Connector app, which can update it.
+    let alone = sim.seed("cloudview", 1, "portal-alone", &role, CV_EXTERNAL_ID);
+    sim.patch(
+        &alone[0],
+        json!({"isPortalConnector": true, "listedByQps": false}),
+    );
+    let twin = sim.seed("cloudview", 1, "portal-twin", &role, CV_EXTERNAL_ID);
+    sim.patch(
+        &twin[0],
+        json!({"isPortalConnector": true, "origin": "qps"}),
+    );
+    let wd = Workdir::new(
+        &(sim.provider_hcl("demo")
+            + r#"
+data "qualys_aws_connectors" "all" {}
+data "qualys_aws_connector" "alone" { name = "portal-alone" }
+
+output "all" { value = [for c in data.qualys_aws_connectors.all.connectors : "${c.api}:${c.name}"] }
+output "alone" { value = data.qualys_aws_connector.alone.import_id }
+"#),
+    );
+    wd.apply();
+    let outputs = wd.outputs();
+    assert_eq!(
+        outputs["all"],
+        json!(["cloudview:portal-alone", "v3:portal-twin"]),
+        "each once: under CloudView when QPS does not list it, else under the Connector app's API"
+    );
+    assert_eq!(outputs["alone"], format!("cloudview:{}", alone[0]));
+}
+
+#[test]
 fn connector_data_source_finds_by_name_and_by_every_id_form() {
     let sim = SimFixture::start();
     let ids = made_outside(&sim, 2);

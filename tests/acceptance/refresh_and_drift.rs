@@ -40,6 +40,27 @@ fn refresh_only_sees_exactly_the_drift(binary: PathBuf) {
         .as_str()
         .expect("the id output")
         .to_string();
+    // Qualys's scheduled syncs, one successful and one failed, change nothing configured.
+    let before = only_connector(&sim);
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // lastSync has whole seconds
+    sim.run_sync(&id);
+    let synced = only_connector(&sim);
+    assert_eq!(synced["connectorState"], "FINISHED_SUCCESS", "{synced}");
+    assert_ne!(synced["lastSync"], before["lastSync"], "{synced}");
+    let (code, run) = refresh_only_exit_code(&wd);
+    assert_eq!(code, 0, "a routine sync is no drift:\n{}", run.text());
+    sim.role(ARN, false, None);
+    sim.run_sync(&id);
+    assert_eq!(only_connector(&sim)["connectorState"], "FINISHED_ERRORS");
+    let (code, run) = refresh_only_exit_code(&wd);
+    assert_eq!(
+        code,
+        0,
+        "a failed routine sync is no drift:\n{}",
+        run.text()
+    );
+    wd.assert_empty_plan();
+
     sim.patch(&id, json!({"runFrequency": 240}));
     let (code, run) = refresh_only_exit_code(&wd);
     assert_eq!(code, 2, "an out-of-band change is drift:\n{}", run.text());

@@ -249,12 +249,14 @@ fn dispatch(
             }
             Operation::Search => {
                 let search = Search::parse(request.as_ref())?;
+                let mut listed = app.store.visible(user);
+                listed.retain(|c| c.listed_by_qps);
                 if app.quirks.qps_ignores_paging() {
-                    let mut page = search.without_paging().page(app.store.visible(user));
+                    let mut page = search.without_paging().page(listed);
                     page.has_more = true;
                     Reply::Page(page)
                 } else {
-                    Reply::Page(search.page(app.store.visible(user)))
+                    Reply::Page(search.page(listed))
                 }
             }
         };

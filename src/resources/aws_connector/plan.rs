@@ -12,7 +12,8 @@ use crate::plugin::diag::{AttrPath, Diagnostic};
 use crate::plugin::value::Value;
 
 use super::api_move::{ApiMove, api_move};
-use super::sync::{SYNC_REPORTS, is_failed_verdict, resyncs};
+use super::schema::SYNC_REPORTS;
+use super::sync::{is_failed_verdict, resyncs};
 use super::validate::{china_unavailable, unlisted_regions};
 
 /// What an argument becomes when the configuration leaves it out, for a known `api`.

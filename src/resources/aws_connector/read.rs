@@ -10,6 +10,7 @@ use crate::qualys::Client;
 use super::operation::{api_error, bounded};
 use super::schema::TYPE_NAME;
 use super::state::{Reading, empty_state, read_remote};
+use super::sync::hold_sync_reports;
 use super::upgrade::{UpgradeReads, read_key};
 
 /// Reads the connector for a refresh; `upgraded` may hold it already, read moments ago to
@@ -28,7 +29,8 @@ pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest
         };
     };
     let id = id.to_string();
-    if let Some(state) = upgraded.take(&read_key(api, &id)) {
+    if let Some(mut state) = upgraded.take(&read_key(api, &id)) {
+        hold_sync_reports(&mut state, &current);
         return ReadResponse {
             new_state: state,
             private: request.private,
@@ -37,11 +39,14 @@ pub async fn read(client: &Client, upgraded: &UpgradeReads, request: ReadRequest
     }
     let client = bounded(client, &current, "read");
     match read_remote(&client, api, &id, &current, Reading::Refresh).await {
-        Ok(state) => ReadResponse {
-            new_state: state,
-            private: request.private,
-            diagnostics: Diagnostics::default(),
-        },
+        Ok(mut state) => {
+            hold_sync_reports(&mut state, &current);
+            ReadResponse {
+                new_state: state,
+                private: request.private,
+                diagnostics: Diagnostics::default(),
+            }
+        }
         // An import's state holds only the id and api: nothing to recreate, so the import
         // fails with what was looked up where, instead of Terraform's generic message.
         Err(e) if e.is_not_found() && current.get("name").is_null() => ReadResponse {

@@ -53,6 +53,23 @@ fn timeouts() -> Attribute {
     )
 }
 
+/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
+/// (see `sync::READ_BY_QUALYS`), else the prior value, which the apply carries over and a refresh
+/// keeps (`sync::hold_sync_reports`).
+pub(super) const SYNC_REPORTS: [&str; 6] = [
+    "state",
+    "sync_status",
+    "last_sync",
+    "next_sync",
+    "last_error",
+    "total_assets",
+];
+
+/// How the resource's sync reports differ from the data sources' (see [`SYNC_REPORTS`]).
+const HELD_BY_REFRESH: &str = " In this resource, the value saved by the last apply that created \
+     the connector or changed what Qualys reads; a refresh keeps it (see Sync results and drift \
+     checks). The connector data sources report Qualys's current value.";
+
 fn wait_for_sync() -> Attribute {
     Attribute::new(
         "wait_for_sync",
@@ -71,6 +88,12 @@ fn wait_for_sync() -> Attribute {
 /// arguments) and `timeouts`.
 pub fn schema() -> Schema {
     let mut attributes = connector::schema::attributes();
+    for attribute in attributes
+        .iter_mut()
+        .filter(|a| SYNC_REPORTS.contains(&a.name.as_str()))
+    {
+        attribute.description += HELD_BY_REFRESH;
+    }
     let reported = attributes
         .iter()
         .position(|a| a.name == "aws_account_id")
@@ -86,7 +109,20 @@ pub fn schema() -> Schema {
                 the CloudView v1 API.\n\nIf Qualys no longer finds the connector on refresh, it \
                 is removed from state and the plan recreates it, with a warning: Qualys answers \
                 the same way for a connector outside your user's scope, so read the warning \
-                before you apply."
+                before you apply.\n\n## Sync results and drift checks\n\nWhat Qualys reports \
+                about syncs (`state`, `sync_status`, `last_sync`, `next_sync`, `last_error`, \
+                `total_assets`) is saved by the applies that create the connector or change \
+                what Qualys reads the account by (`arn`, `external_id`, regions, apps, \
+                partition, `disabled`); with `wait_for_sync`, what they save is the verdict of \
+                the sync they waited for. A refresh keeps the saved values: the syncs Qualys \
+                runs on its own schedule change nothing you configure, so `terraform plan \
+                -refresh-only -detailed-exitcode` exits 0 after them, while a change in Qualys \
+                to anything you configure (a description, `polling_frequency`, regions, \
+                `disabled`) still exits 2. For Qualys's current sync results (a dashboard, or a \
+                `check` block that alerts when `sync_status` is `error`), read the \
+                `qualys_aws_connector` or `qualys_aws_connectors` data source. Configurations \
+                that read these attributes from the resource keep working and get the values \
+                of the last such apply."
                 .into(),
             attributes,
         },

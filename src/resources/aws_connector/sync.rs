@@ -11,6 +11,7 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client, SyncStatus};
 
+use super::schema::SYNC_REPORTS;
 use super::state::{Reading, read_remote};
 
 /// The verdict a state reports, matched by meaning ([`SyncStatus::of_state`]): QPS states are
@@ -42,16 +43,18 @@ pub(super) const READ_BY_QUALYS: [&str; 9] = [
     "disabled",
 ];
 
-/// What only Qualys reports about syncs: unknown in a plan whose change makes Qualys sync again
-/// (see [`READ_BY_QUALYS`]), else the prior value, which the apply carries over.
-pub(super) const SYNC_REPORTS: [&str; 6] = [
-    "state",
-    "sync_status",
-    "last_sync",
-    "next_sync",
-    "last_error",
-    "total_assets",
-];
+/// A refresh keeps what the state reports about syncs: Qualys's own schedule moves it every few
+/// hours, which changes nothing the configuration owns, so a drift check must not see it. It
+/// moves with an apply whose plan left it unknown or that waited for a sync; a state that never
+/// had it (an import, an incomplete create: no `sync_status`) takes what Qualys reports.
+pub(super) fn hold_sync_reports(read: &mut Value, current: &Value) {
+    if read.is_null() || current.get("sync_status").is_null() {
+        return;
+    }
+    for name in SYNC_REPORTS {
+        read.set(name, current.get(name).clone());
+    }
+}
 
 pub(super) fn is_failed_verdict(state: &Value) -> bool {
     verdict(state) == SyncStatus::Error
@@ -351,6 +354,36 @@ async fn settle_and_sync(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refresh_keeps_the_sync_reports_unless_the_state_never_had_them() {
+        let read = || {
+            Value::object([
+                ("description", Value::string("changed in Qualys")),
+                ("state", Value::string("FINISHED_SUCCESS")),
+                ("sync_status", Value::string("success")),
+                ("last_sync", Value::string("2026-01-30T10:29:04Z")),
+            ])
+        };
+        let current = Value::object([
+            ("description", Value::string("as configured")),
+            ("state", Value::string("PENDING")),
+            ("sync_status", Value::string("pending")),
+            ("last_sync", Value::string("2026-01-30T06:29:04Z")),
+        ]);
+        let mut refreshed = read();
+        hold_sync_reports(&mut refreshed, &current);
+        assert_eq!(refreshed.get("description"), read().get("description"));
+        for name in ["state", "sync_status", "last_sync"] {
+            assert_eq!(refreshed.get(name), current.get(name), "{name}");
+        }
+
+        // An import: nothing reported yet, so Qualys's values fill the state.
+        let imported = Value::object([("sync_status", Value::Null)]);
+        let mut refreshed = read();
+        hold_sync_reports(&mut refreshed, &imported);
+        assert_eq!(refreshed, read());
+    }
 
     #[test]
     fn planned_reports_stay_unless_the_plan_left_them_unknown() {

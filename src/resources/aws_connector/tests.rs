@@ -12,9 +12,9 @@ use super::api_move::{ApiMove, api_move};
 use super::operation::timeout_of;
 use super::plan::{differs_beyond_state, plan};
 use super::read::import;
+use super::schema::SYNC_REPORTS;
 use super::schema::schema;
 use super::state::{empty_state, state_after_qps_write};
-use super::sync::SYNC_REPORTS;
 use super::validate::validate;
 
 fn config(pairs: &[(&str, Value)]) -> Value {

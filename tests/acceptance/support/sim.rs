@@ -189,6 +189,27 @@ provider "qualys" {{
         .unwrap_or_else(|| panic!("no id in the create answer {answer}"))
     }
 
+    /// Runs a sync of QPS connector `id` through the API, as Qualys's own schedule does
+    /// (with the default sync delay the verdict is in before this returns).
+    pub fn run_sync(&self, id: &str) {
+        let url = format!(
+            "{}/qps/rest/3.0/run/am/awsassetdataconnector/{id}",
+            self.url
+        );
+        let text = self.runtime.block_on(async {
+            let resp = self
+                .http
+                .post(&url)
+                .basic_auth("demo", Some("demo"))
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .expect("calling the simulator");
+            resp.text().await.unwrap_or_default()
+        });
+        assert!(text.contains("SUCCESS"), "run answered {text}");
+    }
+
     /// Adds `count` connectors out of band, as `api` (`qps` or `cloudview`) would have made them,
     /// without an API call or any of the rate budget: named `name`, or `<name>-<i>` when `count`
     /// is above 1. Returns their ids (QPS ids, or CloudView UUIDs) in creation order.
