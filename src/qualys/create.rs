@@ -144,8 +144,9 @@ where
     /// matches, return `cause` itself (Qualys answered 2xx: the create is not sent again).
     ///
     /// A lookup that fails for a reason that may pass (5xx, throttling, a dropped connection,
-    /// an unreadable answer) is tried again after the transport's backoff until `deadline`:
-    /// giving up early would make the next apply create a duplicate. Finding nothing is
+    /// an unreadable answer) is tried again after the transport's backoff, or the wait Qualys
+    /// asked for if longer, until `deadline`: giving up early would make the next apply create
+    /// a duplicate, but a wait past the deadline ends the lookups at once. Finding nothing is
     /// checked once more after a short pause, in case Qualys was still committing the create.
     pub(crate) async fn recover(
         &self,
@@ -189,7 +190,9 @@ where
                     }
                 },
                 Err(e) if lookup_may_succeed_later(&e) => {
-                    let wait = self.transport.backoff(failed_looks);
+                    // A lookup is a throttled call too: Qualys's wait is honoured, and one
+                    // past the deadline (a spent hourly budget) ends the lookups at once.
+                    let wait = self.transport.backoff(failed_looks).max(wait_asked(&e));
                     failed_looks += 1;
                     if !deadline.allows(wait) {
                         return Err(unconfirmed(Vec::new(), Some(&e)));
@@ -218,6 +221,17 @@ fn lookup_may_succeed_later(err: &Error) -> bool {
         Error::Transport { .. } => !http::is_permanent_failure(err),
         Error::Api { .. } | Error::Throttled { .. } | Error::Decode { .. } => true,
         _ => false,
+    }
+}
+
+/// The wait a throttled answer asked for; none for any other failure.
+fn wait_asked(err: &Error) -> Duration {
+    match err {
+        Error::Throttled {
+            retry_after: Some(wait),
+            ..
+        } => *wait,
+        _ => Duration::ZERO,
     }
 }
 
@@ -341,6 +355,37 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, Error::CreateUnconfirmed { .. }), "{err}");
         assert_eq!(looks.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// A lookup refused for a spent hourly budget is not repeated until the deadline: the
+    /// lookups end at once, with Qualys's wait in the error.
+    #[tokio::test]
+    async fn a_spent_budget_ends_the_lookups_at_once() {
+        let transport = fast_transport();
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        let lookup = |_| {
+            looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async {
+                Err::<Vec<String>, _>(Error::Throttled {
+                    api: "CloudView",
+                    status: 429,
+                    attempts: 1,
+                    retry_after: Some(Duration::from_secs(3600)),
+                })
+            }
+        };
+        let started = Instant::now();
+        let err = recovery(&transport, lookup)
+            .recover(
+                Deadline::after(Duration::from_secs(60)),
+                server_error(),
+                false,
+            )
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1), "{err}");
+        assert_eq!(looks.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(err.to_string().contains("in an hour are used up"), "{err}");
     }
 
     #[test]

@@ -23,6 +23,24 @@ pub enum Error {
     #[error("{what} was not found in Qualys (deleted, or outside this user's scope)")]
     NotFound { what: String },
 
+    /// A 404 whose body is not the API's own error (an HTML page, a gateway's JSON): it says
+    /// nothing about any connector, so nothing is taken as missing or deleted.
+    #[error(
+        "a call to the {api} API was answered HTTP 404 by something other than the API itself \
+         (the body is not {api}'s error format: {excerpt}): a gateway or proxy between this \
+         machine and Qualys, or a server that is not Qualys. Check that `platform` (or \
+         `api_url`/`cloudview_url`) names your Qualys platform"
+    )]
+    ForeignNotFound { api: &'static str, excerpt: String },
+
+    /// A delete Qualys answered "not found" that reading the connector back did not confirm:
+    /// the connector may still exist, so it is not taken as deleted.
+    #[error(
+        "Qualys answered the delete of {what} with \"not found\", but {read_back}; it is not \
+         taken as deleted"
+    )]
+    DeleteUnconfirmed { what: String, read_back: String },
+
     /// HTTP 401/403, or a QPS `UNAUTHORIZED`/`INSUFFICIENT_PERMISSIONS` answer.
     #[error("Qualys refused the credentials or permissions: {message}")]
     Unauthorized { message: String },

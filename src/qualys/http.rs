@@ -76,14 +76,14 @@ impl From<SendError> for Error {
 }
 
 /// Whether an answer to a create is maybe done (it leaves open whether Qualys carried it out):
-/// a 408, 429 or 5xx, from Qualys or from anything in between (a gateway may answer so after
-/// forwarding), or a 409 that is not Qualys's own "over the limit" envelope. Qualys's refusals
-/// that come before it does anything (its 409 envelope, a 4xx with its error body, an error in
-/// a 200) are answers like any other.
+/// an answer that something between us and Qualys may have sent after forwarding the create,
+/// namely a 408, a 5xx, or a 403, 409 or 429 whose body is not Qualys's own error. Qualys's
+/// own throttling (its 409 or 429 with its error body) and its refusals come before it does
+/// anything: they are answers like any other, and the create was not carried out.
 fn is_maybe_done(reply: &Reply) -> bool {
     match reply.status.as_u16() {
-        408 | 429 => true,
-        409 => !is_qualys_envelope(&reply.body),
+        408 => true,
+        403 | 409 | 429 => !is_qualys_envelope(&reply.body),
         status => (500..=599).contains(&status),
     }
 }
@@ -284,8 +284,8 @@ impl Transport {
     }
 
     /// Sends `call` and returns the first answer that is not retried. HTTP 409 (Qualys's "over
-    /// the limit", never "already exists"), 429 and 503 were not carried out, so they are
-    /// retried after the wait asked for (see [`server_wait`]) or the backoff; so is failing to
+    /// the limit", never "already exists"), 429 and 503 were not carried out (a create's only
+    /// with Qualys's own error body, see [`is_maybe_done`]), so they are retried after the wait asked for (see [`server_wait`]) or the backoff; so is failing to
     /// connect (nothing was sent). A 500, 502, 504 or a lost answer is retried for
     /// [`Safety::Idempotent`] calls only; out of retries, the last 5xx is the answer. A TLS
     /// failure on the certificate or protocol and any other status are final. Each attempt's

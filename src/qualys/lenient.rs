@@ -39,10 +39,11 @@ fn is_invisible_format(c: char) -> bool {
     )
 }
 
-/// Longest body excerpt carried by a decode or API error.
+/// Longest excerpt of a body or server message carried by an error.
 const EXCERPT_CHARS: usize = 300;
 
-/// The first few hundred characters of a response body, on one line, for error messages.
+/// The first few hundred characters of a response body, on one line, for error messages;
+/// a longer body says how long it was.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out: String = text
@@ -56,13 +57,26 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
             }
         })
         .collect();
-    if text.chars().nth(EXCERPT_CHARS).is_some() {
-        out.push('…');
-    }
+    out.push_str(&cut_note(&text));
     if out.trim().is_empty() {
         "(empty body)".to_owned()
     } else {
         out
+    }
+}
+
+/// A message a server sent (Qualys's error text, its resolution), [`inert`] and cut to a few
+/// hundred characters with its length stated: a whole page of text on one line helps no one.
+pub(crate) fn inert_excerpt(text: &str) -> String {
+    let head: String = text.chars().take(EXCERPT_CHARS).collect();
+    inert(&head) + &cut_note(text)
+}
+
+/// `… (N characters)` when `text` is longer than an excerpt, else nothing.
+fn cut_note(text: &str) -> String {
+    match text.chars().count() {
+        total if total > EXCERPT_CHARS => format!("… ({total} characters)"),
+        _ => String::new(),
     }
 }
 
@@ -251,6 +265,15 @@ mod tests {
         assert!(!excerpt("x\u{1b}[31m\u{202e}".as_bytes()).contains(['\u{1b}', '\u{202e}']));
     }
 
+    #[test]
+    fn a_long_server_message_is_excerpted_with_its_length() {
+        let long = "x".repeat(10_000);
+        let short = inert_excerpt(&long);
+        assert!(short.len() < 400, "{short}");
+        assert!(short.ends_with("x… (10000 characters)"), "{short}");
+        assert_eq!(inert_excerpt("fine\u{1b}[2J"), "fine\\u{1b}[2J");
+    }
+
     #[derive(serde::Deserialize, Debug, PartialEq)]
     struct Probe {
         #[serde(default, deserialize_with = "opt_bool")]
@@ -310,8 +333,11 @@ mod tests {
         assert_eq!(excerpt(b"a\nb"), "a b");
         let long = "é".repeat(1000);
         let e = excerpt(long.as_bytes());
-        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
-        assert!(e.ends_with('…'));
+        assert_eq!(
+            e.chars().count(),
+            EXCERPT_CHARS + "… (1000 characters)".chars().count()
+        );
+        assert!(e.ends_with("é… (1000 characters)"), "{e}");
         assert_eq!(excerpt(&[0xff, b'x']), "\u{fffd}x");
     }
 }

@@ -25,6 +25,7 @@ mod batch;
 mod client;
 pub mod cloudview;
 mod create;
+mod delete;
 mod error;
 pub mod fuzzing;
 mod http;

@@ -254,3 +254,54 @@ async fn create_recovery_keeps_looking_through_failures() {
     );
     sim.stop().await;
 }
+
+/// Qualys's own throttling of a create (CloudView's 429 with its error body, QPS's 409
+/// envelope) says the create was not carried out: no lookup follows, and a wait past the
+/// deadline (an hour's budget spent) fails at once with the budget message.
+#[tokio::test]
+async fn qualys_throttling_a_create_is_no_maybe_done() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let hour = json!({"Retry-After": "3600", "X-RateLimit-ToWait-Sec": "3600"});
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/cloudview-api/rest/v1/aws/connectors",
+               "status": 429, "headers": hour,
+               "body": {"errorCode": "LIMIT_EXCEEDED", "message": "rate limit reached", "timestamp": 0}}),
+    )
+    .await;
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create", "status": 409,
+               "headers": hour,
+               "body": {"ServiceResponse": {"responseCode": "LIMIT_EXCEEDED"}}}),
+    )
+    .await;
+    let started = Instant::now();
+    let cloudview = client.cloudview().create(&cloudview_spec("spent")).await;
+    let qps = client.qps(QpsVersion::V3).create(&qps_spec("spent")).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    for (api, err) in [
+        ("CloudView", cloudview.unwrap_err()),
+        ("Connector (QPS)", qps.unwrap_err()),
+    ] {
+        assert!(
+            matches!(err, Error::Throttled { attempts: 1, .. }),
+            "{api}: {err}"
+        );
+        assert!(
+            err.to_string().contains(&format!(
+                "the {api} API calls this Qualys subscription may make in an hour are used up"
+            )),
+            "{err}"
+        );
+    }
+    let calls = calls(&sim).await;
+    assert_eq!(count(&calls, "cloudview.list"), 0, "no lookup: {calls:?}");
+    assert_eq!(count(&calls, "qps3.search"), 0, "no lookup: {calls:?}");
+    assert!(stored_connectors(&sim).await.is_empty());
+}

@@ -494,3 +494,50 @@ async fn tls_verification_failure_is_not_retried() {
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert_eq!(connections.load(Ordering::SeqCst), 3);
 }
+
+/// A URL where some HTTP server answers 404 in words that are not Qualys's: never "not
+/// found", and the message says to check the URL settings.
+#[tokio::test]
+async fn a_404_that_is_not_qualys_suggests_checking_the_url() {
+    let sim = start_sim(SimConfig::default()).await;
+    let elsewhere = format!("{}/elsewhere", sim.base_url());
+    let mut config = ClientConfig::new(&elsewhere, &elsewhere, "demo", PASSWORD);
+    config.operation_timeout = Duration::from_secs(10);
+    let client = Client::new(config).expect("client");
+    let qps = client.qps(QpsVersion::V3).get(1).await.unwrap_err();
+    let cloudview = client
+        .cloudview()
+        .get("8889b18b-6f92-43d3-8afd-6d9d144177e8")
+        .await
+        .unwrap_err();
+    for err in [qps, cloudview] {
+        assert!(matches!(err, Error::ForeignNotFound { .. }), "{err}");
+        assert!(!err.is_not_found(), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("no such endpoint"), "what answered: {text}");
+        assert!(text.contains("`api_url`/`cloudview_url`"), "{text}");
+    }
+}
+
+/// A server message of 10,000 characters reaches the user as an excerpt with its length.
+#[tokio::test]
+async fn a_long_server_message_is_excerpted_with_its_length() {
+    let sim = start_sim(SimConfig::default()).await;
+    let client = client_for(&sim);
+    let long = "z".repeat(10_000);
+    fault(
+        &sim,
+        json!({"method": "POST", "path_prefix": "/qps/rest/3.0/create", "status": 200,
+               "body": {"ServiceResponse": {"responseCode": "INVALID_REQUEST",
+                        "responseErrorDetails": {"errorMessage": long}}}}),
+    )
+    .await;
+    let err = client
+        .qps(QpsVersion::V3)
+        .create(&qps_spec("long"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.len() < 600, "{} characters: {err}", err.len());
+    assert!(err.contains("… (10000 characters)"), "{err}");
+}

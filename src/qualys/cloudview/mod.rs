@@ -13,6 +13,7 @@ use tracing::{info, warn};
 use super::api::{ConnectorApi, Sent};
 use super::client::Client;
 use super::create::{self, Created};
+use super::delete;
 use super::error::Error;
 use super::http::{self, Body, Call, Reply, Safety, SendError};
 use super::identity::Identity;
@@ -153,10 +154,13 @@ impl CloudView<'_> {
     }
 
     /// Deletes a connector (`DELETE` on the collection with `["<uuid>"]`). One already gone
-    /// is [`Error::NotFound`].
+    /// is [`Error::NotFound`], once a read back confirms it (see [`delete`](super::delete)).
     pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        self.bulk_action(Method::DELETE, None, "delete", &[id])
-            .await
+        let answer = self
+            .bulk_action(Method::DELETE, None, "delete", &[id])
+            .await;
+        let what = format!("CloudView connector {id}");
+        delete::confirmed(&what, answer, || self.get(id)).await
     }
 
     /// Enables connectors (`PATCH /enable`), all or none.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::model::{Connector, Page};
 use crate::qualys::error::Error;
 use crate::qualys::http::Reply;
-use crate::qualys::lenient::{self, excerpt, inert};
+use crate::qualys::lenient::{self, excerpt, inert, inert_excerpt};
 use crate::qualys::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 
 /// A Spring page as CloudView answers a list.
@@ -36,8 +36,6 @@ enum ListShape {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorBody {
-    #[serde(default, deserialize_with = "lenient::opt_u64")]
-    status: Option<u64>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     error: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
@@ -170,7 +168,7 @@ pub(super) fn check(reply: &Reply, what: &str) -> Result<(), Error> {
         .as_ref()
         .and_then(|b| b.message.clone().or_else(|| b.error.clone()))
         .filter(|m| !m.trim().is_empty())
-        .map(|m| inert(&m))
+        .map(|m| inert_excerpt(&m))
         .unwrap_or_else(|| excerpt(&reply.body));
     let code = body
         .as_ref()
@@ -190,15 +188,21 @@ pub(super) fn check(reply: &Reply, what: &str) -> Result<(), Error> {
         403 => Error::Unauthorized {
             message: format!("HTTP 403: {message}"),
         },
-        // Only CloudView's own error body means "no such connector".
-        404 if body
-            .as_ref()
-            .is_some_and(|b| b.status.is_some() || b.error_code.is_some()) =>
+        // Only CloudView's own error body means "no such connector": its `errorCode`, or a
+        // Spring body with a message. A gateway's Spring body (status, error, path, no
+        // message) or a page is not CloudView's.
+        404 if body.as_ref().is_some_and(|b| {
+            b.error_code.is_some() || b.message.as_ref().is_some_and(|m| !m.trim().is_empty())
+        }) =>
         {
             Error::NotFound {
                 what: format!("CloudView AWS connector ({what})"),
             }
         }
+        404 => Error::ForeignNotFound {
+            api: "CloudView",
+            excerpt: excerpt(&reply.body),
+        },
         _ => Error::Api {
             status: status.as_u16(),
             code,
@@ -339,8 +343,28 @@ mod tests {
         ));
         assert!(matches!(
             check(&reply(404, "<html>Not Found</html>"), "get"),
-            Err(Error::Api { status: 404, .. })
+            Err(Error::ForeignNotFound { .. })
         ));
+        // A Spring-based gateway's own 404 is not CloudView's.
+        let gateway = r#"{"timestamp":"2026-01-01T00:00:00.000+00:00","path":"/cloudview-api/rest/v1/aws/connectors","status":404,"error":"Not Found","requestId":"4f1c2a9e-12"}"#;
+        assert!(matches!(
+            check(&reply(404, gateway), "delete"),
+            Err(Error::ForeignNotFound {
+                api: "CloudView",
+                ..
+            })
+        ));
+        let long = format!(
+            r#"{{"errorCode":"BAD","message":"{}"}}"#,
+            "y".repeat(10_000)
+        );
+        match check(&reply(400, &long), "create") {
+            Err(Error::InvalidRequest { message, .. }) => {
+                assert!(message.len() < 400, "{message}");
+                assert!(message.contains("(10000 characters)"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
             check(&reply(401, ""), "get"),
             Err(Error::Unauthorized { .. })

@@ -18,6 +18,7 @@ use super::api::{ConnectorApi, Sent};
 use super::batch;
 use super::client::Client;
 use super::create::{self, Created};
+use super::delete;
 use super::error::Error;
 use super::http::{self, Body, Call, Reply, Safety, SendError};
 use super::identity::Identity;
@@ -359,9 +360,12 @@ impl Qps<'_> {
         }
     }
 
-    /// Deletes a connector. A connector already gone is [`Error::NotFound`].
+    /// Deletes a connector. A connector already gone is [`Error::NotFound`], once a read back
+    /// confirms it (see [`delete`](super::delete)).
     pub async fn delete(&self, id: u64) -> Result<(), Error> {
-        self.simple_action("delete", id).await
+        let answer = self.simple_action("delete", id).await;
+        let what = format!("QPS {} connector {id}", self.version);
+        delete::confirmed(&what, answer, || self.get(id)).await
     }
 
     /// Asks Qualys to run (sync) the connector now.

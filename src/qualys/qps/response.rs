@@ -12,7 +12,7 @@ use super::lenient::{OneOrMany, check_xml_nesting};
 use super::model::Connector;
 use crate::qualys::error::Error;
 use crate::qualys::http::Reply;
-use crate::qualys::lenient::{self, excerpt, inert};
+use crate::qualys::lenient::{self, excerpt, inert, inert_excerpt};
 use crate::qualys::sync::{BaseAccounts, SyncError, WireBaseAccounts};
 
 /// A successful `ServiceResponse`, reduced to what the operations use.
@@ -308,8 +308,8 @@ fn decode_items<T: Item>(reply: &Reply) -> Result<Answer<T>, Error> {
     // Qualys's words reach Terraform's output: shown inert.
     let (message, resolution) = match response.response_error_details {
         Some(d) => (
-            d.error_message.as_deref().map(inert),
-            d.error_resolution.as_deref().map(inert),
+            d.error_message.as_deref().map(inert_excerpt),
+            d.error_resolution.as_deref().map(inert_excerpt),
         ),
         None => (None, None),
     };
@@ -380,6 +380,11 @@ fn by_status(status: StatusCode, body: &[u8]) -> Option<Error> {
         },
         403 => Error::Unauthorized {
             message: format!("HTTP 403: the user may lack API access ({})", excerpt(body)),
+        },
+        // Qualys's own "no such connector" is its envelope's OBJECT_NOT_FOUND.
+        404 => Error::ForeignNotFound {
+            api: "Connector (QPS)",
+            excerpt: excerpt(body),
         },
         _ => Error::Api {
             status: status.as_u16(),
@@ -727,7 +732,7 @@ mod tests {
         // A 404 page is not "connector not found": a wrong URL must not empty the state.
         assert!(matches!(
             decode_reply(&reply(404, "<html>Not Found</html>")),
-            Err(Error::Api { status: 404, .. })
+            Err(Error::ForeignNotFound { .. })
         ));
         match decode_reply(&reply(500, "internal trouble")) {
             Err(Error::Api {

@@ -85,6 +85,7 @@ pub(crate) fn search_says_nothing(err: &Error) -> bool {
         Error::InvalidRequest { .. }
             | Error::Decode { .. }
             | Error::Api { .. }
+            | Error::ForeignNotFound { .. }
             | Error::NotFound { .. }
             | Error::Incomplete { .. }
     )

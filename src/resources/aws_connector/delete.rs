@@ -1,7 +1,9 @@
-//! Delete: a connector Qualys no longer finds is already gone, which is no failure.
+//! Delete: a connector Qualys no longer finds (its own "not found", confirmed by a read back)
+//! is already gone, which is no failure; on any other failure the resource stays in the state.
 
 use crate::connector::{Api, api_of};
 use crate::plugin::api::ApplyResponse;
+use crate::plugin::diag::Diagnostic;
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
@@ -34,17 +36,26 @@ pub(super) async fn delete(client: &Client, prior: Value) -> ApplyResponse {
             ApplyResponse::default()
         }
         Err(e) => ApplyResponse {
-            diagnostics: operation_error(
+            diagnostics: kept_in_state(operation_error(
                 "Could not delete the Qualys connector",
                 &e,
                 "delete",
                 &prior,
-            )
+            ))
             .into(),
             new_state: prior,
             ..Default::default()
         },
     }
+}
+
+/// A failed delete's diagnostic, saying that the resource stays in the state.
+fn kept_in_state(mut diagnostic: Diagnostic) -> Diagnostic {
+    diagnostic.detail.push_str(
+        "\n\nThe connector stays in the Terraform state, since it may still exist in Qualys; \
+         destroy again once the cause is fixed.",
+    );
+    diagnostic
 }
 
 /// Whether a delete leaves no connector behind: done, or Qualys no longer finds it.

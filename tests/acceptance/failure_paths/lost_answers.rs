@@ -97,7 +97,8 @@ resource "qualys_aws_connector" "cv" {{
 fn a_create_a_gateway_answered_with_an_error_after_forwarding_is_adopted_never_sent_twice() {
     let sim = SimFixture::start();
     let gateway = Gateway::start(&sim.url);
-    for status in [429u16, 500, 502, 503, 504] {
+    // A gateway's 403 page after forwarding (not Qualys's refusal) is as untrusted as a 5xx.
+    for status in [403u16, 429, 500, 502, 503, 504] {
         let headers: &[(&str, &str)] = if status == 429 || status == 503 {
             &[("Retry-After", "1")]
         } else {
@@ -131,10 +132,10 @@ fn a_create_a_gateway_answered_with_an_error_after_forwarding_is_adopted_never_s
         wd.assert_empty_plan();
     }
     let calls = sim.calls();
-    assert_eq!(calls["qps3.create"], 5, "{calls}");
-    assert_eq!(calls["qps2.create"], 5, "{calls}");
-    assert_eq!(calls["cloudview.create"], 5, "{calls}");
-    assert_eq!(sim.connectors().len(), 15);
+    assert_eq!(calls["qps3.create"], 6, "{calls}");
+    assert_eq!(calls["qps2.create"], 6, "{calls}");
+    assert_eq!(calls["cloudview.create"], 6, "{calls}");
+    assert_eq!(sim.connectors().len(), 18);
 }
 
 #[test]

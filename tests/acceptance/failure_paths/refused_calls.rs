@@ -1,9 +1,14 @@
 //! Calls Qualys refuses or fails (throttling, server errors, 404s, listings that ignore paging,
 //! hostile error text): retried where safe, reported plainly, and no connector lost.
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
-use crate::support::fixtures::{ARN, CV_EXTERNAL_ID, lifecycle_connector, only_connector};
+use crate::support::fixtures::{
+    ARN, CV_EXTERNAL_ID, external_id, lifecycle_connector, only_connector,
+};
+use crate::support::gateway::Gateway;
 use crate::support::sim::SimFixture;
 use crate::support::terraform::Workdir;
 
@@ -261,4 +266,167 @@ fn a_qps_listing_that_ignores_its_paging_ends_with_an_error() {
         "a handful of calls, not a loop: {}",
         sim.calls()
     );
+}
+
+/// Calls of one API family in the simulator's counts (`cloudview.*`, `qps3.*`).
+fn calls_of_family(sim: &SimFixture, family: &str) -> u64 {
+    let calls = sim.calls();
+    calls
+        .as_object()
+        .map(|all| {
+            all.iter()
+                .filter(|(operation, _)| operation.starts_with(&format!("{family}.")))
+                .filter_map(|(_, n)| n.as_u64())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Qualys's own throttling answer (CloudView's 429 with its error body, QPS's 409 envelope)
+/// says the create was not carried out: no lookup follows, and under an hour's budget spent
+/// the apply fails at once with the budget message, not after retrying until the deadline.
+#[test]
+fn a_create_under_a_spent_hourly_budget_fails_at_once_with_the_budget_message() {
+    for (api, family, named) in [
+        ("cloudview", "cloudview", "CloudView"),
+        ("v3", "qps3", "Connector (QPS)"),
+    ] {
+        let sim = SimFixture::start_with(qualys_sim::SimConfig {
+            rate_limit: Some(qualys_sim::RateLimit {
+                calls: 2,
+                window: Duration::from_secs(3600),
+            }),
+            ..qualys_sim::SimConfig::default()
+        });
+        let config = sim.provider_hcl("demo")
+            + &format!(
+                r#"
+resource "qualys_aws_connector" "c" {{
+  api         = "{api}"
+  name        = "budget-{api}"
+  arn         = "{ARN}"
+  external_id = "{}"
+}}
+"#,
+                external_id(api)
+            );
+        let wd = Workdir::new(&config);
+        // The plan's existence check spends calls of the budget; the apply's create meets
+        // the spent budget (or, without another check, spends the last call).
+        let started = Instant::now();
+        let run = wd.run(&["apply", "-auto-approve", "-input=false"]);
+        let seconds = started.elapsed().as_secs_f64();
+        let calls = calls_of_family(&sim, family);
+        eprintln!(
+            "{api}: a create under a spent budget failed in {seconds:.2}s after {calls} calls: {}",
+            sim.calls()
+        );
+        assert_eq!(run.code, 1, "{api}: {}", run.text());
+        let flat = run.flat();
+        assert!(
+            flat.contains(&format!(
+                "the {named} API calls this Qualys subscription may make in an hour are used up"
+            )),
+            "{api}: {flat}"
+        );
+        assert!(
+            flat.contains("return in 59m") || flat.contains("return in 1h"),
+            "{api}: {flat}"
+        );
+        assert!(!flat.contains("was not confirmed"), "{api}: {flat}");
+        assert!(seconds < 10.0, "{api}: {seconds:.1}s\n{}", run.text());
+        assert!(calls <= 4, "{api}: {calls} calls: {}", sim.calls());
+        assert!(
+            sim.call_count(&format!("{family}.create")) >= 1,
+            "{api}: the create was sent and refused: {}",
+            sim.calls()
+        );
+        assert!(sim.connectors().is_empty(), "{api}");
+        assert!(wd.ok(&["state", "list"]).stdout.trim().is_empty(), "{api}");
+    }
+}
+
+/// What a Spring-based gateway answers for a route it does not serve.
+const GATEWAY_404: &str = r#"{"timestamp":"2026-01-01T00:00:00.000+00:00","path":"/x","status":404,"error":"Not Found","requestId":"4f1c2a9e-12"}"#;
+
+/// A delete is done only on two signals: the API's own "not found" for that connector, and a
+/// read back that lacks it. A gateway's 404, or a 404 in the API's words that a read back
+/// contradicts, fails the destroy and keeps the resource in the state.
+#[test]
+fn a_delete_answered_404_by_a_gateway_keeps_the_resource_in_the_state() {
+    for (api, method, delete_path, named) in [
+        (
+            "cloudview",
+            "DELETE",
+            "/cloudview-api/rest/v1/aws/connectors",
+            "CloudView",
+        ),
+        (
+            "v3",
+            "POST",
+            "/qps/rest/3.0/delete/am/awsassetdataconnector",
+            "Connector (QPS)",
+        ),
+    ] {
+        let sim = SimFixture::start();
+        let gateway = Gateway::start(&sim.url);
+        let config = sim.provider_hcl("demo").replace(&sim.url, &gateway.url)
+            + &lifecycle_connector(api, "kept", false);
+        let wd = Workdir::new(&config);
+        wd.apply();
+        let json = [("Content-Type", "application/json")];
+        gateway.answer_instead(method, delete_path, 1, 404, &json, GATEWAY_404);
+        let started = Instant::now();
+        let destroy = wd.run(&["destroy", "-auto-approve", "-input=false"]);
+        eprintln!(
+            "{api}: a gateway's 404 to the delete failed the destroy in {:.2}s",
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(destroy.code, 1, "{api}: {}", destroy.text());
+        let flat = destroy.flat();
+        assert!(
+            flat.contains(&format!(
+                "a call to the {named} API was answered HTTP 404 by something other than the API itself"
+            )),
+            "{api}: {flat}"
+        );
+        assert!(flat.contains("\"requestId\""), "what was answered: {flat}");
+        assert!(flat.contains("`api_url`/`cloudview_url`"), "{api}: {flat}");
+        assert!(
+            flat.contains("The connector stays in the Terraform state"),
+            "{api}: {flat}"
+        );
+        assert!(!flat.contains("Destroy complete"), "{api}: {flat}");
+        assert!(
+            wd.ok(&["state", "list"])
+                .stdout
+                .contains("qualys_aws_connector.c"),
+            "{api}"
+        );
+        assert_eq!(sim.connectors().len(), 1, "{api}: the connector lives on");
+
+        // The API's own words, from the gateway: the read back finds the connector.
+        let own = if api == "cloudview" {
+            json!({"errorCode": "NOT_FOUND", "message": "Connector not found", "timestamp": 0})
+        } else {
+            json!({"ServiceResponse": {"responseCode": "OBJECT_NOT_FOUND"}})
+        };
+        let status = if api == "cloudview" { 404 } else { 200 };
+        gateway.answer_instead(method, delete_path, 1, status, &json, &own.to_string());
+        let destroy = wd.run(&["destroy", "-auto-approve", "-input=false"]);
+        assert_eq!(destroy.code, 1, "{api}: {}", destroy.text());
+        assert!(
+            destroy
+                .flat()
+                .contains("but reading it back finds it, so it was not deleted"),
+            "{api}: {}",
+            destroy.text()
+        );
+        assert_eq!(sim.connectors().len(), 1, "{api}");
+
+        // Nothing in between: deleted.
+        wd.ok(&["destroy", "-auto-approve", "-input=false"]);
+        assert!(sim.connectors().is_empty(), "{api}");
+        assert!(wd.ok(&["state", "list"]).stdout.trim().is_empty(), "{api}");
+    }
 }

@@ -1,8 +1,9 @@
 //! A gateway in front of qualys-sim, as a load balancer or API gateway between the provider
 //! and Qualys would be: it forwards every request, and for the requests a test names it
-//! answers a status of its own **after** the simulator carried the request out (a 503 from
-//! an overloaded gateway, a 504 when the upstream was slow, ...). The provider then sees an
-//! answer that says nothing about whether the create happened.
+//! answers a status of its own, either **after** the simulator carried the request out (a 503
+//! from an overloaded gateway, a 504 when the upstream was slow, ...: an answer that says
+//! nothing about whether the create happened) or **instead** of forwarding it (a route the
+//! gateway does not know, answered with its own 404).
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,8 @@ struct Rule {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    /// Whether the request reaches the simulator before the gateway answers.
+    forwarded: bool,
 }
 
 pub struct Gateway {
@@ -82,7 +85,40 @@ impl Gateway {
         headers: &[(&str, &str)],
         body: &str,
     ) {
-        self.rules.lock().expect("the rules").push(Rule {
+        let rule = Rule::new(method, path_prefix, count, status, headers, body);
+        self.rules.lock().expect("the rules").push(rule);
+    }
+
+    /// The next `count` requests of `method` under `path_prefix` are answered with `status`
+    /// and `body` (and `headers`) by the gateway itself: the simulator never sees them.
+    pub fn answer_instead(
+        &self,
+        method: &str,
+        path_prefix: &str,
+        count: u32,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) {
+        let rule = Rule {
+            forwarded: false,
+            ..Rule::new(method, path_prefix, count, status, headers, body)
+        };
+        self.rules.lock().expect("the rules").push(rule);
+    }
+}
+
+impl Rule {
+    /// A rule answering after forwarding.
+    fn new(
+        method: &str,
+        path_prefix: &str,
+        count: u32,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Rule {
+        Rule {
             method: method.to_string(),
             path_prefix: path_prefix.to_string(),
             count,
@@ -92,7 +128,8 @@ impl Gateway {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             body: body.to_string(),
-        });
+            forwarded: true,
+        }
     }
 }
 
@@ -124,6 +161,9 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if let Some(answer) = take_rule(rules, &method, &path, false) {
+        return answer;
+    }
     let mut upstream_request = http.request(method.clone(), format!("{upstream}{path_and_query}"));
     for (name, value) in &headers {
         if name != "host" && name != "content-length" {
@@ -132,28 +172,8 @@ async fn forward(
     }
     let answer = upstream_request.body(body).send().await;
     // The rule is taken after the upstream answered: the request was carried out.
-    let rule = {
-        let mut rules = rules.lock().expect("the rules");
-        rules
-            .iter_mut()
-            .find(|r| {
-                r.count > 0
-                    && (r.method == "*" || r.method.eq_ignore_ascii_case(method.as_str()))
-                    && path.starts_with(&r.path_prefix)
-            })
-            .map(|r| {
-                r.count -= 1;
-                (r.status, r.headers.clone(), r.body.clone())
-            })
-    };
-    if let Some((status, headers, body)) = rule {
-        let mut response = Response::builder().status(status);
-        for (k, v) in headers {
-            response = response.header(k, v);
-        }
-        return response
-            .body(Full::new(Bytes::from(body)))
-            .expect("a gateway answer");
+    if let Some(answer) = take_rule(rules, &method, &path, true) {
+        return answer;
     }
     match answer {
         Ok(answer) => {
@@ -171,4 +191,34 @@ async fn forward(
             .body(Full::new(Bytes::from(format!("upstream failed: {e}"))))
             .expect("a 502"),
     }
+}
+
+/// The gateway's own answer to a request of `method` on `path`, from the first rule that
+/// matches (and is `forwarded` or not), counted down.
+fn take_rule(
+    rules: &Mutex<Vec<Rule>>,
+    method: &hyper::Method,
+    path: &str,
+    forwarded: bool,
+) -> Option<Response<Full<Bytes>>> {
+    let (status, headers, body) = {
+        let mut rules = rules.lock().expect("the rules");
+        let rule = rules.iter_mut().find(|r| {
+            r.count > 0
+                && r.forwarded == forwarded
+                && (r.method == "*" || r.method.eq_ignore_ascii_case(method.as_str()))
+                && path.starts_with(&r.path_prefix)
+        })?;
+        rule.count -= 1;
+        (rule.status, rule.headers.clone(), rule.body.clone())
+    };
+    let mut response = Response::builder().status(status);
+    for (k, v) in headers {
+        response = response.header(k, v);
+    }
+    Some(
+        response
+            .body(Full::new(Bytes::from(body)))
+            .expect("a gateway answer"),
+    )
 }
