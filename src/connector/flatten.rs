@@ -1,14 +1,22 @@
 //! Flatten: an API family's answer as the connector's Terraform shape ([`Connector`]), one
-//! per family, so that the resource and the data sources map each field once.
+//! per family, so that the resource and the data sources map each field once. Every string
+//! Qualys reports is made inert here ([`inert`]): anyone with write access in Qualys chooses
+//! it, and Terraform prints it in plans, `show` and outputs as it is.
 
-use crate::qualys::{cloudview, qps};
+use crate::qualys::{cloudview, inert, qps};
 
 use super::model::Connector;
 use super::validators::parse_role_arn;
 use super::{Api, DEFAULT_POLLING_MINUTES};
 
+/// A reported string, inert, or `None` when Qualys reports none or an empty one.
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.clone().filter(|s| !s.is_empty())
+    s.as_deref().filter(|s| !s.is_empty()).map(inert)
+}
+
+/// A reported string that is always there (empty when Qualys reports none), inert.
+fn text(s: &Option<String>) -> String {
+    inert(s.as_deref().unwrap_or_default())
 }
 
 fn account_of(reported: &Option<String>, arn: &Option<String>) -> Option<String> {
@@ -44,7 +52,7 @@ pub fn rfc3339(reported: &Option<String>) -> Option<String> {
 
 fn sorted_or_none(items: &Option<Vec<String>>) -> Option<Vec<String>> {
     items.as_ref().filter(|v| !v.is_empty()).map(|v| {
-        let mut v = v.clone();
+        let mut v: Vec<String> = v.iter().map(|s| inert(s)).collect();
         v.sort();
         v.dedup();
         v
@@ -52,7 +60,7 @@ fn sorted_or_none(items: &Option<Vec<String>>) -> Option<Vec<String>> {
 }
 
 fn sorted(codes: &Option<Vec<String>>) -> Vec<String> {
-    let mut codes = codes.clone().unwrap_or_default();
+    let mut codes: Vec<String> = codes.iter().flatten().map(|s| inert(s)).collect();
     codes.sort();
     codes.dedup();
     codes
@@ -73,7 +81,7 @@ impl Connector {
             id: c.id.to_string(),
             api,
             name: non_empty(&c.name),
-            description: c.description.clone().unwrap_or_default(),
+            description: text(&c.description),
             arn: non_empty(&c.arn),
             external_id: non_empty(&c.external_id),
             is_gov_cloud: c.is_gov_cloud_configured.unwrap_or(false),
@@ -158,10 +166,10 @@ impl Connector {
     /// Flatten of a CloudView connector.
     pub fn from_cloudview(c: &cloudview::Connector) -> Connector {
         Connector {
-            id: c.connector_id.clone(),
+            id: inert(&c.connector_id),
             api: Api::CloudView,
             name: non_empty(&c.name),
-            description: c.description.clone().unwrap_or_default(),
+            description: text(&c.description),
             arn: non_empty(&c.arn),
             external_id: non_empty(&c.external_id),
             is_gov_cloud: c.is_gov_cloud.unwrap_or(false),
@@ -179,7 +187,7 @@ impl Connector {
             aws_account_id: account_of(&c.aws_account_id, &c.arn),
             qualys_aws_account_id: non_empty(&c.base_account_id),
             state: non_empty(&c.state),
-            cloudview_uuid: Some(c.connector_id.clone()),
+            cloudview_uuid: Some(inert(&c.connector_id)),
             attached_to_org_connector: None,
             connector_apps: None,
             activation_modules: None,
@@ -242,6 +250,24 @@ mod tests {
         assert_eq!(connector.last_sync.as_deref(), Some("2021-01-13T05:17:58Z"));
         assert!(connector.disabled);
         assert_eq!(connector.all_regions, None, "CloudView has no region scope");
+    }
+
+    #[test]
+    fn every_text_qualys_reports_reaches_terraform_inert() {
+        let c: cloudview::Connector = serde_json::from_str(
+            r#"{"connectorId": "8889b18b-6f92-43d3-8afd-6d9d144177e8",
+                "name": "n\u001b[2J", "description": "Apply complete!\r\u001b]0;t\u0007",
+                "error": "e\u001b[31m\u202e", "state": "SUCCESS\u200b"}"#,
+        )
+        .unwrap();
+        let connector = Connector::from_cloudview(&c);
+        assert_eq!(connector.name.as_deref(), Some("n\\u{1b}[2J"));
+        assert_eq!(connector.description, "Apply complete! \\u{1b}]0;t\\u{7}");
+        assert_eq!(
+            connector.last_error.as_deref(),
+            Some("e\\u{1b}[31m\\u{202e}")
+        );
+        assert_eq!(connector.state.as_deref(), Some("SUCCESS\\u{200b}"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
+use crate::qualys::inert;
 
 use super::regions::{self, Partition};
 use super::{Api, DEFAULT_POLLING_MINUTES};
@@ -320,7 +321,25 @@ pub fn validate_api(config: &Value, diags: &mut Diagnostics) -> Option<Api> {
     }
 }
 
-/// `name` in Qualys's bounds, and neither `name` nor `description` padded with whitespace.
+/// Text free of control, bidi and zero-width characters: what Qualys reports is shown with
+/// them escaped ([`inert`]), so a configured value holding one would differ from its own
+/// reading on every plan.
+pub fn validate_inert(text: &str) -> Result<(), String> {
+    let shown = inert(text);
+    if shown == text {
+        return Ok(());
+    }
+    Err(format!(
+        "{shown:?} holds a control, bidirectional or zero-width character (a line break, tab, \
+         escape sequence or invisible mark, shown escaped here). The provider shows every text \
+         Qualys holds with such characters escaped, so that none reaches a terminal, and this \
+         value would never read back as configured: remove them."
+    ))
+}
+
+/// `name` in Qualys's bounds; `name` and `description` neither padded with whitespace nor
+/// holding characters a terminal acts on (`arn` and `external_id` have character sets of their
+/// own).
 pub fn validate_text(config: &Value, diags: &mut Diagnostics) {
     if let Some(name) = config.get("name").as_str()
         && let Err(why) = validate_name(name)
@@ -328,12 +347,20 @@ pub fn validate_text(config: &Value, diags: &mut Diagnostics) {
         diags.push(error_at("name", "Invalid name", why));
     }
     for attr in ["name", "description"] {
-        if let Some(text) = config.get(attr).as_str()
-            && let Err(why) = validate_no_edge_whitespace(text)
-        {
+        let Some(text) = config.get(attr).as_str() else {
+            continue;
+        };
+        // One error per value: a trailing tab is told as whitespace.
+        if let Err(why) = validate_no_edge_whitespace(text) {
             diags.push(error_at(
                 attr,
                 format!("{attr} has leading or trailing whitespace"),
+                why,
+            ));
+        } else if let Err(why) = validate_inert(text) {
+            diags.push(error_at(
+                attr,
+                format!("{attr} holds a control or invisible character"),
                 why,
             ));
         }
@@ -640,6 +667,23 @@ mod tests {
         assert_eq!(paths(&diags), ["arn"]);
         assert_eq!(polling_fields(None, None), (4, 0));
         assert_eq!(polling_fields(None, Some(30)), (0, 30));
+    }
+
+    #[test]
+    fn configured_text_holds_nothing_a_terminal_acts_on() {
+        for bad in [
+            "a\u{1b}[31mb",
+            "a\u{1b}]0;t\u{7}",
+            "a\rb",
+            "a\u{202e}b",
+            "two\nlines",
+        ] {
+            let config = Value::object([("description", Value::string(bad))]);
+            let mut diags = Diagnostics::default();
+            validate_text(&config, &mut diags);
+            assert_eq!(paths(&diags), ["description"], "{bad:?}");
+        }
+        assert!(validate_inert("plain text, émigré").is_ok());
     }
 
     #[test]

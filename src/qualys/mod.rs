@@ -44,5 +44,6 @@ pub use create::Created;
 pub use error::Error;
 pub use identity::aws_account_id_from_arn;
 pub use inventory::{CreateUnderWay, Existing, Family};
+pub(crate) use lenient::inert;
 pub use qps::{Qps, QpsVersion};
 pub use sync::{BaseAccount, BaseAccounts, SyncError, SyncStatus};

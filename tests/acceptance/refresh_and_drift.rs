@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::support::fixtures::{ARN, lifecycle_connector, only_connector, round_trip_workdir};
+use crate::support::fixtures::{
+    ARN, CV_EXTERNAL_ID, lifecycle_connector, only_connector, round_trip_workdir,
+};
 use crate::support::sim::SimFixture;
 use crate::support::terraform::{Workdir, terraform, terraform_latest, terraform_oldest};
 
@@ -266,4 +268,151 @@ resource "qualys_aws_connector" "c" {{
         "-input=false",
     ]);
     assert_eq!(run.code, 0, "{}", run.text());
+}
+
+/// What anyone with write access in Qualys can put in a connector's text to take over a
+/// terminal: colours, a window title ended by BEL, a carriage return that overwrites the line,
+/// a right-to-left override, a screen clear.
+const TERMINAL_SEQUENCES: [&str; 5] = [
+    "\u{1b}[31m",
+    "\u{1b}]0;title\u{7}",
+    "\r",
+    "\u{202e}",
+    "\u{1b}[2J",
+];
+
+/// Every character of `output` a terminal acts on other than line breaks and tabs, with its
+/// position; read from the bytes, so that nothing is lost to a lossy decoding.
+fn raw_control_characters(output: &[u8]) -> Vec<(usize, char)> {
+    String::from_utf8_lossy(output)
+        .char_indices()
+        .filter(|(_, c)| {
+            (c.is_control() && !matches!(c, '\n' | '\t'))
+                || matches!(u32::from(*c), 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069)
+        })
+        .collect()
+}
+
+fn assert_inert(run: &crate::support::terraform::Run, what: &str) {
+    for (stream, bytes) in [
+        ("stdout", run.stdout.as_bytes()),
+        ("stderr", run.stderr.as_bytes()),
+    ] {
+        let raw = raw_control_characters(bytes);
+        assert!(
+            raw.is_empty(),
+            "{what}: raw {raw:?} on {stream}:\n{}",
+            run.text()
+        );
+    }
+}
+
+/// Text set in Qualys holding terminal sequences shows as drift, escaped, in `plan`, `show`
+/// and `output`; a configured value holding one is a plan error at its attribute.
+fn text_set_in_qualys_reaches_the_terminal_inert(binary: PathBuf) {
+    let sim = SimFixture::start();
+    let config = sim.provider_hcl("demo")
+        + &format!(
+            r#"
+resource "qualys_aws_connector" "c" {{
+  for_each    = {{ for i in range({count}) : format("text-%d", i) => i }}
+  api         = element(["v3", "cloudview"], each.value)
+  name        = each.key
+  description = "plain"
+  arn         = "{ARN}"
+  external_id = "{CV_EXTERNAL_ID}"
+}}
+
+output "descriptions" {{
+  value = {{ for k, c in qualys_aws_connector.c : k => c.description }}
+}}
+
+output "first_description" {{
+  value = qualys_aws_connector.c["text-0"].description
+}}
+
+output "last_errors" {{
+  value = {{ for k, c in qualys_aws_connector.c : k => c.last_error }}
+}}
+"#,
+            count = TERMINAL_SEQUENCES.len()
+        );
+    let wd = Workdir::new(&config).terraform(binary);
+    wd.apply();
+    for record in sim.connectors() {
+        let name = record["name"].as_str().unwrap_or_default();
+        let i: usize = name
+            .trim_start_matches("text-")
+            .parse()
+            .expect("a test name");
+        let sequence = TERMINAL_SEQUENCES[i];
+        let id = record["id"].to_string();
+        sim.patch(
+            &id,
+            json!({
+                // A line break makes Terraform print the text as a heredoc, line by line.
+                "description": format!("Plan: 0 to add\n{sequence}Apply complete! Resources: 9 added"),
+                "error": format!("denied{sequence}")
+            }),
+        );
+    }
+
+    let (code, plan) = wd.plan_exit_code();
+    assert_eq!(code, 2, "the descriptions drifted:\n{}", plan.text());
+    assert_inert(&plan, "plan");
+    assert!(
+        plan.stdout.contains("u{1b}[31m"),
+        "escaped:\n{}",
+        plan.text()
+    );
+    wd.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    let show = wd.ok(&["show"]);
+    assert_inert(&show, "show");
+    assert!(show.stdout.contains("u{202e}"), "escaped:\n{}", show.text());
+    let output = wd.ok(&["output"]);
+    assert_inert(&output, "output");
+    let json = wd.ok(&["output", "-json"]);
+    assert_inert(&json, "output -json");
+    let raw = wd.ok(&["output", "-raw", "first_description"]);
+    assert_inert(&raw, "output -raw");
+    assert_eq!(
+        raw.stdout,
+        "Plan: 0 to add \\u{1b}[31mApply complete! Resources: 9 added"
+    );
+    let errors = &wd.outputs()["last_errors"];
+    assert_eq!(
+        errors["text-2"], "denied ",
+        "a carriage return reads as a space"
+    );
+    assert_eq!(errors["text-4"], "denied\\u{1b}[2J");
+
+    // The escaped text is not what the configuration says: the next apply writes it back.
+    wd.apply();
+    wd.assert_empty_plan();
+    assert!(sim.connectors().iter().all(|c| c["description"] == "plain"));
+
+    // A configured value never holds such characters: escaping never makes it drift alone.
+    wd.write(
+        "main.tf",
+        &config.replace("\"plain\"", "\"red \\u001b[31m text\""),
+    );
+    let run = wd.run(&["plan", "-input=false"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert_inert(&run, "the refused plan");
+    assert!(
+        run.flat()
+            .contains("description holds a control or invisible character"),
+        "{}",
+        run.text()
+    );
+}
+
+#[test]
+fn text_set_in_qualys_reaches_the_terminal_inert_on_terraform_1_0() {
+    text_set_in_qualys_reaches_the_terminal_inert(terraform_oldest());
+}
+
+#[test]
+fn text_set_in_qualys_reaches_the_terminal_inert_on_terraform_1_15() {
+    text_set_in_qualys_reaches_the_terminal_inert(terraform_latest());
 }

@@ -175,39 +175,48 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
 
 /// How a create ended beside other runs.
 enum Race {
-    /// No other connector of that name and account appeared.
+    /// No other connector of that name and account stays beside this run's.
     Alone,
     /// The confirmation could not be made: a warning, the connector stays.
     Unconfirmed(Diagnostic),
-    /// Another run made the same connector first: this run's was deleted (`deleted`; if the
-    /// delete failed, it stays in the state) and the apply fails naming the other.
+    /// Another run's connector of the same name stays: this run's was deleted (`deleted`; if
+    /// the delete failed, it stays in the state) and the apply fails naming the other.
     Lost { deleted: bool, error: Diagnostic },
 }
 
-/// How long a run whose connector's id sorts first waits before it looks again, when the ids
-/// do not tell the order of creation (CloudView's UUIDs): long enough for a racing run that
-/// saw both to delete its own.
+/// The least a run whose CloudView connector ranks first waits before it looks again: long
+/// enough for the runs that saw it to delete their own (see [`settle_race`]).
 const RACE_RECHECK: Duration = Duration::from_secs(3);
 
-/// Whether connector `a` was created before `b`: QPS ids grow with every create; CloudView's
-/// UUIDs say nothing about order, but every run compares them the same way.
-fn created_before(family: qualys::Family, a: &str, b: &str) -> bool {
+/// How connectors of one name rank, the first one staying: every run ranks them the same way
+/// from the listing alone. QPS ids by number, which is also their order of creation;
+/// CloudView's UUIDs, which say nothing about order, as text.
+fn rank(family: qualys::Family, a: &str, b: &str) -> std::cmp::Ordering {
     match (family, a.parse::<u64>(), b.parse::<u64>()) {
-        (qualys::Family::Qps(_), Ok(a), Ok(b)) => a < b,
-        _ => a < b,
+        (qualys::Family::Qps(_), Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
     }
 }
 
-/// After a create: two runs that checked before either created both create. So the run looks
-/// again (a fresh listing, batched with the other creates' confirmations) for another connector
-/// of the same name and account. When there is one, the later of the two (the higher QPS id)
-/// is deleted by the run that made it, and that run fails naming the other with its import
-/// command. With CloudView's UUIDs, which do not tell the order, a run whose id sorts first
-/// looks once more after [`RACE_RECHECK`]: a connector still there was made and kept before.
+fn ranks_before(family: qualys::Family, a: &str, b: &str) -> bool {
+    rank(family, a, b).is_lt()
+}
+
+/// After a create: runs that checked before any of them created all create. So each looks
+/// again (a fresh listing, batched with the other creates' confirmations) for other
+/// connectors of the same name and account, and every run decides by one rule: the connector
+/// that ranks first ([`rank`]) stays, every other is deleted by the run that made it,
+/// which fails naming the one that stays. A run whose connector ranks first never deletes it
+/// on account of one ranking later, whatever the number of runs, except in one case:
+/// CloudView's UUIDs can make a connector created after another run already kept its own
+/// (seeing it alone) rank first. So such a run looks again after [`RACE_RECHECK`] (or three
+/// times as long as its first look took): a connector there both times was kept by its run,
+/// since the runs that saw this one had the time to delete theirs; this run then yields.
 async fn settle_race(client: &Client, desired: &Desired, own_id: &str) -> Race {
     let family = desired.api.family();
     let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
     let look = || client.others_named(family, &desired.name, account, own_id);
+    let started = Instant::now();
     let others = match look().await {
         Ok(others) if others.is_empty() => return Race::Alone,
         Ok(others) => others,
@@ -224,28 +233,38 @@ async fn settle_race(client: &Client, desired: &Desired, own_id: &str) -> Race {
             ));
         }
     };
-    let mut earlier: Vec<&qualys::Existing> = others
-        .iter()
-        .filter(|o| created_before(family, &o.id, own_id))
-        .collect();
-    let recheck;
-    if earlier.is_empty() {
-        if matches!(family, qualys::Family::Qps(_)) {
-            // Made later: the run that made it sees this one and deletes its own.
+    let recheck = RACE_RECHECK.max(started.elapsed() * 3);
+    let cloudview = family == qualys::Family::CloudView;
+    if !others.iter().any(|o| ranks_before(family, &o.id, own_id)) {
+        // QPS ids grow with every create: a connector made later ranks later, and its run,
+        // which sees this one, deletes it.
+        if !cloudview {
             return Race::Alone;
         }
-        tokio::time::sleep(RACE_RECHECK).await;
-        recheck = match look().await {
-            Ok(still) => still,
-            Err(_) => return Race::Alone,
+        tokio::time::sleep(recheck).await;
+        let Ok(again) = look().await else {
+            return Race::Alone;
         };
-        if recheck.is_empty() {
+        if !again.iter().any(|o| others.iter().any(|b| b.id == o.id)) {
             return Race::Alone;
         }
-        earlier = recheck.iter().collect();
     }
-    earlier.sort_by(|a, b| a.id.cmp(&b.id));
-    let kept = earlier[0];
+    // A CloudView connector that ranks first may still yield (above) to one its run saw
+    // kept: the error waits that long at most for one connector to be left.
+    let patience = cloudview.then(|| started + recheck * 2 + RACE_RECHECK);
+    yield_to_the_first(client, desired, own_id, &others, patience).await
+}
+
+/// This run's connector does not stay: it is deleted, and the error names the connector that
+/// stays ([`the_one_that_stays`]), so that the import it gives works.
+async fn yield_to_the_first(
+    client: &Client,
+    desired: &Desired,
+    own_id: &str,
+    seen: &[qualys::Existing],
+    patience: Option<Instant>,
+) -> Race {
+    let family = desired.api.family();
     let api = desired.api.as_str();
     let deleted = match desired.api.qps_version() {
         Some(version) => match own_id.parse::<u64>() {
@@ -270,6 +289,22 @@ async fn settle_race(client: &Client, desired: &Desired, own_id: &str) -> Race {
             ),
         ),
     };
+    let stays = match the_one_that_stays(client, desired, own_id, seen, patience).await {
+        Ok(Some(id)) => format!(
+            "{api}:{id} stays. To manage it with this resource, import it, where ADDRESS is \
+             this resource's address:\n\n  terraform import 'ADDRESS' {api}:{id}\n\nor, with \
+             Terraform 1.5 or later, add an import block and apply:\n\n  import {{\n    to = \
+             ADDRESS\n    id = \"{api}:{id}\"\n  }}"
+        ),
+        Ok(None) => "Looking again after the delete, Qualys lists no other connector of \
+                          that name any more (its run deleted it too): apply again to create \
+                          it."
+        .to_string(),
+        Err(e) => format!(
+            "Looking again after the delete, to name the connector that stays, failed ({e}): \
+             look for it in Qualys, then import it."
+        ),
+    };
     Race::Lost {
         deleted,
         error: Diagnostic::error(
@@ -278,15 +313,48 @@ async fn settle_race(client: &Client, desired: &Desired, own_id: &str) -> Race {
                 desired.name
             ),
             format!(
-                "Two runs created a connector named {:?} in this AWS account at the same time \
-                 ({api}:{} first). So that only one remains, {what}. To manage the other with \
-                 this resource, import it, where ADDRESS is this resource's address:\n\n  \
-                 terraform import 'ADDRESS' {api}:{}\n\nor, with Terraform 1.5 or later, add an \
-                 import block and apply:\n\n  import {{\n    to = ADDRESS\n    id = \"{api}:{}\"\n  \
-                 }}",
-                desired.name, kept.id, kept.id, kept.id
+                "Runs applying at the same time each created a connector named {:?} in this \
+                 AWS account. Every run keeps the one whose id ranks first, so that only one \
+                 remains: {what}. {stays}",
+                desired.name
             ),
         ),
+    }
+}
+
+/// The id of the connector that stays, after this run deleted its own. On QPS, the
+/// first-ranked listed: the first made, which never yields. On CloudView, a connector made
+/// later may still rank first for a while and then yield, so it looks again until one
+/// connector of the name is left, or `patience` ends: then the first-ranked of those `seen`
+/// at the first look that are still listed (their runs kept them), else of all listed.
+async fn the_one_that_stays(
+    client: &Client,
+    desired: &Desired,
+    own_id: &str,
+    seen: &[qualys::Existing],
+    patience: Option<Instant>,
+) -> Result<Option<String>, qualys::Error> {
+    let family = desired.api.family();
+    let account = parse_role_arn(&desired.arn).ok().map(|r| r.account_id);
+    let first_of = |candidates: Vec<&qualys::Existing>| {
+        candidates
+            .into_iter()
+            .min_by(|a, b| rank(family, &a.id, &b.id))
+            .map(|e| e.id.clone())
+    };
+    loop {
+        let now = client
+            .others_named(family, &desired.name, account, own_id)
+            .await?;
+        if now.len() > 1 && patience.is_some_and(|end| Instant::now() < end) {
+            tokio::time::sleep(RACE_RECHECK / 3).await;
+            continue;
+        }
+        let kept = now
+            .iter()
+            .filter(|e| seen.iter().any(|s| s.id == e.id))
+            .collect();
+        return Ok(first_of(kept).or_else(|| first_of(now.iter().collect())));
     }
 }
 
@@ -314,11 +382,11 @@ mod tests {
     use crate::qualys::{Family, QpsVersion};
 
     #[test]
-    fn qps_ids_tell_the_order_of_creation_by_number() {
+    fn qps_ids_rank_by_number_which_is_their_order_of_creation() {
         let qps = Family::Qps(QpsVersion::V3);
-        assert!(created_before(qps, "9", "10"));
-        assert!(!created_before(qps, "10", "9"));
-        assert!(!created_before(qps, "10", "10"));
+        assert!(ranks_before(qps, "9", "10"));
+        assert!(!ranks_before(qps, "10", "9"));
+        assert!(!ranks_before(qps, "10", "10"));
     }
 
     #[test]
@@ -327,8 +395,8 @@ mod tests {
             "0a8c7f36-0000-4000-8000-000000000000",
             "9b1d2e47-0000-4000-8000-000000000000",
         );
-        assert!(created_before(Family::CloudView, a, b));
-        assert!(!created_before(Family::CloudView, b, a));
+        assert!(ranks_before(Family::CloudView, a, b));
+        assert!(!ranks_before(Family::CloudView, b, a));
     }
 
     #[test]
