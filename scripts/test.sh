@@ -42,6 +42,10 @@ for terraform in "$oldest" "$newest" "${extra[@]}"; do
   TF_ACC_TERRAFORM_PATH=$terraform cargo test --locked --test acceptance 2>&1 | tee -a "$log"
   versions+=("$version")
 done
+# The acceptance tests marked #[ignore] take minutes and test the provider's own rules (the
+# races of three and five runs), the same on every Terraform: run once per suite, not per pass.
+echo "==> the acceptance tests that run once per suite (cargo test -- --ignored)"
+cargo test --locked --test acceptance -- --ignored 2>&1 | tee -a "$log"
 # "Terraform 1.0.3 and 1.15.5", "Terraform 1.11.4, 1.0.3 and 1.15.5"
 but_last=$(printf '%s, ' "${versions[@]:0:${#versions[@]}-1}")
 terraforms="Terraform ${but_last%, } and ${versions[-1]}"
