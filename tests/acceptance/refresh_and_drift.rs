@@ -331,8 +331,13 @@ output "first_description" {{
   value = qualys_aws_connector.c["text-0"].description
 }}
 
+# The resource keeps the sync reports its last apply saw; the data source reads Qualys's.
+data "qualys_aws_connectors" "all" {{
+  depends_on = [qualys_aws_connector.c]
+}}
+
 output "last_errors" {{
-  value = {{ for k, c in qualys_aws_connector.c : k => c.last_error }}
+  value = {{ for c in data.qualys_aws_connectors.all.connectors : c.name => c.last_error }}
 }}
 "#,
             count = TERMINAL_SEQUENCES.len()
