@@ -8,13 +8,15 @@ use crate::qualys::Client;
 
 use super::create::create;
 use super::delete::delete;
+use super::exists::Found;
 use super::operation::bounded;
 use super::plan::{differs_beyond_state, planned_trust_principal};
 use super::sync::{await_sync, needs_sync};
 use super::update::update;
 
-pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
-    let mut response = apply_change(client, request).await;
+/// `found`: the connectors the checks before creates found so far (see [`Found`]).
+pub async fn apply(client: &Client, found: &Found, request: ApplyRequest) -> ApplyResponse {
+    let mut response = apply_change(client, found, request).await;
     // Derived from what the state ends up saying, however Qualys's answer filled it in.
     if matches!(response.new_state, Value::Object(_)) {
         let principal = planned_trust_principal(&response.new_state);
@@ -25,7 +27,7 @@ pub async fn apply(client: &Client, request: ApplyRequest) -> ApplyResponse {
     response
 }
 
-async fn apply_change(client: &Client, request: ApplyRequest) -> ApplyResponse {
+async fn apply_change(client: &Client, found: &Found, request: ApplyRequest) -> ApplyResponse {
     if request.planned_state.is_null() {
         let client = bounded(client, &request.prior_state, "delete");
         return delete(&client, request.prior_state).await;
@@ -42,7 +44,7 @@ async fn apply_change(client: &Client, request: ApplyRequest) -> ApplyResponse {
     };
     if request.prior_state.is_null() {
         let client = bounded(client, &request.planned_state, "create");
-        create(&client, &desired, request.planned_state).await
+        create(&client, &desired, request.planned_state, found).await
     } else if !differs_beyond_state(&request.planned_state, &request.prior_state) {
         // Nothing Qualys holds changed (`timeouts`, `wait_for_sync`, or a sync to check again
         // after a failed one): nothing to send but, with `wait_for_sync`, the sync.

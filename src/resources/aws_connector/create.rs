@@ -11,7 +11,7 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
-use super::exists::check_absent;
+use super::exists::{Found, check_absent};
 use super::operation::{operation_error, timeout_of};
 use super::state::{state_after_qps_write, state_from_cloudview, with_base_account};
 use super::sync::finish;
@@ -23,7 +23,12 @@ use super::validate::china_unavailable;
 /// connector the client adopted when the answer was lost) completed from the plan
 /// ([`complete_after_write`]): no read of its own, so an apply of N creates costs N creates,
 /// one listing or a search by name per check, and at most one base-account call.
-pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -> ApplyResponse {
+pub(super) async fn create(
+    client: &Client,
+    desired: &Desired,
+    planned: Value,
+    found: &Found,
+) -> ApplyResponse {
     // How many creates run at once tells the confirmations how many to gather.
     let under_way = client.begin_create();
     let started = Instant::now();
@@ -41,7 +46,7 @@ pub(super) async fn create(client: &Client, desired: &Desired, planned: Value) -
             };
         }
     }
-    if let Err(refusal) = check_absent(client, desired, &planned).await {
+    if let Err(refusal) = check_absent(client, desired, &planned, found).await {
         return ApplyResponse {
             new_state: Value::Null,
             diagnostics: refusal.into(),
@@ -251,7 +256,7 @@ async fn settle_race(client: &Client, desired: &Desired, own_id: &str) -> Race {
     }
     // A CloudView connector that ranks first may still yield (above) to one its run saw
     // kept: the error waits that long at most for one connector to be left.
-    let patience = cloudview.then(|| started + recheck * 2 + RACE_RECHECK);
+    let patience = cloudview.then(|| started + recheck * 3 + RACE_RECHECK);
     yield_to_the_first(client, desired, own_id, &others, patience).await
 }
 
@@ -325,8 +330,9 @@ async fn yield_to_the_first(
 /// The id of the connector that stays, after this run deleted its own. On QPS, the
 /// first-ranked listed: the first made, which never yields. On CloudView, a connector made
 /// later may still rank first for a while and then yield, so it looks again until one
-/// connector of the name is left, or `patience` ends: then the first-ranked of those `seen`
-/// at the first look that are still listed (their runs kept them), else of all listed.
+/// connector of the name is left and stays so for [`RACE_RECHECK`], or `patience` ends: then
+/// the first-ranked of those `seen` at the first look that are still listed (their runs kept
+/// them), else of all listed.
 async fn the_one_that_stays(
     client: &Client,
     desired: &Desired,
@@ -342,11 +348,25 @@ async fn the_one_that_stays(
             .min_by(|a, b| rank(family, &a.id, &b.id))
             .map(|e| e.id.clone())
     };
+    // The one connector left, and since when: a run that made it may not have looked yet,
+    // so it counts once it stayed alone for a recheck's time.
+    let mut alone: Option<(String, Instant)> = None;
     loop {
         let now = client
             .others_named(family, &desired.name, account, own_id)
             .await?;
-        if now.len() > 1 && patience.is_some_and(|end| Instant::now() < end) {
+        if let [only] = &now[..] {
+            match &alone {
+                Some((id, _)) if *id == only.id => {}
+                _ => alone = Some((only.id.clone(), Instant::now())),
+            }
+        } else {
+            alone = None;
+        }
+        let settled = alone
+            .as_ref()
+            .is_some_and(|(_, since)| since.elapsed() >= RACE_RECHECK);
+        if !settled && patience.is_some_and(|end| Instant::now() < end) {
             tokio::time::sleep(RACE_RECHECK / 3).await;
             continue;
         }

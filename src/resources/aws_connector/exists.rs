@@ -1,8 +1,9 @@
 //! The check that no connector of the same name exists in the role's AWS account, before a
 //! create and, for a plan that creates, at plan time; and the error that names the existing one
-//! with the commands that import it.
+//! with the commands that import it, and the import blocks of every one found so far.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
 
 use crate::connector::expand::Desired;
 use crate::connector::validators::parse_role_arn;
@@ -12,6 +13,7 @@ use crate::plugin::value::Value;
 use crate::qualys::{self, Client};
 
 use super::operation::operation_error;
+use super::schema::TYPE_NAME;
 
 /// The connectors a create of `desired` would duplicate: same name, in the role's AWS account
 /// (see [`qualys::Client::find_existing`]).
@@ -23,6 +25,26 @@ async fn existing(
     client
         .find_existing(desired.api.family(), &desired.name, account)
         .await
+}
+
+/// The connectors the checks of this process found under a configured name, by that name
+/// (import ID of the first found): after an interrupted apply there is one per connector it
+/// made, and Terraform plans each resource on its own, so each refusal carries the import
+/// blocks of all found so far and the last one of a run holds them all, in one block.
+#[derive(Default)]
+pub struct Found(Mutex<BTreeMap<String, String>>);
+
+impl Found {
+    /// Records `name`'s connector and returns every one recorded, by name.
+    fn record(&self, name: &str, import_id: String) -> BTreeMap<String, String> {
+        match self.0.lock() {
+            Ok(mut found) => {
+                found.entry(name.to_owned()).or_insert(import_id);
+                found.clone()
+            }
+            Err(_) => BTreeMap::from([(name.to_owned(), import_id)]),
+        }
+    }
 }
 
 /// Why a create cannot go ahead when the check before it failed.
@@ -52,9 +74,10 @@ pub(super) async fn check_absent(
     client: &Client,
     desired: &Desired,
     planned: &Value,
+    recorded: &Found,
 ) -> Result<(), Diagnostic> {
     match existing(client, desired).await {
-        Ok(found) if !found.is_empty() => Err(already_exists(desired, &found)),
+        Ok(found) if !found.is_empty() => Err(already_exists(desired, &found, recorded)),
         Ok(_) => Ok(()),
         Err(e) => Err(check_failed(desired, planned, &e)),
     }
@@ -73,6 +96,7 @@ pub async fn check_create_at_plan(
     request: &PlanRequest,
     response: &mut PlanResponse,
     in_state: &HashSet<String>,
+    recorded: &Found,
 ) {
     let planned = &response.planned_state;
     if !request.prior_state.is_null() || planned.is_null() || response.diagnostics.has_errors() {
@@ -89,7 +113,7 @@ pub async fn check_create_at_plan(
                 .into_iter()
                 .filter(|e| !in_state.contains(&format!("{api}:{}", e.id)))
                 .collect();
-            (!others.is_empty()).then(|| already_exists(&desired, &others))
+            (!others.is_empty()).then(|| already_exists(&desired, &others, recorded))
         }
         Err(e) => Some(check_failed(&desired, planned, &e)),
     };
@@ -98,9 +122,14 @@ pub async fn check_create_at_plan(
     }
 }
 
-/// The error for a create that would duplicate an existing connector, with the commands that
-/// bring the existing one under this resource.
-pub(super) fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> Diagnostic {
+/// The error for a create that would duplicate an existing connector, with the command that
+/// brings the existing one under this resource, and the import blocks of every connector the
+/// checks of this run found so far ([`Found`]), to paste as one file.
+pub(super) fn already_exists(
+    desired: &Desired,
+    found: &[qualys::Existing],
+    recorded: &Found,
+) -> Diagnostic {
     let api = desired.api.as_str();
     let import_id = |e: &qualys::Existing| format!("{api}:{}", e.id);
     let listed: Vec<String> = found
@@ -111,6 +140,7 @@ pub(super) fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> D
         })
         .collect();
     let first = import_id(&found[0]);
+    let all = recorded.record(&desired.name, first.clone());
     Diagnostic::error(
         format!("Qualys connector {:?} already exists", desired.name),
         format!(
@@ -120,17 +150,55 @@ pub(super) fn already_exists(desired: &Desired, found: &[qualys::Existing]) -> D
              To manage the existing connector with this resource, import it, where ADDRESS is \
              this resource's address (shown above after \"with\"):\n\n  \
              terraform import 'ADDRESS' {first}\n\n\
-             or, with Terraform 1.5 or later, add an import block and apply:\n\n  \
-             import {{\n    to = ADDRESS\n    id = \"{first}\"\n  }}\n\n\
+             {}\n\n\
              If that connector belongs to something else, give this one another name. With \
              lifecycle {{ create_before_destroy = true }}, a replacement is created while the \
              connector it replaces still exists under the same name: change the name together \
              with the change that forces the replacement, or remove create_before_destroy so \
              that the old connector is deleted first.",
             desired.name,
-            listed.join(", ")
+            listed.join(", "),
+            import_blocks(&all),
         ),
     )
+}
+
+/// The import blocks of every connector in `all` (name to import ID), as one file's worth of
+/// text, each line indented so that Terraform prints it as it is.
+fn import_blocks(all: &BTreeMap<String, String>) -> String {
+    let count = match all.len() {
+        1 => "the connector".to_string(),
+        n => format!("all {n} connectors"),
+    };
+    let blocks: Vec<String> = all
+        .iter()
+        .map(|(name, id)| {
+            format!(
+                "  import {{\n    to = {TYPE_NAME}.RESOURCE[{}]\n    id = {}\n  }}",
+                hcl_string(name),
+                hcl_string(id)
+            )
+        })
+        .collect();
+    format!(
+        "With Terraform 1.5 or later, import {count} found without state in this run so far \
+         (the error that counts the most holds them all) in one go: put these blocks in a .tf \
+         file beside the configuration, write your resource's name for RESOURCE (the NAME in \
+         {TYPE_NAME}.NAME[\"KEY\"] shown after \"with\"; if its instances are not keyed by \
+         connector name, write each one's address), and apply:\n\n{}",
+        blocks.join("\n")
+    )
+}
+
+/// `text` as an HCL quoted string: quotes and backslashes escaped, and `${` / `%{` doubled so
+/// that a name is never read as a template.
+fn hcl_string(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("${", "$${")
+        .replace("%{", "%%{");
+    format!("\"{escaped}\"")
 }
 
 #[cfg(test)]
@@ -161,6 +229,7 @@ mod tests {
         let d = already_exists(
             &desired("v2"),
             &[found("42", Some("123456789012")), found("43", None)],
+            &Found::default(),
         );
         assert_eq!(d.summary, "Qualys connector \"c1\" already exists");
         assert!(
@@ -174,8 +243,28 @@ mod tests {
             "{}",
             d.detail
         );
-        assert!(d.detail.contains("id = \"v2:42\""), "{}", d.detail);
+        assert!(d.detail.contains("    id = \"v2:42\"\n"), "{}", d.detail);
         assert!(d.detail.contains("create_before_destroy"), "{}", d.detail);
+    }
+
+    #[test]
+    fn every_refusal_carries_the_import_blocks_of_all_found_so_far() {
+        let recorded = Found::default();
+        let named = |name: &str| {
+            Desired::from_planned(&Value::object([
+                ("api", Value::string("cloudview")),
+                ("name", Value::string(name)),
+                ("arn", Value::string("arn:aws:iam::123456789012:role/Q")),
+            ]))
+            .unwrap()
+        };
+        already_exists(&named("b"), &[found("uuid-b", None)], &recorded);
+        let d = already_exists(&named("a \"${x}\""), &[found("uuid-a", None)], &recorded);
+        assert!(d.detail.contains("import all 2 connectors"), "{}", d.detail);
+        let blocks = "  import {\n    to = qualys_aws_connector.RESOURCE[\"a \\\"$${x}\\\"\"]\n    \
+                      id = \"cloudview:uuid-a\"\n  }\n  import {\n    to = \
+                      qualys_aws_connector.RESOURCE[\"b\"]\n    id = \"cloudview:uuid-b\"\n  }";
+        assert!(d.detail.contains(blocks), "{}", d.detail);
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub struct AwsConnector {
     /// refreshed or planned: a plan's check before a create does not count them as existing
     /// under the name (a replacement's own connector, or a tainted one; the apply decides).
     in_state: Mutex<HashSet<String>>,
+    /// The connectors the checks before creates found under configured names, for the import
+    /// blocks each refusal carries.
+    found: exists::Found,
 }
 
 impl AwsConnector {
@@ -170,7 +173,8 @@ impl Resource<Configured> for AwsConnector {
                     check_planned_with(&request, &mut response, accounts);
                 }
                 let in_state = self.in_state.lock().map(|r| r.clone()).unwrap_or_default();
-                check_create_at_plan(&client, &request, &mut response, &in_state).await;
+                check_create_at_plan(&client, &request, &mut response, &in_state, &self.found)
+                    .await;
             }
             Err(why) => {
                 let creates = request.prior_state.is_null() && !response.planned_state.is_null();
@@ -186,7 +190,7 @@ impl Resource<Configured> for AwsConnector {
 
     async fn apply(&self, with: &Configured, request: ApplyRequest) -> ApplyResponse {
         match with.client() {
-            Ok(client) => apply(&client, request).await,
+            Ok(client) => apply(&client, &self.found, request).await,
             Err(diagnostics) => ApplyResponse {
                 new_state: request.prior_state,
                 diagnostics,
