@@ -791,6 +791,7 @@ mod tests {
             sections,
             [
                 "# qualys_aws_connector (Resource)",
+                "## Sync results and drift checks",
                 "## Example Usage",
                 "## Schema",
                 "### Required",
